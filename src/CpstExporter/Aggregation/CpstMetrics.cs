@@ -1,0 +1,110 @@
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Aggregation;
+
+/// <summary>
+/// Every series the service exposes (DESIGN.md §6). Per-call metrics are updated as spans arrive, task metrics as
+/// tasks finish; each update takes only its own series' lock.
+/// </summary>
+internal sealed class CpstMetrics : ITaskSink
+{
+    public static readonly string[] TaskLabelNames = ["use_case", "outcome", "model", "environment", "variant"];
+
+    private readonly Func<TaskLabels, TaskLabels> _taskOverflow = static k =>
+        new TaskLabels(Overflow, k.Outcome, Overflow, Overflow, Overflow);
+    private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
+
+    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks;
+
+    public CpstMetrics(int maxSeriesPerMetric, IReadOnlyDictionary<string, UseCaseOptions> useCases, TimeProvider time)
+    {
+        Overflows = new OverflowCounter([
+            "cpst_tasks_total", "cpst_task_cost_usd_total", "cpst_task_llm_calls_total", "cpst_task_tool_calls_total",
+            "cpst_task_tokens_total", "cpst_task_cost_usd", "cpst_llm_calls_total", "cpst_llm_tokens_total",
+            "cpst_llm_cost_usd_total", "cpst_unpriced_llm_calls_total", "cpst_tool_calls_total", "cpst_tool_cost_usd_total"]);
+
+        Tasks = new(TaskLabelNames,
+            ["cpst_tasks_total", "cpst_task_cost_usd_total", "cpst_task_llm_calls_total", "cpst_task_tool_calls_total", "cpst_task_tokens_total"],
+            maxSeriesPerMetric,
+            static k => new TaskSeries([k.UseCase, k.Outcome.LabelValue(), k.Model, k.Environment, k.Variant]),
+            _taskOverflow, Overflows);
+        CostHistogram = new(["use_case", "outcome"], ["cpst_task_cost_usd"], maxSeriesPerMetric,
+            static k => new CostHistogramSeries([k.UseCase, k.Outcome.LabelValue()]),
+            static k => k with { UseCase = Overflow }, Overflows);
+        LlmCalls = new(["use_case", "provider", "model"], ["cpst_llm_calls_total", "cpst_llm_tokens_total", "cpst_llm_cost_usd_total"],
+            maxSeriesPerMetric,
+            static k => new LlmCallSeries([k.UseCase, k.Provider, k.Model]),
+            static _ => new LlmCallKey(Overflow, Overflow, Overflow), Overflows);
+        UnpricedCalls = new(["use_case", "model"], ["cpst_unpriced_llm_calls_total"], maxSeriesPerMetric,
+            static k => new CountSeries([k.UseCase, k.Model]),
+            static _ => new UnpricedKey(Overflow, Overflow), Overflows);
+        ToolCalls = new(["use_case", "tool"], ["cpst_tool_calls_total", "cpst_tool_cost_usd_total"], maxSeriesPerMetric,
+            static k => new ToolCallSeries([k.UseCase, k.Tool]),
+            static _ => new ToolCallKey(Overflow, Overflow), Overflows);
+
+        UseCases = useCases;
+        Supporting = new SupportingCostAccrual(time);
+    }
+
+    public SeriesFamily<TaskLabels, TaskSeries> Tasks { get; }
+    public SeriesFamily<HistogramKey, CostHistogramSeries> CostHistogram { get; }
+    public SeriesFamily<LlmCallKey, LlmCallSeries> LlmCalls { get; }
+    public SeriesFamily<UnpricedKey, CountSeries> UnpricedCalls { get; }
+    public SeriesFamily<ToolCallKey, ToolCallSeries> ToolCalls { get; }
+    public OverflowCounter Overflows { get; }
+
+    public LabeledCounter<Protocol> ReceivedSpans { get; } = new("protocol",
+        (Protocol.Grpc, "grpc"), (Protocol.HttpProtobuf, "http_protobuf"), (Protocol.HttpJson, "http_json"));
+
+    public LabeledCounter<RejectionReason> RejectedSpans { get; } = new("reason",
+        (RejectionReason.InvalidTraceId, "invalid_trace_id"), (RejectionReason.InvalidSpanId, "invalid_span_id"));
+
+    public LabeledCounter<RequestRejection> RejectedRequests { get; } = new("reason",
+        (RequestRejection.Malformed, "malformed"), (RequestRejection.TooLarge, "too_large"),
+        (RequestRejection.UnsupportedMediaType, "unsupported_media_type"),
+        (RequestRejection.Unauthenticated, "unauthenticated"), (RequestRejection.Overloaded, "overloaded"));
+
+    public IReadOnlyDictionary<string, UseCaseOptions> UseCases { get; }
+    public SupportingCostAccrual Supporting { get; }
+
+    /// <summary>Reads the number of pending tasks; set by the composition root.</summary>
+    public Func<int> PendingTasks { get; set; } = static () => 0;
+
+    public long LateSpans => Interlocked.Read(ref _lateSpans);
+    public long LateOutcomes => Interlocked.Read(ref _lateOutcomes);
+    public long DroppedOutcomes => Interlocked.Read(ref _droppedOutcomes);
+    public long EvictedTasks => Interlocked.Read(ref _evictedTasks);
+
+    public void RecordLlmCall(string useCase, string provider, string model, in TokenUsage tokens, decimal costUsd) =>
+        LlmCalls.Get(new LlmCallKey(useCase, provider, model)).Record(in tokens, costUsd);
+
+    public void RecordUnpricedCall(string useCase, string model) =>
+        UnpricedCalls.Get(new UnpricedKey(useCase, model)).Increment();
+
+    public void RecordToolCall(string useCase, string tool, decimal costUsd) =>
+        ToolCalls.Get(new ToolCallKey(useCase, tool)).Record(costUsd);
+
+    public void TaskFinished(in TaskRecord task)
+    {
+        if (task.Reason == FinishReason.Evicted) Interlocked.Increment(ref _evictedTasks);
+        var exemplar = new Exemplar(task.TraceId, task.CostUsd, task.FinishedAt.ToUnixTimeMilliseconds());
+        Tasks.Get(task.Labels).Add(
+            new TaskValues(1, task.CostUsd, task.LlmCalls, task.ToolCalls, task.InputTokens, task.OutputTokens, default),
+            in exemplar);
+        CostHistogram.Get(new HistogramKey(task.Labels.UseCase, task.Labels.Outcome)).Observe(task.CostUsd, in exemplar);
+    }
+
+    public void LateSpan(in TaskLabels labels, in LateContribution late)
+    {
+        Interlocked.Increment(ref _lateSpans);
+        Tasks.Get(labels).Add(
+            new TaskValues(0, late.CostUsd, late.LlmCalls, late.ToolCalls, late.InputTokens, late.OutputTokens, default),
+            default);
+    }
+
+    public void LateOutcome() => Interlocked.Increment(ref _lateOutcomes);
+
+    public void OutcomeDropped() => Interlocked.Increment(ref _droppedOutcomes);
+}

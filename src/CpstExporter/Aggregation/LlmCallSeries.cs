@@ -1,0 +1,27 @@
+using CpstExporter.Conventions;
+
+namespace CpstExporter.Aggregation;
+
+/// <summary><c>cpst_llm_calls_total</c>, <c>cpst_llm_tokens_total</c> and <c>cpst_llm_cost_usd_total</c> for one (use_case, provider, model).</summary>
+internal sealed class LlmCallSeries(string[] labelValues) : Series(labelValues)
+{
+    public long Calls;
+    public TokenUsage Tokens;
+    public decimal CostUsd;
+
+    public void Record(in TokenUsage tokens, decimal cost)
+    {
+        lock (Sync)
+        {
+            Calls++;
+            Tokens = new TokenUsage(Tokens.Input + tokens.Input, Tokens.Output + tokens.Output,
+                Tokens.CacheRead + tokens.CacheRead, Tokens.CacheWrite + tokens.CacheWrite, Tokens.Reasoning + tokens.Reasoning);
+            CostUsd += cost;
+        }
+    }
+
+    public (long Calls, TokenUsage Tokens, decimal CostUsd) Read()
+    {
+        lock (Sync) return (Calls, Tokens, CostUsd);
+    }
+}

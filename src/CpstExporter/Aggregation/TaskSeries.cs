@@ -1,0 +1,33 @@
+namespace CpstExporter.Aggregation;
+
+/// <summary>
+/// The task counters of one task label set: <c>cpst_tasks_total</c>, <c>cpst_task_cost_usd_total</c>,
+/// <c>cpst_task_llm_calls_total</c>, <c>cpst_task_tool_calls_total</c>, <c>cpst_task_tokens_total</c>.
+/// </summary>
+internal sealed class TaskSeries(string[] labelValues) : Series(labelValues)
+{
+    private TaskValues _values;
+
+    public void Add(in TaskValues values, in Exemplar exemplar)
+    {
+        lock (Sync)
+        {
+            _values = new TaskValues(
+                _values.Tasks + values.Tasks,
+                _values.CostUsd + values.CostUsd,
+                _values.LlmCalls + values.LlmCalls,
+                _values.ToolCalls + values.ToolCalls,
+                _values.InputTokens + values.InputTokens,
+                _values.OutputTokens + values.OutputTokens,
+                exemplar.IsEmpty ? _values.CostExemplar : exemplar);
+        }
+    }
+
+    public TaskValues Read()
+    {
+        lock (Sync) return _values;
+    }
+}
+
+internal readonly record struct TaskValues(
+    long Tasks, decimal CostUsd, long LlmCalls, long ToolCalls, long InputTokens, long OutputTokens, Exemplar CostExemplar);

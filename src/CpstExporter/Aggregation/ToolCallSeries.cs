@@ -1,0 +1,22 @@
+namespace CpstExporter.Aggregation;
+
+/// <summary><c>cpst_tool_calls_total</c> and <c>cpst_tool_cost_usd_total</c> for one (use_case, tool).</summary>
+internal sealed class ToolCallSeries(string[] labelValues) : Series(labelValues)
+{
+    public long Calls;
+    public decimal CostUsd;
+
+    public void Record(decimal cost)
+    {
+        lock (Sync)
+        {
+            Calls++;
+            CostUsd += cost;
+        }
+    }
+
+    public (long Calls, decimal CostUsd) Read()
+    {
+        lock (Sync) return (Calls, CostUsd);
+    }
+}

@@ -1,0 +1,68 @@
+using CpstExporter.Aggregation;
+using CpstExporter.Pricing;
+using CpstExporter.Receiving;
+using CpstExporter.Tasks;
+using Microsoft.Extensions.Configuration;
+
+namespace CpstExporter;
+
+/// <summary>
+/// The <c>Cpst</c> configuration section (DESIGN.md §2), read and checked once at start: a wrong value stops the
+/// service with a message naming the key, instead of surfacing later as odd numbers.
+/// </summary>
+internal sealed class CpstSettings
+{
+    public required ListenerOptions Listen { get; init; }
+    public required PricingOptions Pricing { get; init; }
+    public required TaskOptions Tasks { get; init; }
+    public required ReceiverOptions Receiver { get; init; }
+    public required int MaxSeriesPerMetric { get; init; }
+    public required IReadOnlyDictionary<string, UseCaseOptions> UseCases { get; init; }
+
+    public static CpstSettings Read(IConfigurationSection cpst)
+    {
+        try
+        {
+            var settings = new CpstSettings
+            {
+                Listen = cpst.GetSection("Listen").Get<ListenerOptions>() ?? new ListenerOptions(),
+                Pricing = new PricingOptions { PricingFile = cpst["PricingFile"] is { Length: > 0 } file ? file : "pricing.yaml" },
+                Tasks = cpst.GetSection("Tasks").Get<TaskOptions>() ?? new TaskOptions(),
+                Receiver = new ReceiverOptions { MaxRequestBytes = cpst.GetValue("Limits:MaxRequestBytes", 64 * 1024 * 1024) },
+                MaxSeriesPerMetric = cpst.GetValue("Limits:MaxSeriesPerMetric", 2000),
+                UseCases = cpst.GetSection("UseCases").Get<Dictionary<string, UseCaseOptions>>() ?? new Dictionary<string, UseCaseOptions>(),
+            };
+            settings.Validate();
+            return settings;
+        }
+        catch (InvalidOperationException e) when (e is not CpstConfigurationException)
+        {
+            throw new CpstConfigurationException($"invalid configuration: {e.Message}");
+        }
+    }
+
+    private void Validate()
+    {
+        Positive(Tasks.SettleSeconds, "Cpst:Tasks:SettleSeconds");
+        Positive(Tasks.OutcomeWindowSeconds, "Cpst:Tasks:OutcomeWindowSeconds");
+        Positive(Tasks.MaxPending, "Cpst:Tasks:MaxPending");
+        Positive(Tasks.MaxFinishedRemembered, "Cpst:Tasks:MaxFinishedRemembered");
+        Positive(MaxSeriesPerMetric, "Cpst:Limits:MaxSeriesPerMetric");
+        Positive(Receiver.MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
+        foreach (var (name, useCase) in UseCases)
+        {
+            if (useCase.TargetUsd < 0) throw new CpstConfigurationException($"Cpst:UseCases:{name}:TargetUsd must not be negative");
+            if (useCase.MonthlyBudgetUsd < 0) throw new CpstConfigurationException($"Cpst:UseCases:{name}:MonthlyBudgetUsd must not be negative");
+            foreach (var (item, monthly) in useCase.SupportingCosts)
+                if (monthly < 0) throw new CpstConfigurationException($"Cpst:UseCases:{name}:SupportingCosts:{item} must not be negative (USD per month)");
+        }
+    }
+
+    private static void Positive(long value, string key)
+    {
+        if (value <= 0) throw new CpstConfigurationException($"{key} must be a positive number, not {value}");
+    }
+}
+
+/// <summary>A configuration value is wrong; the message names the key and what it should be.</summary>
+internal sealed class CpstConfigurationException(string message) : InvalidOperationException(message);

@@ -1,0 +1,14 @@
+namespace CpstExporter;
+
+/// <summary>The three listeners (<c>Cpst:Listen</c>), as URLs; containers set <c>http://0.0.0.0:…</c>.</summary>
+internal sealed class ListenerOptions
+{
+    /// <summary>OTLP/gRPC, HTTP/2 cleartext with prior knowledge. Default <c>http://127.0.0.1:4317</c>.</summary>
+    public string OtlpGrpc { get; set; } = "http://127.0.0.1:4317";
+
+    /// <summary>OTLP/HTTP and the outcome API. Default <c>http://127.0.0.1:4318</c>.</summary>
+    public string OtlpHttp { get; set; } = "http://127.0.0.1:4318";
+
+    /// <summary><c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>. Default <c>http://127.0.0.1:9464</c>.</summary>
+    public string Metrics { get; set; } = "http://127.0.0.1:9464";
+}

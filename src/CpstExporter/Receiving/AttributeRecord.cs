@@ -1,0 +1,14 @@
+namespace CpstExporter.Receiving;
+
+/// <summary>One key/value attribute. Key and string value are slices of the owning <see cref="SpanBatch"/>'s byte arena.</summary>
+internal struct AttributeRecord
+{
+    public int KeyOffset;
+    public int KeyLength;
+    public AttributeValueKind Kind;
+    public int ValueOffset;
+    public int ValueLength;
+    /// <summary>Int value, bool as 0/1.</summary>
+    public long Int;
+    public double Double;
+}

@@ -1,0 +1,95 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace CpstExporter.Receiving;
+
+/// <summary>
+/// OTLP/HTTP <c>POST /v1/traces</c>: protobuf or JSON, optionally gzip. Answers as the OTLP specification says:
+/// 200 with (partial) success, 400 malformed, 413 too large, 415 unsupported type or encoding; error bodies are a
+/// google.rpc.Status and every body uses the request's content type.
+/// </summary>
+internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, ReceiverOptions options, Aggregation.CpstMetrics metrics)
+{
+    public const string ProtobufType = "application/x-protobuf";
+    public const string JsonType = "application/json";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        HttpRequest request = context.Request;
+        bool json;
+        if (IsMediaType(request.ContentType, ProtobufType)) json = false;
+        else if (IsMediaType(request.ContentType, JsonType)) json = true;
+        else
+        {
+            metrics.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
+            await Error(context, StatusCodes.Status415UnsupportedMediaType, json: true, GrpcStatusCode.InvalidArgument,
+                $"unsupported content type '{request.ContentType}': send {ProtobufType} or {JsonType}");
+            return;
+        }
+
+        string? encoding = request.Headers.ContentEncoding;
+        bool gzip = string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase);
+        if (!gzip && !string.IsNullOrEmpty(encoding) && !string.Equals(encoding, "identity", StringComparison.OrdinalIgnoreCase))
+        {
+            metrics.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
+            await Error(context, StatusCodes.Status415UnsupportedMediaType, json, GrpcStatusCode.InvalidArgument,
+                $"unsupported content encoding '{encoding}': send gzip or no encoding");
+            return;
+        }
+
+        SpanBatch batch = pool.Rent();
+        try
+        {
+            if (request.ContentLength > options.MaxRequestBytes) throw new RequestTooLargeException(options.MaxRequestBytes);
+            using (PooledBytes body = await BodyReader.ReadToEndAsync(request.Body, request.ContentLength, options.MaxRequestBytes, context.RequestAborted))
+            {
+                if (gzip)
+                {
+                    using PooledBytes inflated = await BodyReader.GunzipAsync(body, options.MaxRequestBytes, context.RequestAborted);
+                    Decode(inflated.Span, batch, json);
+                }
+                else Decode(body.Span, batch, json);
+            }
+
+            sink.Consume(batch, json ? Protocol.HttpJson : Protocol.HttpProtobuf);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = json ? JsonType : ProtobufType;
+            byte[] response = json ? ExportResponses.Json(batch) : ExportResponses.Protobuf(batch);
+            context.Response.ContentLength = response.Length;
+            await context.Response.Body.WriteAsync(response, context.RequestAborted);
+        }
+        catch (RequestTooLargeException e)
+        {
+            metrics.RejectedRequests.Add(RequestRejection.TooLarge);
+            await Error(context, StatusCodes.Status413PayloadTooLarge, json, GrpcStatusCode.ResourceExhausted, e.Message);
+        }
+        catch (OtlpFormatException e)
+        {
+            metrics.RejectedRequests.Add(RequestRejection.Malformed);
+            await Error(context, StatusCodes.Status400BadRequest, json, GrpcStatusCode.InvalidArgument, $"malformed OTLP {(json ? "JSON" : "protobuf")} request: {e.Message}");
+        }
+        finally
+        {
+            pool.Return(batch);
+        }
+    }
+
+    private static void Decode(ReadOnlySpan<byte> payload, SpanBatch batch, bool json)
+    {
+        if (json) OtlpJsonReader.Read(payload, batch);
+        else OtlpProtobufReader.Read(payload, batch);
+    }
+
+    internal static bool IsMediaType(string? contentType, string expected) =>
+        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) &&
+        parsed.MediaType.Equals(expected, StringComparison.OrdinalIgnoreCase);
+
+    private static Task Error(HttpContext context, int httpStatus, bool json, int grpcCode, string message)
+    {
+        context.Response.StatusCode = httpStatus;
+        context.Response.ContentType = json ? JsonType : ProtobufType;
+        byte[] body = json ? ExportResponses.StatusJson(grpcCode, message) : ExportResponses.StatusProtobuf(grpcCode, message);
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+    }
+}

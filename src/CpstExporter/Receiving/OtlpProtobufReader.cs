@@ -1,0 +1,207 @@
+namespace CpstExporter.Receiving;
+
+/// <summary>
+/// Reads an <c>ExportTraceServiceRequest</c> in protobuf wire format straight into a <see cref="SpanBatch"/>,
+/// reading only the fields the pipeline uses and skipping the rest (events, links, scope) without descending
+/// into them. The generated classes read the same bytes in tests, as the reference this reader must agree with.
+/// </summary>
+internal static class OtlpProtobufReader
+{
+    /// <summary>Decodes <paramref name="payload"/> into <paramref name="batch"/>; throws <see cref="OtlpFormatException"/> if malformed.</summary>
+    public static void Read(ReadOnlySpan<byte> payload, SpanBatch batch)
+    {
+        var reader = new ProtoReader(payload);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            if (field == 1)
+            {
+                reader.Expect(wireType, ProtoReader.LengthDelimited, "resource_spans");
+                ReadResourceSpans(reader.ReadLengthDelimited(), batch);
+            }
+            else reader.Skip(wireType);
+        }
+    }
+
+    private static void ReadResourceSpans(ReadOnlySpan<byte> payload, SpanBatch batch)
+    {
+        int resourceIndex = batch.AddResource();
+        var reader = new ProtoReader(payload);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            switch (field)
+            {
+                case 1:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "resource");
+                    ReadResource(reader.ReadLengthDelimited(), batch, resourceIndex);
+                    break;
+                case 2:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "scope_spans");
+                    ReadScopeSpans(reader.ReadLengthDelimited(), batch, resourceIndex);
+                    break;
+                default:
+                    reader.Skip(wireType);
+                    break;
+            }
+        }
+    }
+
+    private static void ReadResource(ReadOnlySpan<byte> payload, SpanBatch batch, int resourceIndex)
+    {
+        batch.ResourceAt(resourceIndex).AttributeStart = batch.AttributeCount;
+        var reader = new ProtoReader(payload);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            if (field == 1)
+            {
+                reader.Expect(wireType, ProtoReader.LengthDelimited, "resource.attributes");
+                ReadKeyValue(reader.ReadLengthDelimited(), batch);
+            }
+            else reader.Skip(wireType);
+        }
+        batch.CloseResourceAttributes(resourceIndex);
+    }
+
+    private static void ReadScopeSpans(ReadOnlySpan<byte> payload, SpanBatch batch, int resourceIndex)
+    {
+        var reader = new ProtoReader(payload);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            if (field == 2)
+            {
+                reader.Expect(wireType, ProtoReader.LengthDelimited, "span");
+                ReadSpan(reader.ReadLengthDelimited(), batch, resourceIndex);
+            }
+            else reader.Skip(wireType);
+        }
+    }
+
+    private static void ReadSpan(ReadOnlySpan<byte> payload, SpanBatch batch, int resourceIndex)
+    {
+        ref SpanRecord span = ref batch.AddSpan(resourceIndex);
+        int traceIdLength = 0, spanIdLength = 0, parentLength = 0;
+        var reader = new ProtoReader(payload);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            switch (field)
+            {
+                case 1:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "span.trace_id");
+                    ReadOnlySpan<byte> traceId = reader.ReadLengthDelimited();
+                    traceIdLength = traceId.Length;
+                    if (traceIdLength == 16) span.TraceId = TraceId.FromBytes(traceId);
+                    break;
+                case 2:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "span.span_id");
+                    ReadOnlySpan<byte> spanId = reader.ReadLengthDelimited();
+                    spanIdLength = spanId.Length;
+                    if (spanIdLength == 8) span.SpanId = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(spanId);
+                    break;
+                case 4:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "span.parent_span_id");
+                    ReadOnlySpan<byte> parent = reader.ReadLengthDelimited();
+                    parentLength = parent.Length;
+                    if (parentLength == 8) span.ParentSpanId = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(parent);
+                    break;
+                case 7:
+                    reader.Expect(wireType, ProtoReader.Fixed64, "span.start_time_unix_nano");
+                    span.StartTimeUnixNano = reader.ReadFixed64();
+                    break;
+                case 8:
+                    reader.Expect(wireType, ProtoReader.Fixed64, "span.end_time_unix_nano");
+                    span.EndTimeUnixNano = reader.ReadFixed64();
+                    break;
+                case 9:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "span.attributes");
+                    ReadKeyValue(reader.ReadLengthDelimited(), batch);
+                    break;
+                case 15:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "span.status");
+                    span.StatusCode = ReadStatusCode(reader.ReadLengthDelimited());
+                    break;
+                default:
+                    reader.Skip(wireType);
+                    break;
+            }
+        }
+        batch.CloseSpanAttributes(ref span);
+
+        if (traceIdLength != 16 || span.TraceId.IsEmpty)
+            batch.RemoveLastSpan(RejectionReason.InvalidTraceId, $"span with a trace_id of {traceIdLength} bytes: a trace id is 16 bytes, not all zero");
+        else if (spanIdLength != 8 || span.SpanId == 0 || (parentLength != 0 && parentLength != 8))
+            batch.RemoveLastSpan(RejectionReason.InvalidSpanId, "span with an invalid span_id or parent_span_id: span ids are 8 bytes, not all zero");
+    }
+
+    private static int ReadStatusCode(ReadOnlySpan<byte> payload)
+    {
+        int code = 0;
+        var reader = new ProtoReader(payload);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            if (field == 3 && wireType == ProtoReader.Varint) code = (int)reader.ReadVarint();
+            else reader.Skip(wireType);
+        }
+        return code;
+    }
+
+    private static void ReadKeyValue(ReadOnlySpan<byte> payload, SpanBatch batch)
+    {
+        ReadOnlySpan<byte> key = default, value = default;
+        bool hasValue = false;
+        var reader = new ProtoReader(payload);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            switch (field)
+            {
+                case 1:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "attribute key");
+                    key = reader.ReadLengthDelimited();
+                    break;
+                case 2:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "attribute value");
+                    value = reader.ReadLengthDelimited();
+                    hasValue = true;
+                    break;
+                default:
+                    reader.Skip(wireType);
+                    break;
+            }
+        }
+
+        ref AttributeRecord attribute = ref batch.AddAttribute(key);
+        if (hasValue) ReadAnyValue(value, batch, ref attribute);
+    }
+
+    private static void ReadAnyValue(ReadOnlySpan<byte> payload, SpanBatch batch, ref AttributeRecord attribute)
+    {
+        var reader = new ProtoReader(payload);
+        while (reader.TryReadTag(out int field, out int wireType))
+        {
+            switch (field)
+            {
+                case 1:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "string_value");
+                    batch.SetString(ref attribute, reader.ReadLengthDelimited());
+                    break;
+                case 2:
+                    reader.Expect(wireType, ProtoReader.Varint, "bool_value");
+                    attribute.Kind = AttributeValueKind.Bool;
+                    attribute.Int = reader.ReadVarint() != 0 ? 1 : 0;
+                    break;
+                case 3:
+                    reader.Expect(wireType, ProtoReader.Varint, "int_value");
+                    attribute.Kind = AttributeValueKind.Int;
+                    attribute.Int = (long)reader.ReadVarint();
+                    break;
+                case 4:
+                    reader.Expect(wireType, ProtoReader.Fixed64, "double_value");
+                    attribute.Kind = AttributeValueKind.Double;
+                    attribute.Double = BitConverter.UInt64BitsToDouble(reader.ReadFixed64());
+                    break;
+                default:
+                    reader.Skip(wireType);
+                    attribute.Kind = AttributeValueKind.Other;
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace CpstExporter.Receiving;
+
+/// <summary>
+/// <c>POST /v1/outcomes</c> with <c>{"outcomes":[{"trace_id":"&lt;32 hex&gt;","outcome":"success"}]}</c>: outcomes that
+/// arrive after the spans, e.g. from a human review. The request is checked whole before any outcome is applied,
+/// so a 400 means nothing changed. Answers 200 with how many were applied, held (trace not seen yet), late, dropped.
+/// </summary>
+internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions options, Aggregation.CpstMetrics metrics)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!OtlpHttpReceiver.IsMediaType(context.Request.ContentType, OtlpHttpReceiver.JsonType))
+        {
+            metrics.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
+            await Answer(context, StatusCodes.Status415UnsupportedMediaType, w => w.WriteString("error", "send the outcomes as application/json"));
+            return;
+        }
+
+        List<(TraceId Id, string Outcome)> outcomes;
+        try
+        {
+            using PooledBytes body = await BodyReader.ReadToEndAsync(context.Request.Body, context.Request.ContentLength, options.MaxRequestBytes, context.RequestAborted);
+            outcomes = Parse(body.Span);
+        }
+        catch (RequestTooLargeException e)
+        {
+            metrics.RejectedRequests.Add(RequestRejection.TooLarge);
+            await Answer(context, StatusCodes.Status413PayloadTooLarge, w => w.WriteString("error", e.Message));
+            return;
+        }
+        catch (FormatException e)
+        {
+            metrics.RejectedRequests.Add(RequestRejection.Malformed);
+            await Answer(context, StatusCodes.Status400BadRequest, w => w.WriteString("error", e.Message));
+            return;
+        }
+
+        int applied = 0, unknown = 0, late = 0, dropped = 0;
+        foreach (var (id, outcome) in outcomes)
+        {
+            switch (sink.Apply(id, outcome))
+            {
+                case OutcomeDisposition.Applied: applied++; break;
+                case OutcomeDisposition.Unknown: unknown++; break;
+                case OutcomeDisposition.Late: late++; break;
+                default: dropped++; break;
+            }
+        }
+        await Answer(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteNumber("applied", applied);
+            w.WriteNumber("unknown", unknown);
+            w.WriteNumber("late", late);
+            w.WriteNumber("dropped", dropped);
+        });
+    }
+
+    internal static List<(TraceId, string)> Parse(ReadOnlySpan<byte> json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"invalid JSON: {e.Message}");
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object ||
+                !document.RootElement.TryGetProperty("outcomes", out JsonElement list) || list.ValueKind != JsonValueKind.Array)
+                throw new FormatException("expected {\"outcomes\":[{\"trace_id\":\"<32 hex digits>\",\"outcome\":\"success\"}]}");
+
+            var result = new List<(TraceId, string)>(list.GetArrayLength());
+            int index = 0;
+            foreach (JsonElement item in list.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object) throw new FormatException($"outcomes[{index}] must be an object");
+                string? hex = Text(item, "trace_id") ?? Text(item, "traceId");
+                if (hex is null || !TraceId.TryParseHex(hex, out TraceId id) || id.IsEmpty)
+                    throw new FormatException($"outcomes[{index}].trace_id must be 32 hex digits, not all zero");
+                string? outcome = Text(item, "outcome");
+                if (string.IsNullOrWhiteSpace(outcome)) throw new FormatException($"outcomes[{index}].outcome must be a non-empty string");
+                result.Add((id, outcome));
+                index++;
+            }
+            return result;
+        }
+    }
+
+    private static string? Text(JsonElement item, string name) =>
+        item.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static async Task Answer(HttpContext context, int status, Action<Utf8JsonWriter> body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+        await context.Response.Body.WriteAsync(stream.ToArray(), context.RequestAborted);
+    }
+}

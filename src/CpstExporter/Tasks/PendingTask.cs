@@ -1,0 +1,100 @@
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+
+namespace CpstExporter.Tasks;
+
+/// <summary>
+/// A task still collecting spans. Kept small (it is the unit of memory when a million tasks await review):
+/// the first model's share is held inline and further models go to a list only when a task uses several.
+/// </summary>
+internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
+{
+    // Attributes from the root beat the same attribute from another span: ranks of non-root spans are offset.
+    public const int NonRootRankOffset = 16;
+
+    public readonly TraceId TraceId = traceId;
+    public readonly long FirstSeenMs = firstSeenMs;
+    public long LastActivityMs = firstSeenMs;
+    /// <summary>The deadline this task is queued under in the sweep queue; a later entry for it is stale.</summary>
+    public long QueuedDeadlineMs = long.MaxValue;
+
+    public string? UseCase;
+    public int UseCaseRank = int.MaxValue;
+    public string? Environment;
+    public bool EnvironmentFromRoot;
+    public string? Variant;
+    public bool VariantFromRoot;
+
+    public Outcome Outcome;
+    public OutcomeSource OutcomeSource;
+    public ulong OutcomeSpanEnd;
+    public bool RootError;
+
+    public decimal SpanCostUsd;
+    public decimal? TaskCostUsd;
+    public int LlmCalls;
+    public int ToolCalls;
+    public long InputTokens;
+    public long OutputTokens;
+
+    public string? Model;
+    public decimal ModelCostUsd;
+    public int ModelCalls;
+    public List<(string Model, decimal CostUsd, int Calls)>? OtherModels;
+
+    // Insertion order, oldest first, for eviction at capacity.
+    public PendingTask? Older;
+    public PendingTask? Newer;
+
+    public bool HasOutcomeSignal => OutcomeSource != OutcomeSource.None || RootError;
+
+    public long DeadlineMs(long settleMs, long windowMs) =>
+        HasOutcomeSignal ? LastActivityMs + settleMs : FirstSeenMs + windowMs;
+
+    public void AddModelCost(string model, decimal cost)
+    {
+        if (Model is null || ReferenceEquals(Model, model) || Model == model)
+        {
+            Model = model;
+            ModelCostUsd += cost;
+            ModelCalls++;
+            return;
+        }
+        OtherModels ??= [];
+        for (int i = 0; i < OtherModels.Count; i++)
+        {
+            if (OtherModels[i].Model != model) continue;
+            var (name, total, calls) = OtherModels[i];
+            OtherModels[i] = (name, total + cost, calls + 1);
+            return;
+        }
+        OtherModels.Add((model, cost, 1));
+    }
+
+    /// <summary>The model with the largest cost share; with equal cost (say, all unpriced), the one called most.</summary>
+    public string PrimaryModel()
+    {
+        if (Model is null) return TaskLabels.None;
+        (string model, decimal cost, int calls) best = (Model, ModelCostUsd, ModelCalls);
+        if (OtherModels is not null)
+            foreach (var other in OtherModels)
+                if (other.CostUsd > best.cost || (other.CostUsd == best.cost && other.Calls > best.calls)) best = other;
+        return best.model;
+    }
+
+    /// <summary>The outcome the task finishes with: a signal, else failure for a root in error, else unknown.</summary>
+    public Outcome FinalOutcome() =>
+        Outcome != Outcome.Unknown ? Outcome : RootError ? Outcome.Failure : Outcome.Unknown;
+
+    public decimal TotalCostUsd => TaskCostUsd ?? SpanCostUsd;
+}
+
+/// <summary>Where a pending task's outcome came from; a stronger source replaces a weaker one.</summary>
+internal enum OutcomeSource : byte
+{
+    None = 0,
+    Span = 1,
+    Root = 2,
+    /// <summary>The outcome API: an explicit verdict such as a human review, so it beats what the agent reported.</summary>
+    Api = 3,
+}

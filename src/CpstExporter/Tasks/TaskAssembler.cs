@@ -1,0 +1,276 @@
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+
+namespace CpstExporter.Tasks;
+
+/// <summary>
+/// Groups spans into tasks by trace id and decides when each task is finished (DESIGN.md §5): a task with an
+/// outcome settles <see cref="TaskOptions.SettleSeconds"/> after its last span or outcome; one without waits up to
+/// <see cref="TaskOptions.OutcomeWindowSeconds"/> from its first span. Finished tasks are remembered for the outcome
+/// window so that late spans still add their cost under the task's labels and late outcomes are counted.
+/// </summary>
+/// <remarks>
+/// One lock guards all state and is taken once per export request, not per span. Deadlines live in a priority
+/// queue with lazy deletion: an entry whose deadline no longer matches its task's is skipped when it comes up.
+/// </remarks>
+internal sealed class TaskAssembler
+{
+    private readonly TaskOptions _options;
+    private readonly ITaskSink _sink;
+    private readonly TimeProvider _time;
+    private readonly long _settleMs;
+    private readonly long _windowMs;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<TraceId, PendingTask> _pending = new();
+    private readonly PriorityQueue<PendingTask, long> _deadlines = new();
+    private PendingTask? _oldest;
+    private PendingTask? _newest;
+
+    private readonly Dictionary<TraceId, FinishedTask> _finished = new();
+    private readonly Queue<(TraceId Id, long ExpiresMs)> _finishedOrder = new();
+    private readonly Dictionary<TraceId, HeldOutcome> _held = new();
+    private readonly Queue<(TraceId Id, long ExpiresMs)> _heldOrder = new();
+
+    private readonly record struct FinishedTask(TaskLabels Labels, long ExpiresMs);
+    private readonly record struct HeldOutcome(Outcome Outcome, long ExpiresMs);
+
+    private long _evicted;
+
+    public TaskAssembler(TaskOptions options, ITaskSink sink, TimeProvider time)
+    {
+        _options = options;
+        _sink = sink;
+        _time = time;
+        _settleMs = options.SettleSeconds * 1000L;
+        _windowMs = options.OutcomeWindowSeconds * 1000L;
+    }
+
+    public int PendingCount => Volatile.Read(ref _pendingCount);
+    private int _pendingCount;
+
+    /// <summary>Tasks finished early because <see cref="TaskOptions.MaxPending"/> was reached.</summary>
+    public long EvictedCount => Interlocked.Read(ref _evicted);
+
+    /// <summary>
+    /// Adds the spans of one export request, each with the cost the pricing stage gave it, and tells for each the
+    /// use case of its task as known after the span was added.
+    /// </summary>
+    public void Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<decimal> costs, Span<string?> useCases)
+    {
+        long now = NowMs();
+        lock (_lock)
+        {
+            for (int i = 0; i < spans.Length; i++) useCases[i] = Add(in spans[i], costs[i], now);
+        }
+    }
+
+    private string? Add(in SpanFacts span, decimal cost, long now)
+    {
+        if (_pending.TryGetValue(span.TraceId, out PendingTask? task))
+        {
+            Merge(task, in span, cost, now);
+            Schedule(task);
+            return task.UseCase;
+        }
+        if (_finished.TryGetValue(span.TraceId, out FinishedTask finished))
+        {
+            _sink.LateSpan(finished.Labels, new LateContribution(
+                cost,
+                span.Role == SpanRole.Llm ? 1 : 0,
+                span.Role == SpanRole.Tool ? 1 : 0,
+                span.Role == SpanRole.Llm ? span.Tokens.Input : 0,
+                span.Role == SpanRole.Llm ? span.Tokens.Output : 0));
+            return finished.Labels.UseCase;
+        }
+
+        if (_pendingCount >= _options.MaxPending && _oldest is not null)
+        {
+            Interlocked.Increment(ref _evicted);
+            Finish(_oldest, FinishReason.Evicted, now);
+        }
+        task = new PendingTask(span.TraceId, now);
+        _pending.Add(span.TraceId, task);
+        _pendingCount++;
+        Link(task);
+        if (_held.Remove(span.TraceId, out HeldOutcome held))
+        {
+            task.Outcome = held.Outcome;
+            task.OutcomeSource = OutcomeSource.Api;
+        }
+        Merge(task, in span, cost, now);
+        Schedule(task);
+        return task.UseCase;
+    }
+
+    private static void Merge(PendingTask task, in SpanFacts span, decimal cost, long now)
+    {
+        task.LastActivityMs = now;
+        int rankOffset = span.IsRoot ? 0 : PendingTask.NonRootRankOffset;
+
+        if (span.UseCase is not null && span.UseCaseRank + rankOffset < task.UseCaseRank)
+        {
+            task.UseCase = span.UseCase;
+            task.UseCaseRank = span.UseCaseRank + rankOffset;
+        }
+        if (span.Environment is not null && (task.Environment is null || (span.IsRoot && !task.EnvironmentFromRoot)))
+        {
+            task.Environment = span.Environment;
+            task.EnvironmentFromRoot = span.IsRoot;
+        }
+        if (span.Variant is not null && (task.Variant is null || (span.IsRoot && !task.VariantFromRoot)))
+        {
+            task.Variant = span.Variant;
+            task.VariantFromRoot = span.IsRoot;
+        }
+
+        if (span.Outcome != Outcome.Unknown)
+        {
+            OutcomeSource source = span.IsRoot ? OutcomeSource.Root : OutcomeSource.Span;
+            // Among non-root spans the one that ended last is the end of the chain.
+            if (source > task.OutcomeSource || (source == task.OutcomeSource && span.EndTimeUnixNano >= task.OutcomeSpanEnd))
+            {
+                task.Outcome = span.Outcome;
+                task.OutcomeSource = source;
+                task.OutcomeSpanEnd = span.EndTimeUnixNano;
+            }
+        }
+        if (span.IsRoot && span.StatusError) task.RootError = true;
+
+        task.SpanCostUsd += cost;
+        if (span.TaskCost is decimal taskCost) task.TaskCostUsd = taskCost;
+
+        if (span.Role == SpanRole.Llm)
+        {
+            task.LlmCalls++;
+            task.InputTokens += span.Tokens.Input;
+            task.OutputTokens += span.Tokens.Output;
+            task.AddModelCost(span.Model ?? TaskLabels.UnknownUseCase, cost);
+        }
+        else if (span.Role == SpanRole.Tool)
+        {
+            task.ToolCalls++;
+        }
+    }
+
+    /// <summary>Applies an outcome from the outcome API.</summary>
+    public OutcomeApplied ApplyOutcome(TraceId traceId, Outcome outcome)
+    {
+        long now = NowMs();
+        lock (_lock)
+        {
+            if (_pending.TryGetValue(traceId, out PendingTask? task))
+            {
+                task.Outcome = outcome;
+                task.OutcomeSource = OutcomeSource.Api;
+                task.LastActivityMs = now;
+                Schedule(task);
+                return OutcomeApplied.Applied;
+            }
+            if (_finished.ContainsKey(traceId))
+            {
+                _sink.LateOutcome();
+                return OutcomeApplied.Late;
+            }
+            if (_held.Count >= _options.MaxPending)
+            {
+                _sink.OutcomeDropped();
+                return OutcomeApplied.Dropped;
+            }
+            long expires = now + _windowMs;
+            _held[traceId] = new HeldOutcome(outcome, expires);
+            _heldOrder.Enqueue((traceId, expires));
+            return OutcomeApplied.Held;
+        }
+    }
+
+    /// <summary>Finishes every task whose deadline has passed and forgets expired state; returns how many finished.</summary>
+    public int Sweep()
+    {
+        long now = NowMs();
+        int finishedCount = 0;
+        lock (_lock)
+        {
+            while (_deadlines.TryPeek(out PendingTask? task, out long deadline) && deadline <= now)
+            {
+                _deadlines.Dequeue();
+                if (task.QueuedDeadlineMs != deadline) continue; // stale entry, or task already finished
+                long actual = task.DeadlineMs(_settleMs, _windowMs);
+                if (actual > now)
+                {
+                    task.QueuedDeadlineMs = actual;
+                    _deadlines.Enqueue(task, actual);
+                    continue;
+                }
+                Finish(task, task.HasOutcomeSignal ? FinishReason.Settled : FinishReason.OutcomeWindowElapsed, now);
+                finishedCount++;
+            }
+
+            while (_heldOrder.TryPeek(out var held) && held.ExpiresMs <= now)
+            {
+                _heldOrder.Dequeue();
+                if (_held.TryGetValue(held.Id, out HeldOutcome current) && current.ExpiresMs == held.ExpiresMs)
+                {
+                    _held.Remove(held.Id);
+                    _sink.OutcomeDropped();
+                }
+            }
+            while (_finishedOrder.TryPeek(out var entry) && entry.ExpiresMs <= now) Forget(_finishedOrder.Dequeue());
+        }
+        return finishedCount;
+    }
+
+    private void Schedule(PendingTask task)
+    {
+        long deadline = task.DeadlineMs(_settleMs, _windowMs);
+        if (deadline >= task.QueuedDeadlineMs) return; // the queued entry comes up first and is re-queued then
+        task.QueuedDeadlineMs = deadline;
+        _deadlines.Enqueue(task, deadline);
+    }
+
+    private void Finish(PendingTask task, FinishReason reason, long now)
+    {
+        _pending.Remove(task.TraceId);
+        _pendingCount--;
+        Unlink(task);
+        task.QueuedDeadlineMs = -1;
+
+        var labels = new TaskLabels(
+            task.UseCase ?? TaskLabels.UnknownUseCase,
+            task.FinalOutcome(),
+            task.PrimaryModel(),
+            task.Environment ?? TaskLabels.None,
+            task.Variant ?? TaskLabels.None);
+        var record = new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
+            task.InputTokens, task.OutputTokens, DateTimeOffset.FromUnixTimeMilliseconds(now), reason);
+        _sink.TaskFinished(in record);
+
+        if (_finished.Count >= _options.MaxFinishedRemembered && _finishedOrder.TryDequeue(out var oldest)) Forget(oldest);
+        long expires = now + _windowMs;
+        _finished[task.TraceId] = new FinishedTask(labels, expires);
+        _finishedOrder.Enqueue((task.TraceId, expires));
+    }
+
+    private void Forget((TraceId Id, long ExpiresMs) entry)
+    {
+        if (_finished.TryGetValue(entry.Id, out FinishedTask finished) && finished.ExpiresMs == entry.ExpiresMs)
+            _finished.Remove(entry.Id);
+    }
+
+    private void Link(PendingTask task)
+    {
+        task.Older = _newest;
+        if (_newest is not null) _newest.Newer = task;
+        _newest = task;
+        _oldest ??= task;
+    }
+
+    private void Unlink(PendingTask task)
+    {
+        if (task.Older is not null) task.Older.Newer = task.Newer; else _oldest = task.Newer;
+        if (task.Newer is not null) task.Newer.Older = task.Older; else _newest = task.Older;
+        task.Older = task.Newer = null;
+    }
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+}

@@ -1,0 +1,11 @@
+using CpstExporter.Conventions;
+
+namespace CpstExporter.Tasks;
+
+/// <summary>The labels a finished task is counted under (DESIGN.md §6).</summary>
+internal readonly record struct TaskLabels(string UseCase, Outcome Outcome, string Model, string Environment, string Variant)
+{
+    /// <summary>The label value of a fact no span gave.</summary>
+    public const string None = "none";
+    public const string UnknownUseCase = "unknown";
+}

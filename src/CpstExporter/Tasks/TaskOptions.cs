@@ -1,0 +1,20 @@
+namespace CpstExporter.Tasks;
+
+/// <summary>Task lifecycle settings (<c>Cpst:Tasks</c>), DESIGN.md §5.</summary>
+internal sealed class TaskOptions
+{
+    /// <summary>Seconds a task with an outcome waits after its last span or outcome for stragglers. Default 5.</summary>
+    public int SettleSeconds { get; set; } = 5;
+
+    /// <summary>Seconds from a task's first span that it waits for an outcome before it finishes as unknown. Default 900.</summary>
+    public int OutcomeWindowSeconds { get; set; } = 900;
+
+    /// <summary>Most tasks held at once; past it the oldest finishes early and is counted as evicted. Default 1,000,000.</summary>
+    public int MaxPending { get; set; } = 1_000_000;
+
+    /// <summary>Where pending tasks are written on shutdown and read back on start; empty = not kept. Default empty.</summary>
+    public string? StateFile { get; set; }
+
+    /// <summary>How many finished tasks are remembered (for the outcome window) so late spans and outcomes find them. Default 100,000.</summary>
+    public int MaxFinishedRemembered { get; set; } = 100_000;
+}

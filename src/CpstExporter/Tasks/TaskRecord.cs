@@ -1,0 +1,15 @@
+using CpstExporter.Receiving;
+
+namespace CpstExporter.Tasks;
+
+/// <summary>A finished task: its labels and what it cost.</summary>
+internal readonly record struct TaskRecord(
+    TraceId TraceId,
+    TaskLabels Labels,
+    decimal CostUsd,
+    int LlmCalls,
+    int ToolCalls,
+    long InputTokens,
+    long OutputTokens,
+    DateTimeOffset FinishedAt,
+    FinishReason Reason);
