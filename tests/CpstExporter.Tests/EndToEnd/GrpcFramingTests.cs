@@ -1,0 +1,116 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using CpstExporter.Receiving.Otlp;
+using CpstExporter.Tests.Support;
+using Google.Protobuf;
+using Xunit;
+
+namespace CpstExporter.Tests.EndToEnd;
+
+/// <summary>OTLP/gRPC as the wire sees it: HTTP/2 cleartext with prior knowledge, 5-byte framing, gzip, status trailers.</summary>
+public sealed class GrpcFramingTests
+{
+    private static readonly HttpClient Client = new();
+
+    private static async Task<HttpResponseMessage> CallAsync(ExporterUnderTest exporter, byte[] message, bool gzip, string path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+    {
+        byte[] payload = message;
+        if (gzip)
+        {
+            using var compressed = new MemoryStream();
+            using (var zip = new GZipStream(compressed, CompressionLevel.Fastest)) zip.Write(message);
+            payload = compressed.ToArray();
+        }
+        byte[] frame = new byte[5 + payload.Length];
+        frame[0] = gzip ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
+        payload.CopyTo(frame, 5);
+
+        // http:// with HTTP/2 exactly is h2c with prior knowledge, as gRPC clients speak it.
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(exporter.GrpcAddress, path))
+        {
+            Content = new ByteArrayContent(frame),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        if (gzip) request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");
+        HttpResponseMessage response = await Client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+        return response;
+    }
+
+    private static string? Status(HttpResponseMessage response) =>
+        response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.Single()
+        : response.Headers.TryGetValues("grpc-status", out var h) ? h.Single() : null;
+
+    private static string? Message(HttpResponseMessage response) =>
+        response.TrailingHeaders.TryGetValues("grpc-message", out var t) ? t.Single()
+        : response.Headers.TryGetValues("grpc-message", out var h) ? h.Single() : null;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Export_FramedRequest_AnswersOkAndCountsSpans(bool gzip)
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        byte[] request = Spans.Request("coder", Spans.Root(7, Spans.Attr("outcome", "passed")), Spans.Llm(7, 2, "gpt-4o", 4000, 1000)).ToByteArray();
+
+        using HttpResponseMessage response = await CallAsync(exporter, request, gzip);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("0", Status(response));
+        byte[] body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(5, body.Length); // an empty ExportTraceServiceResponse, framed
+        exporter.Settle();
+        string metrics = await exporter.ScrapeAsync();
+        Assert.Equal(2m, MetricsText.Required(metrics, "cpst_received_spans_total{protocol=\"grpc\"}"));
+        Assert.Equal(0.02m, MetricsText.Required(metrics,
+            "cpst_task_cost_usd_total{use_case=\"coder\",outcome=\"success\",model=\"gpt-4o\",environment=\"none\",variant=\"none\"}"));
+    }
+
+    [Fact]
+    public async Task Export_BadSpanIds_AnswersPartialSuccess()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        var request = Spans.Request("coder", Spans.Root(7), Spans.Llm(7, 2, "gpt-4o", 1, 1));
+        request.ResourceSpans[0].ScopeSpans[0].Spans[1].TraceId = ByteString.CopyFrom(new byte[5]);
+
+        using HttpResponseMessage response = await CallAsync(exporter, request.ToByteArray(), gzip: false);
+
+        Assert.Equal("0", Status(response));
+        byte[] body = await response.Content.ReadAsByteArrayAsync();
+        var answer = ExportTraceServiceResponse.Parser.ParseFrom(body.AsSpan(5).ToArray());
+        Assert.Equal(1, answer.PartialSuccess.RejectedSpans);
+        Assert.Contains("trace_id", answer.PartialSuccess.ErrorMessage);
+        Assert.Equal(1m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_rejected_spans_total{reason=\"invalid_trace_id\"}"));
+    }
+
+    [Fact]
+    public async Task Export_Garbage_AnswersInvalidArgument()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        using HttpResponseMessage response = await CallAsync(exporter, [0x0A, 0xFF, 0xFF, 0xFF, 0x0F, 1, 2], gzip: false);
+        Assert.Equal("3", Status(response));
+        Assert.Contains("malformed", Message(response));
+    }
+
+    [Fact]
+    public async Task Export_LargerThanLimit_AnswersResourceExhausted()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Limits:MaxRequestBytes"] = "1000" });
+        byte[] request = Spans.Request("coder", Enumerable.Range(1, 50).Select(i => Spans.Llm(7, i + 1, "gpt-4o", 1, 1)).ToArray()).ToByteArray();
+        using HttpResponseMessage response = await CallAsync(exporter, request, gzip: false);
+        Assert.Equal("8", Status(response));
+    }
+
+    [Fact]
+    public async Task Call_UnknownMethod_AnswersUnimplemented()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        using HttpResponseMessage response = await CallAsync(exporter, [], gzip: false, path: "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export");
+        Assert.Equal("12", Status(response));
+    }
+}
