@@ -23,6 +23,6 @@ internal sealed class RequiresBinaryFactAttribute : Xunit.FactAttribute
     public RequiresBinaryFactAttribute(string binary)
     {
         if (Binaries.Find(binary) is null && !Binaries.InCi)
-            Skip = $"'{binary}' is not installed (Debian package 'prometheus'); CI installs it and runs this test";
+            Skip = $"'{binary}' is not installed; CI installs it (see .ci/run) and runs this test";
     }
 }
