@@ -220,6 +220,62 @@ internal sealed class TaskAssembler
         return finishedCount;
     }
 
+    /// <summary>Everything pending, for the state file.</summary>
+    public TaskStateSnapshot Snapshot()
+    {
+        lock (_lock)
+        {
+            var tasks = new List<PendingTaskState>(_pendingCount);
+            for (PendingTask? t = _oldest; t is not null; t = t.Newer)
+            {
+                var models = new List<ModelShareState>();
+                if (t.Model is not null) models.Add(new ModelShareState(t.Model, t.ModelCostUsd, t.ModelCalls));
+                if (t.OtherModels is not null) models.AddRange(t.OtherModels.Select(m => new ModelShareState(m.Model, m.CostUsd, m.Calls)));
+                tasks.Add(new PendingTaskState(t.TraceId.ToString(), t.FirstSeenMs, t.LastActivityMs, t.UseCase, t.UseCaseRank,
+                    t.Environment, t.EnvironmentFromRoot, t.Variant, t.VariantFromRoot, t.Outcome, t.OutcomeSource, t.OutcomeSpanEnd,
+                    t.RootError, t.SpanCostUsd, t.TaskCostUsd, t.LlmCalls, t.ToolCalls, t.InputTokens, t.OutputTokens, models));
+            }
+            var held = _held.Select(h => new HeldOutcomeState(h.Key.ToString(), h.Value.Outcome, h.Value.ExpiresMs)).ToList();
+            return new TaskStateSnapshot(TaskStateSnapshot.CurrentVersion, tasks, held);
+        }
+    }
+
+    /// <summary>Takes back tasks from the state file, oldest first; their deadlines run on from when they were saved.</summary>
+    public void Restore(TaskStateSnapshot snapshot)
+    {
+        lock (_lock)
+        {
+            foreach (PendingTaskState s in snapshot.Tasks.OrderBy(t => t.FirstSeenMs))
+            {
+                if (!TraceId.TryParseHex(s.TraceId, out TraceId id) || _pending.ContainsKey(id)) continue;
+                var task = new PendingTask(id, s.FirstSeenMs)
+                {
+                    LastActivityMs = s.LastActivityMs, UseCase = s.UseCase, UseCaseRank = s.UseCaseRank,
+                    Environment = s.Environment, EnvironmentFromRoot = s.EnvironmentFromRoot,
+                    Variant = s.Variant, VariantFromRoot = s.VariantFromRoot, Outcome = s.Outcome,
+                    OutcomeSource = s.OutcomeSource, OutcomeSpanEnd = s.OutcomeSpanEnd, RootError = s.RootError,
+                    SpanCostUsd = s.SpanCostUsd, TaskCostUsd = s.TaskCostUsd, LlmCalls = s.LlmCalls, ToolCalls = s.ToolCalls,
+                    InputTokens = s.InputTokens, OutputTokens = s.OutputTokens,
+                };
+                foreach (ModelShareState m in s.Models)
+                {
+                    if (task.Model is null) (task.Model, task.ModelCostUsd, task.ModelCalls) = (m.Model, m.CostUsd, m.Calls);
+                    else (task.OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
+                }
+                _pending.Add(id, task);
+                _pendingCount++;
+                Link(task);
+                Schedule(task);
+            }
+            foreach (HeldOutcomeState h in snapshot.HeldOutcomes)
+            {
+                if (!TraceId.TryParseHex(h.TraceId, out TraceId id)) continue;
+                _held[id] = new HeldOutcome(h.Outcome, h.ExpiresMs);
+                _heldOrder.Enqueue((id, h.ExpiresMs));
+            }
+        }
+    }
+
     private void Schedule(PendingTask task)
     {
         long deadline = task.DeadlineMs(_settleMs, _windowMs);
