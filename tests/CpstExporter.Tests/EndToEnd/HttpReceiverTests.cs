@@ -88,7 +88,7 @@ public sealed class HttpReceiverTests
         await using var exporter = await ExporterUnderTest.StartAsync();
         using HttpResponseMessage response = await PostAsync(exporter, "/v1/traces", [0x0A, 0x10, 1, 2], "application/x-protobuf");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var status = Receiving.Rpc.Status.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync());
+        var status = global::CpstExporter.Receiving.Rpc.Status.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync());
         Assert.Equal(3, status.Code);
         Assert.Contains("truncated", status.Message);
     }

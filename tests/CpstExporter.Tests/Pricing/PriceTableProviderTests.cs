@@ -1,0 +1,152 @@
+using CpstExporter.Pricing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace CpstExporter.Tests.Pricing;
+
+public sealed class PriceTableProviderTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("cpst-pricing-").FullName;
+    private readonly string _path;
+    private DateTime _stamp = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    public PriceTableProviderTests() => _path = Path.Combine(_directory, "pricing.yaml");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static string Table(string input) => $"models:\n  - name: gpt-4o\n    input: {input}\n    output: 10.00\n";
+
+    /// <summary>Writes the file and moves its timestamp on by a minute, so the change is seen whatever the file system's resolution.</summary>
+    private void Write(string text)
+    {
+        File.WriteAllText(_path, text);
+        _stamp = _stamp.AddMinutes(1);
+        File.SetLastWriteTimeUtc(_path, _stamp);
+    }
+
+    private PriceTableProvider Provider() =>
+        new(new PricingOptions { PricingFile = _path }, TimeProvider.System, NullLogger<PriceTableProvider>.Instance);
+
+    [Fact]
+    public void Constructor_LoadsTheFile()
+    {
+        Write(Table("2.50"));
+
+        PriceTableProvider provider = Provider();
+
+        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(0, provider.ReloadFailures);
+    }
+
+    [Fact]
+    public void Constructor_BrokenFile_FailsAtOnce()
+    {
+        Write("models:\n  - name: gpt-4o\n    input: -1\n    output: 1\n");
+
+        var error = Assert.Throws<PriceTableException>(Provider);
+
+        Assert.Contains("models[0] (gpt-4o)", error.Message);
+    }
+
+    [Fact]
+    public void CheckForChanges_Unchanged_ReturnsFalse()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+
+        Assert.False(provider.CheckForChanges());
+    }
+
+    [Fact]
+    public void CheckForChanges_FileChanged_LoadsTheNewPrice()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+        string oldVersion = provider.Current.Version;
+
+        Write(Table("3.75"));
+
+        Assert.True(provider.CheckForChanges());
+        Assert.Equal(3.75m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.NotEqual(oldVersion, provider.Current.Version);
+        Assert.False(provider.CheckForChanges());
+    }
+
+    [Fact]
+    public void CheckForChanges_SameSizeNewTimestamp_LoadsTheNewPrice()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+
+        Write(Table("2.75")); // same length, only the timestamp tells
+
+        Assert.True(provider.CheckForChanges());
+        Assert.Equal(2.75m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+    }
+
+    [Fact]
+    public void CheckForChanges_TouchedButSameContent_KeepsTableAndReturnsFalse()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+        PriceTable before = provider.Current;
+
+        Write(Table("2.50"));
+
+        Assert.False(provider.CheckForChanges());
+        Assert.Same(before, provider.Current);
+    }
+
+    [Fact]
+    public void CheckForChanges_BrokenFile_KeepsOldTableAndCountsFailure()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+        PriceTable before = provider.Current;
+
+        Write("models:\n  - name: gpt-4o\n    input: [oops\n");
+
+        Assert.False(provider.CheckForChanges());
+        Assert.Same(before, provider.Current);
+        Assert.Equal(1, provider.ReloadFailures);
+        Assert.False(provider.CheckForChanges()); // the same broken file is not retried until it changes
+        Assert.Equal(1, provider.ReloadFailures);
+    }
+
+    [Fact]
+    public void CheckForChanges_BrokenThenFixed_LoadsTheFixedFile()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+
+        Write("models:\n  - name: gpt-4o\n    input: -1\n    output: 1\n");
+        Assert.False(provider.CheckForChanges());
+        Write(Table("4.00"));
+
+        Assert.True(provider.CheckForChanges());
+        Assert.Equal(4.00m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(1, provider.ReloadFailures);
+    }
+
+    [Fact]
+    public void CheckForChanges_FileDeleted_KeepsOldTableAndCountsFailure()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+
+        File.Delete(_path);
+
+        Assert.False(provider.CheckForChanges());
+        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(1, provider.ReloadFailures);
+    }
+
+    [Fact]
+    public void CheckForChanges_FixedTableProvider_NeverReloads()
+    {
+        var provider = new PriceTableProvider(PriceTable.Empty, NullLogger<PriceTableProvider>.Instance);
+
+        Assert.False(provider.CheckForChanges());
+        Assert.Same(PriceTable.Empty, provider.Current);
+    }
+}

@@ -1,0 +1,657 @@
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+using CpstExporter.Tasks;
+using CpstExporter.Tests.Support;
+using Xunit;
+
+namespace CpstExporter.Tests.Tasks;
+
+public class TaskAssemblerTests
+{
+    private const int Settle = 5;
+    private const int Window = 900;
+
+    private readonly ManualClock _clock = new();
+    private readonly RecordingTaskSink _sink = new();
+
+    private TaskAssembler Assembler(int maxPending = 1000) =>
+        new(new TaskOptions { SettleSeconds = Settle, OutcomeWindowSeconds = Window, MaxPending = maxPending }, _sink, _clock);
+
+    private static TraceId Trace(int n) => new(0x0a0b0c0d, (ulong)n);
+
+    private static SpanFacts Root(int trace, Outcome outcome = Outcome.Unknown, string? useCase = "svc", int useCaseRank = 2) => new()
+    {
+        TraceId = Trace(trace),
+        IsRoot = true,
+        Outcome = outcome,
+        UseCase = useCase,
+        UseCaseRank = useCaseRank,
+    };
+
+    private static SpanFacts Child(int trace, Outcome outcome = Outcome.Unknown, string? useCase = "svc", int useCaseRank = 2) => new()
+    {
+        TraceId = Trace(trace),
+        Outcome = outcome,
+        UseCase = useCase,
+        UseCaseRank = useCaseRank,
+    };
+
+    private static SpanFacts Llm(int trace, string? model, long input = 100, long output = 10) => new()
+    {
+        TraceId = Trace(trace),
+        Role = SpanRole.Llm,
+        Model = model,
+        Provider = "openai",
+        Tokens = new TokenUsage(input, output, 0, 0, 0),
+        UseCase = "svc",
+        UseCaseRank = 2,
+    };
+
+    private static SpanFacts Tool(int trace, string tool) => new()
+    {
+        TraceId = Trace(trace),
+        Role = SpanRole.Tool,
+        ToolName = tool,
+        UseCase = "svc",
+        UseCaseRank = 2,
+    };
+
+    private static string?[] Add(TaskAssembler assembler, params (SpanFacts Span, decimal Cost)[] spans)
+    {
+        var useCases = new string?[spans.Length];
+        assembler.Add(spans.Select(s => s.Span).ToArray(), spans.Select(s => s.Cost).ToArray(), useCases);
+        return useCases;
+    }
+
+    private static void Add(TaskAssembler assembler, params SpanFacts[] spans) => Add(assembler, spans.Select(s => (s, 0m)).ToArray());
+
+    private void AdvanceAndSweep(TaskAssembler assembler, double seconds)
+    {
+        _clock.AdvanceSeconds(seconds);
+        assembler.Sweep();
+    }
+
+    // ---------------------------------------------------------------- settling
+
+    [Fact]
+    public void Sweep_TaskWithOutcome_FinishesSettleSecondsAfterItsLastSpan()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1, Outcome.Success));
+        AdvanceAndSweep(assembler, 3);
+        Add(assembler, Child(1)); // a straggler moves the settle deadline
+
+        AdvanceAndSweep(assembler, Settle - 0.001);
+        Assert.Empty(_sink.Finished);
+        Assert.Equal(1, assembler.PendingCount);
+
+        AdvanceAndSweep(assembler, 0.001);
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(Outcome.Success, task.Labels.Outcome);
+        Assert.Equal(FinishReason.Settled, task.Reason);
+        Assert.Equal(Trace(1), task.TraceId);
+        Assert.Equal(_clock.GetUtcNow(), task.FinishedAt);
+        Assert.Equal(0, assembler.PendingCount);
+    }
+
+    [Fact]
+    public void Sweep_OutcomeArrivesOnLaterSpan_SettlesFromThatSpan()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1));
+        AdvanceAndSweep(assembler, 60);
+        Add(assembler, Child(1, Outcome.Failure));
+
+        AdvanceAndSweep(assembler, Settle - 1);
+        Assert.Empty(_sink.Finished);
+        AdvanceAndSweep(assembler, 1);
+
+        Assert.Equal(Outcome.Failure, Assert.Single(_sink.Finished).Labels.Outcome);
+    }
+
+    [Fact]
+    public void Sweep_NoOutcome_FinishesUnknownAtTheWindowFromTheFirstSpan()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1));
+        AdvanceAndSweep(assembler, 600);
+        Add(assembler, Child(1)); // later spans do not extend the window
+
+        AdvanceAndSweep(assembler, Window - 600 - 0.001);
+        Assert.Empty(_sink.Finished);
+
+        AdvanceAndSweep(assembler, 0.001);
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(Outcome.Unknown, task.Labels.Outcome);
+        Assert.Equal(FinishReason.OutcomeWindowElapsed, task.Reason);
+    }
+
+    [Fact]
+    public void Sweep_NoOutcomeYet_NotFinishedAtSettleTime()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1));
+
+        AdvanceAndSweep(assembler, Settle * 10);
+
+        Assert.Empty(_sink.Finished);
+        Assert.Equal(1, assembler.PendingCount);
+    }
+
+    [Fact]
+    public void Sweep_OutcomeLateInTheWindow_SettlesAfterTheOutcome()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1));
+        AdvanceAndSweep(assembler, Window - 2);
+
+        Assert.Equal(OutcomeApplied.Applied, assembler.ApplyOutcome(Trace(1), Outcome.Success));
+        AdvanceAndSweep(assembler, Settle - 1);
+        Assert.Empty(_sink.Finished);
+
+        AdvanceAndSweep(assembler, 1);
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(Outcome.Success, task.Labels.Outcome);
+        Assert.Equal(FinishReason.Settled, task.Reason);
+    }
+
+    [Fact]
+    public void Sweep_ReturnsHowManyFinished()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1, Outcome.Success), Root(2, Outcome.Failure), Root(3));
+
+        _clock.AdvanceSeconds(Settle);
+
+        Assert.Equal(2, assembler.Sweep());
+        Assert.Equal(1, assembler.PendingCount);
+    }
+
+    // ---------------------------------------------------------------- outcome API
+
+    [Fact]
+    public void ApplyOutcome_BeforeAnySpan_IsHeldAndAppliedWhenTheFirstSpanArrives()
+    {
+        TaskAssembler assembler = Assembler();
+
+        Assert.Equal(OutcomeApplied.Held, assembler.ApplyOutcome(Trace(1), Outcome.Success));
+        AdvanceAndSweep(assembler, 30);
+        Add(assembler, Root(1));
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(Outcome.Success, task.Labels.Outcome);
+        Assert.Equal(FinishReason.Settled, task.Reason);
+        Assert.Equal(0, _sink.DroppedOutcomes);
+    }
+
+    [Fact]
+    public void ApplyOutcome_HeldPastTheWindow_IsDroppedAndCounted()
+    {
+        TaskAssembler assembler = Assembler();
+        assembler.ApplyOutcome(Trace(1), Outcome.Success);
+
+        AdvanceAndSweep(assembler, Window - 1);
+        Assert.Equal(0, _sink.DroppedOutcomes);
+        AdvanceAndSweep(assembler, 1);
+        Assert.Equal(1, _sink.DroppedOutcomes);
+
+        Add(assembler, Root(1));
+        AdvanceAndSweep(assembler, Settle);
+        Assert.Empty(_sink.Finished); // no outcome any more: it waits for the window
+        AdvanceAndSweep(assembler, Window);
+        Assert.Equal(Outcome.Unknown, Assert.Single(_sink.Finished).Labels.Outcome);
+    }
+
+    [Fact]
+    public void ApplyOutcome_HeldOutcomeUsed_IsNotDroppedLater()
+    {
+        TaskAssembler assembler = Assembler();
+        assembler.ApplyOutcome(Trace(1), Outcome.Failure);
+        Add(assembler, Root(1));
+
+        AdvanceAndSweep(assembler, Window * 2);
+
+        Assert.Equal(0, _sink.DroppedOutcomes);
+        Assert.Equal(Outcome.Failure, Assert.Single(_sink.Finished).Labels.Outcome);
+    }
+
+    [Fact]
+    public void ApplyOutcome_HoldingAreaFull_DropsAndCounts()
+    {
+        TaskAssembler assembler = Assembler(maxPending: 2);
+
+        assembler.ApplyOutcome(Trace(1), Outcome.Success);
+        assembler.ApplyOutcome(Trace(2), Outcome.Success);
+
+        Assert.Equal(OutcomeApplied.Dropped, assembler.ApplyOutcome(Trace(3), Outcome.Success));
+        Assert.Equal(1, _sink.DroppedOutcomes);
+    }
+
+    [Fact]
+    public void ApplyOutcome_AfterTheTaskFinished_IsLateAndChangesNothing()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1, Outcome.Success));
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(OutcomeApplied.Late, assembler.ApplyOutcome(Trace(1), Outcome.Failure));
+
+        Assert.Equal(1, _sink.LateOutcomes);
+        Assert.Equal(Outcome.Success, Assert.Single(_sink.Finished).Labels.Outcome);
+        AdvanceAndSweep(assembler, Window * 2);
+        Assert.Single(_sink.Finished);
+    }
+
+    // ---------------------------------------------------------------- late spans
+
+    [Fact]
+    public void Add_SpanAfterItsTaskFinished_IsLateWithTheTasksLabelsAndItsCost()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts root = Root(1, Outcome.Success, useCase: "support", useCaseRank: 0);
+        root.Environment = "prod";
+        root.Variant = "b";
+        Add(assembler, (root, 0m), (Llm(1, "gpt-4o"), 0.01m));
+        AdvanceAndSweep(assembler, Settle);
+        TaskLabels finishedLabels = Assert.Single(_sink.Finished).Labels;
+
+        string?[] useCases = Add(assembler, (Llm(1, "gpt-4o-mini", input: 700, output: 30), 0.0025m), (Tool(1, "web_search"), 0.01m));
+
+        Assert.Equal(2, _sink.LateSpans.Count);
+        Assert.All(_sink.LateSpans, late => Assert.Equal(finishedLabels, late.Labels));
+        Assert.Equal(new LateContribution(0.0025m, 1, 0, 700, 30), _sink.LateSpans[0].Contribution);
+        Assert.Equal(new LateContribution(0.01m, 0, 1, 0, 0), _sink.LateSpans[1].Contribution);
+        Assert.Equal<IEnumerable<string?>>(["support", "support"], useCases);
+        Assert.Single(_sink.Finished);
+        Assert.Equal(0, assembler.PendingCount);
+    }
+
+    [Fact]
+    public void Add_SpanAfterTheFinishedTaskIsForgotten_StartsANewTask()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1, Outcome.Success));
+        AdvanceAndSweep(assembler, Settle);
+        AdvanceAndSweep(assembler, Window);
+
+        Add(assembler, Child(1));
+
+        Assert.Empty(_sink.LateSpans);
+        Assert.Equal(1, assembler.PendingCount);
+    }
+
+    // ---------------------------------------------------------------- capacity
+
+    [Fact]
+    public void Add_MaxPendingReached_OldestTaskFinishesEvicted()
+    {
+        TaskAssembler assembler = Assembler(maxPending: 2);
+        Add(assembler, Root(1));
+        _clock.AdvanceSeconds(1);
+        Add(assembler, Root(2));
+        _clock.AdvanceSeconds(1);
+        Add(assembler, Child(1)); // activity does not make a task younger: eviction is by arrival
+
+        Add(assembler, Root(3));
+
+        TaskRecord evicted = Assert.Single(_sink.Finished);
+        Assert.Equal(Trace(1), evicted.TraceId);
+        Assert.Equal(FinishReason.Evicted, evicted.Reason);
+        Assert.Equal(Outcome.Unknown, evicted.Labels.Outcome);
+        Assert.Equal(1, assembler.EvictedCount);
+        Assert.Equal(2, assembler.PendingCount);
+
+        Add(assembler, Root(4));
+        Assert.Equal(Trace(2), _sink.Finished[1].TraceId);
+        Assert.Equal(2, assembler.EvictedCount);
+    }
+
+    [Fact]
+    public void Add_EvictedTask_LaterSpanIsLate()
+    {
+        TaskAssembler assembler = Assembler(maxPending: 1);
+        Add(assembler, Root(1));
+        Add(assembler, Root(2));
+
+        Add(assembler, (Llm(1, "gpt-4o"), 0.5m));
+
+        Assert.Equal(0.5m, Assert.Single(_sink.LateSpans).Contribution.CostUsd);
+    }
+
+    [Fact]
+    public void Sweep_EvictedTask_NotFinishedAgain()
+    {
+        TaskAssembler assembler = Assembler(maxPending: 1);
+        Add(assembler, Root(1, Outcome.Success));
+        Add(assembler, Root(2, Outcome.Success));
+
+        AdvanceAndSweep(assembler, Window * 2);
+
+        Assert.Equal([Trace(1), Trace(2)], _sink.Finished.Select(t => t.TraceId));
+    }
+
+    // ---------------------------------------------------------------- outcome precedence
+
+    [Fact]
+    public void Finish_RootErrorWithoutOutcome_IsFailure()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts root = Root(1);
+        root.StatusError = true;
+        Add(assembler, root);
+
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(Outcome.Failure, task.Labels.Outcome);
+        Assert.Equal(FinishReason.Settled, task.Reason);
+    }
+
+    [Fact]
+    public void Finish_ChildErrorWithoutOutcome_IsNotFailure()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts child = Child(1);
+        child.StatusError = true;
+        Add(assembler, Root(1), child);
+
+        AdvanceAndSweep(assembler, Window);
+
+        Assert.Equal(Outcome.Unknown, Assert.Single(_sink.Finished).Labels.Outcome);
+    }
+
+    [Fact]
+    public void Finish_RootErrorWithSuccessOutcome_IsSuccess()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts root = Root(1, Outcome.Success);
+        root.StatusError = true;
+        Add(assembler, root);
+
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(Outcome.Success, Assert.Single(_sink.Finished).Labels.Outcome);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Finish_RootAndChildOutcomes_RootWinsWhicheverArrivesFirst(bool rootFirst)
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts root = Root(1, Outcome.Success);
+        SpanFacts child = Child(1, Outcome.Failure);
+        child.EndTimeUnixNano = ulong.MaxValue;
+
+        if (rootFirst) Add(assembler, root, child);
+        else Add(assembler, child, root);
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(Outcome.Success, Assert.Single(_sink.Finished).Labels.Outcome);
+    }
+
+    [Fact]
+    public void Finish_TwoChildOutcomes_TheOneThatEndedLastWins()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts later = Child(1, Outcome.Success);
+        later.EndTimeUnixNano = 2_000;
+        SpanFacts earlier = Child(1, Outcome.Failure);
+        earlier.EndTimeUnixNano = 1_000;
+
+        Add(assembler, later, earlier);
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(Outcome.Success, Assert.Single(_sink.Finished).Labels.Outcome);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Finish_ApiAndRootOutcomes_ApiWinsWhicheverArrivesFirst(bool apiFirst)
+    {
+        TaskAssembler assembler = Assembler();
+        if (apiFirst)
+        {
+            Assert.Equal(OutcomeApplied.Held, assembler.ApplyOutcome(Trace(1), Outcome.Failure));
+            Add(assembler, Root(1, Outcome.Success));
+        }
+        else
+        {
+            Add(assembler, Root(1, Outcome.Success));
+            Assert.Equal(OutcomeApplied.Applied, assembler.ApplyOutcome(Trace(1), Outcome.Failure));
+        }
+        Add(assembler, Child(1, Outcome.Success));
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(Outcome.Failure, Assert.Single(_sink.Finished).Labels.Outcome);
+    }
+
+    // ---------------------------------------------------------------- cost, model, counts
+
+    [Fact]
+    public void Finish_PrimaryModel_IsTheModelWithTheLargestCostShare()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Root(1, Outcome.Success), 0m),
+            (Llm(1, "gpt-4o-mini"), 0.001m), (Llm(1, "gpt-4o-mini"), 0.001m), (Llm(1, "gpt-4o-mini"), 0.001m),
+            (Llm(1, "gpt-4o"), 0.004m),
+            (Llm(1, "claude-haiku-4-5"), 0.002m));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal("gpt-4o", task.Labels.Model);
+        Assert.Equal(0.009m, task.CostUsd);
+        Assert.Equal(5, task.LlmCalls);
+    }
+
+    [Fact]
+    public void Finish_CheapModelCalledMostAddsUpToMore_IsPrimary()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "big"), 0.004m),
+            (Llm(1, "small"), 0.0015m), (Llm(1, "small"), 0.0015m), (Llm(1, "small"), 0.0015m));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal("small", Assert.Single(_sink.Finished).Labels.Model);
+    }
+
+    [Fact]
+    public void Finish_EqualCostShares_TheModelCalledMostIsPrimary()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "once"), 0m), (Llm(1, "twice"), 0m), (Llm(1, "twice"), 0m));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal("twice", Assert.Single(_sink.Finished).Labels.Model);
+    }
+
+    [Fact]
+    public void Finish_NoLlmCalls_ModelIsNone()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Root(1, Outcome.Success), 0m), (Tool(1, "web_search"), 0.01m));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal("none", task.Labels.Model);
+        Assert.Equal(1, task.ToolCalls);
+        Assert.Equal(0, task.LlmCalls);
+        Assert.Equal(0.01m, task.CostUsd);
+    }
+
+    [Fact]
+    public void Finish_LlmCallWithoutModel_ModelIsUnknown()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, null), 0.002m));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal("unknown", Assert.Single(_sink.Finished).Labels.Model);
+    }
+
+    [Fact]
+    public void Finish_Counts_SumTheTasksSpans()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "gpt-4o", 1000, 200), 0.0045m), (Llm(1, "gpt-4o", 500, 50), 0.00175m),
+            (Tool(1, "web_search"), 0.01m), (Tool(1, "file_search"), 0.0025m), (Child(1), 0m));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(0.01875m, task.CostUsd);
+        Assert.Equal(2, task.LlmCalls);
+        Assert.Equal(2, task.ToolCalls);
+        Assert.Equal(1500, task.InputTokens);
+        Assert.Equal(250, task.OutputTokens);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Finish_ExplicitTaskCostOnRoot_ReplacesTheSumOfSpans(bool rootFirst)
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts root = Root(1, Outcome.Success);
+        root.TaskCost = 1.25m;
+        (SpanFacts, decimal)[] children = [(Llm(1, "gpt-4o"), 0.1m), (Llm(1, "gpt-4o"), 0.2m)];
+
+        if (rootFirst) Add(assembler, [(root, 0.05m), .. children]);
+        else Add(assembler, [.. children, (root, 0.05m)]);
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(1.25m, task.CostUsd);
+        Assert.Equal(2, task.LlmCalls);
+    }
+
+    [Fact]
+    public void Finish_CostsOfManySpans_AddUpExactly()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Root(1, Outcome.Success), 0m));
+        for (int i = 0; i < 1000; i++) Add(assembler, (Llm(1, "gpt-4o"), 0.0000001m));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(0.0001m, Assert.Single(_sink.Finished).CostUsd);
+    }
+
+    // ---------------------------------------------------------------- labels
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Finish_RootCpstUseCase_BeatsChildServiceName(bool rootFirst)
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts root = Root(1, Outcome.Success, useCase: "support", useCaseRank: 0);
+        SpanFacts child = Child(1, useCase: "checkout-service", useCaseRank: 2);
+
+        if (rootFirst) Add(assembler, root, child);
+        else Add(assembler, child, root);
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal("support", Assert.Single(_sink.Finished).Labels.UseCase);
+    }
+
+    [Fact]
+    public void Finish_RootServiceName_BeatsChildCpstUseCase()
+    {
+        // The root's use case, whichever convention gave it, beats any other span's (DESIGN.md §3: "root, else first span").
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Child(1, useCase: "child-says", useCaseRank: 0), Root(1, Outcome.Success, useCase: "root-service", useCaseRank: 2));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal("root-service", Assert.Single(_sink.Finished).Labels.UseCase);
+    }
+
+    [Fact]
+    public void Finish_NoRoot_BestRankedChildUseCase()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Child(1, Outcome.Success, useCase: "service", useCaseRank: 2), Child(1, useCase: "agent", useCaseRank: 1));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal("agent", Assert.Single(_sink.Finished).Labels.UseCase);
+    }
+
+    [Fact]
+    public void Finish_NoUseCaseAnywhere_IsUnknown_AndEnvironmentVariantNone()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1, Outcome.Success, useCase: null));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskLabels labels = Assert.Single(_sink.Finished).Labels;
+        Assert.Equal("unknown", labels.UseCase);
+        Assert.Equal("none", labels.Environment);
+        Assert.Equal("none", labels.Variant);
+    }
+
+    [Fact]
+    public void Finish_EnvironmentAndVariant_RootBeatsChildren()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts child = Child(1);
+        child.Environment = "staging";
+        child.Variant = "a";
+        SpanFacts root = Root(1, Outcome.Success);
+        root.Environment = "prod";
+        root.Variant = "b";
+        SpanFacts laterChild = Child(1);
+        laterChild.Environment = "dev";
+        laterChild.Variant = "c";
+
+        Add(assembler, child, root, laterChild);
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskLabels labels = Assert.Single(_sink.Finished).Labels;
+        Assert.Equal("prod", labels.Environment);
+        Assert.Equal("b", labels.Variant);
+    }
+
+    [Fact]
+    public void Add_UseCasesOutput_TellsEachSpansTaskUseCaseAsKnownAfterIt()
+    {
+        TaskAssembler assembler = Assembler();
+
+        string?[] first = Add(assembler,
+            (Llm(1, "gpt-4o"), 0.01m),                                                     // only the child's service name known
+            (Root(1, useCase: "support", useCaseRank: 0), 0m),                             // the root names the use case
+            (Llm(1, "gpt-4o"), 0.01m),
+            (Root(2, useCase: "billing", useCaseRank: 0), 0m));                            // another task in the same request
+        string?[] second = Add(assembler, (Tool(1, "web_search"), 0.01m), (Child(2, useCase: null), 0m));
+
+        Assert.Equal<IEnumerable<string?>>(["svc", "support", "support", "billing"], first);
+        Assert.Equal<IEnumerable<string?>>(["support", "billing"], second);
+    }
+
+    [Fact]
+    public void Add_UseCasesOutput_NullWhenNoSpanNamedOne()
+    {
+        TaskAssembler assembler = Assembler();
+
+        Assert.Equal<IEnumerable<string?>>([null], Add(assembler, (Child(1, useCase: null), 0m)));
+    }
+
+    [Fact]
+    public void PendingCount_CountsTracesNotSpans()
+    {
+        TaskAssembler assembler = Assembler();
+
+        Add(assembler, Root(1), Child(1), Child(1), Root(2));
+
+        Assert.Equal(2, assembler.PendingCount);
+    }
+}
