@@ -141,6 +141,18 @@ public sealed class PriceTableProviderTests : IDisposable
         Assert.Equal(1, provider.ReloadFailures);
     }
 
+    [Fact(Skip = "bug: reloading a file whose 'models:' key has no entries throws NullReferenceException out of CheckForChanges, which stops the reload loop and the host")]
+    public void CheckForChanges_ModelsKeyWithoutEntries_DoesNotThrow()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+
+        Write("models:\n  # every model commented out\ntools:\n  - name: web_search\n    per_call: 0.01\n");
+
+        Exception? error = Record.Exception(() => provider.CheckForChanges());
+        Assert.Null(error);
+    }
+
     [Fact]
     public void CheckForChanges_FixedTableProvider_NeverReloads()
     {

@@ -39,10 +39,10 @@ public class BodyReaderTests
         return data;
     }
 
-    private static byte[] Gzip(byte[] data)
+    private static byte[] Gzip(byte[] data, CompressionLevel level = CompressionLevel.Fastest)
     {
         using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest)) gzip.Write(data);
+        using (var gzip = new GZipStream(output, level)) gzip.Write(data);
         return output.ToArray();
     }
 
@@ -135,10 +135,10 @@ public class BodyReaderTests
         Assert.Equal(Limit, inflated.Length);
     }
 
-    [Fact(Skip = "unexplained failure in the direct call; the same bomb is refused with 413 end to end (HttpReceiverTests.Traces_GzipBombPastLimit_Answers413)")]
+    [Fact]
     public async Task GunzipAsync_GzipBomb_RequestTooLargeAtTheLimit()
     {
-        byte[] bomb = Gzip(new byte[10 * 1024 * 1024]);
+        byte[] bomb = Gzip(new byte[10 * 1024 * 1024], CompressionLevel.SmallestSize);
         Assert.True(bomb.Length < 64 * 1024, $"{bomb.Length} bytes compressed");
 
         await Assert.ThrowsAsync<RequestTooLargeException>(() =>

@@ -216,6 +216,21 @@ public class OtlpProtobufReaderTests
     // ---------------------------------------------------------------- properties
 
     [Fact]
+    public void Generators_CoverAcceptedAndRejectedSpansAndEveryValueKind()
+    {
+        ExportTraceServiceRequest[] sample = RequestGen.Sample(20, 200).ToArray();
+        Span[] spans = sample.SelectMany(r => r.ResourceSpans).SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans).ToArray();
+        var cases = spans.SelectMany(s => s.Attributes).Select(a => a.Value?.ValueCase ?? AnyValue.ValueOneofCase.None).ToHashSet();
+
+        Assert.Contains(spans, s => Valid(s.TraceId, 16) && Valid(s.SpanId, 8) && s.ParentSpanId.Length == 0);
+        Assert.Contains(spans, s => Valid(s.TraceId, 16) && Valid(s.SpanId, 8) && s.ParentSpanId.Length == 8);
+        Assert.Contains(spans, s => !Valid(s.TraceId, 16));
+        Assert.Contains(spans, s => Valid(s.TraceId, 16) && !Valid(s.SpanId, 8));
+        Assert.Equal(Enum.GetValues<AnyValue.ValueOneofCase>().ToHashSet(), cases);
+        Assert.Equal([0, 1, 2, 3], spans.Where(s => s.Status is not null).Select(s => (int)s.Status.Code).Distinct().Order());
+    }
+
+    [Fact]
     public void Read_RandomRequests_AgreesWithTheGeneratedClasses()
     {
         var batch = new SpanBatch(); // reused across cases, as the pool does

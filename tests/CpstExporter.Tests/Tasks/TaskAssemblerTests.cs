@@ -575,17 +575,6 @@ public class TaskAssemblerTests
     }
 
     [Fact]
-    public void Finish_NoRoot_BestRankedChildUseCase()
-    {
-        TaskAssembler assembler = Assembler();
-        Add(assembler, Child(1, Outcome.Success, useCase: "service", useCaseRank: 2), Child(1, useCase: "agent", useCaseRank: 1));
-
-        AdvanceAndSweep(assembler, Settle);
-
-        Assert.Equal("agent", Assert.Single(_sink.Finished).Labels.UseCase);
-    }
-
-    [Fact]
     public void Finish_NoUseCaseAnywhere_IsUnknown_AndEnvironmentVariantNone()
     {
         TaskAssembler assembler = Assembler();
