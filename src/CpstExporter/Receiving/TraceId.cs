@@ -29,15 +29,6 @@ internal readonly record struct TraceId(ulong High, ulong Low)
         return true;
     }
 
-    public static bool TryParseHex(ReadOnlySpan<byte> utf8Hex, out TraceId id)
-    {
-        id = default;
-        if (utf8Hex.Length != 32) return false;
-        Span<char> chars = stackalloc char[32];
-        for (int i = 0; i < 32; i++) chars[i] = (char)utf8Hex[i];
-        return TryParseHex(chars, out id);
-    }
-
     /// <summary>Lower-case hex, as W3C trace context and OpenMetrics exemplars spell it.</summary>
     public override string ToString() => string.Create(32, this, static (chars, id) =>
     {
