@@ -79,7 +79,8 @@ internal sealed class SpanFactsReader(LabelValueCache values)
         for (int i = start; i < start + count; i++)
         {
             ref readonly AttributeRecord attribute = ref attributes[i];
-            if (attribute.Kind == AttributeValueKind.Empty) continue;
+            // An empty value is no value: the next convention in the order applies.
+            if (attribute.Kind == AttributeValueKind.Empty || (attribute.Kind == AttributeValueKind.String && attribute.ValueLength == 0)) continue;
             if (!table.TryMatch(batch.KeyOf(attribute), out Fact fact, out int rank)) continue;
             if (rank >= ranks[(int)fact]) continue;
             ranks[(int)fact] = rank;
@@ -103,7 +104,8 @@ internal sealed class SpanFactsReader(LabelValueCache values)
             if (Ascii.EqualsIgnoreCase(kind, "LLM"u8) || Ascii.EqualsIgnoreCase(kind, "EMBEDDING"u8)) return SpanRole.Llm;
         }
         // Usage without an operation name is still an LLM call: older instrumentations set only the token counts.
-        return tokens.IsEmpty ? SpanRole.Other : SpanRole.Llm;
+        // A span that names another operation (invoke_agent) carries its children's usage again: not a call.
+        return operation < 0 && openInferenceKind < 0 && !tokens.IsEmpty ? SpanRole.Llm : SpanRole.Other;
     }
 
     private static ReadOnlySpan<byte> StringBytes(SpanBatch batch, int index)

@@ -34,6 +34,9 @@ internal sealed class ModelPrice
         return perMillion / PerMillion;
     }
 
+    /// <summary>This entry is for exactly that provider; for a span that names none, an entry without a provider.</summary>
+    public bool IsForProvider(string? provider) => string.Equals(Provider, provider, StringComparison.OrdinalIgnoreCase);
+
     public bool MatchesProvider(string? provider) =>
         Provider is null || provider is null || string.Equals(Provider, provider, StringComparison.OrdinalIgnoreCase);
 }

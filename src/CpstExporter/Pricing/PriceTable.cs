@@ -22,7 +22,7 @@ internal sealed class PriceTable
     public PriceTable(IReadOnlyList<ModelPrice> models, IReadOnlyDictionary<string, decimal> tools, string version)
     {
         _byName = models.GroupBy(m => m.Name, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.OrderBy(m => m.Provider is null ? 1 : 0).ToArray(), StringComparer.OrdinalIgnoreCase);
+            .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.OrdinalIgnoreCase);
         _patterns = models.Where(m => m.Pattern is not null).ToArray();
         _tools = new Dictionary<string, decimal>(tools, StringComparer.OrdinalIgnoreCase);
         Models = models;
@@ -45,13 +45,17 @@ internal sealed class PriceTable
     /// <summary>USD per call of a tool, or null when the table does not price it (the call then costs 0).</summary>
     public decimal? FindTool(string tool) => _tools.TryGetValue(tool, out decimal price) ? price : null;
 
+    /// <summary>
+    /// Exact names before patterns; within each, an entry for exactly the span's provider (for no provider, when the
+    /// span names none) before one that merely does not contradict it.
+    /// </summary>
     private ModelPrice? Search(string model, string? provider)
     {
-        if (_byName.TryGetValue(model, out ModelPrice[]? named))
-            foreach (ModelPrice price in named)
-                if (price.MatchesProvider(provider)) return price;
-        foreach (ModelPrice price in _patterns)
-            if (price.MatchesProvider(provider) && price.Pattern!.IsMatch(model)) return price;
-        return null;
+        _byName.TryGetValue(model, out ModelPrice[]? named);
+        named ??= [];
+        return named.FirstOrDefault(p => p.IsForProvider(provider))
+               ?? named.FirstOrDefault(p => p.MatchesProvider(provider))
+               ?? _patterns.FirstOrDefault(p => p.IsForProvider(provider) && p.Pattern!.IsMatch(model))
+               ?? _patterns.FirstOrDefault(p => p.MatchesProvider(provider) && p.Pattern!.IsMatch(model));
     }
 }

@@ -42,13 +42,17 @@ internal static class PriceTableLoader
             throw new PriceTableException($"{source}: line {e.Start.Line}, column {e.Start.Column}: {detail}");
         }
         file ??= new PriceFile();
+        // 'models:' with every entry commented out reads as null, not as an empty list.
+        file.Models ??= [];
+        file.Tools ??= [];
 
         var errors = new List<string>();
         var models = new List<ModelPrice>();
         var names = new HashSet<(string, string?)>();
         for (int i = 0; i < file.Models.Count; i++)
         {
-            ModelEntry entry = file.Models[i];
+            ModelEntry? entry = file.Models[i];
+            if (entry is null) { errors.Add($"models[{i}]: empty entry"); continue; }
             string where = $"models[{i}]" + (string.IsNullOrWhiteSpace(entry.Name) ? "" : $" ({entry.Name})");
             if (string.IsNullOrWhiteSpace(entry.Name)) { errors.Add($"{where}: 'name' is required"); continue; }
             if (entry.Input is null || entry.Output is null) { errors.Add($"{where}: 'input' and 'output' prices (USD per 1M tokens) are required"); continue; }
@@ -87,8 +91,9 @@ internal static class PriceTableLoader
         var tools = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < file.Tools.Count; i++)
         {
-            ToolEntry entry = file.Tools[i];
-            if (string.IsNullOrWhiteSpace(entry.Name)) errors.Add($"tools[{i}]: 'name' is required");
+            ToolEntry? entry = file.Tools[i];
+            if (entry is null) errors.Add($"tools[{i}]: empty entry");
+            else if (string.IsNullOrWhiteSpace(entry.Name)) errors.Add($"tools[{i}]: 'name' is required");
             else if (entry.PerCall is null or < 0) errors.Add($"tools[{i}] ({entry.Name}): 'per_call' (USD, not negative) is required");
             else if (!tools.TryAdd(entry.Name, entry.PerCall.Value)) errors.Add($"tools[{i}] ({entry.Name}): duplicate tool name");
         }
@@ -102,8 +107,8 @@ internal static class PriceTableLoader
 
     private sealed class PriceFile
     {
-        public List<ModelEntry> Models { get; set; } = [];
-        public List<ToolEntry> Tools { get; set; } = [];
+        public List<ModelEntry?>? Models { get; set; } = [];
+        public List<ToolEntry?>? Tools { get; set; } = [];
     }
 
     private sealed class ModelEntry

@@ -16,10 +16,11 @@ internal static class OtlpJsonReader
     /// <summary>Decodes <paramref name="payload"/>; throws <see cref="OtlpFormatException"/> if it is not a valid request.</summary>
     public static void Read(ReadOnlySpan<byte> payload, SpanBatch batch)
     {
+        if (payload.Trim(" \t\r\n"u8).IsEmpty) return; // an empty body is an empty request
         var reader = new Utf8JsonReader(payload, Options);
         try
         {
-            if (!reader.Read()) return; // an empty body is an empty request
+            reader.Read();
             ExpectStartObject(ref reader, "request");
             while (NextProperty(ref reader))
             {
@@ -151,7 +152,10 @@ internal static class OtlpJsonReader
                 continue;
             }
             reader.Read();
-            if (reader.TokenType == JsonTokenType.Number) code = reader.GetInt32();
+            if (reader.TokenType == JsonTokenType.Number)
+            {
+                if (!reader.TryGetInt32(out code)) throw new OtlpFormatException("status.code must be an integer status code");
+            }
             else if (reader.TokenType == JsonTokenType.String)
                 code = reader.ValueTextEquals("STATUS_CODE_ERROR"u8) ? 2 : reader.ValueTextEquals("STATUS_CODE_OK"u8) ? 1 : 0;
             else if (reader.TokenType != JsonTokenType.Null) throw new OtlpFormatException("status.code must be a number");

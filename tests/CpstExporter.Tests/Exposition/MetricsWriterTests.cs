@@ -85,7 +85,7 @@ public class MetricsWriterTests
         string golden = Path.Combine(AppContext.BaseDirectory, "golden", name);
         if (Environment.GetEnvironmentVariable("CPST_UPDATE_GOLDEN") == "1")
         {
-            File.WriteAllText(Path.Combine(RepoPaths.Root, "tests", "CpstExporter.Tests", "golden", name), actual);
+            File.WriteAllText(Path.Combine(RepoFiles.Root, "tests", "CpstExporter.Tests", "golden", name), actual);
             return;
         }
         Assert.True(File.Exists(golden), $"missing golden file {golden}; run with CPST_UPDATE_GOLDEN=1 to write it, then review it");
