@@ -25,9 +25,11 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
     public TaskAssembler Tasks => _app.Services.GetRequiredService<TaskAssembler>();
     public CpstMetrics Metrics => _app.Services.GetRequiredService<CpstMetrics>();
 
-    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="clockStart">Where the manual clock starts; the default is a fixed date, system tests that meet a real
+    /// Prometheus pass the real time so exemplar timestamps fall where Prometheus looks for them.</param>
+    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null, DateTimeOffset? clockStart = null)
     {
-        var clock = new ManualClock();
+        var clock = clockStart is { } start ? new ManualClock(start) : new ManualClock();
         var config = new Dictionary<string, string?>
         {
             ["Cpst:Listen:OtlpGrpc"] = "http://127.0.0.1:0",

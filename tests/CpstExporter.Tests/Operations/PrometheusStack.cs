@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using CpstExporter.Tests.Support;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Xunit;
+
+namespace CpstExporter.Tests.Operations;
+
+/// <summary>
+/// The exporter and a real Prometheus loading the shipped rules, with agent traffic sent through the OpenTelemetry
+/// SDK, set up once for <see cref="PrometheusSystemTests"/>. When the binary is missing locally nothing starts and
+/// the tests skip (their attribute says why).
+/// </summary>
+/// <remarks>
+/// Prometheus extrapolates <c>increase()</c> to the window edges, so a ratio of two increases is exact only when both
+/// series have the same shape. The traffic is built for that: a warm-up of one task per (use case, outcome) reaches
+/// the exporter before the first scrape, then one wave of exactly <see cref="WaveFactor"/> times that mix; every
+/// counter goes from v to (1 + WaveFactor)·v, so CPST and success ratio come out as the per-task figures below.
+/// </remarks>
+public sealed class PrometheusStack : IAsyncLifetime
+{
+    public const int WaveFactor = 10;
+
+    // Prices of the shipped pricing.yaml: gpt-4o $2.50/$10, gpt-4o-mini $0.15/$0.60 per 1M tokens, web_search $0.01.
+    public const double SupportBotCost = 1000 * 2.50 / 1e6 + 200 * 10 / 1e6;               // 0.0045, every task succeeds
+    public const double CodingAgentCost = 2000 * 0.15 / 1e6 + 500 * 0.60 / 1e6;            // 0.0006, half succeed
+    public const double SearchAgentTaskCost = 1000 * 0.15 / 1e6 + 100 * 0.60 / 1e6 + 0.01; // 0.01021, + supporting cost
+
+    private static readonly (string UseCase, string Model, int Input, int Output, bool Search, string Outcome)[] Mix =
+    [
+        ("support-bot", "gpt-4o", 1000, 200, false, "success"),
+        ("coding-agent", "gpt-4o-mini", 2000, 500, false, "success"),
+        ("coding-agent", "gpt-4o-mini", 2000, 500, false, "failure"),
+        ("search-agent", "gpt-4o-mini", 1000, 100, true, "success"),
+    ];
+
+    private ExporterUnderTest? _exporter;
+    private PrometheusServer? _prometheus;
+
+    internal PrometheusServer Prometheus => _prometheus ?? throw new InvalidOperationException("the stack did not start");
+
+    public HashSet<string> SentTraceIds { get; } = [];
+
+    public static int TasksSent => Mix.Length * (1 + WaveFactor);
+
+    public async Task InitializeAsync()
+    {
+        if (Binaries.Find("prometheus") is null) return;
+
+        _exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
+        {
+            ["Cpst:UseCases:search-agent:SupportingCosts:vector_db"] = "730", // $1 an hour
+            ["Cpst:UseCases:support-bot:TargetUsd"] = "0.01",
+            ["Cpst:UseCases:support-bot:MonthlyBudgetUsd"] = "500",
+        }, clockStart: DateTimeOffset.UtcNow);
+
+        Send(repeat: 1);
+        _exporter.Settle();
+
+        string[] rules = Directory.GetFiles(RepoFiles.Path("prometheus", "rules"), "*.yml");
+        _prometheus = await PrometheusServer.StartAsync(_exporter.MetricsAddress, rules);
+        await _prometheus.WaitUntilAsync("the first scrape with the warm-up tasks",
+            async () => await _prometheus.ScalarAsync("sum(cpst_tasks_total)") == Mix.Length);
+
+        Send(repeat: WaveFactor);
+        _exporter.Settle();
+        await _prometheus.WaitUntilAsync("a scrape with every task",
+            async () => await _prometheus.ScalarAsync("sum(cpst_tasks_total)") == TasksSent);
+
+        // Rules evaluated after that scrape see the final counters.
+        double lastScrape = (await _prometheus.ScalarAsync("max(timestamp(cpst_tasks_total))"))!.Value;
+        await _prometheus.WaitUntilAsync("a rule evaluation after the last scrape",
+            async () => await _prometheus.ScalarAsync("min(timestamp(use_case:cpst_tasks:increase1h))") > lastScrape);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_prometheus is not null) await _prometheus.DisposeAsync();
+        if (_exporter is not null) await _exporter.DisposeAsync();
+    }
+
+    /// <summary>Sends <paramref name="repeat"/> times the task mix over OTLP/gRPC with the SDK, as an agent would.</summary>
+    private void Send(int repeat)
+    {
+        const string sourceName = "cpst-system-test";
+        using var source = new ActivitySource(sourceName);
+        using TracerProvider provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource(sourceName)
+            .SetSampler(new AlwaysOnSampler())
+            .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("agents"))
+            .AddOtlpExporter(o =>
+            {
+                o.Endpoint = _exporter!.GrpcAddress;
+                o.Protocol = OtlpExportProtocol.Grpc;
+            })
+            .Build()!;
+        for (int i = 0; i < repeat; i++)
+        {
+            foreach (var task in Mix)
+            {
+                using Activity root = source.StartActivity("invoke_agent " + task.UseCase)!;
+                root.SetTag("cpst.use_case", task.UseCase);
+                using (Activity llm = source.StartActivity("chat " + task.Model, ActivityKind.Client)!)
+                {
+                    llm.SetTag("cpst.use_case", task.UseCase);
+                    llm.SetTag("gen_ai.operation.name", "chat");
+                    llm.SetTag("gen_ai.provider.name", "openai");
+                    llm.SetTag("gen_ai.request.model", task.Model);
+                    llm.SetTag("gen_ai.usage.input_tokens", task.Input);
+                    llm.SetTag("gen_ai.usage.output_tokens", task.Output);
+                }
+                if (task.Search)
+                {
+                    using Activity tool = source.StartActivity("execute_tool web_search")!;
+                    tool.SetTag("cpst.use_case", task.UseCase);
+                    tool.SetTag("gen_ai.operation.name", "execute_tool");
+                    tool.SetTag("gen_ai.tool.name", "web_search");
+                }
+                root.SetTag("outcome", task.Outcome);
+                SentTraceIds.Add(root.TraceId.ToHexString());
+            }
+        }
+        Assert.True(provider.ForceFlush(10_000), "the SDK could not flush its spans to the exporter");
+    }
+}
