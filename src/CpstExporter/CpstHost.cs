@@ -46,6 +46,8 @@ internal static class CpstHost
         services.AddHostedService(sp => sp.GetRequiredService<PriceTableProvider>());
         services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ITaskSink>(sp => sp.GetRequiredService<CpstMetrics>());
+        services.AddSingleton<UseCaseReloader>();
+        services.AddHostedService(sp => sp.GetRequiredService<UseCaseReloader>());
         services.AddSingleton<TaskAssembler>();
         services.AddHostedService<TaskSweeper>();
         services.AddHostedService<TaskStateFile>();
@@ -58,7 +60,8 @@ internal static class CpstHost
         services.AddSingleton<OutcomeApiReceiver>();
         services.AddSingleton(new ProcessMetrics());
         services.AddSingleton(sp => new MetricsWriter(sp.GetRequiredService<CpstMetrics>(), sp.GetRequiredService<ProcessMetrics>(),
-            () => sp.GetRequiredService<PriceTableProvider>().Current.Version, Version));
+            () => sp.GetRequiredService<PriceTableProvider>().Current.Version, Version,
+            () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures));
         services.AddSingleton<MetricsEndpoint>();
 
         WebApplication app = builder.Build();

@@ -30,7 +30,7 @@ internal sealed class CpstSettings
                 Tasks = cpst.GetSection("Tasks").Get<TaskOptions>() ?? new TaskOptions(),
                 Receiver = new ReceiverOptions { MaxRequestBytes = cpst.GetValue("Limits:MaxRequestBytes", 64 * 1024 * 1024) },
                 MaxSeriesPerMetric = cpst.GetValue("Limits:MaxSeriesPerMetric", 2000),
-                UseCases = cpst.GetSection("UseCases").Get<Dictionary<string, UseCaseOptions>>() ?? new Dictionary<string, UseCaseOptions>(),
+                UseCases = UseCaseOptions.ReadAll(cpst.GetSection("UseCases")),
             };
             settings.Validate();
             return settings;
@@ -49,13 +49,6 @@ internal sealed class CpstSettings
         Positive(Tasks.MaxFinishedRemembered, "Cpst:Tasks:MaxFinishedRemembered");
         Positive(MaxSeriesPerMetric, "Cpst:Limits:MaxSeriesPerMetric");
         Positive(Receiver.MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
-        foreach (var (name, useCase) in UseCases)
-        {
-            if (useCase.TargetUsd < 0) throw new CpstConfigurationException($"Cpst:UseCases:{name}:TargetUsd must not be negative");
-            if (useCase.MonthlyBudgetUsd < 0) throw new CpstConfigurationException($"Cpst:UseCases:{name}:MonthlyBudgetUsd must not be negative");
-            foreach (var (item, monthly) in useCase.SupportingCosts)
-                if (monthly < 0) throw new CpstConfigurationException($"Cpst:UseCases:{name}:SupportingCosts:{item} must not be negative (USD per month)");
-        }
     }
 
     private static void Positive(long value, string key)

@@ -16,7 +16,8 @@ internal sealed class CpstMetrics : ITaskSink
         new TaskLabels(Overflow, k.Outcome, Overflow, Overflow, Overflow);
     private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
 
-    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks;
+    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _useCaseReloadFailures;
+    private IReadOnlyDictionary<string, UseCaseOptions> _useCases;
 
     public CpstMetrics(int maxSeriesPerMetric, IReadOnlyDictionary<string, UseCaseOptions> useCases, TimeProvider time)
     {
@@ -44,8 +45,8 @@ internal sealed class CpstMetrics : ITaskSink
             static k => new ToolCallSeries([k.UseCase, k.Tool]),
             static _ => new ToolCallKey(Overflow, Overflow), Overflows);
 
-        UseCases = useCases;
-        Supporting = new SupportingCostAccrual(time);
+        _useCases = useCases;
+        Supporting = new SupportingCostAccrual(time, useCases);
     }
 
     public SeriesFamily<TaskLabels, TaskSeries> Tasks { get; }
@@ -66,8 +67,12 @@ internal sealed class CpstMetrics : ITaskSink
         (RequestRejection.UnsupportedMediaType, "unsupported_media_type"),
         (RequestRejection.Unauthenticated, "unauthenticated"), (RequestRejection.Overloaded, "overloaded"));
 
-    public IReadOnlyDictionary<string, UseCaseOptions> UseCases { get; }
+    /// <summary>The FinOps settings in force; replaced whole by <see cref="ApplyUseCases"/>.</summary>
+    public IReadOnlyDictionary<string, UseCaseOptions> UseCases => Volatile.Read(ref _useCases);
     public SupportingCostAccrual Supporting { get; }
+
+    /// <summary>Reloads of <c>Cpst:UseCases</c> refused because a value was wrong (the last good settings stay).</summary>
+    public long UseCaseReloadFailures => Interlocked.Read(ref _useCaseReloadFailures);
 
     /// <summary>Reads the number of pending tasks; set by the composition root.</summary>
     public Func<int> PendingTasks { get; set; } = static () => 0;
@@ -107,4 +112,13 @@ internal sealed class CpstMetrics : ITaskSink
     public void LateOutcome() => Interlocked.Increment(ref _lateOutcomes);
 
     public void OutcomeDropped() => Interlocked.Increment(ref _droppedOutcomes);
+
+    /// <summary>Puts new FinOps settings in force: targets and budgets at once, supporting costs from now on.</summary>
+    public void ApplyUseCases(IReadOnlyDictionary<string, UseCaseOptions> useCases)
+    {
+        Supporting.Configure(useCases);
+        Volatile.Write(ref _useCases, useCases);
+    }
+
+    public void UseCaseReloadFailed() => Interlocked.Increment(ref _useCaseReloadFailures);
 }

@@ -1,19 +1,73 @@
 namespace CpstExporter.Aggregation;
 
 /// <summary>
-/// Accrues configured monthly costs continuously, at the FinOps convention of 730 hours a month, from the moment
-/// the process started: <c>increase(cpst_supporting_cost_usd_total[w])</c> is then the window's share of the month.
-/// A restart resets the counter, which Prometheus's <c>increase</c> handles as for any counter.
+/// Accrues configured monthly costs continuously, at the FinOps convention of 730 hours a month:
+/// <c>increase(cpst_supporting_cost_usd_total[w])</c> is then the window's share of the month. The rate can change
+/// while running (configuration reload); each item keeps what it accrued at the old rate and goes on at the new one,
+/// so the counter is piecewise linear and never goes back. An item removed from the configuration stays at what it
+/// accrued (rate 0) until the process restarts. A restart resets every counter, which Prometheus's <c>increase</c>
+/// handles as for any counter.
 /// </summary>
-internal sealed class SupportingCostAccrual(TimeProvider time)
+internal sealed class SupportingCostAccrual
 {
-    public const decimal MillisecondsPerMonth = 730m * 3600m * 1000m;
+    public const decimal TicksPerMonth = 730m * TimeSpan.TicksPerHour;
 
-    private readonly DateTimeOffset _start = time.GetUtcNow();
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private readonly List<Item> _items = []; // configuration order; bounded by the configuration
 
-    public decimal AccruedUsd(decimal monthlyUsd)
+    public SupportingCostAccrual(TimeProvider time, IReadOnlyDictionary<string, UseCaseOptions> useCases)
     {
-        long elapsedMs = Math.Max(0, (long)(time.GetUtcNow() - _start).TotalMilliseconds);
-        return monthlyUsd * elapsedMs / MillisecondsPerMonth;
+        _time = time;
+        Configure(useCases);
+    }
+
+    /// <summary>Settles every item at the current time and continues at the rates of <paramref name="useCases"/>.</summary>
+    public void Configure(IReadOnlyDictionary<string, UseCaseOptions> useCases)
+    {
+        lock (_lock)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            foreach (Item item in _items) item.Settle(now, monthlyUsd: 0);
+            foreach (var (useCase, options) in useCases)
+                foreach (var (name, monthlyUsd) in options.SupportingCosts)
+                {
+                    Item? item = _items.Find(i => i.UseCase == useCase && i.Name == name);
+                    if (item is null) _items.Add(item = new Item(useCase, name, now));
+                    item.Settle(now, monthlyUsd);
+                }
+        }
+    }
+
+    /// <summary>Every item ever configured with what it has accrued until now, USD.</summary>
+    public List<(string UseCase, string Item, decimal Usd)> Read()
+    {
+        lock (_lock)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            return _items.ConvertAll(i => (i.UseCase, i.Name, i.AccruedAt(now)));
+        }
+    }
+
+    private sealed class Item(string useCase, string name, DateTimeOffset since)
+    {
+        // USD per month × ticks, an exact product; divided only when read, so settling often rounds nothing.
+        private decimal _settledUsdTicks;
+        private decimal _monthlyUsd;
+        private DateTimeOffset _since = since;
+
+        public string UseCase { get; } = useCase;
+        public string Name { get; } = name;
+
+        public decimal AccruedAt(DateTimeOffset now) => UsdTicksAt(now) / TicksPerMonth;
+
+        public void Settle(DateTimeOffset now, decimal monthlyUsd)
+        {
+            _settledUsdTicks = UsdTicksAt(now);
+            _since = now;
+            _monthlyUsd = monthlyUsd;
+        }
+
+        private decimal UsdTicksAt(DateTimeOffset now) => _settledUsdTicks + _monthlyUsd * Math.Max(0, (now - _since).Ticks);
     }
 }

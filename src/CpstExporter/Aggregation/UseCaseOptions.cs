@@ -1,6 +1,12 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
 namespace CpstExporter.Aggregation;
 
-/// <summary>FinOps settings of one use case (<c>Cpst:UseCases:&lt;name&gt;</c>).</summary>
+/// <summary>
+/// FinOps settings of one use case (<c>Cpst:UseCases:&lt;name&gt;</c>). Read at start and again whenever the
+/// configuration changes, so targets, budgets and supporting costs change without a restart.
+/// </summary>
 internal sealed class UseCaseOptions
 {
     /// <summary>The CPST objective in USD, exposed as <c>cpst_target_usd</c>. Default none.</summary>
@@ -11,4 +17,57 @@ internal sealed class UseCaseOptions
 
     /// <summary>Spend no span carries (vector database, GPU reservation…), USD per month per item. Default none.</summary>
     public Dictionary<string, decimal> SupportingCosts { get; set; } = new();
+
+    /// <summary>
+    /// Reads and checks the <c>Cpst:UseCases</c> section; a wrong value or an unknown key throws with the key named.
+    /// Parsed by hand: the configuration binder silently drops a dictionary entry whose value does not convert, which
+    /// would turn a typo into a missing budget.
+    /// </summary>
+    public static IReadOnlyDictionary<string, UseCaseOptions> ReadAll(IConfigurationSection useCases)
+    {
+        var all = new Dictionary<string, UseCaseOptions>(StringComparer.Ordinal);
+        foreach (IConfigurationSection useCase in useCases.GetChildren())
+        {
+            var options = new UseCaseOptions();
+            foreach (IConfigurationSection setting in useCase.GetChildren())
+            {
+                switch (setting.Key.ToUpperInvariant())
+                {
+                    case "TARGETUSD":
+                        options.TargetUsd = Amount(setting);
+                        break;
+                    case "MONTHLYBUDGETUSD":
+                        options.MonthlyBudgetUsd = Amount(setting);
+                        break;
+                    case "SUPPORTINGCOSTS":
+                        foreach (IConfigurationSection item in setting.GetChildren())
+                            options.SupportingCosts[item.Key] = Amount(item, " (USD per month)");
+                        break;
+                    default:
+                        throw new CpstConfigurationException(
+                            $"{setting.Path} is not a use case setting; use TargetUsd, MonthlyBudgetUsd or SupportingCosts:<item>");
+                }
+            }
+            all[useCase.Key] = options;
+        }
+        return all;
+    }
+
+    private static decimal Amount(IConfigurationSection setting, string unit = "")
+    {
+        if (!decimal.TryParse(setting.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal amount))
+            throw new CpstConfigurationException($"{setting.Path} must be an amount in USD such as 0.05{unit}, not '{setting.Value}'");
+        if (amount < 0)
+            throw new CpstConfigurationException($"{setting.Path} must not be negative{unit}");
+        return amount;
+    }
+
+    /// <summary>True when both sets configure the same use cases with the same amounts.</summary>
+    public static bool SameAs(IReadOnlyDictionary<string, UseCaseOptions> a, IReadOnlyDictionary<string, UseCaseOptions> b) =>
+        a.Count == b.Count && a.All(entry => b.TryGetValue(entry.Key, out UseCaseOptions? other) && entry.Value.SameAs(other));
+
+    private bool SameAs(UseCaseOptions other) =>
+        TargetUsd == other.TargetUsd && MonthlyBudgetUsd == other.MonthlyBudgetUsd
+        && SupportingCosts.Count == other.SupportingCosts.Count
+        && SupportingCosts.All(c => other.SupportingCosts.TryGetValue(c.Key, out decimal v) && v == c.Value);
 }

@@ -10,7 +10,8 @@ namespace CpstExporter.Exposition;
 /// copied under its own lock and formatted outside it; label sets are encoded once per series; numbers are
 /// formatted in place, so a scrape allocates only the scratch arrays it rents.
 /// </summary>
-internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process, Func<string> pricingVersion, string version)
+internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process, Func<string> pricingVersion, string version,
+    Func<long>? pricingReloadFailures = null)
 {
     private static readonly byte[][] TokenTypesTask = [Encoding.UTF8.GetBytes("token_type=\"input\""), Encoding.UTF8.GetBytes("token_type=\"output\"")];
     private static readonly byte[][] TokenTypesLlm =
@@ -154,13 +155,12 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
     private void WriteFinOps(ExpositionBuffer o, bool om)
     {
         var useCases = metrics.UseCases;
-        if (useCases.Values.Any(u => u.SupportingCosts.Count > 0))
+        var supporting = metrics.Supporting.Read();
+        if (supporting.Count > 0)
         {
             Header(o, om, "cpst_supporting_cost_usd_total", "counter", "Configured supporting spend accrued since start at 730 hours a month, USD.");
-            foreach (var (useCase, options) in useCases)
-                foreach (var (item, monthly) in options.SupportingCosts)
-                    Sample(o, "cpst_supporting_cost_usd_total"u8, LabelEncoder.Encode(["use_case", "item"], [useCase, item]), default,
-                        metrics.Supporting.AccruedUsd(monthly));
+            foreach (var (useCase, item, usd) in supporting)
+                Sample(o, "cpst_supporting_cost_usd_total"u8, LabelEncoder.Encode(["use_case", "item"], [useCase, item]), default, usd);
         }
         if (useCases.Values.Any(u => u.TargetUsd is not null))
         {
@@ -207,6 +207,10 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
 
         Header(o, om, "cpst_pricing_info", "gauge", "Version (content hash) of the live price table.");
         Sample(o, "cpst_pricing_info"u8, LabelEncoder.EncodeOne("version", pricingVersion()), default, 1);
+
+        Header(o, om, "cpst_config_reload_failures_total", "counter", "Reloads refused because the file or a value was wrong; the last good configuration stays in force.");
+        Sample(o, "cpst_config_reload_failures_total"u8, LabelEncoder.EncodeOne("config", "pricing"), default, pricingReloadFailures?.Invoke() ?? 0);
+        Sample(o, "cpst_config_reload_failures_total"u8, LabelEncoder.EncodeOne("config", "use_cases"), default, metrics.UseCaseReloadFailures);
     }
 
     private static void Counter(ExpositionBuffer o, bool om, string name, string help, long value)

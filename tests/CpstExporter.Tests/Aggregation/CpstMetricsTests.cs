@@ -84,15 +84,16 @@ public class CpstMetricsTests
     }
 
     [Fact]
-    public void SupportingCost_AccruesAt730HoursAMonth()
+    public void ApplyUseCases_TargetsAtOnceSupportingCostFromNowOn()
     {
-        CpstMetrics metrics = Metrics();
-
-        Assert.Equal(0m, metrics.Supporting.AccruedUsd(730m));
+        CpstMetrics metrics = Metrics(new() { ["support"] = new() { TargetUsd = 0.5m, SupportingCosts = { ["vector_db"] = 730m } } });
         _clock.Advance(TimeSpan.FromHours(1));
-        Assert.Equal(1m, metrics.Supporting.AccruedUsd(730m));
-        _clock.Advance(TimeSpan.FromHours(729));
-        Assert.Equal(1460m, metrics.Supporting.AccruedUsd(1460m));
+
+        metrics.ApplyUseCases(new Dictionary<string, UseCaseOptions> { ["support"] = new() { TargetUsd = 0.4m, SupportingCosts = { ["vector_db"] = 7300m } } });
+        _clock.Advance(TimeSpan.FromHours(1));
+
+        Assert.Equal(0.4m, metrics.UseCases["support"].TargetUsd);
+        Assert.Equal([("support", "vector_db", 11m)], metrics.Supporting.Read()); // $1 in the first hour, $10 in the second
     }
 
     [Fact]

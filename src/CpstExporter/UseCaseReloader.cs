@@ -1,0 +1,53 @@
+using CpstExporter.Aggregation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace CpstExporter;
+
+/// <summary>
+/// Puts changed <c>Cpst:UseCases</c> settings (targets, budgets, supporting costs) in force without a restart, when
+/// a configuration source that reloads changes: <c>appsettings.json</c> and <c>appsettings.{Environment}.json</c>
+/// (environment variables and the command line are fixed for the life of the process). A wrong value is refused
+/// whole, logged with the key, and counted; the last good settings stay, as with the price table.
+/// </summary>
+internal sealed partial class UseCaseReloader(IConfiguration configuration, CpstMetrics metrics, ILogger<UseCaseReloader> logger) : IHostedService
+{
+    private IDisposable? _subscription;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Reads the section again and applies it if it differs from what is in force.</summary>
+    public void Reload()
+    {
+        try
+        {
+            IReadOnlyDictionary<string, UseCaseOptions> next = UseCaseOptions.ReadAll(configuration.GetSection("Cpst:UseCases"));
+            if (UseCaseOptions.SameAs(next, metrics.UseCases)) return;
+            metrics.ApplyUseCases(next);
+            LogReloaded(next.Count);
+        }
+        catch (CpstConfigurationException e)
+        {
+            metrics.UseCaseReloadFailed();
+            LogReloadFailed(e.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Use case settings reloaded: {Count} use cases configured")]
+    private partial void LogReloaded(int count);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Use case settings not reloaded, keeping the last good ones: {Reason}")]
+    private partial void LogReloadFailed(string reason);
+}

@@ -1,0 +1,47 @@
+using CpstExporter.Aggregation;
+using Microsoft.Extensions.Configuration;
+using Xunit;
+
+namespace CpstExporter.Tests.Aggregation;
+
+public class UseCaseOptionsTests
+{
+    private static IReadOnlyDictionary<string, UseCaseOptions> Read(params (string Key, string Value)[] settings) =>
+        UseCaseOptions.ReadAll(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create("Cpst:UseCases:" + s.Key, (string?)s.Value)))
+            .Build().GetSection("Cpst:UseCases"));
+
+    [Fact]
+    public void ReadAll_EverySetting_ReadInvariantly()
+    {
+        var useCases = Read(("support:TargetUsd", "0.05"), ("support:MonthlyBudgetUsd", "1e3"),
+            ("support:SupportingCosts:vector_db", "730.50"), ("search:TargetUsd", "0.2"));
+
+        Assert.Equal(0.05m, useCases["support"].TargetUsd);
+        Assert.Equal(1000m, useCases["support"].MonthlyBudgetUsd);
+        Assert.Equal(730.50m, useCases["support"].SupportingCosts["vector_db"]);
+        Assert.Null(useCases["search"].MonthlyBudgetUsd);
+    }
+
+    [Theory]
+    [InlineData("support:TargetUsd", "0,05", "Cpst:UseCases:support:TargetUsd must be an amount in USD such as 0.05, not '0,05'")]
+    [InlineData("support:MonthlyBudgetUsd", "lots", "Cpst:UseCases:support:MonthlyBudgetUsd must be an amount in USD such as 0.05, not 'lots'")]
+    [InlineData("support:SupportingCosts:gpu", "-5", "Cpst:UseCases:support:SupportingCosts:gpu must not be negative (USD per month)")]
+    [InlineData("support:Budget", "100", "Cpst:UseCases:support:Budget is not a use case setting; use TargetUsd, MonthlyBudgetUsd or SupportingCosts:<item>")]
+    public void ReadAll_WrongSetting_NamesTheKey(string key, string value, string message)
+    {
+        var e = Assert.Throws<CpstConfigurationException>(() => Read((key, value)));
+
+        Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void SameAs_ComparesEveryAmount()
+    {
+        var a = Read(("support:TargetUsd", "0.05"), ("support:SupportingCosts:vector_db", "730"));
+
+        Assert.True(UseCaseOptions.SameAs(a, Read(("support:TargetUsd", "0.050"), ("support:SupportingCosts:vector_db", "730"))));
+        Assert.False(UseCaseOptions.SameAs(a, Read(("support:TargetUsd", "0.05"), ("support:SupportingCosts:vector_db", "731"))));
+        Assert.False(UseCaseOptions.SameAs(a, Read(("support:TargetUsd", "0.05"))));
+    }
+}
