@@ -7,6 +7,7 @@ using CpstExporter.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -23,6 +24,7 @@ internal static class CpstHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         customize?.Invoke(builder);
+        AddSettingsFile(builder.Configuration);
         IConfigurationSection cpst = builder.Configuration.GetSection("Cpst");
         CpstSettings settings = CpstSettings.Read(cpst);
 
@@ -104,6 +106,24 @@ internal static class CpstHost
             }
         });
         return app;
+    }
+
+    /// <summary>
+    /// <c>Cpst:SettingsFile</c>: a JSON file of <c>Cpst</c> settings outside the install directory (a mounted config
+    /// directory in a container), watched like <c>appsettings.json</c> so use case settings edited in it apply live.
+    /// It ranks with the appsettings files: environment variables and the command line still override it.
+    /// </summary>
+    private static void AddSettingsFile(ConfigurationManager configuration)
+    {
+        if (configuration["Cpst:SettingsFile"] is not { Length: > 0 } file) return;
+        string path = Path.GetFullPath(file);
+        if (!File.Exists(path))
+            throw new CpstConfigurationException($"Cpst:SettingsFile: no file at {path}; point it at a JSON settings file or leave it empty");
+        var source = new JsonConfigurationSource { Path = path, Optional = false, ReloadOnChange = true };
+        source.ResolveFileProvider(); // watches the file's directory
+        IList<IConfigurationSource> sources = configuration.Sources;
+        int afterJsonFiles = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource, (null!, -1)).Item2 + 1;
+        sources.Insert(afterJsonFiles, source);
     }
 
     private static Task MethodNotAllowed(HttpContext context, string allowed)

@@ -27,9 +27,7 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
 
     /// <param name="clockStart">Where the manual clock starts; the default is a fixed date, system tests that meet a real
     /// Prometheus pass the real time so exemplar timestamps fall where Prometheus looks for them.</param>
-    /// <param name="sources">Adds configuration sources after <paramref name="settings"/>, e.g. a JSON file that reloads.</param>
-    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null, DateTimeOffset? clockStart = null,
-        Action<IConfigurationBuilder>? sources = null)
+    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null, DateTimeOffset? clockStart = null)
     {
         var clock = clockStart is { } start ? new ManualClock(start) : new ManualClock();
         var config = new Dictionary<string, string?>
@@ -42,7 +40,6 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
         WebApplication app = CpstHost.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
-            sources?.Invoke(builder.Configuration);
             builder.Services.AddSingleton<TimeProvider>(clock);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
