@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CpstExporter.Tests.Support;
+using Google.Protobuf;
 using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -39,6 +40,39 @@ public sealed class ConfigReloadTests : IDisposable
     }
 
     [Fact]
+    public async Task EditedPriceTable_PricesLaterCallsAtTheNewPrice()
+    {
+        string pricing = Path.Combine(_directory, "pricing.yaml");
+        File.WriteAllText(pricing, "models:\n  - { name: gpt-4o, input: 2.50, output: 10.00 }\n");
+        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:PricingFile"] = pricing });
+        string before = PricingVersion(await exporter.ScrapeAsync());
+        using var http = new HttpClient();
+        async Task SendCallAsync(int trace)
+        {
+            byte[] body = Spans.Request("support-bot", Spans.Llm(trace, 2, "gpt-4o", 1000, 200)).ToByteArray();
+            using var content = new ByteArrayContent(body) { Headers = { { "Content-Type", "application/x-protobuf" } } };
+            using HttpResponseMessage response = await http.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), content);
+            response.EnsureSuccessStatusCode();
+        }
+
+        await SendCallAsync(1);
+        File.WriteAllText(pricing, "models:\n  - { name: gpt-4o, input: 5.00, output: 20.00 }\n");
+        string second = PricingVersion(await ScrapeUntilAsync(exporter, m => PricingVersion(m) != before));
+        await SendCallAsync(2);
+        File.WriteAllText(pricing, "models:\n  - { name: gpt-4o, input: lots }\n");
+        string metrics = await ScrapeUntilAsync(exporter, m => m.Contains("cpst_config_reload_failures_total{config=\"pricing\"} 1\n", StringComparison.Ordinal));
+        Assert.Equal(second, PricingVersion(metrics));
+        await SendCallAsync(3);
+
+        // 0.0045 at the first price, 0.009 at the second, and the broken edit keeps the second.
+        Assert.Equal(0.0225m, MetricsText.Required(await exporter.ScrapeAsync(),
+            "cpst_llm_cost_usd_total{use_case=\"support-bot\",provider=\"unknown\",model=\"gpt-4o\"}"));
+    }
+
+    private static string PricingVersion(string metrics) =>
+        metrics.Split('\n').Single(l => l.StartsWith("cpst_pricing_info{", StringComparison.Ordinal));
+
+    [Fact]
     public async Task ShippedExampleSettingsFile_ConfiguresTheDemoUseCases()
     {
         await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:SettingsFile"] = RepoFiles.Path("config", "cpst.json") });
@@ -60,14 +94,17 @@ public sealed class ConfigReloadTests : IDisposable
     }
 
     /// <summary>The file watcher reports the edit on its own thread; wait (bounded) until the scrape shows it.</summary>
-    private static async Task<string> ScrapeUntilAsync(ExporterUnderTest exporter, string line)
+    private static Task<string> ScrapeUntilAsync(ExporterUnderTest exporter, string line) =>
+        ScrapeUntilAsync(exporter, metrics => metrics.Split('\n').Contains(line));
+
+    private static async Task<string> ScrapeUntilAsync(ExporterUnderTest exporter, Func<string, bool> shows)
     {
         var waited = Stopwatch.StartNew();
         while (true)
         {
             string metrics = await exporter.ScrapeAsync();
-            if (metrics.Split('\n').Contains(line)) return metrics;
-            if (waited.Elapsed > TimeSpan.FromSeconds(30)) Assert.Fail($"'{line}' not on /metrics 30 s after the edit:\n{metrics}");
+            if (shows(metrics)) return metrics;
+            if (waited.Elapsed > TimeSpan.FromSeconds(30)) Assert.Fail($"the edit did not show on /metrics within 30 s:\n{metrics}");
             await Task.Delay(50);
         }
     }
