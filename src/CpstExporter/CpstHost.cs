@@ -27,6 +27,7 @@ internal static class CpstHost
         CpstSettings settings = CpstSettings.Read(cpst);
 
         var binding = new ListenerBinding();
+        builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves out TLS; https:// listeners need it
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
