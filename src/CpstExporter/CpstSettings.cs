@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
@@ -10,12 +11,13 @@ namespace CpstExporter;
 /// The <c>Cpst</c> configuration section (DESIGN.md §2), read and checked once at start: a wrong value stops the
 /// service with a message naming the key, instead of surfacing later as odd numbers.
 /// </summary>
-internal sealed class CpstSettings
+internal sealed partial class CpstSettings
 {
     public required ListenerOptions Listen { get; init; }
     public required PricingOptions Pricing { get; init; }
     public required TaskOptions Tasks { get; init; }
     public required ReceiverOptions Receiver { get; init; }
+    public required AuthOptions Auth { get; init; }
     public required int MaxSeriesPerMetric { get; init; }
     public required IReadOnlyDictionary<string, UseCaseOptions> UseCases { get; init; }
 
@@ -28,7 +30,12 @@ internal sealed class CpstSettings
                 Listen = cpst.GetSection("Listen").Get<ListenerOptions>() ?? new ListenerOptions(),
                 Pricing = new PricingOptions { PricingFile = cpst["PricingFile"] is { Length: > 0 } file ? file : "pricing.yaml" },
                 Tasks = cpst.GetSection("Tasks").Get<TaskOptions>() ?? new TaskOptions(),
-                Receiver = new ReceiverOptions { MaxRequestBytes = cpst.GetValue("Limits:MaxRequestBytes", 64 * 1024 * 1024) },
+                Receiver = new ReceiverOptions
+                {
+                    MaxRequestBytes = cpst.GetValue("Limits:MaxRequestBytes", 64 * 1024 * 1024),
+                    MaxConcurrentExports = cpst.GetValue("Limits:MaxConcurrentExports", 64),
+                },
+                Auth = AuthOptions.Read(cpst.GetSection("Auth")),
                 MaxSeriesPerMetric = cpst.GetValue("Limits:MaxSeriesPerMetric", 2000),
                 UseCases = cpst.GetSection("UseCases").Get<Dictionary<string, UseCaseOptions>>() ?? new Dictionary<string, UseCaseOptions>(),
             };
@@ -37,7 +44,7 @@ internal sealed class CpstSettings
         }
         catch (InvalidOperationException e) when (e is not CpstConfigurationException)
         {
-            throw new CpstConfigurationException($"invalid configuration: {e.Message}");
+            throw new CpstConfigurationException(Describe(e));
         }
     }
 
@@ -47,8 +54,12 @@ internal sealed class CpstSettings
         Positive(Tasks.OutcomeWindowSeconds, "Cpst:Tasks:OutcomeWindowSeconds");
         Positive(Tasks.MaxPending, "Cpst:Tasks:MaxPending");
         Positive(Tasks.MaxFinishedRemembered, "Cpst:Tasks:MaxFinishedRemembered");
+        if (Tasks.CheckpointSeconds < 0)
+            throw new CpstConfigurationException($"Cpst:Tasks:CheckpointSeconds must be 0 (only on shutdown) or a positive number of seconds, not {Tasks.CheckpointSeconds}");
         Positive(MaxSeriesPerMetric, "Cpst:Limits:MaxSeriesPerMetric");
         Positive(Receiver.MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
+        Positive(Receiver.MaxConcurrentExports, "Cpst:Limits:MaxConcurrentExports");
+        ValidateListeners();
         foreach (var (name, useCase) in UseCases)
         {
             if (useCase.TargetUsd < 0) throw new CpstConfigurationException($"Cpst:UseCases:{name}:TargetUsd must not be negative");
@@ -58,10 +69,48 @@ internal sealed class CpstSettings
         }
     }
 
+    /// <summary>Each URL parses, and no two listeners ask for the same address and port.</summary>
+    private void ValidateListeners()
+    {
+        var seen = new List<ListenerEndpoint>();
+        foreach (Listener listener in Enum.GetValues<Listener>())
+        {
+            ListenerEndpoint endpoint = Listen.Endpoint(listener);
+            ListenerEndpoint? clash = seen.FirstOrDefault(s => s.Port == endpoint.Port && endpoint.Port != 0 &&
+                (s.Address.Equals(endpoint.Address) || IsAny(s) || IsAny(endpoint)));
+            if (clash is not null)
+                throw new CpstConfigurationException($"{endpoint.Key} ({endpoint}) and {clash.Key} ({clash}) use the same port; give each listener its own port");
+            seen.Add(endpoint);
+        }
+    }
+
+    private static bool IsAny(ListenerEndpoint endpoint) =>
+        endpoint.Address.Equals(System.Net.IPAddress.Any) || endpoint.Address.Equals(System.Net.IPAddress.IPv6Any);
+
     private static void Positive(long value, string key)
     {
         if (value <= 0) throw new CpstConfigurationException($"{key} must be a positive number, not {value}");
     }
+
+    /// <summary>The binder's "Failed to convert configuration value 'x' at 'Cpst:…' to type 'System.Int32'", said for an operator.</summary>
+    private static string Describe(InvalidOperationException e)
+    {
+        Match match = BinderError().Match(e.Message);
+        if (!match.Success) return $"invalid configuration: {e.Message}";
+        string wanted = match.Groups["type"].Value switch
+        {
+            "System.Int32" => "a whole number (up to 2147483647)",
+            "System.Int64" => "a whole number",
+            "System.Decimal" or "System.Double" => "a number such as 0.05 (with a dot)",
+            "System.Boolean" => "true or false",
+            "System.TimeSpan" => "a duration such as 00:00:30",
+            var other => $"a {other.Replace("System.", "", StringComparison.Ordinal)}",
+        };
+        return $"{match.Groups["key"].Value}: '{match.Groups["value"].Value}' is not {wanted}; fix the value";
+    }
+
+    [GeneratedRegex("^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']*)' to type '(?<type>[^']*)'", RegexOptions.Singleline)]
+    private static partial Regex BinderError();
 }
 
 /// <summary>A configuration value is wrong; the message names the key and what it should be.</summary>

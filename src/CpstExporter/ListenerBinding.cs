@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -23,6 +24,36 @@ internal sealed class ListenerBinding
         Bind(kestrel, Listener.OtlpGrpc, options.Endpoint(Listener.OtlpGrpc), HttpProtocols.Http2);
         Bind(kestrel, Listener.OtlpHttp, options.Endpoint(Listener.OtlpHttp), HttpProtocols.Http1);
         Bind(kestrel, Listener.Metrics, options.Endpoint(Listener.Metrics), HttpProtocols.Http1);
+    }
+
+    /// <summary>
+    /// Binds and releases each configured address once before the host starts, so an address this host does not have,
+    /// a port in use or a privileged port is a one-line configuration error naming the key, not a failed start.
+    /// </summary>
+    public static void Probe(ListenerOptions options)
+    {
+        foreach (Listener listener in Enum.GetValues<Listener>())
+        {
+            ListenerEndpoint endpoint = options.Endpoint(listener);
+            if (endpoint.Port == 0) continue;
+            using var socket = new Socket(endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (endpoint.Address.Equals(IPAddress.IPv6Any)) socket.DualMode = true; // as Kestrel binds [::]
+            try
+            {
+                socket.Bind(new IPEndPoint(endpoint.Address, endpoint.Port));
+            }
+            catch (SocketException e)
+            {
+                string fix = e.SocketErrorCode switch
+                {
+                    SocketError.AddressAlreadyInUse => "another process (or another listener) holds the port; choose a free port or stop the other process",
+                    SocketError.AddressNotAvailable => "this host has no such address; use one of its addresses, or 0.0.0.0 for all",
+                    SocketError.AccessDenied => "ports below 1024 need privileges; use a port above 1023",
+                    _ => "choose another address or port",
+                };
+                throw new CpstConfigurationException($"{endpoint.Key}: cannot listen on {endpoint}: {e.Message.TrimEnd('.')}; {fix}");
+            }
+        }
     }
 
     /// <summary>The URL a listener is reachable at once the server started (the real port when 0 was asked).</summary>

@@ -93,6 +93,24 @@ internal sealed class OtlpGrpcReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         }
     }
 
+    /// <summary>
+    /// Answers a call turned away before it was read (<see cref="Refusal"/>), trailers-only: UNAUTHENTICATED, or
+    /// UNAVAILABLE with a google.rpc.RetryInfo in <c>grpc-status-details-bin</c>, which OTLP exporters honour.
+    /// </summary>
+    public static Task RefuseAsync(HttpContext context, Refusal refusal)
+    {
+        HttpResponse response = context.Response;
+        response.ContentType = "application/grpc";
+        string message = RefusalText.Of(refusal);
+        if (refusal == Refusal.Overloaded)
+        {
+            Fail(response, GrpcStatusCode.Unavailable, message);
+            response.Headers["grpc-status-details-bin"] = ExportResponses.StatusDetailsHeader(GrpcStatusCode.Unavailable, message, ExportGate.RetryAfter);
+        }
+        else Fail(response, GrpcStatusCode.Unauthenticated, message);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Trailers-only when nothing was sent yet (status in the headers), trailers otherwise.</summary>
     private static void Fail(HttpResponse response, int code, string message)
     {
