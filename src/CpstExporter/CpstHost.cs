@@ -53,7 +53,8 @@ internal static class CpstHost
         services.AddSingleton<ITaskSink>(sp => sp.GetRequiredService<CpstMetrics>());
         services.AddSingleton<TaskAssembler>();
         services.AddHostedService<TaskSweeper>();
-        services.AddHostedService<TaskStateFile>();
+        services.AddSingleton<TaskStateFile>();
+        services.AddHostedService(sp => sp.GetRequiredService<TaskStateFile>());
         services.AddSingleton<SpanPipeline>();
         services.AddSingleton<ISpanBatchSink>(sp => sp.GetRequiredService<SpanPipeline>());
         services.AddSingleton<IOutcomeSink>(sp => sp.GetRequiredService<SpanPipeline>());
