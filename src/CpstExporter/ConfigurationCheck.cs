@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CpstExporter.Pricing;
@@ -15,10 +16,27 @@ internal static class ConfigurationCheck
 {
     public static List<string> Run(IConfiguration configuration, CpstSettings settings)
     {
+        CheckAmounts(configuration.GetSection("Cpst:UseCases"));
         CheckPriceTable(settings.Pricing);
         CheckCertificate(configuration, settings.Listen);
         CheckStateFile(settings.Tasks.StateFile);
         return ConfigurationKeys.Unknown(configuration.GetSection("Cpst"));
+    }
+
+    /// <summary>
+    /// USD amounts in plain invariant notation. The binder reads decimals with thousands separators allowed, so a
+    /// European "0,05" would silently become 5.
+    /// </summary>
+    private static void CheckAmounts(IConfigurationSection useCases)
+    {
+        foreach (var (key, value) in useCases.AsEnumerable())
+        {
+            if (string.IsNullOrEmpty(value) || !key.EndsWith("Usd", StringComparison.OrdinalIgnoreCase) && !key.Contains(":SupportingCosts:", StringComparison.OrdinalIgnoreCase))
+                continue;
+            if (!decimal.TryParse(value, NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite | NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
+                    CultureInfo.InvariantCulture, out _))
+                throw new CpstConfigurationException($"{key}: '{value}' is not a number such as 0.05 (a dot for decimals, no thousands separators)");
+        }
     }
 
     private static void CheckPriceTable(PricingOptions pricing)
