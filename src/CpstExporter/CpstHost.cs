@@ -17,6 +17,9 @@ namespace CpstExporter;
 /// <summary>The composition root: reads configuration, builds the stages, binds the listeners and routes requests.</summary>
 internal static class CpstHost
 {
+    /// <summary>How long requests in flight may take to finish after SIGTERM before they are cut off. 20 s.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
+
     public static readonly string Version = typeof(CpstHost).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <param name="customize">Lets tests add configuration or replace the <see cref="TimeProvider"/> before composition.</param>
@@ -39,6 +42,9 @@ internal static class CpstHost
 
         IServiceCollection services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
+        // Requests in flight get this long to finish on SIGTERM; the state file is written after. Shorter than the
+        // 30 s that Kubernetes and the compose file grant before SIGKILL, so the write is not cut off.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         services.AddSingleton(binding);
         services.AddSingleton(settings.Pricing);
         services.AddSingleton(settings.Tasks);
@@ -109,10 +115,7 @@ internal static class CpstHost
                 case Listener.Metrics when path == "/metrics":
                     if (!get) return MethodNotAllowed(context, "GET");
                     BearerCheck scrape = metricsTokens.Check(context.Request);
-                    if (scrape == BearerCheck.Allowed) return metricsEndpoint.HandleAsync(context);
-                    context.Response.Headers.WWWAuthenticate = scrape == BearerCheck.Invalid ? "Bearer error=\"invalid_token\"" : "Bearer";
-                    return Text(context, StatusCodes.Status401Unauthorized, "send 'Authorization: Bearer <token>' with one of Cpst:Auth:MetricsTokens " +
-                        "(Prometheus: authorization: { credentials: <token> } in the scrape config)\n");
+                    return scrape == BearerCheck.Allowed ? metricsEndpoint.HandleAsync(context) : ScrapeUnauthorized(context, scrape);
                 case Listener.Metrics when path == "/healthz":
                     return Text(context, StatusCodes.Status200OK, "ok\n");
                 case Listener.Metrics when path == "/readyz":
@@ -157,6 +160,13 @@ internal static class CpstHost
             // appsettings.json that is not JSON: the inner exception says where.
             throw new CpstConfigurationException($"{e.Message.TrimEnd('.')}: {e.InnerException?.Message ?? "invalid content"}");
         }
+    }
+
+    private static Task ScrapeUnauthorized(HttpContext context, BearerCheck check)
+    {
+        context.Response.Headers.WWWAuthenticate = check == BearerCheck.Invalid ? "Bearer error=\"invalid_token\"" : "Bearer";
+        return Text(context, StatusCodes.Status401Unauthorized,
+            "send 'Authorization: Bearer <token>' with one of Cpst:Auth:MetricsTokens (Prometheus: 'authorization: { credentials: <token> }' in the scrape config)\n");
     }
 
     private static Task MethodNotAllowed(HttpContext context, string allowed)
