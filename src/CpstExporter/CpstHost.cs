@@ -133,9 +133,9 @@ internal static class CpstHost
     /// them), then a one-line summary. Warnings go to <paramref name="warnings"/>.
     /// </summary>
     /// <exception cref="CpstConfigurationException">A configuration value is wrong; the message names the key.</exception>
-    public static string CheckConfiguration(string[] args, TextWriter warnings, Action<WebApplicationBuilder>? customize = null)
+    public static string CheckConfiguration(string[] args, TextWriter warnings)
     {
-        WebApplicationBuilder builder = CreateBuilder(args, customize);
+        WebApplicationBuilder builder = CreateBuilder(args, customize: null);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
         foreach (string warning in ConfigurationCheck.Run(builder.Configuration, settings)) warnings.WriteLine($"cpst-exporter: warning: {warning}");
         string listeners = string.Join(", ", Enum.GetValues<Listener>().Select(l => $"{l} {settings.Listen.Endpoint(l)}"));

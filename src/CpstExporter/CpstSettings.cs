@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
@@ -11,7 +10,7 @@ namespace CpstExporter;
 /// The <c>Cpst</c> configuration section (DESIGN.md §2), read and checked once at start: a wrong value stops the
 /// service with a message naming the key, instead of surfacing later as odd numbers.
 /// </summary>
-internal sealed partial class CpstSettings
+internal sealed class CpstSettings
 {
     public required ListenerOptions Listen { get; init; }
     public required PricingOptions Pricing { get; init; }
@@ -44,7 +43,7 @@ internal sealed partial class CpstSettings
         }
         catch (InvalidOperationException e) when (e is not CpstConfigurationException)
         {
-            throw new CpstConfigurationException(Describe(e));
+            throw new CpstConfigurationException(BinderErrors.Describe(e));
         }
     }
 
@@ -59,7 +58,7 @@ internal sealed partial class CpstSettings
         Positive(MaxSeriesPerMetric, "Cpst:Limits:MaxSeriesPerMetric");
         Positive(Receiver.MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
         Positive(Receiver.MaxConcurrentExports, "Cpst:Limits:MaxConcurrentExports");
-        ValidateListeners();
+        Listen.Validate();
         foreach (var (name, useCase) in UseCases)
         {
             if (useCase.TargetUsd < 0) throw new CpstConfigurationException($"Cpst:UseCases:{name}:TargetUsd must not be negative");
@@ -69,48 +68,10 @@ internal sealed partial class CpstSettings
         }
     }
 
-    /// <summary>Each URL parses, and no two listeners ask for the same address and port.</summary>
-    private void ValidateListeners()
-    {
-        var seen = new List<ListenerEndpoint>();
-        foreach (Listener listener in Enum.GetValues<Listener>())
-        {
-            ListenerEndpoint endpoint = Listen.Endpoint(listener);
-            ListenerEndpoint? clash = seen.FirstOrDefault(s => s.Port == endpoint.Port && endpoint.Port != 0 &&
-                (s.Address.Equals(endpoint.Address) || IsAny(s) || IsAny(endpoint)));
-            if (clash is not null)
-                throw new CpstConfigurationException($"{endpoint.Key} ({endpoint}) and {clash.Key} ({clash}) use the same port; give each listener its own port");
-            seen.Add(endpoint);
-        }
-    }
-
-    private static bool IsAny(ListenerEndpoint endpoint) =>
-        endpoint.Address.Equals(System.Net.IPAddress.Any) || endpoint.Address.Equals(System.Net.IPAddress.IPv6Any);
-
     private static void Positive(long value, string key)
     {
         if (value <= 0) throw new CpstConfigurationException($"{key} must be a positive number, not {value}");
     }
-
-    /// <summary>The binder's "Failed to convert configuration value 'x' at 'Cpst:…' to type 'System.Int32'", said for an operator.</summary>
-    private static string Describe(InvalidOperationException e)
-    {
-        Match match = BinderError().Match(e.Message);
-        if (!match.Success) return $"invalid configuration: {e.Message}";
-        string wanted = match.Groups["type"].Value switch
-        {
-            "System.Int32" => "a whole number (up to 2147483647)",
-            "System.Int64" => "a whole number",
-            "System.Decimal" or "System.Double" => "a number such as 0.05 (with a dot)",
-            "System.Boolean" => "true or false",
-            "System.TimeSpan" => "a duration such as 00:00:30",
-            var other => $"a {other.Replace("System.", "", StringComparison.Ordinal)}",
-        };
-        return $"{match.Groups["key"].Value}: '{match.Groups["value"].Value}' is not {wanted}; fix the value";
-    }
-
-    [GeneratedRegex("^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']*)' to type '(?<type>[^']*)'", RegexOptions.Singleline)]
-    private static partial Regex BinderError();
 }
 
 /// <summary>A configuration value is wrong; the message names the key and what it should be.</summary>

@@ -22,4 +22,22 @@ internal sealed class ListenerOptions
         Listener.OtlpHttp => ListenerEndpoint.Parse(OtlpHttp, "Cpst:Listen:OtlpHttp"),
         _ => ListenerEndpoint.Parse(Metrics, "Cpst:Listen:Metrics"),
     };
+
+    /// <summary>Each URL parses, and no two listeners ask for the same address and port.</summary>
+    public void Validate()
+    {
+        var seen = new List<ListenerEndpoint>();
+        foreach (Listener listener in Enum.GetValues<Listener>())
+        {
+            ListenerEndpoint endpoint = Endpoint(listener);
+            ListenerEndpoint? clash = seen.FirstOrDefault(s => s.Port == endpoint.Port && endpoint.Port != 0 &&
+                (s.Address.Equals(endpoint.Address) || IsAny(s) || IsAny(endpoint)));
+            if (clash is not null)
+                throw new CpstConfigurationException($"{endpoint.Key} ({endpoint}) and {clash.Key} ({clash}) use the same port; give each listener its own port");
+            seen.Add(endpoint);
+        }
+    }
+
+    private static bool IsAny(ListenerEndpoint endpoint) =>
+        endpoint.Address.Equals(System.Net.IPAddress.Any) || endpoint.Address.Equals(System.Net.IPAddress.IPv6Any);
 }

@@ -1,4 +1,5 @@
 using CpstExporter;
+using CpstExporter.Pricing;
 
 // --check-config is a switch, not a configuration key: take it out before the command-line configuration sees it.
 bool checkOnly = args.Contains("--check-config", StringComparer.Ordinal);
@@ -16,5 +17,11 @@ try
 catch (CpstConfigurationException e)
 {
     Console.Error.WriteLine($"cpst-exporter: {e.Message}");
+    return 2;
+}
+catch (PriceTableException e)
+{
+    // Checked before the host starts; this is the price table changing into a broken one in between.
+    Console.Error.WriteLine($"cpst-exporter: Cpst:PricingFile: {e.Message}");
     return 2;
 }
