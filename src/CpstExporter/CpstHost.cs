@@ -11,24 +11,29 @@ using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace CpstExporter;
 
 /// <summary>The composition root: reads configuration, builds the stages, binds the listeners and routes requests.</summary>
 internal static class CpstHost
 {
+    /// <summary>How long requests in flight may take to finish after SIGTERM before they are cut off. 20 s.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
+
     public static readonly string Version = typeof(CpstHost).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <param name="customize">Lets tests add configuration or replace the <see cref="TimeProvider"/> before composition.</param>
+    /// <exception cref="CpstConfigurationException">A configuration value is wrong, or a listener cannot bind; the message names the key.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        customize?.Invoke(builder);
-        AddSettingsFile(builder.Configuration);
-        IConfigurationSection cpst = builder.Configuration.GetSection("Cpst");
-        CpstSettings settings = CpstSettings.Read(cpst);
+        WebApplicationBuilder builder = CreateBuilder(args, customize);
+        CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
+        List<string> warnings = ConfigurationCheck.Run(builder.Configuration, settings);
+        ListenerBinding.Probe(settings.Listen);
 
         var binding = new ListenerBinding();
+        builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves out TLS; https:// listeners need it
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -38,10 +43,15 @@ internal static class CpstHost
 
         IServiceCollection services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
+        // Requests in flight get this long to finish on SIGTERM; the state file is written after. Shorter than the
+        // 30 s that Kubernetes and the compose file grant before SIGKILL, so the write is not cut off.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         services.AddSingleton(binding);
         services.AddSingleton(settings.Pricing);
         services.AddSingleton(settings.Tasks);
         services.AddSingleton(settings.Receiver);
+        services.AddSingleton<ExportGate>();
+        services.AddSingleton(sp => new ExportAdmission(new BearerTokens(settings.Auth.Tokens), sp.GetRequiredService<ExportGate>(), sp.GetRequiredService<CpstMetrics>()));
         services.AddSingleton(new LabelValueCache());
         services.AddSingleton<SpanFactsReader>();
         services.AddSingleton<PriceTableProvider>();
@@ -52,7 +62,8 @@ internal static class CpstHost
         services.AddHostedService(sp => sp.GetRequiredService<UseCaseReloader>());
         services.AddSingleton<TaskAssembler>();
         services.AddHostedService<TaskSweeper>();
-        services.AddHostedService<TaskStateFile>();
+        services.AddSingleton<TaskStateFile>();
+        services.AddHostedService(sp => sp.GetRequiredService<TaskStateFile>());
         services.AddSingleton<SpanPipeline>();
         services.AddSingleton<ISpanBatchSink>(sp => sp.GetRequiredService<SpanPipeline>());
         services.AddSingleton<IOutcomeSink>(sp => sp.GetRequiredService<SpanPipeline>());
@@ -76,6 +87,17 @@ internal static class CpstHost
         var outcomes = app.Services.GetRequiredService<OutcomeApiReceiver>();
         var metricsEndpoint = app.Services.GetRequiredService<MetricsEndpoint>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        var admission = app.Services.GetRequiredService<ExportAdmission>();
+        var metricsTokens = new BearerTokens(settings.Auth.MetricsTokens);
+        Func<HttpContext, Task> exportGrpc = grpc.HandleAsync, exportHttp = http.HandleAsync, applyOutcomes = outcomes.HandleAsync;
+        Func<HttpContext, Refusal, Task> refuseGrpc = OtlpGrpcReceiver.RefuseAsync, refuseHttp = OtlpHttpReceiver.RefuseAsync,
+            refuseOutcomes = OutcomeApiReceiver.RefuseAsync;
+        ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpstExporter");
+        foreach (string warning in warnings) CpstHostLog.ConfigurationWarning(log, warning);
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (Listener listener in Enum.GetValues<Listener>()) CpstHostLog.Listening(log, listener, binding.Address(listener));
+        });
 
         app.Run(context =>
         {
@@ -84,18 +106,20 @@ internal static class CpstHost
             switch (ListenerBinding.Of(context))
             {
                 case Listener.OtlpGrpc when path == OtlpGrpcReceiver.ExportPath && post:
-                    return grpc.HandleAsync(context);
+                    return admission.RunAsync(context, exportGrpc, refuseGrpc);
                 case Listener.OtlpGrpc:
                     context.Response.ContentType = "application/grpc";
                     context.Response.Headers["grpc-status"] = GrpcStatusCode.Unimplemented.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     context.Response.Headers["grpc-message"] = OtlpGrpcReceiver.PercentEncode($"unknown method {path}: this server implements {OtlpGrpcReceiver.ExportPath}");
                     return Task.CompletedTask;
                 case Listener.OtlpHttp when path == "/v1/traces":
-                    return post ? http.HandleAsync(context) : MethodNotAllowed(context, "POST");
+                    return post ? admission.RunAsync(context, exportHttp, refuseHttp) : MethodNotAllowed(context, "POST");
                 case Listener.OtlpHttp when path == "/v1/outcomes":
-                    return post ? outcomes.HandleAsync(context) : MethodNotAllowed(context, "POST");
+                    return post ? admission.RunAsync(context, applyOutcomes, refuseOutcomes) : MethodNotAllowed(context, "POST");
                 case Listener.Metrics when path == "/metrics":
-                    return get ? metricsEndpoint.HandleAsync(context) : MethodNotAllowed(context, "GET");
+                    if (!get) return MethodNotAllowed(context, "GET");
+                    BearerCheck scrape = metricsTokens.Check(context.Request);
+                    return scrape == BearerCheck.Allowed ? metricsEndpoint.HandleAsync(context) : ScrapeUnauthorized(context, scrape);
                 case Listener.Metrics when path == "/healthz":
                     return Text(context, StatusCodes.Status200OK, "ok\n");
                 case Listener.Metrics when path == "/readyz":
@@ -124,6 +148,48 @@ internal static class CpstHost
         IList<IConfigurationSource> sources = configuration.Sources;
         int afterJsonFiles = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource, (null!, -1)).Item2 + 1;
         sources.Insert(afterJsonFiles, source);
+    }
+
+    /// <summary>
+    /// <c>--check-config</c>: everything a start checks except binding the ports (a running instance may hold
+    /// them), then a one-line summary. Warnings go to <paramref name="warnings"/>.
+    /// </summary>
+    /// <exception cref="CpstConfigurationException">A configuration value is wrong; the message names the key.</exception>
+    public static string CheckConfiguration(string[] args, TextWriter warnings)
+    {
+        WebApplicationBuilder builder = CreateBuilder(args, customize: null);
+        CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
+        foreach (string warning in ConfigurationCheck.Run(builder.Configuration, settings)) warnings.WriteLine($"cpst-exporter: warning: {warning}");
+        string listeners = string.Join(", ", Enum.GetValues<Listener>().Select(l => $"{l} {settings.Listen.Endpoint(l)}"));
+        return $"cpst-exporter: configuration OK ({listeners}; price table {settings.Pricing.ResolvePath()}; " +
+            $"auth {(settings.Auth.Tokens.Count > 0 ? "on" : "off")}, metrics auth {(settings.Auth.MetricsTokens.Count > 0 ? "on" : "off")})";
+    }
+
+    private static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? customize)
+    {
+        try
+        {
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+            customize?.Invoke(builder);
+            AddSettingsFile(builder.Configuration);
+            return builder;
+        }
+        catch (FormatException e)
+        {
+            throw new CpstConfigurationException($"command line: {e.Message.TrimEnd('.')}; pass settings as --Cpst:Key=value");
+        }
+        catch (InvalidDataException e)
+        {
+            // appsettings.json that is not JSON: the inner exception says where.
+            throw new CpstConfigurationException($"{e.Message.TrimEnd('.')}: {e.InnerException?.Message ?? "invalid content"}");
+        }
+    }
+
+    private static Task ScrapeUnauthorized(HttpContext context, BearerCheck check)
+    {
+        context.Response.Headers.WWWAuthenticate = check == BearerCheck.Invalid ? "Bearer error=\"invalid_token\"" : "Bearer";
+        return Text(context, StatusCodes.Status401Unauthorized,
+            "send 'Authorization: Bearer <token>' with one of Cpst:Auth:MetricsTokens (Prometheus: 'authorization: { credentials: <token> }' in the scrape config)\n");
     }
 
     private static Task MethodNotAllowed(HttpContext context, string allowed)

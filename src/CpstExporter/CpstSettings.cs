@@ -16,6 +16,7 @@ internal sealed class CpstSettings
     public required PricingOptions Pricing { get; init; }
     public required TaskOptions Tasks { get; init; }
     public required ReceiverOptions Receiver { get; init; }
+    public required AuthOptions Auth { get; init; }
     public required int MaxSeriesPerMetric { get; init; }
     public required IReadOnlyDictionary<string, UseCaseOptions> UseCases { get; init; }
 
@@ -28,7 +29,12 @@ internal sealed class CpstSettings
                 Listen = cpst.GetSection("Listen").Get<ListenerOptions>() ?? new ListenerOptions(),
                 Pricing = new PricingOptions { PricingFile = cpst["PricingFile"] is { Length: > 0 } file ? file : "pricing.yaml" },
                 Tasks = cpst.GetSection("Tasks").Get<TaskOptions>() ?? new TaskOptions(),
-                Receiver = new ReceiverOptions { MaxRequestBytes = cpst.GetValue("Limits:MaxRequestBytes", 64 * 1024 * 1024) },
+                Receiver = new ReceiverOptions
+                {
+                    MaxRequestBytes = cpst.GetValue("Limits:MaxRequestBytes", 64 * 1024 * 1024),
+                    MaxConcurrentExports = cpst.GetValue("Limits:MaxConcurrentExports", 64),
+                },
+                Auth = AuthOptions.Read(cpst.GetSection("Auth")),
                 MaxSeriesPerMetric = cpst.GetValue("Limits:MaxSeriesPerMetric", 2000),
                 UseCases = UseCaseOptions.ReadAll(cpst.GetSection("UseCases")),
             };
@@ -37,7 +43,7 @@ internal sealed class CpstSettings
         }
         catch (InvalidOperationException e) when (e is not CpstConfigurationException)
         {
-            throw new CpstConfigurationException($"invalid configuration: {e.Message}");
+            throw new CpstConfigurationException(BinderErrors.Describe(e));
         }
     }
 
@@ -47,8 +53,12 @@ internal sealed class CpstSettings
         Positive(Tasks.OutcomeWindowSeconds, "Cpst:Tasks:OutcomeWindowSeconds");
         Positive(Tasks.MaxPending, "Cpst:Tasks:MaxPending");
         Positive(Tasks.MaxFinishedRemembered, "Cpst:Tasks:MaxFinishedRemembered");
+        if (Tasks.CheckpointSeconds < 0)
+            throw new CpstConfigurationException($"Cpst:Tasks:CheckpointSeconds must be 0 (only on shutdown) or a positive number of seconds, not {Tasks.CheckpointSeconds}");
         Positive(MaxSeriesPerMetric, "Cpst:Limits:MaxSeriesPerMetric");
         Positive(Receiver.MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
+        Positive(Receiver.MaxConcurrentExports, "Cpst:Limits:MaxConcurrentExports");
+        Listen.Validate();
     }
 
     private static void Positive(long value, string key)

@@ -34,6 +34,8 @@ internal sealed partial class UseCaseReloader(IConfiguration configuration, Cpst
         try
         {
             IReadOnlyDictionary<string, UseCaseOptions> next = UseCaseOptions.ReadAll(configuration.GetSection("Cpst:UseCases"));
+            foreach (string unknown in ConfigurationKeys.Unknown(configuration.GetSection("Cpst")))
+                if (unknown.Contains("Cpst:UseCases:", StringComparison.OrdinalIgnoreCase)) LogUnknownKey(unknown);
             if (UseCaseOptions.SameAs(next, metrics.UseCases)) return;
             metrics.ApplyUseCases(next);
             LogReloaded(next.Count);
@@ -47,6 +49,9 @@ internal sealed partial class UseCaseReloader(IConfiguration configuration, Cpst
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Use case settings reloaded: {Count} use cases configured")]
     private partial void LogReloaded(int count);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Use case settings: {Warning}")]
+    private partial void LogUnknownKey(string warning);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Use case settings not reloaded, keeping the last good ones: {Reason}")]
     private partial void LogReloadFailed(string reason);

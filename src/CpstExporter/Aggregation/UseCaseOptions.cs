@@ -19,9 +19,8 @@ internal sealed class UseCaseOptions
     public Dictionary<string, decimal> SupportingCosts { get; set; } = new();
 
     /// <summary>
-    /// Reads and checks the <c>Cpst:UseCases</c> section; a wrong value or an unknown key throws with the key named.
-    /// Parsed by hand: the configuration binder silently drops a dictionary entry whose value does not convert, which
-    /// would turn a typo into a missing budget.
+    /// Reads and checks the <c>Cpst:UseCases</c> section; a wrong amount throws with the key named. Parsed by hand:
+    /// the configuration binder silently drops a dictionary entry whose value does not convert, and reads "0,05" as 5.
     /// </summary>
     public static IReadOnlyDictionary<string, UseCaseOptions> ReadAll(IConfigurationSection useCases)
     {
@@ -43,9 +42,7 @@ internal sealed class UseCaseOptions
                         foreach (IConfigurationSection item in setting.GetChildren())
                             options.SupportingCosts[item.Key] = Amount(item, " (USD per month)");
                         break;
-                    default:
-                        throw new CpstConfigurationException(
-                            $"{setting.Path} is not a use case setting; use TargetUsd, MonthlyBudgetUsd or SupportingCosts:<item>");
+                    // Anything else is reported as an unknown key (ConfigurationKeys), like every other typo.
                 }
             }
             all[useCase.Key] = options;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CpstExporter.Receiving.Otlp;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 
 namespace CpstExporter.Receiving;
 
@@ -31,10 +32,16 @@ internal static class ExportResponses
         return stream.ToArray();
     }
 
-    public static byte[] StatusProtobuf(int grpcCode, string message) =>
-        new Rpc.Status { Code = grpcCode, Message = message }.ToByteArray();
+    public static byte[] StatusProtobuf(int grpcCode, string message, TimeSpan? retryDelay = null)
+    {
+        var status = new Rpc.Status { Code = grpcCode, Message = message };
+        if (retryDelay is TimeSpan delay)
+            status.Details.Add(Any.Pack(new Rpc.RetryInfo { RetryDelay = Duration.FromTimeSpan(delay) }));
+        return status.ToByteArray();
+    }
 
-    public static byte[] StatusJson(int grpcCode, string message)
+    /// <summary>The protobuf JSON mapping of google.rpc.Status, with a RetryInfo detail when a retry delay is given.</summary>
+    public static byte[] StatusJson(int grpcCode, string message, TimeSpan? retryDelay = null)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
@@ -42,8 +49,24 @@ internal static class ExportResponses
             json.WriteStartObject();
             json.WriteNumber("code", grpcCode);
             json.WriteString("message", message);
+            if (retryDelay is TimeSpan delay)
+            {
+                json.WriteStartArray("details");
+                json.WriteStartObject();
+                json.WriteString("@type", "type.googleapis.com/google.rpc.RetryInfo");
+                json.WriteString("retryDelay", delay.TotalSeconds.ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture) + "s");
+                json.WriteEndObject();
+                json.WriteEndArray();
+            }
             json.WriteEndObject();
         }
         return stream.ToArray();
     }
+
+    /// <summary>
+    /// The value of the <c>grpc-status-details-bin</c> trailer: a serialized google.rpc.Status, base64 without padding,
+    /// as gRPC writes binary metadata.
+    /// </summary>
+    public static string StatusDetailsHeader(int grpcCode, string message, TimeSpan? retryDelay = null) =>
+        Convert.ToBase64String(StatusProtobuf(grpcCode, message, retryDelay)).TrimEnd('=');
 }

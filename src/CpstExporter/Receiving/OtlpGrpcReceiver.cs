@@ -37,13 +37,21 @@ internal sealed class OtlpGrpcReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
                 Fail(response, GrpcStatusCode.Internal, "request has no complete gRPC message");
                 return;
             }
+            if (prefix[0] > 1)
+            {
+                metrics.RejectedRequests.Add(RequestRejection.Malformed);
+                Fail(response, GrpcStatusCode.Internal, $"invalid gRPC compressed flag {prefix[0]}: must be 0 or 1");
+                return;
+            }
             bool compressed = prefix[0] == 1;
             uint length = BinaryPrimitives.ReadUInt32BigEndian(prefix.AsSpan(1));
             string? encoding = request.Headers["grpc-encoding"];
             if (compressed && !string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase))
             {
                 // gRPC: a compressed message in an encoding the server does not support is UNIMPLEMENTED.
-                Fail(response, encoding is null or "identity" ? GrpcStatusCode.Internal : GrpcStatusCode.Unimplemented,
+                bool unnamed = encoding is null or "identity";
+                metrics.RejectedRequests.Add(unnamed ? RequestRejection.Malformed : RequestRejection.UnsupportedMediaType);
+                Fail(response, unnamed ? GrpcStatusCode.Internal : GrpcStatusCode.Unimplemented,
                     $"message compressed with unsupported grpc-encoding '{encoding}'; this server accepts gzip");
                 return;
             }
@@ -91,6 +99,24 @@ internal sealed class OtlpGrpcReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         {
             pool.Return(batch);
         }
+    }
+
+    /// <summary>
+    /// Answers a call turned away before it was read (<see cref="Refusal"/>), trailers-only: UNAUTHENTICATED, or
+    /// UNAVAILABLE with a google.rpc.RetryInfo in <c>grpc-status-details-bin</c>, which OTLP exporters honour.
+    /// </summary>
+    public static Task RefuseAsync(HttpContext context, Refusal refusal)
+    {
+        HttpResponse response = context.Response;
+        response.ContentType = "application/grpc";
+        string message = RefusalText.Of(refusal);
+        if (refusal == Refusal.Overloaded)
+        {
+            Fail(response, GrpcStatusCode.Unavailable, message);
+            response.Headers["grpc-status-details-bin"] = ExportResponses.StatusDetailsHeader(GrpcStatusCode.Unavailable, message, ExportGate.RetryAfter);
+        }
+        else Fail(response, GrpcStatusCode.Unauthenticated, message);
+        return Task.CompletedTask;
     }
 
     /// <summary>Trailers-only when nothing was sent yet (status in the headers), trailers otherwise.</summary>

@@ -74,6 +74,23 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         }
     }
 
+    /// <summary>
+    /// Answers a request turned away before its body was read: 401 with a WWW-Authenticate challenge, or 503 with
+    /// Retry-After and a RetryInfo detail; the google.rpc.Status body in the request's content type.
+    /// </summary>
+    public static Task RefuseAsync(HttpContext context, Refusal refusal)
+    {
+        bool json = IsMediaType(context.Request.ContentType, JsonType);
+        string message = RefusalText.Of(refusal);
+        if (refusal == Refusal.Overloaded)
+        {
+            context.Response.Headers.RetryAfter = RefusalText.RetryAfterSeconds;
+            return Error(context, StatusCodes.Status503ServiceUnavailable, json, GrpcStatusCode.Unavailable, message, ExportGate.RetryAfter);
+        }
+        context.Response.Headers.WWWAuthenticate = RefusalText.Challenge(refusal);
+        return Error(context, StatusCodes.Status401Unauthorized, json, GrpcStatusCode.Unauthenticated, message);
+    }
+
     private static void Decode(ReadOnlySpan<byte> payload, SpanBatch batch, bool json)
     {
         if (json) OtlpJsonReader.Read(payload, batch);
@@ -84,11 +101,11 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) &&
         parsed.MediaType.Equals(expected, StringComparison.OrdinalIgnoreCase);
 
-    private static Task Error(HttpContext context, int httpStatus, bool json, int grpcCode, string message)
+    private static Task Error(HttpContext context, int httpStatus, bool json, int grpcCode, string message, TimeSpan? retryDelay = null)
     {
         context.Response.StatusCode = httpStatus;
         context.Response.ContentType = json ? JsonType : ProtobufType;
-        byte[] body = json ? ExportResponses.StatusJson(grpcCode, message) : ExportResponses.StatusProtobuf(grpcCode, message);
+        byte[] body = json ? ExportResponses.StatusJson(grpcCode, message, retryDelay) : ExportResponses.StatusProtobuf(grpcCode, message, retryDelay);
         context.Response.ContentLength = body.Length;
         return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }

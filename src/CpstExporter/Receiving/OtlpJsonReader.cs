@@ -256,7 +256,15 @@ internal static class OtlpJsonReader
             reader.ValueSpan.CopyTo(target);
             return reader.ValueSpan.Length;
         }
-        return reader.CopyString(target);
+        try
+        {
+            return reader.CopyString(target);
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape that is not a character, such as a lone surrogate "\ud800": the text has no UTF-8 form.
+            throw new OtlpFormatException($"invalid escape in a string at byte {reader.TokenStartIndex + 1}: \\u escapes must form whole characters");
+        }
     }
 
     private static bool TryReadHexId(ref Utf8JsonReader reader, scoped Span<byte> destination)

@@ -58,6 +58,18 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         });
     }
 
+    /// <summary>Answers a request turned away before its body was read: 401 with a challenge, or 503 with Retry-After.</summary>
+    public static Task RefuseAsync(HttpContext context, Refusal refusal)
+    {
+        if (refusal == Refusal.Overloaded)
+        {
+            context.Response.Headers.RetryAfter = RefusalText.RetryAfterSeconds;
+            return Answer(context, StatusCodes.Status503ServiceUnavailable, w => w.WriteString("error", RefusalText.Of(refusal)));
+        }
+        context.Response.Headers.WWWAuthenticate = RefusalText.Challenge(refusal);
+        return Answer(context, StatusCodes.Status401Unauthorized, w => w.WriteString("error", RefusalText.Of(refusal)));
+    }
+
     internal static List<(TraceId, string)> Parse(ReadOnlySpan<byte> json)
     {
         JsonDocument document;

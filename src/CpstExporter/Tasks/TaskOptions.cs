@@ -15,6 +15,12 @@ internal sealed class TaskOptions
     /// <summary>Where pending tasks are written on shutdown and read back on start; empty = not kept. Default empty.</summary>
     public string? StateFile { get; set; }
 
+    /// <summary>
+    /// Seconds between checkpoints of the pending tasks to <see cref="StateFile"/>, so a crash (SIGKILL, OOM kill,
+    /// power loss) loses at most this window; 0 writes only on shutdown. Default 30.
+    /// </summary>
+    public int CheckpointSeconds { get; set; } = 30;
+
     /// <summary>How many finished tasks are remembered (for the outcome window) so late spans and outcomes find them. Default 100,000.</summary>
     public int MaxFinishedRemembered { get; set; } = 100_000;
 }

@@ -26,8 +26,9 @@ public class UseCaseOptionsTests
     [Theory]
     [InlineData("support:TargetUsd", "0,05", "Cpst:UseCases:support:TargetUsd must be an amount in USD such as 0.05, not '0,05'")]
     [InlineData("support:MonthlyBudgetUsd", "lots", "Cpst:UseCases:support:MonthlyBudgetUsd must be an amount in USD such as 0.05, not 'lots'")]
+    [InlineData("support:SupportingCosts:gpu", "1,000", "Cpst:UseCases:support:SupportingCosts:gpu must be an amount in USD such as 0.05 (USD per month), not '1,000'")]
+    [InlineData("support:TargetUsd", "five", "Cpst:UseCases:support:TargetUsd must be an amount in USD such as 0.05, not 'five'")]
     [InlineData("support:SupportingCosts:gpu", "-5", "Cpst:UseCases:support:SupportingCosts:gpu must not be negative (USD per month)")]
-    [InlineData("support:Budget", "100", "Cpst:UseCases:support:Budget is not a use case setting; use TargetUsd, MonthlyBudgetUsd or SupportingCosts:<item>")]
     public void ReadAll_WrongSetting_NamesTheKey(string key, string value, string message)
     {
         var e = Assert.Throws<CpstConfigurationException>(() => Read((key, value)));

@@ -1,6 +1,10 @@
+using System.Net;
 using System.Net.Http.Headers;
+using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -8,28 +12,35 @@ namespace CpstExporter.Tests.EndToEnd;
 /// <summary>Pending tasks survive a restart through <c>Cpst:Tasks:StateFile</c>; a corrupt file never stops the start.</summary>
 public sealed class StateFileTests : IDisposable
 {
+    private static readonly HttpClient Client = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("cpst-state-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    private string StatePath => Path.Combine(_dir, "state.json");
+
+    private Dictionary<string, string?> Settings => new() { ["Cpst:Tasks:StateFile"] = StatePath };
+
+    private static async Task PostAsync(ExporterUnderTest exporter, byte[] trace)
+    {
+        using var content = new ByteArrayContent(trace);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        (await Client.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), content)).EnsureSuccessStatusCode();
+    }
+
+    private static byte[] Waiting(int trace) => Spans.Request("reviewer", Spans.Root(trace), Spans.Llm(trace, 2, "gpt-4o", 2000, 100)).ToByteArray();
+
     [Fact]
     public async Task Restart_PendingTaskWaitingForOutcome_IsCountedAfterRestart()
     {
-        string path = Path.Combine(_dir, "state.json");
-        var settings = new Dictionary<string, string?> { ["Cpst:Tasks:StateFile"] = path };
-
-        await using (var first = await ExporterUnderTest.StartAsync(settings))
+        await using (var first = await ExporterUnderTest.StartAsync(Settings))
         {
-            byte[] trace = Spans.Request("reviewer", Spans.Root(21), Spans.Llm(21, 2, "gpt-4o", 2000, 100)).ToByteArray();
-            using var content = new ByteArrayContent(trace);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-            using var client = new HttpClient();
-            (await client.PostAsync(new Uri(first.HttpAddress, "/v1/traces"), content)).EnsureSuccessStatusCode();
+            await PostAsync(first, Waiting(21));
             Assert.Equal(1, first.Tasks.PendingCount);
         }
-        Assert.True(File.Exists(path), "the state file was not written on shutdown");
+        Assert.True(File.Exists(StatePath), "the state file was not written on shutdown");
 
-        await using var second = await ExporterUnderTest.StartAsync(settings);
+        await using var second = await ExporterUnderTest.StartAsync(Settings);
         Assert.Equal(1, second.Tasks.PendingCount);
         second.Settle(seconds: 901); // the outcome window passes without an outcome
         Assert.Equal(0.006m, MetricsText.Required(await second.ScrapeAsync(),
@@ -37,15 +48,108 @@ public sealed class StateFileTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_CorruptStateFile_IsMovedAsideAndServiceStarts()
+    public async Task Restart_EveryFieldOfAPendingTask_RoundTrips()
     {
-        string path = Path.Combine(_dir, "state.json");
-        await File.WriteAllTextAsync(path, "{ not json");
+        var clock = new ManualClock();
+        TaskStateSnapshot saved;
+        await using (var first = await ExporterUnderTest.StartAsync(Settings, clock))
+        {
+            await PostAsync(first, Spans.Request([Spans.Attr("service.name", "svc"), Spans.Attr("deployment.environment.name", "prod")],
+                Spans.Root(22, Spans.Attr("cpst.use_case", "triage"), Spans.Attr("cpst.variant", "b"), Spans.Attr("outcome", "failed")),
+                Spans.Llm(22, 2, "gpt-4o", 1000, 10), Spans.Llm(22, 3, "gpt-4o-mini", 10, 1), Spans.Tool(22, 4, "web_search")).ToByteArray());
+            await PostAsync(first, Waiting(23));
+            saved = first.Tasks.Snapshot();
+        }
 
-        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Tasks:StateFile"] = path });
+        await using var second = await ExporterUnderTest.StartAsync(Settings, clock);
+        TaskStateSnapshot restored = second.Tasks.Snapshot();
 
-        Assert.Equal(0, exporter.Tasks.PendingCount);
-        Assert.False(File.Exists(path));
+        Assert.Equal(2, restored.Tasks.Count);
+        Assert.Equal(Describe(saved), Describe(restored));
+    }
+
+    private static string Describe(TaskStateSnapshot snapshot) =>
+        System.Text.Json.JsonSerializer.Serialize(snapshot.Tasks.OrderBy(t => t.TraceId).Select(t => t with { Models = t.Models.OrderBy(m => m.Model).ToList() }));
+
+    [Fact]
+    public async Task Stop_RequestInFlight_IsFinishedAndItsSpansSaved()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync(Settings);
+        var held = new HeldContent(Waiting(24), firstPart: 7);
+        held.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        Task<HttpResponseMessage> sending = Client.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), held);
+        await Poll.UntilAsync(() => exporter.Gate.InFlight == 1, "the request to be in flight");
+
+        Task stopping = exporter.StopAsync();
+        IHostApplicationLifetime lifetime = exporter.Services.GetRequiredService<IHostApplicationLifetime>();
+        await Poll.UntilAsync(() => lifetime.ApplicationStopping.IsCancellationRequested, "shutdown to begin");
+        held.Release();
+        using HttpResponseMessage response = await sending;
+        await stopping;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(Spans.TraceHex(24), await File.ReadAllTextAsync(StatePath));
+    }
+
+    [Fact]
+    public async Task Checkpoint_WritesPendingTasksWhileRunning_AndACrashRestartRestoresThem()
+    {
+        var clock = new ManualClock();
+        string crashed = Path.Combine(_dir, "crashed.json");
+        await using (var running = await ExporterUnderTest.StartAsync(Settings, clock))
+        {
+            await PostAsync(running, Waiting(25));
+            running.Services.GetRequiredService<TaskStateFile>().Checkpoint();
+            await PostAsync(running, Waiting(26)); // after the checkpoint: what a crash now would lose
+
+            // What a SIGKILL now leaves on disk: the last checkpoint.
+            File.Copy(StatePath, crashed);
+            Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+        }
+
+        await using var restarted = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Tasks:StateFile"] = crashed }, clock);
+        Assert.Equal([Spans.TraceHex(25)], restarted.Tasks.Snapshot().Tasks.Select(t => t.TraceId));
+    }
+
+    [Fact]
+    public async Task Checkpoint_StateFileDirectoryRemoved_LogsAndKeepsServing()
+    {
+        string nested = Path.Combine(_dir, "nested");
+        Directory.CreateDirectory(nested);
+        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Tasks:StateFile"] = Path.Combine(nested, "state.json") });
+        Directory.Delete(nested);
+
+        exporter.Services.GetRequiredService<TaskStateFile>().Checkpoint();
+        await PostAsync(exporter, Waiting(27));
+
+        Assert.Equal(1, exporter.Tasks.PendingCount);
+    }
+
+    public static TheoryData<string, string> CorruptFiles => new()
+    {
+        { "not JSON", "{ not json" },
+        { "empty", "" },
+        { "truncated", "{\"Version\":1,\"Tasks\":[{\"TraceId\":\"00000001000000000000000000000a\"," },
+        { "unknown version", "{\"Version\":99,\"Tasks\":[],\"HeldOutcomes\":[]}" },
+        { "JSON null", "null" },
+        { "wrong shape", "[1,2,3]" },
+        { "missing lists", "{\"Version\":1}" },
+        { "bad enum", "{\"Version\":1,\"Tasks\":[],\"HeldOutcomes\":[{\"TraceId\":\"0000000100000000000000000000000a\",\"Outcome\":\"Maybe\",\"ExpiresMs\":1}]}" },
+        { "binary", "\u0000\u0001\u0002\u00ff" },
+    };
+
+    [Theory]
+    [MemberData(nameof(CorruptFiles))]
+    public async Task Start_CorruptStateFile_IsMovedAsideAndServiceStarts(string what, string content)
+    {
+        await File.WriteAllTextAsync(StatePath, content);
+
+        await using var exporter = await ExporterUnderTest.StartAsync(Settings);
+
+        Assert.True(exporter.Tasks.PendingCount == 0, what);
+        Assert.False(File.Exists(StatePath));
         Assert.Single(Directory.GetFiles(_dir, "state.json.unreadable-*"));
+        await PostAsync(exporter, Waiting(28)); // and it serves
+        Assert.Equal(1, exporter.Tasks.PendingCount);
     }
 }

@@ -54,7 +54,7 @@ public sealed class PrometheusStack : IAsyncLifetime
             ["Cpst:UseCases:search-agent:SupportingCosts:vector_db"] = "730", // $1 an hour
             ["Cpst:UseCases:support-bot:TargetUsd"] = "0.01",
             ["Cpst:UseCases:support-bot:MonthlyBudgetUsd"] = "500",
-        }, clockStart: DateTimeOffset.UtcNow);
+        }, new ManualClock(DateTimeOffset.UtcNow));
 
         Send(repeat: 1);
         _exporter.Settle();

@@ -146,6 +146,23 @@ public class BodyReaderTests
     }
 
     [Fact]
+    public async Task GunzipAsync_GzipBomb_AllocatesAboutTheLimitNotTheInflatedSize()
+    {
+        byte[] bomb = Gzip(new byte[200 * 1024 * 1024], CompressionLevel.Fastest);
+        var compressed = new PooledBytes(bomb, bomb.Length);
+        await Assert.ThrowsAsync<RequestTooLargeException>(() => BodyReader.GunzipAsync(compressed, 1024 * 1024, CancellationToken.None)); // warm the pool
+
+        // Inflating from memory completes synchronously, so this thread's allocations are the reader's.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Task<PooledBytes> inflating = BodyReader.GunzipAsync(compressed, 1024 * 1024, CancellationToken.None);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(inflating.IsCompleted, "expected the inflate to complete synchronously");
+        await Assert.ThrowsAsync<RequestTooLargeException>(() => inflating);
+        Assert.True(allocated < 8 * 1024 * 1024, $"{allocated} bytes allocated for a 200 MiB bomb with a 1 MiB limit");
+    }
+
+    [Fact]
     public async Task GunzipAsync_NotGzip_MalformedRequest()
     {
         byte[] garbage = "this body was sent with Content-Encoding: gzip but is plain text"u8.ToArray();

@@ -1,4 +1,6 @@
 using CpstExporter.Aggregation;
+using CpstExporter.Exposition;
+using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -24,12 +26,14 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
     public Uri MetricsAddress => _app.Services.GetRequiredService<ListenerBinding>().Address(Listener.Metrics);
     public TaskAssembler Tasks => _app.Services.GetRequiredService<TaskAssembler>();
     public CpstMetrics Metrics => _app.Services.GetRequiredService<CpstMetrics>();
+    public ExportGate Gate => _app.Services.GetRequiredService<ExportGate>();
+    public IServiceProvider Services => _app.Services;
 
-    /// <param name="clockStart">Where the manual clock starts; the default is a fixed date, system tests that meet a real
-    /// Prometheus pass the real time so exemplar timestamps fall where Prometheus looks for them.</param>
-    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null, DateTimeOffset? clockStart = null)
+    /// <param name="clock">Shared with an earlier instance when a test restarts the service on the same state file; system
+    /// tests that meet a real Prometheus start it at the real time so exemplar timestamps fall where Prometheus looks.</param>
+    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null, ManualClock? clock = null)
     {
-        var clock = clockStart is { } start ? new ManualClock(start) : new ManualClock();
+        clock ??= new ManualClock();
         var config = new Dictionary<string, string?>
         {
             ["Cpst:Listen:OtlpGrpc"] = "http://127.0.0.1:0",
@@ -54,19 +58,41 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
         Tasks.Sweep();
     }
 
-    public async Task<string> ScrapeAsync(string? accept = null)
+    public async Task<string> ScrapeAsync(string? accept = null, string? bearer = null)
     {
         using var client = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(MetricsAddress, "/metrics"));
         if (accept is not null) request.Headers.TryAddWithoutValidation("Accept", accept);
+        if (bearer is not null) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
         using HttpResponseMessage response = await client.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadAsStringAsync();
     }
 
+    /// <summary>
+    /// The exposition as a scrape would read it, rendered in-process: still works after <see cref="StopAsync"/>, so a
+    /// test can read the final values of a stopped instance (what a scrape at the moment of exit would have seen).
+    /// </summary>
+    public string Exposition()
+    {
+        var buffer = new ExpositionBuffer();
+        _app.Services.GetRequiredService<MetricsWriter>().Write(buffer, ExpositionFormat.Text);
+        return System.Text.Encoding.UTF8.GetString(buffer.Written.Span);
+    }
+
+    /// <summary>Stops as on SIGTERM: listeners close, requests in flight finish, the state file is written.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        await _app.StopAsync();
+    }
+
+    private bool _stopped;
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
     }
 }

@@ -18,6 +18,31 @@ internal static class MetricsText
         return null;
     }
 
+    /// <summary>The sum of every sample of <paramref name="metric"/> (all its label sets), as <c>sum(metric)</c> would give.</summary>
+    public static decimal Sum(string exposition, string metric) => Samples(exposition, metric).Sum(s => s.Value);
+
+    /// <summary>Every sample of <paramref name="metric"/>: the label text between the braces, and the value.</summary>
+    public static IEnumerable<(string Labels, decimal Value)> Samples(string exposition, string metric)
+    {
+        foreach (string line in exposition.Split('\n'))
+        {
+            if (!line.StartsWith(metric, StringComparison.Ordinal) || line.Length == metric.Length) continue;
+            string rest = line[metric.Length..];
+            string labels = "";
+            if (rest[0] == '{')
+            {
+                int close = rest.LastIndexOf("} ", StringComparison.Ordinal);
+                labels = rest[1..close];
+                rest = rest[(close + 1)..];
+            }
+            else if (rest[0] != ' ') continue; // another metric whose name starts with this one
+            rest = rest.TrimStart();
+            int exemplar = rest.IndexOf(" #", StringComparison.Ordinal);
+            if (exemplar >= 0) rest = rest[..exemplar];
+            yield return (labels, decimal.Parse(rest, NumberStyles.Float, CultureInfo.InvariantCulture));
+        }
+    }
+
     public static decimal Required(string exposition, string series) =>
         Value(exposition, series) ?? throw new Xunit.Sdk.XunitException($"series not found: {series}\n{exposition}");
 }

@@ -1,0 +1,14 @@
+namespace CpstExporter.Receiving;
+
+/// <summary>Why a write request is turned away before it is read; each receiver answers it in its own protocol.</summary>
+internal enum Refusal
+{
+    /// <summary>Authentication is on and the request has no bearer token: gRPC UNAUTHENTICATED, HTTP 401.</summary>
+    MissingToken,
+
+    /// <summary>The bearer token is not one of <c>Cpst:Auth:Tokens</c>: gRPC UNAUTHENTICATED, HTTP 401.</summary>
+    InvalidToken,
+
+    /// <summary>The gate is full: gRPC UNAVAILABLE with RetryInfo, HTTP 503 with Retry-After.</summary>
+    Overloaded,
+}

@@ -1,0 +1,19 @@
+namespace CpstExporter.Receiving;
+
+/// <summary>The messages of the refusals, shared by the receivers, saying what to do.</summary>
+internal static class RefusalText
+{
+    public static string Of(Refusal refusal) => refusal switch
+    {
+        Refusal.MissingToken => "authentication required: send 'Authorization: Bearer <token>' with one of the tokens in Cpst:Auth:Tokens " +
+            "(OpenTelemetry SDKs: OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>)",
+        Refusal.InvalidToken => "the bearer token is not accepted: use one of the tokens in Cpst:Auth:Tokens",
+        _ => $"the exporter is busy (Cpst:Limits:MaxConcurrentExports requests in flight); retry after {RetryAfterSeconds} s",
+    };
+
+    /// <summary>The WWW-Authenticate challenge of RFC 6750 for a 401.</summary>
+    public static string Challenge(Refusal refusal) =>
+        refusal == Refusal.InvalidToken ? "Bearer error=\"invalid_token\"" : "Bearer";
+
+    public static string RetryAfterSeconds => ((int)Math.Ceiling(ExportGate.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,118 @@
+using CpstExporter.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Xunit;
+
+namespace CpstExporter.Tests;
+
+/// <summary>What the values alone do not show: the price table, the certificate, the state file's directory, unknown keys.</summary>
+public sealed class ConfigurationCheckTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("cpst-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static List<string> Run(Dictionary<string, string?> values)
+    {
+        IConfigurationRoot configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        return ConfigurationCheck.Run(configuration, CpstSettings.Read(configuration.GetSection("Cpst")));
+    }
+
+    private static string Error(Dictionary<string, string?> values)
+    {
+        string message = Assert.Throws<CpstConfigurationException>(() => Run(values)).Message;
+        Assert.DoesNotContain('\n', message);
+        return message;
+    }
+
+    [Fact]
+    public void Run_BrokenPriceTable_NamesTheKeyTheLineAndTheFix()
+    {
+        string file = Path.Combine(_dir, "pricing.yaml");
+        File.WriteAllText(file, "models:\n  - name: gpt-4o\n    input: [\n");
+        string message = Error(new() { ["Cpst:PricingFile"] = file });
+        Assert.StartsWith("Cpst:PricingFile: ", message);
+        Assert.Contains("line", message);
+        Assert.EndsWith("fix the file or point Cpst:PricingFile at a valid price table", message);
+    }
+
+    [Fact]
+    public void Run_PriceTableWithoutPrices_NamesTheEntry()
+    {
+        string file = Path.Combine(_dir, "pricing.yaml");
+        File.WriteAllText(file, "models:\n  - name: gpt-4o\n    input: 2.5\n");
+        Assert.Contains("models[0] (gpt-4o)", Error(new() { ["Cpst:PricingFile"] = file }));
+    }
+
+    [Fact]
+    public void Run_MissingPriceTable_NamesTheKey()
+    {
+        Assert.StartsWith("Cpst:PricingFile: cannot read price table", Error(new() { ["Cpst:PricingFile"] = Path.Combine(_dir, "nope.yaml") }));
+    }
+
+    [Fact]
+    public void Run_HttpsWithoutCertificate_SaysWhichKeysToSet()
+    {
+        string message = Error(new() { ["Cpst:Listen:OtlpGrpc"] = "https://127.0.0.1:4317" });
+        Assert.StartsWith("Cpst:Listen:OtlpGrpc is https:// but no certificate is configured; set Kestrel:Certificates:Default:Path", message);
+    }
+
+    [Fact]
+    public void Run_CertificateWithWrongPassword_NamesTheCertificateKey()
+    {
+        using var certificate = new TestCertificate();
+        string message = Error(new()
+        {
+            ["Cpst:Listen:Metrics"] = "https://127.0.0.1:9464",
+            ["Kestrel:Certificates:Default:Path"] = certificate.PfxPath,
+            ["Kestrel:Certificates:Default:Password"] = "wrong",
+        });
+        Assert.StartsWith($"Kestrel:Certificates:Default:Path: cannot load '{certificate.PfxPath}'", message);
+    }
+
+    [Fact]
+    public void Run_CertificateThatLoads_Passes()
+    {
+        using var certificate = new TestCertificate();
+        Dictionary<string, string?> values = certificate.KestrelSettings();
+        values["Cpst:Listen:Metrics"] = "https://127.0.0.1:9464";
+        Assert.Empty(Run(values));
+    }
+
+    [Fact]
+    public void Run_StateFileInMissingDirectory_NamesTheKey()
+    {
+        string message = Error(new() { ["Cpst:Tasks:StateFile"] = Path.Combine(_dir, "no-such-dir", "state.json") });
+        Assert.StartsWith("Cpst:Tasks:StateFile: directory", message);
+        Assert.Contains("does not exist", message);
+    }
+
+    [Fact]
+    public void Run_UnknownKeys_WarnWithTheNearestKnownKey()
+    {
+        List<string> warnings = Run(new()
+        {
+            ["Cpst:Tasks:SettleSecond"] = "10",
+            ["Cpst:Limits:MaxConcurentExports"] = "10",
+            ["Cpst:Something:Else"] = "x",
+            ["Cpst:UseCases:bot:TargetUSD"] = "0.05", // keys are case-insensitive: known
+            ["Cpst:UseCases:bot:Target"] = "0.05",
+            ["Cpst:Auth:Tokens:0"] = "a-token-of-some-length",
+        });
+        Assert.Equal(
+        [
+            "unknown configuration key Cpst:Limits:MaxConcurentExports is ignored; did you mean Cpst:Limits:MaxConcurrentExports?",
+            "unknown configuration key Cpst:Something:Else is ignored",
+            "unknown configuration key Cpst:Tasks:SettleSecond is ignored; did you mean Cpst:Tasks:SettleSeconds?",
+            "unknown configuration key Cpst:UseCases:bot:Target is ignored",
+        ], warnings);
+    }
+
+    [Fact]
+    public void Run_EmptyListsAndMaps_AreNotUnknownKeys()
+    {
+        IConfigurationRoot configuration = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream("""{"Cpst":{"Auth":{"Tokens":[],"MetricsTokens":[]},"UseCases":{},"Tasks":{"StateFile":""}}}"""u8.ToArray()))
+            .Build();
+        Assert.Empty(ConfigurationKeys.Unknown(configuration.GetSection("Cpst")));
+    }
+}

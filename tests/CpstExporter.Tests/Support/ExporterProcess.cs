@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace CpstExporter.Tests.Support;
+
+/// <summary>
+/// The built exporter as a child process (<c>dotnet CpstExporter.dll --Cpst:…</c>), on ports the OS picks, for what
+/// only a real process shows: signals, exit codes, a crash. The listening addresses are read from its log.
+/// </summary>
+internal sealed partial class ExporterProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, Uri> _addresses = new();
+
+    private ExporterProcess(Process process) => _process = process;
+
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "CpstExporter.dll");
+
+    public int Id => _process.Id;
+    public Uri GrpcAddress => _addresses["OtlpGrpc"];
+    public Uri HttpAddress => _addresses["OtlpHttp"];
+    public Uri MetricsAddress => _addresses["Metrics"];
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>Starts the exporter on loopback port 0 for each listener, plus <paramref name="settings"/>, and waits until it listens.</summary>
+    public static async Task<ExporterProcess> StartAsync(params string[] settings)
+    {
+        string[] args =
+        [
+            Dll, "--Cpst:Listen:OtlpGrpc=http://127.0.0.1:0", "--Cpst:Listen:OtlpHttp=http://127.0.0.1:0", "--Cpst:Listen:Metrics=http://127.0.0.1:0",
+            .. settings,
+        ];
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        start.Environment["Logging__LogLevel__Default"] = "Information";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        var exporter = new ExporterProcess(Process.Start(start)!);
+        exporter._process.OutputDataReceived += (_, e) => exporter.OnLine(e.Data);
+        exporter._process.ErrorDataReceived += (_, e) => exporter.OnLine(e.Data);
+        exporter._process.BeginOutputReadLine();
+        exporter._process.BeginErrorReadLine();
+
+        Task exited = exporter._process.WaitForExitAsync();
+        Task first = await Task.WhenAny(exporter._listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != exporter._listening.Task)
+        {
+            await exporter.DisposeAsync();
+            throw new InvalidOperationException($"the exporter did not start listening:\n{exporter.Output}");
+        }
+        return exporter;
+    }
+
+    /// <summary>Runs the exporter with <paramref name="args"/> to its end (for --check-config and configuration errors).</summary>
+    public static Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args) =>
+        Processes.RunAsync("dotnet", string.Join(' ', new[] { Dll }.Concat(args).Select(Quote)), timeout: TimeSpan.FromSeconds(60), workingDirectory: AppContext.BaseDirectory);
+
+    private static string Quote(string arg) => arg.Contains(' ', StringComparison.Ordinal) || arg.Contains('"', StringComparison.Ordinal)
+        ? "\"" + arg.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : arg;
+
+    /// <summary>Sends a signal (<c>TERM</c>, <c>KILL</c>) as an orchestrator would, and waits for the exit code.</summary>
+    public async Task<int> SignalAsync(string signal)
+    {
+        var (code, output) = await Processes.RunAsync("kill", $"-{signal} {_process.Id}");
+        if (code != 0) throw new InvalidOperationException($"kill -{signal} failed: {output}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            Match match = ListeningLine().Match(line);
+            if (match.Success) _addresses[match.Groups["listener"].Value] = new Uri(match.Groups["address"].Value);
+            if (_addresses.Count == 3) _listening.TrySetResult();
+        }
+    }
+
+    [GeneratedRegex(@"(?<listener>OtlpGrpc|OtlpHttp|Metrics) listening on (?<address>https?://\S+)")]
+    private static partial Regex ListeningLine();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}

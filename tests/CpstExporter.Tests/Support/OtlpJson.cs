@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.Json;
+using CpstExporter.Receiving.Otlp;
+
+namespace CpstExporter.Tests.Support;
+
+/// <summary>OTLP/JSON as the specification writes it (hex ids, int64 as strings), from a request built with <see cref="Spans"/>.</summary>
+internal static class OtlpJson
+{
+    public static string From(ExportTraceServiceRequest request)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("resourceSpans");
+            foreach (ResourceSpans resourceSpans in request.ResourceSpans)
+            {
+                json.WriteStartObject();
+                json.WriteStartObject("resource");
+                Attributes(json, resourceSpans.Resource?.Attributes ?? []);
+                json.WriteEndObject();
+                json.WriteStartArray("scopeSpans");
+                foreach (ScopeSpans scope in resourceSpans.ScopeSpans)
+                {
+                    json.WriteStartObject();
+                    json.WriteStartArray("spans");
+                    foreach (Span span in scope.Spans)
+                    {
+                        json.WriteStartObject();
+                        json.WriteString("traceId", Convert.ToHexStringLower(span.TraceId.Span));
+                        json.WriteString("spanId", Convert.ToHexStringLower(span.SpanId.Span));
+                        if (!span.ParentSpanId.IsEmpty) json.WriteString("parentSpanId", Convert.ToHexStringLower(span.ParentSpanId.Span));
+                        json.WriteString("name", span.Name);
+                        json.WriteString("startTimeUnixNano", span.StartTimeUnixNano.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        json.WriteString("endTimeUnixNano", span.EndTimeUnixNano.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        Attributes(json, span.Attributes);
+                        json.WriteEndObject();
+                    }
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Attributes(Utf8JsonWriter json, IEnumerable<KeyValue> attributes)
+    {
+        json.WriteStartArray("attributes");
+        foreach (KeyValue kv in attributes)
+        {
+            json.WriteStartObject();
+            json.WriteString("key", kv.Key);
+            json.WriteStartObject("value");
+            switch (kv.Value.ValueCase)
+            {
+                case AnyValue.ValueOneofCase.StringValue: json.WriteString("stringValue", kv.Value.StringValue); break;
+                case AnyValue.ValueOneofCase.IntValue: json.WriteString("intValue", kv.Value.IntValue.ToString(System.Globalization.CultureInfo.InvariantCulture)); break;
+                case AnyValue.ValueOneofCase.DoubleValue: json.WriteNumber("doubleValue", kv.Value.DoubleValue); break;
+                case AnyValue.ValueOneofCase.BoolValue: json.WriteBoolean("boolValue", kv.Value.BoolValue); break;
+                default: throw new NotSupportedException(kv.Value.ValueCase.ToString());
+            }
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+}
