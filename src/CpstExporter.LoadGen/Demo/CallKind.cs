@@ -1,0 +1,7 @@
+namespace CpstExporter.LoadGen.Demo;
+
+internal enum CallKind
+{
+    Llm,
+    Tool,
+}
