@@ -6,8 +6,8 @@ internal static class Usage
     public const string Text = """
         usage: cpst-loadgen demo  [--endpoint URL] [--outcomes URL[,URL…]|none] [--scenario NAME] [--use-case NAME]
                                   [--rate TASKS_PER_S] [--warmup S] [--duration S] [--tasks N] [--seed N]
-               cpst-loadgen bench --endpoint URL --metrics URL [--duration S] [--connections N] [--batch SPANS]
-                                  [--json FILE] [--pending-tasks N] [--series N]
+               cpst-loadgen bench --endpoint URL --metrics URL [--duration S] [--warmup S] [--connections N]
+                                  [--batch SPANS] [--pending-tasks N] [--series N] [--json FILE]
 
         demo   Agent traffic through the OpenTelemetry .NET SDK (OTLP/gRPC): support-bot, coding-agent and
                search-agent tasks with LLM and tool calls; some outcomes on the root span, some posted later to
@@ -25,7 +25,8 @@ internal static class Usage
         bench  The performance harness. Start the exporter with -c Release and the overrides in BENCHMARKS.md.
           --endpoint       the exporter's OTLP/gRPC endpoint (required)
           --metrics        the exporter's /metrics URL (required)
-          --duration       seconds of full-rate export measured, after a warm-up  default 30
+          --duration       seconds of full-rate export measured                  default 30
+          --warmup         seconds of full-rate export before measuring          default 10
           --connections    HTTP/2 connections, one Export call in flight on each  default 2
           --batch          spans per Export request                              default 512
           --pending-tasks  tasks left pending to measure memory per pending task default 500000
