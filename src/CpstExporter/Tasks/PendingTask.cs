@@ -15,8 +15,7 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
     public readonly TraceId TraceId = traceId;
     public readonly long FirstSeenMs = firstSeenMs;
     public long LastActivityMs = firstSeenMs;
-    /// <summary>The deadline this task is queued under in the sweep queue; a later entry for it is stale.</summary>
-    public long QueuedDeadlineMs = long.MaxValue;
+    public PendingPhase Phase;
 
     public string? UseCase;
     public int UseCaseRank = int.MaxValue;
@@ -42,7 +41,7 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
     public int ModelCalls;
     public List<(string Model, decimal CostUsd, int Calls)>? OtherModels;
 
-    // Insertion order, oldest first, for eviction at capacity.
+    // Neighbours in the assembler's list for this task's phase, ordered by deadline.
     public PendingTask? Older;
     public PendingTask? Newer;
 

@@ -10,8 +10,11 @@ namespace CpstExporter.Tasks;
 /// window so that late spans still add their cost under the task's labels and late outcomes are counted.
 /// </summary>
 /// <remarks>
-/// One lock guards all state and is taken once per export request, not per span. Deadlines live in a priority
-/// queue with lazy deletion: an entry whose deadline no longer matches its task's is skipped when it comes up.
+/// One lock guards all state and is taken once per export request, not per span. Deadlines need no priority queue:
+/// a task without an outcome is due a fixed time after its first span, so tasks waiting for one are due in the order
+/// they arrived; a task with an outcome is due a fixed time after its last activity, so moving it to the end of the
+/// settling list on every activity keeps that list in deadline order too. The sweep takes due tasks off the heads of
+/// the two lists, and nothing is left behind when a deadline moves.
 /// </remarks>
 internal sealed class TaskAssembler
 {
@@ -23,9 +26,8 @@ internal sealed class TaskAssembler
 
     private readonly Lock _lock = new();
     private readonly Dictionary<TraceId, PendingTask> _pending = new();
-    private readonly PriorityQueue<PendingTask, long> _deadlines = new();
-    private PendingTask? _oldest;
-    private PendingTask? _newest;
+    private readonly PendingTaskList _waiting = new();
+    private readonly PendingTaskList _settling = new();
 
     private readonly Dictionary<TraceId, FinishedTask> _finished = new();
     private readonly Queue<(TraceId Id, long ExpiresMs)> _finishedOrder = new();
@@ -84,15 +86,14 @@ internal sealed class TaskAssembler
             return finished.Labels.UseCase;
         }
 
-        if (_pendingCount >= _options.MaxPending && _oldest is not null)
+        if (_pendingCount >= _options.MaxPending && Oldest() is PendingTask oldest)
         {
             Interlocked.Increment(ref _evicted);
-            Finish(_oldest, FinishReason.Evicted, now);
+            Finish(oldest, FinishReason.Evicted, now);
         }
         task = new PendingTask(span.TraceId, now);
         _pending.Add(span.TraceId, task);
         _pendingCount++;
-        Link(task);
         if (_held.Remove(span.TraceId, out HeldOutcome held))
         {
             task.Outcome = held.Outcome;
@@ -191,18 +192,14 @@ internal sealed class TaskAssembler
         int finishedCount = 0;
         lock (_lock)
         {
-            while (_deadlines.TryPeek(out PendingTask? task, out long deadline) && deadline <= now)
+            while (_waiting.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
             {
-                _deadlines.Dequeue();
-                if (task.QueuedDeadlineMs != deadline) continue; // stale entry, or task already finished
-                long actual = task.DeadlineMs(_settleMs, _windowMs);
-                if (actual > now)
-                {
-                    task.QueuedDeadlineMs = actual;
-                    _deadlines.Enqueue(task, actual);
-                    continue;
-                }
-                Finish(task, task.HasOutcomeSignal ? FinishReason.Settled : FinishReason.OutcomeWindowElapsed, now);
+                Finish(task, FinishReason.OutcomeWindowElapsed, now);
+                finishedCount++;
+            }
+            while (_settling.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
+            {
+                Finish(task, FinishReason.Settled, now);
                 finishedCount++;
             }
 
@@ -226,7 +223,7 @@ internal sealed class TaskAssembler
         lock (_lock)
         {
             var tasks = new List<PendingTaskState>(_pendingCount);
-            for (PendingTask? t = _oldest; t is not null; t = t.Newer)
+            foreach (PendingTask t in _waiting.All().Concat(_settling.All()).OrderBy(t => t.FirstSeenMs))
             {
                 var models = new List<ModelShareState>();
                 if (t.Model is not null) models.Add(new ModelShareState(t.Model, t.ModelCostUsd, t.ModelCalls));
@@ -264,8 +261,10 @@ internal sealed class TaskAssembler
                 }
                 _pending.Add(id, task);
                 _pendingCount++;
-                Link(task);
-                Schedule(task);
+                // Saved deadlines are older than any live task's: put each in its place, not at the end.
+                task.Phase = task.HasOutcomeSignal ? PendingPhase.Settling : PendingPhase.Waiting;
+                if (task.HasOutcomeSignal) _settling.InsertOrdered(task, static t => t.LastActivityMs);
+                else _waiting.InsertOrdered(task, static t => t.FirstSeenMs);
             }
             foreach (HeldOutcomeState h in snapshot.HeldOutcomes)
             {
@@ -276,20 +275,49 @@ internal sealed class TaskAssembler
         }
     }
 
+    /// <summary>
+    /// Puts a task that just had activity where its deadline belongs: a new task without an outcome at the end of the
+    /// waiting list (it arrived last); a task with an outcome at the end of the settling list (its activity was last).
+    /// </summary>
     private void Schedule(PendingTask task)
     {
-        long deadline = task.DeadlineMs(_settleMs, _windowMs);
-        if (deadline >= task.QueuedDeadlineMs) return; // the queued entry comes up first and is re-queued then
-        task.QueuedDeadlineMs = deadline;
-        _deadlines.Enqueue(task, deadline);
+        if (task.HasOutcomeSignal)
+        {
+            ListOf(task)?.Remove(task);
+            _settling.AddLast(task);
+            task.Phase = PendingPhase.Settling;
+        }
+        else if (task.Phase == PendingPhase.New)
+        {
+            _waiting.AddLast(task);
+            task.Phase = PendingPhase.Waiting;
+        }
+    }
+
+    private PendingTaskList? ListOf(PendingTask task) => task.Phase switch
+    {
+        PendingPhase.Waiting => _waiting,
+        PendingPhase.Settling => _settling,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The task to finish early at <see cref="TaskOptions.MaxPending"/>: the one with the oldest first span among the
+    /// longest-waiting task without an outcome and the task with an outcome that is due to settle first.
+    /// </summary>
+    private PendingTask? Oldest()
+    {
+        PendingTask? waiting = _waiting.Head, settling = _settling.Head;
+        if (waiting is null) return settling;
+        return settling is not null && settling.FirstSeenMs < waiting.FirstSeenMs ? settling : waiting;
     }
 
     private void Finish(PendingTask task, FinishReason reason, long now)
     {
         _pending.Remove(task.TraceId);
         _pendingCount--;
-        Unlink(task);
-        task.QueuedDeadlineMs = -1;
+        ListOf(task)?.Remove(task);
+        task.Phase = PendingPhase.New;
 
         var labels = new TaskLabels(
             task.UseCase ?? TaskLabels.UnknownUseCase,
@@ -311,21 +339,6 @@ internal sealed class TaskAssembler
     {
         if (_finished.TryGetValue(entry.Id, out FinishedTask finished) && finished.ExpiresMs == entry.ExpiresMs)
             _finished.Remove(entry.Id);
-    }
-
-    private void Link(PendingTask task)
-    {
-        task.Older = _newest;
-        if (_newest is not null) _newest.Newer = task;
-        _newest = task;
-        _oldest ??= task;
-    }
-
-    private void Unlink(PendingTask task)
-    {
-        if (task.Older is not null) task.Older.Newer = task.Newer; else _oldest = task.Newer;
-        if (task.Newer is not null) task.Newer.Older = task.Older; else _newest = task.Older;
-        task.Older = task.Newer = null;
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
