@@ -25,7 +25,8 @@ internal sealed class TaskAssembler
     private readonly long _windowMs;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<TraceId, PendingTask> _pending = new();
+    private readonly HashSet<PendingTask> _pending = new(PendingTaskIdentity.Instance);
+    private readonly HashSet<PendingTask>.AlternateLookup<TraceId> _pendingById;
     private readonly PendingTaskList _waiting = new();
     private readonly PendingTaskList _settling = new();
 
@@ -46,6 +47,7 @@ internal sealed class TaskAssembler
         _time = time;
         _settleMs = options.SettleSeconds * 1000L;
         _windowMs = options.OutcomeWindowSeconds * 1000L;
+        _pendingById = _pending.GetAlternateLookup<TraceId>();
     }
 
     public int PendingCount => Volatile.Read(ref _pendingCount);
@@ -69,7 +71,7 @@ internal sealed class TaskAssembler
 
     private string? Add(in SpanFacts span, decimal cost, long now)
     {
-        if (_pending.TryGetValue(span.TraceId, out PendingTask? task))
+        if (_pendingById.TryGetValue(span.TraceId, out PendingTask? task))
         {
             Merge(task, in span, cost, now);
             Schedule(task);
@@ -92,7 +94,7 @@ internal sealed class TaskAssembler
             Finish(oldest, FinishReason.Evicted, now);
         }
         task = new PendingTask(span.TraceId, now);
-        _pending.Add(span.TraceId, task);
+        _pending.Add(task);
         _pendingCount++;
         if (_held.Remove(span.TraceId, out HeldOutcome held))
         {
@@ -160,7 +162,7 @@ internal sealed class TaskAssembler
         long now = NowMs();
         lock (_lock)
         {
-            if (_pending.TryGetValue(traceId, out PendingTask? task))
+            if (_pendingById.TryGetValue(traceId, out PendingTask? task))
             {
                 task.Outcome = outcome;
                 task.OutcomeSource = OutcomeSource.Api;
@@ -244,7 +246,7 @@ internal sealed class TaskAssembler
         {
             foreach (PendingTaskState s in snapshot.Tasks.OrderBy(t => t.FirstSeenMs))
             {
-                if (!TraceId.TryParseHex(s.TraceId, out TraceId id) || _pending.ContainsKey(id)) continue;
+                if (!TraceId.TryParseHex(s.TraceId, out TraceId id) || _pendingById.Contains(id)) continue;
                 var task = new PendingTask(id, s.FirstSeenMs)
                 {
                     LastActivityMs = s.LastActivityMs, UseCase = s.UseCase, UseCaseRank = s.UseCaseRank,
@@ -259,7 +261,7 @@ internal sealed class TaskAssembler
                     if (task.Model is null) (task.Model, task.ModelCostUsd, task.ModelCalls) = (m.Model, m.CostUsd, m.Calls);
                     else (task.OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
                 }
-                _pending.Add(id, task);
+                _pending.Add(task);
                 _pendingCount++;
                 // Saved deadlines are older than any live task's: put each in its place, not at the end.
                 task.Phase = task.HasOutcomeSignal ? PendingPhase.Settling : PendingPhase.Waiting;
@@ -314,7 +316,7 @@ internal sealed class TaskAssembler
 
     private void Finish(PendingTask task, FinishReason reason, long now)
     {
-        _pending.Remove(task.TraceId);
+        _pending.Remove(task);
         _pendingCount--;
         ListOf(task)?.Remove(task);
         task.Phase = PendingPhase.New;
