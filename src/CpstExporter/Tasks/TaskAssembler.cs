@@ -259,7 +259,7 @@ internal sealed class TaskAssembler
                 foreach (ModelShareState m in s.Models)
                 {
                     if (task.Model is null) (task.Model, task.ModelCostUsd, task.ModelCalls) = (m.Model, m.CostUsd, m.Calls);
-                    else (task.OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
+                    else ((task.Extras ??= new()).OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
                 }
                 _pending.Add(task);
                 _pendingCount++;
