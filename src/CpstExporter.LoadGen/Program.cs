@@ -35,6 +35,12 @@ catch (UsageException e)
     Console.Error.Write(Usage.Text);
     return 2;
 }
+catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException)
+{
+    // The exporter is not there, refused the bench's requests, or the JSON file could not be written.
+    Console.Error.WriteLine($"cpst-loadgen: {e.Message}");
+    return 1;
+}
 
 void Stop(PosixSignalContext context)
 {

@@ -20,7 +20,7 @@ internal static class BenchRunner
         }
         catch (HttpRequestException e)
         {
-            throw new UsageException($"cannot scrape {options.Metrics}: {e.Message}. Start the exporter first (BENCHMARKS.md)");
+            throw new InvalidOperationException($"cannot scrape {options.Metrics}: {e.Message}. Start the exporter first (BENCHMARKS.md)", e);
         }
 
         var payloads = new BenchPayloads(Seed);
