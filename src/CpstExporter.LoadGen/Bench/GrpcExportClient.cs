@@ -11,6 +11,7 @@ namespace CpstExporter.LoadGen.Bench;
 internal sealed class GrpcExportClient : IDisposable
 {
     public const string ExportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+    private const int GrpcUnknown = 2;
     private static readonly MediaTypeHeaderValue GrpcContentType = new("application/grpc");
 
     private readonly HttpClient _http;
@@ -45,8 +46,6 @@ internal sealed class GrpcExportClient : IDisposable
         string? message = Header(response.TrailingHeaders, "grpc-message") ?? Header(response.Headers, "grpc-message");
         return (int.TryParse(status, System.Globalization.CultureInfo.InvariantCulture, out int code) ? code : GrpcUnknown, message);
     }
-
-    private const int GrpcUnknown = 2;
 
     private static string? Header(HttpHeaders headers, string name) =>
         headers.TryGetValues(name, out IEnumerable<string>? values) ? values.FirstOrDefault() : null;
