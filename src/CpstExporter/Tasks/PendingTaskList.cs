@@ -19,7 +19,10 @@ internal sealed class PendingTaskList
         Tail = task;
     }
 
-    /// <summary>Inserts <paramref name="task"/> before the first task whose <paramref name="key"/> is larger: for tasks read back from the state file.</summary>
+    /// <summary>
+    /// Inserts <paramref name="task"/> after the last task whose <paramref name="key"/> is not larger, searching back
+    /// from the end: for tasks read back from the state file, which are inserted in key order.
+    /// </summary>
     public void InsertOrdered(PendingTask task, Func<PendingTask, long> key)
     {
         PendingTask? after = Tail;

@@ -244,6 +244,7 @@ internal sealed class TaskAssembler
     {
         lock (_lock)
         {
+            var restored = new List<PendingTask>(snapshot.Tasks.Count);
             foreach (PendingTaskState s in snapshot.Tasks.OrderBy(t => t.FirstSeenMs))
             {
                 if (!TraceId.TryParseHex(s.TraceId, out TraceId id) || _pendingById.Contains(id)) continue;
@@ -263,10 +264,19 @@ internal sealed class TaskAssembler
                 }
                 _pending.Add(task);
                 _pendingCount++;
-                // Saved deadlines are older than any live task's: put each in its place, not at the end.
-                task.Phase = task.HasOutcomeSignal ? PendingPhase.Settling : PendingPhase.Waiting;
-                if (task.HasOutcomeSignal) _settling.InsertOrdered(task, static t => t.LastActivityMs);
-                else _waiting.InsertOrdered(task, static t => t.FirstSeenMs);
+                restored.Add(task);
+            }
+            // A saved deadline may be earlier than a live task's: each task goes to its place in its list, not to the
+            // end. Taken in each list's own order, so that at start-up, with no live tasks, every insertion is at the end.
+            foreach (PendingTask task in restored.Where(t => !t.HasOutcomeSignal))
+            {
+                task.Phase = PendingPhase.Waiting;
+                _waiting.InsertOrdered(task, static t => t.FirstSeenMs);
+            }
+            foreach (PendingTask task in restored.Where(t => t.HasOutcomeSignal).OrderBy(t => t.LastActivityMs))
+            {
+                task.Phase = PendingPhase.Settling;
+                _settling.InsertOrdered(task, static t => t.LastActivityMs);
             }
             foreach (HeldOutcomeState h in snapshot.HeldOutcomes)
             {

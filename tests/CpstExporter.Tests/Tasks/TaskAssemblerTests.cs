@@ -221,6 +221,26 @@ public class TaskAssemblerTests
         Assert.Equal(1, restarted.PendingCount);
     }
 
+    [Fact]
+    public void Restore_SavedTasks_SettleInOrderOfLastActivityNotFirstSpan()
+    {
+        TaskAssembler saved = Assembler();
+        Add(saved, Root(1, Outcome.Success));
+        _clock.AdvanceSeconds(1);
+        Add(saved, Root(2, Outcome.Success));
+        _clock.AdvanceSeconds(3);
+        Add(saved, Child(1)); // task 1 was first seen first but active last
+        TaskStateSnapshot snapshot = saved.Snapshot();
+
+        TaskAssembler restarted = Assembler();
+        restarted.Restore(snapshot);
+        AdvanceAndSweep(restarted, Settle - 3);
+
+        Assert.Equal([Trace(2)], _sink.Finished.Select(t => t.TraceId));
+        AdvanceAndSweep(restarted, 3);
+        Assert.Equal([Trace(2), Trace(1)], _sink.Finished.Select(t => t.TraceId));
+    }
+
     // ---------------------------------------------------------------- outcome API
 
     [Fact]
