@@ -5,7 +5,8 @@ namespace CpstExporter.Tasks;
 
 /// <summary>
 /// A task still collecting spans. Kept small (it is the unit of memory when a million tasks await review):
-/// the first model's share is held inline and further models go to a list only when a task uses several.
+/// the first model's share is held inline, and further models and an explicit task cost go to
+/// <see cref="PendingTaskExtras"/> only when a task has them.
 /// </summary>
 internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
 {
@@ -15,8 +16,7 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
     public readonly TraceId TraceId = traceId;
     public readonly long FirstSeenMs = firstSeenMs;
     public long LastActivityMs = firstSeenMs;
-    /// <summary>The deadline this task is queued under in the sweep queue; a later entry for it is stale.</summary>
-    public long QueuedDeadlineMs = long.MaxValue;
+    public PendingPhase Phase;
 
     public string? UseCase;
     public int UseCaseRank = int.MaxValue;
@@ -31,7 +31,6 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
     public bool RootError;
 
     public decimal SpanCostUsd;
-    public decimal? TaskCostUsd;
     public int LlmCalls;
     public int ToolCalls;
     public long InputTokens;
@@ -40,11 +39,24 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
     public string? Model;
     public decimal ModelCostUsd;
     public int ModelCalls;
-    public List<(string Model, decimal CostUsd, int Calls)>? OtherModels;
+    public PendingTaskExtras? Extras;
 
-    // Insertion order, oldest first, for eviction at capacity.
+    // Neighbours in the assembler's list for this task's phase, ordered by deadline.
     public PendingTask? Older;
     public PendingTask? Newer;
+
+    /// <summary>An explicit cost of the whole task (<c>total_cost</c> on the root), replacing the sum of its spans.</summary>
+    public decimal? TaskCostUsd
+    {
+        get => Extras?.TaskCostUsd;
+        set
+        {
+            if (value is not null || Extras is not null) (Extras ??= new()).TaskCostUsd = value;
+        }
+    }
+
+    /// <summary>Cost shares of the models after the first, in order of first use; null while the task used one model.</summary>
+    public List<(string Model, decimal CostUsd, int Calls)>? OtherModels => Extras?.OtherModels;
 
     public bool HasOutcomeSignal => OutcomeSource != OutcomeSource.None || RootError;
 
@@ -60,15 +72,15 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
             ModelCalls++;
             return;
         }
-        OtherModels ??= [];
-        for (int i = 0; i < OtherModels.Count; i++)
+        List<(string Model, decimal CostUsd, int Calls)> others = (Extras ??= new()).OtherModels ??= [];
+        for (int i = 0; i < others.Count; i++)
         {
-            if (OtherModels[i].Model != model) continue;
-            var (name, total, calls) = OtherModels[i];
-            OtherModels[i] = (name, total + cost, calls + 1);
+            if (others[i].Model != model) continue;
+            var (name, total, calls) = others[i];
+            others[i] = (name, total + cost, calls + 1);
             return;
         }
-        OtherModels.Add((model, cost, 1));
+        others.Add((model, cost, 1));
     }
 
     /// <summary>The model with the largest cost share; with equal cost (say, all unpriced), the one called most.</summary>

@@ -10,8 +10,11 @@ namespace CpstExporter.Tasks;
 /// window so that late spans still add their cost under the task's labels and late outcomes are counted.
 /// </summary>
 /// <remarks>
-/// One lock guards all state and is taken once per export request, not per span. Deadlines live in a priority
-/// queue with lazy deletion: an entry whose deadline no longer matches its task's is skipped when it comes up.
+/// One lock guards all state and is taken once per export request, not per span. Deadlines need no priority queue:
+/// a task without an outcome is due a fixed time after its first span, so tasks waiting for one are due in the order
+/// they arrived; a task with an outcome is due a fixed time after its last activity, so moving it to the end of the
+/// settling list on every activity keeps that list in deadline order too. The sweep takes due tasks off the heads of
+/// the two lists, and nothing is left behind when a deadline moves.
 /// </remarks>
 internal sealed class TaskAssembler
 {
@@ -22,10 +25,10 @@ internal sealed class TaskAssembler
     private readonly long _windowMs;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<TraceId, PendingTask> _pending = new();
-    private readonly PriorityQueue<PendingTask, long> _deadlines = new();
-    private PendingTask? _oldest;
-    private PendingTask? _newest;
+    private readonly HashSet<PendingTask> _pending = new(PendingTaskIdentity.Instance);
+    private readonly HashSet<PendingTask>.AlternateLookup<TraceId> _pendingById;
+    private readonly PendingTaskList _waiting = new();
+    private readonly PendingTaskList _settling = new();
 
     private readonly Dictionary<TraceId, FinishedTask> _finished = new();
     private readonly Queue<(TraceId Id, long ExpiresMs)> _finishedOrder = new();
@@ -44,6 +47,7 @@ internal sealed class TaskAssembler
         _time = time;
         _settleMs = options.SettleSeconds * 1000L;
         _windowMs = options.OutcomeWindowSeconds * 1000L;
+        _pendingById = _pending.GetAlternateLookup<TraceId>();
     }
 
     public int PendingCount => Volatile.Read(ref _pendingCount);
@@ -67,7 +71,7 @@ internal sealed class TaskAssembler
 
     private string? Add(in SpanFacts span, decimal cost, long now)
     {
-        if (_pending.TryGetValue(span.TraceId, out PendingTask? task))
+        if (_pendingById.TryGetValue(span.TraceId, out PendingTask? task))
         {
             Merge(task, in span, cost, now);
             Schedule(task);
@@ -84,15 +88,14 @@ internal sealed class TaskAssembler
             return finished.Labels.UseCase;
         }
 
-        if (_pendingCount >= _options.MaxPending && _oldest is not null)
+        if (_pendingCount >= _options.MaxPending && Oldest() is PendingTask oldest)
         {
             Interlocked.Increment(ref _evicted);
-            Finish(_oldest, FinishReason.Evicted, now);
+            Finish(oldest, FinishReason.Evicted, now);
         }
         task = new PendingTask(span.TraceId, now);
-        _pending.Add(span.TraceId, task);
+        _pending.Add(task);
         _pendingCount++;
-        Link(task);
         if (_held.Remove(span.TraceId, out HeldOutcome held))
         {
             task.Outcome = held.Outcome;
@@ -159,7 +162,7 @@ internal sealed class TaskAssembler
         long now = NowMs();
         lock (_lock)
         {
-            if (_pending.TryGetValue(traceId, out PendingTask? task))
+            if (_pendingById.TryGetValue(traceId, out PendingTask? task))
             {
                 task.Outcome = outcome;
                 task.OutcomeSource = OutcomeSource.Api;
@@ -191,18 +194,14 @@ internal sealed class TaskAssembler
         int finishedCount = 0;
         lock (_lock)
         {
-            while (_deadlines.TryPeek(out PendingTask? task, out long deadline) && deadline <= now)
+            while (_waiting.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
             {
-                _deadlines.Dequeue();
-                if (task.QueuedDeadlineMs != deadline) continue; // stale entry, or task already finished
-                long actual = task.DeadlineMs(_settleMs, _windowMs);
-                if (actual > now)
-                {
-                    task.QueuedDeadlineMs = actual;
-                    _deadlines.Enqueue(task, actual);
-                    continue;
-                }
-                Finish(task, task.HasOutcomeSignal ? FinishReason.Settled : FinishReason.OutcomeWindowElapsed, now);
+                Finish(task, FinishReason.OutcomeWindowElapsed, now);
+                finishedCount++;
+            }
+            while (_settling.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
+            {
+                Finish(task, FinishReason.Settled, now);
                 finishedCount++;
             }
 
@@ -226,7 +225,7 @@ internal sealed class TaskAssembler
         lock (_lock)
         {
             var tasks = new List<PendingTaskState>(_pendingCount);
-            for (PendingTask? t = _oldest; t is not null; t = t.Newer)
+            foreach (PendingTask t in _waiting.All().Concat(_settling.All()).OrderBy(t => t.FirstSeenMs))
             {
                 var models = new List<ModelShareState>();
                 if (t.Model is not null) models.Add(new ModelShareState(t.Model, t.ModelCostUsd, t.ModelCalls));
@@ -245,9 +244,10 @@ internal sealed class TaskAssembler
     {
         lock (_lock)
         {
+            var restored = new List<PendingTask>(snapshot.Tasks.Count);
             foreach (PendingTaskState s in snapshot.Tasks.OrderBy(t => t.FirstSeenMs))
             {
-                if (!TraceId.TryParseHex(s.TraceId, out TraceId id) || _pending.ContainsKey(id)) continue;
+                if (!TraceId.TryParseHex(s.TraceId, out TraceId id) || _pendingById.Contains(id)) continue;
                 var task = new PendingTask(id, s.FirstSeenMs)
                 {
                     LastActivityMs = s.LastActivityMs, UseCase = s.UseCase, UseCaseRank = s.UseCaseRank,
@@ -260,12 +260,23 @@ internal sealed class TaskAssembler
                 foreach (ModelShareState m in s.Models)
                 {
                     if (task.Model is null) (task.Model, task.ModelCostUsd, task.ModelCalls) = (m.Model, m.CostUsd, m.Calls);
-                    else (task.OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
+                    else ((task.Extras ??= new()).OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
                 }
-                _pending.Add(id, task);
+                _pending.Add(task);
                 _pendingCount++;
-                Link(task);
-                Schedule(task);
+                restored.Add(task);
+            }
+            // A saved deadline may be earlier than a live task's: each task goes to its place in its list, not to the
+            // end. Taken in each list's own order, so that at start-up, with no live tasks, every insertion is at the end.
+            foreach (PendingTask task in restored.Where(t => !t.HasOutcomeSignal))
+            {
+                task.Phase = PendingPhase.Waiting;
+                _waiting.InsertOrdered(task, static t => t.FirstSeenMs);
+            }
+            foreach (PendingTask task in restored.Where(t => t.HasOutcomeSignal).OrderBy(t => t.LastActivityMs))
+            {
+                task.Phase = PendingPhase.Settling;
+                _settling.InsertOrdered(task, static t => t.LastActivityMs);
             }
             foreach (HeldOutcomeState h in snapshot.HeldOutcomes)
             {
@@ -276,20 +287,49 @@ internal sealed class TaskAssembler
         }
     }
 
+    /// <summary>
+    /// Puts a task that just had activity where its deadline belongs: a new task without an outcome at the end of the
+    /// waiting list (it arrived last); a task with an outcome at the end of the settling list (its activity was last).
+    /// </summary>
     private void Schedule(PendingTask task)
     {
-        long deadline = task.DeadlineMs(_settleMs, _windowMs);
-        if (deadline >= task.QueuedDeadlineMs) return; // the queued entry comes up first and is re-queued then
-        task.QueuedDeadlineMs = deadline;
-        _deadlines.Enqueue(task, deadline);
+        if (task.HasOutcomeSignal)
+        {
+            ListOf(task)?.Remove(task);
+            _settling.AddLast(task);
+            task.Phase = PendingPhase.Settling;
+        }
+        else if (task.Phase == PendingPhase.New)
+        {
+            _waiting.AddLast(task);
+            task.Phase = PendingPhase.Waiting;
+        }
+    }
+
+    private PendingTaskList? ListOf(PendingTask task) => task.Phase switch
+    {
+        PendingPhase.Waiting => _waiting,
+        PendingPhase.Settling => _settling,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The task to finish early at <see cref="TaskOptions.MaxPending"/>: the one with the oldest first span among the
+    /// longest-waiting task without an outcome and the task with an outcome that is due to settle first.
+    /// </summary>
+    private PendingTask? Oldest()
+    {
+        PendingTask? waiting = _waiting.Head, settling = _settling.Head;
+        if (waiting is null) return settling;
+        return settling is not null && settling.FirstSeenMs < waiting.FirstSeenMs ? settling : waiting;
     }
 
     private void Finish(PendingTask task, FinishReason reason, long now)
     {
-        _pending.Remove(task.TraceId);
+        _pending.Remove(task);
         _pendingCount--;
-        Unlink(task);
-        task.QueuedDeadlineMs = -1;
+        ListOf(task)?.Remove(task);
+        task.Phase = PendingPhase.New;
 
         var labels = new TaskLabels(
             task.UseCase ?? TaskLabels.UnknownUseCase,
@@ -311,21 +351,6 @@ internal sealed class TaskAssembler
     {
         if (_finished.TryGetValue(entry.Id, out FinishedTask finished) && finished.ExpiresMs == entry.ExpiresMs)
             _finished.Remove(entry.Id);
-    }
-
-    private void Link(PendingTask task)
-    {
-        task.Older = _newest;
-        if (_newest is not null) _newest.Newer = task;
-        _newest = task;
-        _oldest ??= task;
-    }
-
-    private void Unlink(PendingTask task)
-    {
-        if (task.Older is not null) task.Older.Newer = task.Newer; else _oldest = task.Newer;
-        if (task.Newer is not null) task.Newer.Older = task.Older; else _newest = task.Older;
-        task.Older = task.Newer = null;
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -28,6 +28,30 @@ public class PendingTaskTests
     }
 
     [Fact]
+    public void Extras_OneModelNoTaskCost_NotMade()
+    {
+        PendingTask task = Task();
+        task.AddModelCost("a", 0.003m);
+        task.AddModelCost("a", 0.002m);
+        task.TaskCostUsd = null;
+
+        Assert.Null(task.Extras);
+        Assert.Equal(0.005m, task.ModelCostUsd);
+    }
+
+    [Fact]
+    public void Extras_SecondModelOrTaskCost_Made()
+    {
+        PendingTask twoModels = Task(), taskCost = Task();
+        twoModels.AddModelCost("a", 0.003m);
+        twoModels.AddModelCost("b", 0.002m);
+        taskCost.TaskCostUsd = 0.5m;
+
+        Assert.Equal(("b", 0.002m, 1), Assert.Single(twoModels.OtherModels!));
+        Assert.Equal(0.5m, taskCost.TotalCostUsd);
+    }
+
+    [Fact]
     public void PrimaryModel_FirstModelStillWinsWhenLargest()
     {
         PendingTask task = Task();

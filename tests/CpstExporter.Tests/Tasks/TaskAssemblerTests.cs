@@ -167,6 +167,80 @@ public class TaskAssemblerTests
         Assert.Equal(1, assembler.PendingCount);
     }
 
+    [Fact]
+    public void Sweep_OutcomeForALaterTask_SettlesItWhileAnEarlierTaskStillWaits()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1));
+        _clock.AdvanceSeconds(1);
+        Add(assembler, Root(2));
+        _clock.AdvanceSeconds(1);
+        assembler.ApplyOutcome(Trace(2), Outcome.Success);
+
+        AdvanceAndSweep(assembler, Settle);
+        Assert.Equal([Trace(2)], _sink.Finished.Select(t => t.TraceId));
+
+        AdvanceAndSweep(assembler, Window);
+        Assert.Equal([Trace(2), Trace(1)], _sink.Finished.Select(t => t.TraceId));
+        Assert.Equal(FinishReason.OutcomeWindowElapsed, _sink.Finished[1].Reason);
+    }
+
+    [Fact]
+    public void Sweep_ManyTasksSettling_EachFinishesAtItsOwnDeadline()
+    {
+        TaskAssembler assembler = Assembler();
+        for (int i = 1; i <= 3; i++)
+        {
+            Add(assembler, Root(i, Outcome.Success));
+            _clock.AdvanceSeconds(1);
+        }
+        Add(assembler, Child(1)); // task 1's straggler puts it last in line
+
+        AdvanceAndSweep(assembler, Settle - 2); // 2 s after task 3, 5 s after task 2
+        Assert.Equal([Trace(2)], _sink.Finished.Select(t => t.TraceId));
+        AdvanceAndSweep(assembler, 1);
+        Assert.Equal([Trace(2), Trace(3)], _sink.Finished.Select(t => t.TraceId));
+        AdvanceAndSweep(assembler, 1);
+        Assert.Equal([Trace(2), Trace(3), Trace(1)], _sink.Finished.Select(t => t.TraceId));
+    }
+
+    [Fact]
+    public void Restore_SavedTaskDueBeforeALiveOne_FinishesFirst()
+    {
+        TaskAssembler saved = Assembler();
+        Add(saved, Root(1, Outcome.Success));
+        TaskStateSnapshot snapshot = saved.Snapshot();
+        _clock.AdvanceSeconds(3);
+        TaskAssembler restarted = Assembler();
+        Add(restarted, Root(2, Outcome.Success));
+
+        restarted.Restore(snapshot);
+        AdvanceAndSweep(restarted, Settle - 3 + 0.5);
+
+        Assert.Equal([Trace(1)], _sink.Finished.Select(t => t.TraceId));
+        Assert.Equal(1, restarted.PendingCount);
+    }
+
+    [Fact]
+    public void Restore_SavedTasks_SettleInOrderOfLastActivityNotFirstSpan()
+    {
+        TaskAssembler saved = Assembler();
+        Add(saved, Root(1, Outcome.Success));
+        _clock.AdvanceSeconds(1);
+        Add(saved, Root(2, Outcome.Success));
+        _clock.AdvanceSeconds(3);
+        Add(saved, Child(1)); // task 1 was first seen first but active last
+        TaskStateSnapshot snapshot = saved.Snapshot();
+
+        TaskAssembler restarted = Assembler();
+        restarted.Restore(snapshot);
+        AdvanceAndSweep(restarted, Settle - 3);
+
+        Assert.Equal([Trace(2)], _sink.Finished.Select(t => t.TraceId));
+        AdvanceAndSweep(restarted, 3);
+        Assert.Equal([Trace(2), Trace(1)], _sink.Finished.Select(t => t.TraceId));
+    }
+
     // ---------------------------------------------------------------- outcome API
 
     [Fact]
@@ -305,6 +379,23 @@ public class TaskAssemblerTests
         Add(assembler, Root(4));
         Assert.Equal(Trace(2), _sink.Finished[1].TraceId);
         Assert.Equal(2, assembler.EvictedCount);
+    }
+
+    [Fact]
+    public void Add_MaxPendingReached_OldestByFirstSpanGoesWhetherOrNotItHasAnOutcome()
+    {
+        TaskAssembler assembler = Assembler(maxPending: 2);
+        Add(assembler, Root(1));
+        _clock.AdvanceSeconds(1);
+        Add(assembler, Root(2));
+        _clock.AdvanceSeconds(1);
+        assembler.ApplyOutcome(Trace(1), Outcome.Success); // task 1 now settles, yet is still the oldest
+
+        Add(assembler, Root(3));
+
+        TaskRecord evicted = Assert.Single(_sink.Finished);
+        Assert.Equal(Trace(1), evicted.TraceId);
+        Assert.Equal(Outcome.Success, evicted.Labels.Outcome);
     }
 
     [Fact]

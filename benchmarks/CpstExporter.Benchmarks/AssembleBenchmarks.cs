@@ -1,0 +1,51 @@
+extern alias LoadGen;
+using BenchmarkDotNet.Attributes;
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+using CpstExporter.Tasks;
+using LoadGen::CpstExporter.LoadGen.Bench;
+
+namespace CpstExporter.Benchmarks;
+
+/// <summary>
+/// Task assembly per span in steady state: the spans of one request (85 new tasks, each with its outcome) are added,
+/// then the clock passes the settle time and the sweep finishes them, as the service does every second. What is
+/// allocated per span here is the pending task itself, shared by the six spans of its task.
+/// </summary>
+[MemoryDiagnoser]
+public class AssembleBenchmarks
+{
+    private readonly BenchmarkClock _clock = new();
+    private TaskAssembler _assembler = null!;
+    private SpanFacts[] _facts = [];
+    private TraceId[] _traceIds = [];
+    private decimal[] _costs = [];
+    private readonly string?[] _useCases = new string?[Payloads.Spans];
+    private ulong _round;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        PayloadTemplate template = Payloads.Template();
+        ulong sequence = 0;
+        var batch = new SpanBatch();
+        OtlpProtobufReader.Read(Payloads.Frame(template, ref sequence).AsSpan(PayloadTemplate.FramePrefix), batch);
+        var reader = new SpanFactsReader(new LabelValueCache());
+        ResourceFacts resource = reader.ReadResource(batch, batch.Resources[0]);
+        _facts = batch.Spans.ToArray().Select(s => reader.Read(batch, in s, in resource)).ToArray();
+        _traceIds = _facts.Select(f => f.TraceId).ToArray();
+        var prices = Payloads.ShippedPrices();
+        _costs = _facts.Select(f => f.Role == SpanRole.Llm ? prices.FindModel(f.Model!, f.Provider)?.Cost(f.Tokens) ?? 0m : 0m).ToArray();
+        _assembler = new TaskAssembler(new TaskOptions(), new NullTaskSink(), _clock);
+    }
+
+    [Benchmark(OperationsPerInvoke = Payloads.Spans)]
+    public int AddAndSettle()
+    {
+        ulong round = ++_round;
+        for (int i = 0; i < _facts.Length; i++) _facts[i].TraceId = new TraceId(_traceIds[i].High ^ round, _traceIds[i].Low);
+        _assembler.Add(_facts, _costs, _useCases);
+        _clock.AdvanceSeconds(6);
+        return _assembler.Sweep();
+    }
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using CpstExporter.Aggregation;
+using CpstExporter.Conventions;
+using CpstExporter.Exposition;
+using CpstExporter.Receiving;
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Benchmarks;
+
+/// <summary>
+/// One scrape of about 1,000 and 10,000 series (sample lines, as Prometheus counts them) into a reused buffer, in
+/// both formats. Made as the bench harness makes them: use cases × 10 models, one finished task and one LLM call
+/// each, about 149 series per use case. Once the first scrape has encoded every label set, what a scrape allocates
+/// must not grow with the number of series.
+/// </summary>
+[MemoryDiagnoser]
+public class ExposeBenchmarks
+{
+    private static readonly string[] Models =
+        ["gpt-5.4-mini", "gpt-5.4-nano", "gpt-5-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "o4-mini", "claude-haiku-4-5", "claude-sonnet-4-6"];
+
+    private readonly ExpositionBuffer _buffer = new();
+    private MetricsWriter _writer = null!;
+
+    /// <summary>Series to make, roughly: the exposition has a few more (process and exporter metrics).</summary>
+    [Params(1_000, 10_000)]
+    public int Series { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var clock = new BenchmarkClock();
+        var metrics = new CpstMetrics(20_000, new Dictionary<string, UseCaseOptions>(), clock);
+        var tokens = new TokenUsage(2000, 300, 0, 0, 0);
+        ulong trace = 0;
+        for (int u = 0; u < Series / 149; u++)
+        {
+            string useCase = string.Create(CultureInfo.InvariantCulture, $"bench-{u:D5}");
+            foreach (string model in Models)
+            {
+                metrics.RecordLlmCall(useCase, "openai", model, in tokens, 0.0025m);
+                metrics.TaskFinished(new TaskRecord(new TraceId(7, ++trace), new TaskLabels(useCase, Outcome.Success, model, "prod", "none"),
+                    0.0025m, 1, 0, 2000, 300, clock.GetUtcNow(), FinishReason.Settled));
+            }
+        }
+        _writer = new MetricsWriter(metrics, new ProcessMetrics(), () => "d8fcb7f72780", "0.1.0");
+        _buffer.Reset();
+        _writer.Write(_buffer, ExpositionFormat.Text);
+        int lines = System.Text.Encoding.UTF8.GetString(_buffer.Written.Span).Split('\n').Count(l => l.Length > 0 && l[0] != '#');
+        Console.WriteLine($"// {lines} series, {_buffer.Length} bytes of text");
+    }
+
+    [Benchmark(Baseline = true)]
+    public int Text()
+    {
+        _buffer.Reset();
+        _writer.Write(_buffer, ExpositionFormat.Text);
+        return _buffer.Length;
+    }
+
+    [Benchmark]
+    public int OpenMetrics()
+    {
+        _buffer.Reset();
+        _writer.Write(_buffer, ExpositionFormat.OpenMetrics);
+        return _buffer.Length;
+    }
+}

@@ -1,0 +1,14 @@
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Benchmarks;
+
+/// <summary>Takes finished tasks and does nothing, so that task assembly is measured alone.</summary>
+internal sealed class NullTaskSink : ITaskSink
+{
+    public long Finished { get; private set; }
+
+    public void TaskFinished(in TaskRecord task) => Finished++;
+    public void LateSpan(in TaskLabels labels, in LateContribution contribution) { }
+    public void LateOutcome() { }
+    public void OutcomeDropped() { }
+}

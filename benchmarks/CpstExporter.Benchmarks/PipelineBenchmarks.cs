@@ -1,0 +1,50 @@
+extern alias LoadGen;
+using BenchmarkDotNet.Attributes;
+using CpstExporter.Aggregation;
+using CpstExporter.Conventions;
+using CpstExporter.Pricing;
+using CpstExporter.Receiving;
+using CpstExporter.Tasks;
+using LoadGen::CpstExporter.LoadGen.Bench;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CpstExporter.Benchmarks;
+
+/// <summary>
+/// The whole hot path of one request without the network, per span: decode, conventions, pricing, per-call metrics,
+/// task assembly, and the sweep that finishes the request's tasks into the task metrics. New trace ids each time,
+/// so every request makes new tasks, as in production.
+/// </summary>
+[MemoryDiagnoser]
+public class PipelineBenchmarks
+{
+    private readonly BenchmarkClock _clock = new();
+    private PayloadTemplate _template = null!;
+    private byte[] _frame = [];
+    private ulong _sequence;
+    private readonly SpanBatch _batch = new();
+    private SpanPipeline _pipeline = null!;
+    private TaskAssembler _assembler = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _template = Payloads.Template();
+        _frame = Payloads.Frame(_template, ref _sequence);
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), _clock);
+        _assembler = new TaskAssembler(new TaskOptions(), metrics, _clock);
+        var prices = new PriceTableProvider(Payloads.ShippedPrices(), NullLogger<PriceTableProvider>.Instance);
+        _pipeline = new SpanPipeline(new SpanFactsReader(new LabelValueCache()), prices, _assembler, metrics);
+    }
+
+    [Benchmark(OperationsPerInvoke = Payloads.Spans)]
+    public int DecodeConsumeSettle()
+    {
+        _template.Stamp(_frame, high: 0x0123_4567_89AB_CDEF, ref _sequence);
+        _batch.Clear();
+        OtlpProtobufReader.Read(_frame.AsSpan(PayloadTemplate.FramePrefix), _batch);
+        _pipeline.Consume(_batch, Protocol.Grpc);
+        _clock.AdvanceSeconds(6);
+        return _assembler.Sweep();
+    }
+}

@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project benchmarks/CpstExporter.Benchmarks -- --filter '*'
+BenchmarkSwitcher.FromAssembly(typeof(CpstExporter.Benchmarks.Payloads).Assembly).Run(args);
