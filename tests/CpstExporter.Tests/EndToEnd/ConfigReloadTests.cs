@@ -79,8 +79,8 @@ public sealed class ConfigReloadTests : IDisposable
 
         string metrics = await exporter.ScrapeAsync();
 
-        Assert.Equal(0.02m, MetricsText.Required(metrics, "cpst_target_usd{use_case=\"support-bot\"}"));
-        Assert.Equal(4000m, MetricsText.Required(metrics, "cpst_monthly_budget_usd{use_case=\"coding-agent\"}"));
+        Assert.Equal(0.015m, MetricsText.Required(metrics, "cpst_target_usd{use_case=\"support-bot\"}"));
+        Assert.Equal(200000m, MetricsText.Required(metrics, "cpst_monthly_budget_usd{use_case=\"coding-agent\"}"));
         Assert.Equal(0m, MetricsText.Required(metrics, "cpst_supporting_cost_usd_total{use_case=\"search-agent\",item=\"search_api\"}"));
     }
 
