@@ -5,10 +5,7 @@ using System.Text;
 using CpstExporter.Receiving.Otlp;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using OpenTelemetry;
 using OpenTelemetry.Exporter;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -133,23 +130,11 @@ public sealed class AuthTests
     public async Task SdkExporter_WithTokenInHeaders_IsAccepted(OtlpExportProtocol protocol)
     {
         await using ExporterUnderTest exporter = await StartAsync();
-        Uri endpoint = protocol == OtlpExportProtocol.Grpc ? exporter.GrpcAddress : new Uri(exporter.HttpAddress, "/v1/traces");
-        string sourceName = "auth-test-" + protocol;
-        using (var source = new ActivitySource(sourceName))
-        using (TracerProvider provider = Sdk.CreateTracerProviderBuilder()
-                   .AddSource(sourceName)
-                   .SetSampler(new AlwaysOnSampler())
-                   .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("secured"))
-                   .AddOtlpExporter(o =>
-                   {
-                       o.Endpoint = endpoint;
-                       o.Protocol = protocol;
-                       o.Headers = "Authorization=Bearer " + Token; // as OTEL_EXPORTER_OTLP_HEADERS sets it
-                   })
-                   .Build()!)
+        // As OTEL_EXPORTER_OTLP_HEADERS sets it.
+        using (SdkAgent agent = SdkAgent.Start(exporter, protocol, "secured", headers: "Authorization=Bearer " + Token))
         {
-            using (Activity root = source.StartActivity("invoke_agent")!) root.SetTag("outcome", "success");
-            Assert.True(provider.ForceFlush(10_000));
+            using (Activity root = agent.StartActivity("invoke_agent")) root.SetTag("outcome", "success");
+            Assert.True(agent.Flush());
         }
         Assert.Equal(1, exporter.Tasks.PendingCount);
         Assert.Equal(0m, MetricsText.Value(await exporter.ScrapeAsync(), "cpst_rejected_requests_total{reason=\"unauthenticated\"}") ?? 0m);

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using CpstExporter.Tests.Support;
-using OpenTelemetry;
 using OpenTelemetry.Exporter;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -24,27 +21,11 @@ public sealed class OpenTelemetrySdkClientTests
     public async Task Export_TwoAgentTasks_CountsExactTasksAndCosts(OtlpExportProtocol protocol, string protocolLabel)
     {
         await using var exporter = await ExporterUnderTest.StartAsync();
-        Uri endpoint = protocol == OtlpExportProtocol.Grpc ? exporter.GrpcAddress : new Uri(exporter.HttpAddress, "/v1/traces");
-
-        string sourceName = "agent-test-" + protocolLabel;
-        using (var source = new ActivitySource(sourceName))
-        using (TracerProvider provider = Sdk.CreateTracerProviderBuilder()
-                   .AddSource(sourceName)
-                   .SetSampler(new AlwaysOnSampler())
-                   .SetResourceBuilder(ResourceBuilder.CreateEmpty()
-                       .AddService("support-bot")
-                       .AddAttributes([new("deployment.environment.name", "prod")]))
-                   .AddOtlpExporter(o =>
-                   {
-                       o.Endpoint = endpoint;
-                       o.Protocol = protocol;
-                       o.ExportProcessorType = ExportProcessorType.Batch;
-                   })
-                   .Build()!)
+        using (SdkAgent agent = SdkAgent.Start(exporter, protocol, "support-bot", resource: [new("deployment.environment.name", "prod")]))
         {
-            using (Activity root = source.StartActivity("invoke_agent support")!)
+            using (Activity root = agent.StartActivity("invoke_agent support"))
             {
-                using (Activity llm = source.StartActivity("chat gpt-4o", ActivityKind.Client)!)
+                using (Activity llm = agent.StartActivity("chat gpt-4o", ActivityKind.Client))
                 {
                     llm.SetTag("gen_ai.operation.name", "chat");
                     llm.SetTag("gen_ai.provider.name", "openai");
@@ -53,16 +34,16 @@ public sealed class OpenTelemetrySdkClientTests
                     llm.SetTag("gen_ai.usage.input_tokens", 1000);
                     llm.SetTag("gen_ai.usage.output_tokens", 200);
                 }
-                using (Activity tool = source.StartActivity("execute_tool web_search")!)
+                using (Activity tool = agent.StartActivity("execute_tool web_search"))
                 {
                     tool.SetTag("gen_ai.operation.name", "execute_tool");
                     tool.SetTag("gen_ai.tool.name", "web_search");
                 }
                 root.SetTag("outcome", "success");
             }
-            using (Activity root = source.StartActivity("invoke_agent support")!)
+            using (Activity root = agent.StartActivity("invoke_agent support"))
             {
-                using (Activity llm = source.StartActivity("chat gpt-4o-mini", ActivityKind.Client)!)
+                using (Activity llm = agent.StartActivity("chat gpt-4o-mini", ActivityKind.Client))
                 {
                     llm.SetTag("gen_ai.operation.name", "chat");
                     llm.SetTag("gen_ai.provider.name", "openai");
@@ -72,7 +53,7 @@ public sealed class OpenTelemetrySdkClientTests
                 }
                 root.SetStatus(ActivityStatusCode.Error, "gave up");
             }
-            Assert.True(provider.ForceFlush(10_000), "the SDK could not flush its spans to the exporter");
+            Assert.True(agent.Flush(), "the SDK could not flush its spans to the exporter");
         }
 
         Assert.Equal(2, exporter.Tasks.PendingCount); // both tasks wait for the settle time

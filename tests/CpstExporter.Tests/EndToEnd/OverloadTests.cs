@@ -6,12 +6,7 @@ using CpstExporter.Receiving.Rpc;
 using Status = CpstExporter.Receiving.Rpc.Status;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
 using OpenTelemetry.Exporter;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -163,29 +158,14 @@ public sealed class OverloadTests
     public async Task SdkExporter_RefusedWhileBusy_RetriesAndIsCountedOnce(OtlpExportProtocol protocol)
     {
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync();
-        Uri endpoint = protocol == OtlpExportProtocol.Grpc ? exporter.GrpcAddress : new Uri(exporter.HttpAddress, "/v1/traces");
-        string sourceName = "overload-test-" + protocol;
+        Fill(exporter);
         // The .NET SDK retries UNAVAILABLE / 503 with the server's delay when this is set (its default is not to retry);
         // other SDKs and the Collector retry by default.
-        IConfiguration sdkConfiguration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"] = "in_memory" })
-            .Build();
-        Fill(exporter);
-        using (var source = new ActivitySource(sourceName))
-        using (TracerProvider provider = Sdk.CreateTracerProviderBuilder()
-                   .ConfigureServices(services => services.AddSingleton(sdkConfiguration))
-                   .AddSource(sourceName)
-                   .SetSampler(new AlwaysOnSampler())
-                   .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("busy"))
-                   .AddOtlpExporter(o =>
-                   {
-                       o.Endpoint = endpoint;
-                       o.Protocol = protocol;
-                   })
-                   .Build()!)
+        using (SdkAgent agent = SdkAgent.Start(exporter, protocol, "busy",
+                   sdkSettings: new Dictionary<string, string?> { ["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"] = "in_memory" }))
         {
-            using (Activity root = source.StartActivity("invoke_agent")!) root.SetTag("outcome", "success");
-            Task<bool> flushing = Task.Run(() => provider.ForceFlush(60_000));
+            using (Activity root = agent.StartActivity("invoke_agent")) root.SetTag("outcome", "success");
+            Task<bool> flushing = Task.Run(() => agent.Flush(60_000));
             await Poll.UntilAsync(() => exporter.Metrics.RejectedRequests.Get(global::CpstExporter.Receiving.RequestRejection.Overloaded) >= 1,
                 "the SDK's first attempt to be refused");
             Drain(exporter);

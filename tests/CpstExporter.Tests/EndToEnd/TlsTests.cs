@@ -4,12 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
 using OpenTelemetry.Exporter;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -66,27 +61,12 @@ public sealed class TlsTests : IDisposable
     public async Task SdkExporter_TrustingTheCertificate_ExportsOverTls(OtlpExportProtocol protocol)
     {
         await using ExporterUnderTest exporter = await StartAsync();
-        Uri endpoint = protocol == OtlpExportProtocol.Grpc ? exporter.GrpcAddress : new Uri(exporter.HttpAddress, "/v1/traces");
-        string sourceName = "tls-test-" + protocol;
         // The SDK reads OTEL_EXPORTER_OTLP_CERTIFICATE through IConfiguration, as it would from the environment.
-        IConfiguration sdkConfiguration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_CERTIFICATE"] = _certificate.PemPath })
-            .Build();
-        using (var source = new ActivitySource(sourceName))
-        using (TracerProvider provider = Sdk.CreateTracerProviderBuilder()
-                   .ConfigureServices(services => services.AddSingleton(sdkConfiguration))
-                   .AddSource(sourceName)
-                   .SetSampler(new AlwaysOnSampler())
-                   .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("tls-bot"))
-                   .AddOtlpExporter(o =>
-                   {
-                       o.Endpoint = endpoint;
-                       o.Protocol = protocol;
-                   })
-                   .Build()!)
+        using (SdkAgent agent = SdkAgent.Start(exporter, protocol, "tls-bot",
+                   sdkSettings: new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_CERTIFICATE"] = _certificate.PemPath }))
         {
-            using (Activity root = source.StartActivity("invoke_agent")!) root.SetTag("outcome", "success");
-            Assert.True(provider.ForceFlush(10_000), "the SDK could not export over TLS");
+            using (Activity root = agent.StartActivity("invoke_agent")) root.SetTag("outcome", "success");
+            Assert.True(agent.Flush(), "the SDK could not export over TLS");
         }
 
         Assert.Equal(1, exporter.Tasks.PendingCount);

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using CpstExporter.Tests.Support;
-using OpenTelemetry;
 using OpenTelemetry.Exporter;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Xunit;
 
 namespace CpstExporter.Tests.Operations;
@@ -84,25 +81,14 @@ public sealed class PrometheusStack : IAsyncLifetime
     /// <summary>Sends <paramref name="repeat"/> times the task mix over OTLP/gRPC with the SDK, as an agent would.</summary>
     private void Send(int repeat)
     {
-        const string sourceName = "cpst-system-test";
-        using var source = new ActivitySource(sourceName);
-        using TracerProvider provider = Sdk.CreateTracerProviderBuilder()
-            .AddSource(sourceName)
-            .SetSampler(new AlwaysOnSampler())
-            .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("agents"))
-            .AddOtlpExporter(o =>
-            {
-                o.Endpoint = _exporter!.GrpcAddress;
-                o.Protocol = OtlpExportProtocol.Grpc;
-            })
-            .Build()!;
+        using SdkAgent agent = SdkAgent.Start(_exporter!, OtlpExportProtocol.Grpc, "agents");
         for (int i = 0; i < repeat; i++)
         {
             foreach (var task in Mix)
             {
-                using Activity root = source.StartActivity("invoke_agent " + task.UseCase)!;
+                using Activity root = agent.StartActivity("invoke_agent " + task.UseCase);
                 root.SetTag("cpst.use_case", task.UseCase);
-                using (Activity llm = source.StartActivity("chat " + task.Model, ActivityKind.Client)!)
+                using (Activity llm = agent.StartActivity("chat " + task.Model, ActivityKind.Client))
                 {
                     llm.SetTag("cpst.use_case", task.UseCase);
                     llm.SetTag("gen_ai.operation.name", "chat");
@@ -113,7 +99,7 @@ public sealed class PrometheusStack : IAsyncLifetime
                 }
                 if (task.Search)
                 {
-                    using Activity tool = source.StartActivity("execute_tool web_search")!;
+                    using Activity tool = agent.StartActivity("execute_tool web_search");
                     tool.SetTag("cpst.use_case", task.UseCase);
                     tool.SetTag("gen_ai.operation.name", "execute_tool");
                     tool.SetTag("gen_ai.tool.name", "web_search");
@@ -122,6 +108,6 @@ public sealed class PrometheusStack : IAsyncLifetime
                 SentTraceIds.Add(root.TraceId.ToHexString());
             }
         }
-        Assert.True(provider.ForceFlush(10_000), "the SDK could not flush its spans to the exporter");
+        Assert.True(agent.Flush(), "the SDK could not flush its spans to the exporter");
     }
 }
