@@ -1,7 +1,4 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Net;
-using System.Net.Http.Headers;
 using CpstExporter.Receiving.Otlp;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
@@ -14,41 +11,12 @@ public sealed class GrpcFramingTests
 {
     private static readonly HttpClient Client = new();
 
-    private static async Task<HttpResponseMessage> CallAsync(ExporterUnderTest exporter, byte[] message, bool gzip, string path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export")
-    {
-        byte[] payload = message;
-        if (gzip)
-        {
-            using var compressed = new MemoryStream();
-            using (var zip = new GZipStream(compressed, CompressionLevel.Fastest)) zip.Write(message);
-            payload = compressed.ToArray();
-        }
-        byte[] frame = new byte[5 + payload.Length];
-        frame[0] = gzip ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
+    private static Task<HttpResponseMessage> CallAsync(ExporterUnderTest exporter, byte[] message, bool gzip, string path = GrpcCall.ExportPath) =>
+        GrpcCall.SendAsync(Client, exporter.GrpcAddress, message, gzip: gzip, path: path);
 
-        // http:// with HTTP/2 exactly is h2c with prior knowledge, as gRPC clients speak it.
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(exporter.GrpcAddress, path))
-        {
-            Content = new ByteArrayContent(frame),
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-        request.Headers.TryAddWithoutValidation("te", "trailers");
-        if (gzip) request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");
-        HttpResponseMessage response = await Client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
-        return response;
-    }
+    private static string? Status(HttpResponseMessage response) => GrpcCall.Header(response, "grpc-status");
 
-    private static string? Status(HttpResponseMessage response) =>
-        response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.Single()
-        : response.Headers.TryGetValues("grpc-status", out var h) ? h.Single() : null;
-
-    private static string? Message(HttpResponseMessage response) =>
-        response.TrailingHeaders.TryGetValues("grpc-message", out var t) ? t.Single()
-        : response.Headers.TryGetValues("grpc-message", out var h) ? h.Single() : null;
+    private static string? Message(HttpResponseMessage response) => GrpcCall.Message(response);
 
     [Theory]
     [InlineData(false)]

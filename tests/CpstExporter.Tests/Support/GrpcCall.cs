@@ -26,9 +26,10 @@ internal static class GrpcCall
         return frame;
     }
 
-    public static HttpRequestMessage Request(Uri address, HttpContent content, string? bearer = null, bool gzip = false)
+    /// <remarks>http:// with HTTP/2 exactly is h2c with prior knowledge, as gRPC clients speak it.</remarks>
+    public static HttpRequestMessage Request(Uri address, HttpContent content, string? bearer = null, bool gzip = false, string path = ExportPath)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, ExportPath))
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, path))
         {
             Content = content,
             Version = HttpVersion.Version20,
@@ -42,9 +43,10 @@ internal static class GrpcCall
     }
 
     /// <summary>Sends one framed message and reads the whole answer, trailers included.</summary>
-    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, Uri address, byte[] message, string? bearer = null, bool gzip = false)
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, Uri address, byte[] message, string? bearer = null, bool gzip = false,
+        string path = ExportPath)
     {
-        using HttpRequestMessage request = Request(address, new ByteArrayContent(Frame(message, gzip)), bearer, gzip);
+        using HttpRequestMessage request = Request(address, new ByteArrayContent(Frame(message, gzip)), bearer, gzip, path);
         return await client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
     }
 
