@@ -146,7 +146,9 @@ internal static class CpstHost
         var source = new JsonConfigurationSource { Path = path, Optional = false, ReloadOnChange = true };
         source.ResolveFileProvider(); // watches the file's directory
         IList<IConfigurationSource> sources = configuration.Sources;
-        int afterJsonFiles = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource, (null!, -1)).Item2 + 1;
+        int afterJsonFiles = 0;
+        for (int i = 0; i < sources.Count; i++)
+            if (sources[i] is JsonConfigurationSource) afterJsonFiles = i + 1;
         sources.Insert(afterJsonFiles, source);
     }
 

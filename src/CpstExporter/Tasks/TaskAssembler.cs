@@ -225,7 +225,8 @@ internal sealed class TaskAssembler
         lock (_lock)
         {
             var tasks = new List<PendingTaskState>(_pendingCount);
-            foreach (PendingTask t in _waiting.All().Concat(_settling.All()).OrderBy(t => t.FirstSeenMs))
+            // No sorting under the lock: Restore orders by first span itself.
+            foreach (PendingTask t in _waiting.All().Concat(_settling.All()))
             {
                 var models = new List<ModelShareState>();
                 if (t.Model is not null) models.Add(new ModelShareState(t.Model, t.ModelCostUsd, t.ModelCalls));

@@ -10,7 +10,7 @@ namespace CpstExporter.Tests.Support;
 
 /// <summary>
 /// An agent instrumented as users do it: the OpenTelemetry .NET SDK with its own OTLP exporter, every span sampled,
-/// sending to the exporter under test. Dispose flushes nothing; call <see cref="Flush"/> and assert on it.
+/// sending to the exporter under test. Call <see cref="Flush"/> and assert on it: Dispose also flushes, but silently.
 /// </summary>
 internal sealed class SdkAgent : IDisposable
 {
