@@ -1,6 +1,7 @@
 extern alias LoadGen;
 using BenchmarkDotNet.Attributes;
 using CpstExporter.Conventions;
+using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using LoadGen::CpstExporter.LoadGen.Bench;
@@ -19,8 +20,7 @@ public class AssembleBenchmarks
     private TaskAssembler _assembler = null!;
     private SpanFacts[] _facts = [];
     private TraceId[] _traceIds = [];
-    private decimal[] _costs = [];
-    private readonly string?[] _useCases = new string?[Payloads.Spans];
+    private CallPrice[] _costs = [];
     private ulong _round;
 
     [GlobalSetup]
@@ -35,7 +35,7 @@ public class AssembleBenchmarks
         _facts = batch.Spans.ToArray().Select(s => reader.Read(batch, in s, in resource)).ToArray();
         _traceIds = _facts.Select(f => f.TraceId).ToArray();
         var prices = Payloads.ShippedPrices();
-        _costs = _facts.Select(f => f.Role == SpanRole.Llm ? prices.FindModel(f.Model!, f.Provider)?.Cost(f.Tokens) ?? 0m : 0m).ToArray();
+        _costs = _facts.Select(f => SpanPricer.Price(prices, in f)).ToArray();
         _assembler = new TaskAssembler(new TaskOptions(), new NullTaskSink(), _clock);
     }
 
@@ -44,7 +44,7 @@ public class AssembleBenchmarks
     {
         ulong round = ++_round;
         for (int i = 0; i < _facts.Length; i++) _facts[i].TraceId = new TraceId(_traceIds[i].High ^ round, _traceIds[i].Low);
-        _assembler.Add(_facts, _costs, _useCases);
+        _assembler.Add(_facts, _costs);
         _clock.AdvanceSeconds(6);
         return _assembler.Sweep();
     }

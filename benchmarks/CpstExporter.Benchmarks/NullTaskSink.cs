@@ -11,4 +11,6 @@ internal sealed class NullTaskSink : ITaskSink
     public void LateSpan(in TaskLabels labels, in LateContribution contribution) { }
     public void LateOutcome() { }
     public void OutcomeDropped() { }
+    public void CallCounted(string useCase, in CountedCall call) { }
+    public void SpanDuplicated() { }
 }

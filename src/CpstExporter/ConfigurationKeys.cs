@@ -16,8 +16,10 @@ internal static class ConfigurationKeys
         "Listen:OtlpGrpc", "Listen:OtlpHttp", "Listen:Metrics",
         "PricingFile", "SettingsFile",
         "Tasks:SettleSeconds", "Tasks:OutcomeWindowSeconds", "Tasks:MaxPending", "Tasks:StateFile", "Tasks:CheckpointSeconds",
-        "Tasks:MaxFinishedRemembered",
+        "Tasks:MaxFinishedRemembered", "Tasks:DuplicateWindowSeconds",
         "Limits:MaxSeriesPerMetric", "Limits:MaxRequestBytes", "Limits:MaxConcurrentExports",
+        "Limits:MaxTokensPerSpan", "Limits:MaxCostUsdPerSpan",
+        "Conventions:*", "Conventions:*:*",
         "Auth:Tokens:*", "Auth:MetricsTokens:*",
         "UseCases:*:TargetUsd", "UseCases:*:MonthlyBudgetUsd", "UseCases:*:SupportingCosts:*",
     ];

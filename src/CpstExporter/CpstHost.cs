@@ -53,7 +53,7 @@ internal static class CpstHost
         services.AddSingleton<ExportGate>();
         services.AddSingleton(sp => new ExportAdmission(new BearerTokens(settings.Auth.Tokens), sp.GetRequiredService<ExportGate>(), sp.GetRequiredService<CpstMetrics>()));
         services.AddSingleton(new LabelValueCache());
-        services.AddSingleton<SpanFactsReader>();
+        services.AddSingleton(sp => new SpanFactsReader(sp.GetRequiredService<LabelValueCache>(), settings.Conventions, settings.Plausible));
         services.AddSingleton<PriceTableProvider>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceTableProvider>());
         services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>()));

@@ -1,4 +1,5 @@
 using CpstExporter.Aggregation;
+using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
@@ -19,6 +20,8 @@ internal sealed class CpstSettings
     public required AuthOptions Auth { get; init; }
     public required int MaxSeriesPerMetric { get; init; }
     public required IReadOnlyDictionary<string, UseCaseOptions> UseCases { get; init; }
+    public required ConventionOptions Conventions { get; init; }
+    public required PlausibleRange Plausible { get; init; }
 
     public static CpstSettings Read(IConfigurationSection cpst)
     {
@@ -37,6 +40,10 @@ internal sealed class CpstSettings
                 Auth = AuthOptions.Read(cpst.GetSection("Auth")),
                 MaxSeriesPerMetric = cpst.GetValue("Limits:MaxSeriesPerMetric", 2000),
                 UseCases = UseCaseOptions.ReadAll(cpst.GetSection("UseCases")),
+                Conventions = ConventionOptions.Read(cpst.GetSection("Conventions")),
+                Plausible = new PlausibleRange(
+                    cpst.GetValue("Limits:MaxTokensPerSpan", PlausibleRange.Default.MaxTokensPerSpan),
+                    cpst.GetValue("Limits:MaxCostUsdPerSpan", PlausibleRange.Default.MaxCostUsdPerSpan)),
             };
             settings.Validate();
             return settings;
@@ -58,6 +65,11 @@ internal sealed class CpstSettings
         Positive(MaxSeriesPerMetric, "Cpst:Limits:MaxSeriesPerMetric");
         Positive(Receiver.MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
         Positive(Receiver.MaxConcurrentExports, "Cpst:Limits:MaxConcurrentExports");
+        Positive(Plausible.MaxTokensPerSpan, "Cpst:Limits:MaxTokensPerSpan");
+        if (Plausible.MaxCostUsdPerSpan <= 0)
+            throw new CpstConfigurationException($"Cpst:Limits:MaxCostUsdPerSpan must be a positive amount of USD, not {Plausible.MaxCostUsdPerSpan.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (Tasks.DuplicateWindowSeconds < 0)
+            throw new CpstConfigurationException($"Cpst:Tasks:DuplicateWindowSeconds must be 0 or a positive number of seconds, not {Tasks.DuplicateWindowSeconds}");
         Listen.Validate();
     }
 

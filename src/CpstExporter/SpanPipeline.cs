@@ -8,8 +8,8 @@ using CpstExporter.Tasks;
 namespace CpstExporter;
 
 /// <summary>
-/// Runs a decoded request through the stages in order: conventions → pricing → per-call aggregation → task
-/// assembly. Composition, not logic: each step is the stage's own.
+/// Runs a decoded request through the stages in order: conventions → pricing → task assembly, which counts calls and
+/// tasks into the aggregation. Composition, not logic: each step is the stage's own.
 /// </summary>
 internal sealed class SpanPipeline(
     SpanFactsReader conventions,
@@ -17,45 +17,44 @@ internal sealed class SpanPipeline(
     TaskAssembler tasks,
     CpstMetrics metrics) : ISpanBatchSink, IOutcomeSink
 {
-    private const string Unknown = "unknown";
-
     public void Consume(SpanBatch batch, Protocol protocol)
     {
-        metrics.RejectedSpans.Add(RejectionReason.InvalidTraceId, batch.RejectedFor(RejectionReason.InvalidTraceId));
-        metrics.RejectedSpans.Add(RejectionReason.InvalidSpanId, batch.RejectedFor(RejectionReason.InvalidSpanId));
         int count = batch.SpanCount;
-        if (count == 0) return;
+        if (count == 0)
+        {
+            CountRejections(batch);
+            return;
+        }
 
         ResourceFacts[] resources = ArrayPool<ResourceFacts>.Shared.Rent(batch.ResourceCount);
         SpanFacts[] facts = ArrayPool<SpanFacts>.Shared.Rent(count);
-        decimal[] costs = ArrayPool<decimal>.Shared.Rent(count);
-        string?[] useCases = ArrayPool<string?>.Shared.Rent(count);
+        CallPrice[] costs = ArrayPool<CallPrice>.Shared.Rent(count);
         try
         {
             for (int r = 0; r < batch.ResourceCount; r++) resources[r] = conventions.ReadResource(batch, batch.Resources[r]);
 
             PriceTable table = prices.Current;
             ReadOnlySpan<SpanRecord> spans = batch.Spans;
+            int accepted = 0;
             for (int i = 0; i < count; i++)
             {
                 ref readonly SpanRecord span = ref spans[i];
-                facts[i] = conventions.Read(batch, in span, in resources[span.ResourceIndex]);
-                costs[i] = Price(table, in facts[i]);
+                facts[accepted] = conventions.Read(batch, in span, in resources[span.ResourceIndex]);
+                if (facts[accepted].Implausible) continue; // refused whole, reported in partial_success
+                costs[accepted] = SpanPricer.Price(table, in facts[accepted]);
+                accepted++;
             }
+            if (accepted < count) batch.Reject(RejectionReason.ImplausibleUsage, count - accepted, ImplausibleMessage());
 
-            // The task stage tells each span's use case as the task knows it now (a root's cpst.use_case
-            // beats a child's service.name), so per-call metrics line up with task metrics.
-            tasks.Add(facts.AsSpan(0, count), costs.AsSpan(0, count), useCases.AsSpan(0, count));
-            for (int i = 0; i < count; i++) RecordCall(in facts[i], costs[i], useCases[i] ?? Unknown, table);
-
-            metrics.ReceivedSpans.Add(protocol, count);
+            tasks.Add(facts.AsSpan(0, accepted), costs.AsSpan(0, accepted));
+            metrics.ReceivedSpans.Add(protocol, accepted);
+            CountRejections(batch);
         }
         finally
         {
             ArrayPool<ResourceFacts>.Shared.Return(resources, clearArray: true);
             ArrayPool<SpanFacts>.Shared.Return(facts, clearArray: true);
-            ArrayPool<decimal>.Shared.Return(costs);
-            ArrayPool<string?>.Shared.Return(useCases, clearArray: true);
+            ArrayPool<CallPrice>.Shared.Return(costs);
         }
     }
 
@@ -68,30 +67,14 @@ internal sealed class SpanPipeline(
             _ => OutcomeDisposition.Dropped,
         };
 
-    /// <summary>An explicit span cost replaces the price table's; an LLM call without a price costs 0.</summary>
-    private static decimal Price(PriceTable table, in SpanFacts span)
+    private void CountRejections(SpanBatch batch)
     {
-        if (span.CallCost is decimal explicitCost) return explicitCost;
-        return span.Role switch
-        {
-            SpanRole.Llm => table.FindModel(span.Model ?? Unknown, span.Provider)?.Cost(span.Tokens) ?? 0m,
-            SpanRole.Tool => table.FindTool(span.ToolName ?? Unknown) ?? 0m,
-            _ => 0m,
-        };
+        if (batch.RejectedSpans == 0) return;
+        foreach (RejectionReason reason in Reasons) metrics.RejectedSpans.Add(reason, batch.RejectedFor(reason));
     }
 
-    private void RecordCall(in SpanFacts span, decimal cost, string useCase, PriceTable table)
-    {
-        if (span.Role == SpanRole.Llm)
-        {
-            string model = span.Model ?? Unknown;
-            metrics.RecordLlmCall(useCase, span.Provider ?? Unknown, model, in span.Tokens, cost);
-            if (span.CallCost is null && !span.Tokens.IsEmpty && table.FindModel(model, span.Provider) is null)
-                metrics.RecordUnpricedCall(useCase, model);
-        }
-        else if (span.Role == SpanRole.Tool)
-        {
-            metrics.RecordToolCall(useCase, span.ToolName ?? Unknown, cost);
-        }
-    }
+    private string ImplausibleMessage() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"span with a token count above {conventions.Range.MaxTokensPerSpan} or a cost above {conventions.Range.MaxCostUsdPerSpan} USD, or a negative or infinite one: refused (Cpst:Limits:MaxTokensPerSpan, Cpst:Limits:MaxCostUsdPerSpan)");
+
+    private static readonly RejectionReason[] Reasons = Enum.GetValues<RejectionReason>();
 }

@@ -1,3 +1,5 @@
+using CpstExporter.Conventions;
+
 namespace CpstExporter.Aggregation;
 
 /// <summary><c>cpst_task_cost_usd</c> for one (use_case, outcome): cumulative-at-exposition bucket counts, exact sum, exemplars per bucket.</summary>
@@ -20,8 +22,8 @@ internal sealed class CostHistogramSeries(string[] labelValues) : Series(labelVa
         {
             Counts[bucket]++;
             Exemplars[bucket] = exemplar;
-            Sum += value;
-            Count++;
+            Sum = Saturating.Add(Sum, value);
+            Count = Saturating.Add(Count, 1);
         }
     }
 

@@ -15,8 +15,9 @@ internal sealed class CpstMetrics : ITaskSink
     private readonly Func<TaskLabels, TaskLabels> _taskOverflow = static k =>
         new TaskLabels(Overflow, k.Outcome, Overflow, Overflow, Overflow);
     private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
+    private const string Unknown = "unknown";
 
-    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _useCaseReloadFailures;
+    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _duplicateSpans, _useCaseReloadFailures;
     private IReadOnlyDictionary<string, UseCaseOptions> _useCases;
 
     public CpstMetrics(int maxSeriesPerMetric, IReadOnlyDictionary<string, UseCaseOptions> useCases, TimeProvider time)
@@ -60,7 +61,8 @@ internal sealed class CpstMetrics : ITaskSink
         (Protocol.Grpc, "grpc"), (Protocol.HttpProtobuf, "http_protobuf"), (Protocol.HttpJson, "http_json"));
 
     public LabeledCounter<RejectionReason> RejectedSpans { get; } = new("reason",
-        (RejectionReason.InvalidTraceId, "invalid_trace_id"), (RejectionReason.InvalidSpanId, "invalid_span_id"));
+        (RejectionReason.InvalidTraceId, "invalid_trace_id"), (RejectionReason.InvalidSpanId, "invalid_span_id"),
+        (RejectionReason.ImplausibleUsage, "implausible_usage"));
 
     public LabeledCounter<RequestRejection> RejectedRequests { get; } = new("reason",
         (RequestRejection.Malformed, "malformed"), (RequestRejection.TooLarge, "too_large"),
@@ -81,6 +83,22 @@ internal sealed class CpstMetrics : ITaskSink
     public long LateOutcomes => Interlocked.Read(ref _lateOutcomes);
     public long DroppedOutcomes => Interlocked.Read(ref _droppedOutcomes);
     public long EvictedTasks => Interlocked.Read(ref _evictedTasks);
+    public long DuplicateSpans => Interlocked.Read(ref _duplicateSpans);
+
+    /// <summary>The per-call families: counted once the task's use case is final, under it (DESIGN.md §6).</summary>
+    public void CallCounted(string useCase, in CountedCall call)
+    {
+        if (call.Role == SpanRole.Llm)
+        {
+            string model = call.Model ?? Unknown;
+            RecordLlmCall(useCase, call.Provider ?? Unknown, model, call.Tokens, call.CostUsd);
+            if (call.Unpriced) RecordUnpricedCall(useCase, model);
+        }
+        else if (call.Role == SpanRole.Tool)
+        {
+            RecordToolCall(useCase, call.Tool ?? Unknown, call.CostUsd);
+        }
+    }
 
     public void RecordLlmCall(string useCase, string provider, string model, in TokenUsage tokens, decimal costUsd) =>
         LlmCalls.Get(new LlmCallKey(useCase, provider, model)).Record(in tokens, costUsd);
@@ -90,6 +108,8 @@ internal sealed class CpstMetrics : ITaskSink
 
     public void RecordToolCall(string useCase, string tool, decimal costUsd) =>
         ToolCalls.Get(new ToolCallKey(useCase, tool)).Record(costUsd);
+
+    public void SpanDuplicated() => Interlocked.Increment(ref _duplicateSpans);
 
     public void TaskFinished(in TaskRecord task)
     {

@@ -13,10 +13,9 @@ internal sealed class LlmCallSeries(string[] labelValues) : Series(labelValues)
     {
         lock (Sync)
         {
-            Calls++;
-            Tokens = new TokenUsage(Tokens.Input + tokens.Input, Tokens.Output + tokens.Output,
-                Tokens.CacheRead + tokens.CacheRead, Tokens.CacheWrite + tokens.CacheWrite, Tokens.Reasoning + tokens.Reasoning);
-            CostUsd += cost;
+            Calls = Saturating.Add(Calls, 1);
+            Tokens = Tokens.Plus(in tokens);
+            CostUsd = Saturating.Add(CostUsd, cost);
         }
     }
 

@@ -1,3 +1,5 @@
+using CpstExporter.Conventions;
+
 namespace CpstExporter.Aggregation;
 
 /// <summary>
@@ -13,12 +15,12 @@ internal sealed class TaskSeries(string[] labelValues) : Series(labelValues)
         lock (Sync)
         {
             _values = new TaskValues(
-                _values.Tasks + values.Tasks,
-                _values.CostUsd + values.CostUsd,
-                _values.LlmCalls + values.LlmCalls,
-                _values.ToolCalls + values.ToolCalls,
-                _values.InputTokens + values.InputTokens,
-                _values.OutputTokens + values.OutputTokens,
+                Saturating.Add(_values.Tasks, values.Tasks),
+                Saturating.Add(_values.CostUsd, values.CostUsd),
+                Saturating.Add(_values.LlmCalls, values.LlmCalls),
+                Saturating.Add(_values.ToolCalls, values.ToolCalls),
+                Saturating.Add(_values.InputTokens, values.InputTokens),
+                Saturating.Add(_values.OutputTokens, values.OutputTokens),
                 exemplar.IsEmpty ? _values.CostExemplar : exemplar);
         }
     }

@@ -1,3 +1,5 @@
+using CpstExporter.Conventions;
+
 namespace CpstExporter.Aggregation;
 
 /// <summary><c>cpst_tool_calls_total</c> and <c>cpst_tool_cost_usd_total</c> for one (use_case, tool).</summary>
@@ -10,8 +12,8 @@ internal sealed class ToolCallSeries(string[] labelValues) : Series(labelValues)
     {
         lock (Sync)
         {
-            Calls++;
-            CostUsd += cost;
+            Calls = Saturating.Add(Calls, 1);
+            CostUsd = Saturating.Add(CostUsd, cost);
         }
     }
 

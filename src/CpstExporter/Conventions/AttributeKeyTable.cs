@@ -4,71 +4,73 @@ using System.Text;
 namespace CpstExporter.Conventions;
 
 /// <summary>
-/// The attribute names of DESIGN.md §3, each with the fact it feeds and its rank (0 wins over 1 over 2: the order
-/// in which the conventions try names). An open-addressing table over UTF-8 keys, so matching an attribute costs
-/// one hash of at most 16 bytes and one comparison, with no string made.
+/// The attribute names of DESIGN.md §3, each with the fact it feeds and its rank (0 wins over 1 over 2: the order in
+/// which the conventions try names). An operator's own names (<see cref="ConventionOptions"/>) come first. An
+/// open-addressing table over UTF-8 keys, so matching an attribute costs one hash of at most 16 bytes and one
+/// comparison, with no string made.
 /// </summary>
 internal sealed class AttributeKeyTable
 {
-    public static readonly AttributeKeyTable Span = new(
+    /// <summary>The built-in span attribute names per fact, in the order they are tried.</summary>
+    private static readonly (Fact Fact, string[] Names)[] SpanNames =
     [
-        ("cpst.use_case", Fact.UseCase, 0),
-        ("gen_ai.agent.name", Fact.UseCase, 1),
-        ("cpst.variant", Fact.Variant, 0),
-        ("outcome", Fact.Outcome, 0),
-        ("cpst.outcome", Fact.Outcome, 1),
-        ("task.outcome", Fact.Outcome, 2),
-        ("gen_ai.response.model", Fact.Model, 0),
-        ("gen_ai.request.model", Fact.Model, 1),
-        ("llm.model_name", Fact.Model, 2),
-        ("gen_ai.provider.name", Fact.Provider, 0),
-        ("gen_ai.system", Fact.Provider, 1),
-        ("llm.provider", Fact.Provider, 2),
-        ("llm.system", Fact.Provider, 3),
-        ("gen_ai.usage.input_tokens", Fact.InputTokens, 0),
-        ("gen_ai.usage.prompt_tokens", Fact.InputTokens, 1),
-        ("llm.token_count.prompt", Fact.InputTokens, 2),
-        ("gen_ai.usage.output_tokens", Fact.OutputTokens, 0),
-        ("gen_ai.usage.completion_tokens", Fact.OutputTokens, 1),
-        ("llm.token_count.completion", Fact.OutputTokens, 2),
-        ("gen_ai.usage.cache_read.input_tokens", Fact.CacheReadTokens, 0),
-        ("gen_ai.usage.cache_read_input_tokens", Fact.CacheReadTokens, 1),
-        ("llm.token_count.prompt_details.cache_read", Fact.CacheReadTokens, 2),
-        ("gen_ai.usage.cache_creation.input_tokens", Fact.CacheWriteTokens, 0),
-        ("gen_ai.usage.cache_creation_input_tokens", Fact.CacheWriteTokens, 1),
-        ("llm.token_count.prompt_details.cache_write", Fact.CacheWriteTokens, 2),
-        ("gen_ai.usage.reasoning.output_tokens", Fact.ReasoningTokens, 0),
-        ("llm.token_count.completion_details.reasoning", Fact.ReasoningTokens, 1),
-        ("gen_ai.operation.name", Fact.Operation, 0),
-        ("gen_ai.tool.name", Fact.ToolName, 0),
-        ("tool.name", Fact.ToolName, 1),
-        ("openinference.span.kind", Fact.OpenInferenceKind, 0),
-        ("gen_ai.usage.cost", Fact.CallCost, 0),
-        ("llm.cost.total", Fact.CallCost, 1),
-        ("cpst.cost_usd", Fact.CallCost, 2),
-        ("total_cost", Fact.TaskCost, 0),
-        ("cpst.task_cost_usd", Fact.TaskCost, 1),
-    ]);
+        (Fact.UseCase, ["cpst.use_case"]),
+        (Fact.AgentName, ["gen_ai.agent.name"]),
+        (Fact.Variant, ["cpst.variant"]),
+        (Fact.Outcome, ["outcome", "cpst.outcome", "task.outcome"]),
+        (Fact.Model, ["gen_ai.response.model", "gen_ai.request.model", "llm.model_name", "ai.model.id"]),
+        (Fact.Provider, ["gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system", "ai.model.provider"]),
+        (Fact.InputTokens, ["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"]),
+        (Fact.OutputTokens, ["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"]),
+        (Fact.CacheReadTokens, ["gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+            "llm.token_count.prompt_details.cache_read", "ai.usage.inputTokenDetails.cacheReadTokens", "ai.usage.cachedInputTokens"]),
+        (Fact.CacheWriteTokens, ["gen_ai.usage.cache_write.input_tokens", "gen_ai.usage.cache_creation.input_tokens",
+            "gen_ai.usage.cache_creation_input_tokens", "llm.token_count.prompt_details.cache_write", "ai.usage.inputTokenDetails.cacheWriteTokens"]),
+        (Fact.ReasoningTokens, ["gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens", "gen_ai.usage.details.reasoning_tokens",
+            "llm.token_count.completion_details.reasoning", "ai.usage.outputTokenDetails.reasoningTokens", "ai.usage.reasoningTokens"]),
+        (Fact.Operation, ["gen_ai.operation.name"]),
+        (Fact.VercelOperation, ["ai.operationId"]),
+        (Fact.ToolName, ["gen_ai.tool.name", "tool.name", "traceloop.entity.name", "ai.toolCall.name"]),
+        (Fact.OpenInferenceKind, ["openinference.span.kind"]),
+        (Fact.TraceloopKind, ["traceloop.span.kind"]),
+        (Fact.CallCost, ["cpst.cost_usd"]),
+        (Fact.CostEstimate, ["gen_ai.usage.cost", "llm.cost.total"]),
+        (Fact.TaskCost, ["total_cost", "cpst.task_cost_usd"]),
+    ];
 
-    public static readonly AttributeKeyTable Resource = new(
+    private static readonly (Fact Fact, string[] Names)[] ResourceNames =
     [
-        ("service.name", Fact.UseCase, 2),
-        ("deployment.environment.name", Fact.Environment, 0),
-        ("deployment.environment", Fact.Environment, 1),
-    ]);
+        (Fact.ServiceName, ["service.name"]),
+        (Fact.Environment, ["deployment.environment.name", "deployment.environment"]),
+    ];
+
+    /// <summary>The facts an operator's names also apply to on resources: a use case or environment may be set per service.</summary>
+    private static readonly Fact[] ResourceOperatorFacts = [Fact.UseCase, Fact.Environment];
+
+    public static readonly AttributeKeyTable Span = ForSpans(ConventionOptions.None);
+    public static readonly AttributeKeyTable Resource = ForResources(ConventionOptions.None);
 
     private readonly Entry[] _entries;
     private readonly int _mask;
+    private readonly byte[] _operatorNames = new byte[(int)Fact.TaskCost + 1];
 
     private readonly record struct Entry(byte[] Key, Fact Fact, byte Rank);
 
-    private AttributeKeyTable((string Key, Fact Fact, int Rank)[] names)
+    private AttributeKeyTable(IEnumerable<(Fact Fact, string[] Names)> operatorNames, IEnumerable<(Fact Fact, string[] Names)> builtIn)
     {
+        var keys = new List<(string Key, Fact Fact, int Rank)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var nextRank = new int[_operatorNames.Length];
+        foreach (var (fact, names) in operatorNames.Concat(builtIn))
+            foreach (string name in names)
+                if (seen.Add(name)) keys.Add((name, fact, nextRank[(int)fact]++)); // an operator's name for one fact is not also a built-in one's
+        foreach (var (fact, names) in operatorNames) _operatorNames[(int)fact] = (byte)names.Length;
+
         int size = 16;
-        while (size < names.Length * 4) size *= 2;
+        while (size < keys.Count * 4) size *= 2;
         _entries = new Entry[size];
         _mask = size - 1;
-        foreach (var (key, fact, rank) in names)
+        foreach (var (key, fact, rank) in keys)
         {
             byte[] bytes = Encoding.UTF8.GetBytes(key);
             int slot = Hash(bytes) & _mask;
@@ -76,6 +78,15 @@ internal sealed class AttributeKeyTable
             _entries[slot] = new Entry(bytes, fact, (byte)rank);
         }
     }
+
+    public static AttributeKeyTable ForSpans(ConventionOptions options) =>
+        new(options.Names.Select(n => (n.Key, n.Value)), SpanNames);
+
+    public static AttributeKeyTable ForResources(ConventionOptions options) =>
+        new(options.Names.Where(n => ResourceOperatorFacts.Contains(n.Key)).Select(n => (n.Key, n.Value)), ResourceNames);
+
+    /// <summary>True when an attribute of this rank for <paramref name="fact"/> is one of the operator's names.</summary>
+    public bool IsOperatorName(Fact fact, int rank) => rank < _operatorNames[(int)fact];
 
     public bool TryMatch(ReadOnlySpan<byte> key, out Fact fact, out int rank)
     {

@@ -6,15 +6,21 @@ namespace CpstExporter.Conventions;
 internal struct SpanFacts
 {
     public TraceId TraceId;
+    public ulong SpanId;
+    /// <summary>0 for a root.</summary>
+    public ulong ParentSpanId;
     public bool IsRoot;
     public bool StatusError;
     public ulong EndTimeUnixNano;
     public SpanRole Role;
+    /// <summary>A token count or cost outside <see cref="PlausibleRange"/>: the span is refused whole.</summary>
+    public bool Implausible;
 
-    /// <summary>Null when neither the span nor its resource names one.</summary>
+    /// <summary>An explicit use case (<c>cpst.use_case</c> or an operator's name), from the span or its resource.</summary>
     public string? UseCase;
-    /// <summary>Rank of the attribute <see cref="UseCase"/> came from: 0 <c>cpst.use_case</c>, 1 <c>gen_ai.agent.name</c>, 2 resource <c>service.name</c>.</summary>
-    public int UseCaseRank;
+    public string? AgentName;
+    /// <summary>The resource's <c>service.name</c>.</summary>
+    public string? ServiceName;
     public string? Environment;
     public string? Variant;
     public Outcome Outcome;
@@ -24,8 +30,10 @@ internal struct SpanFacts
     public TokenUsage Tokens;
     public string? ToolName;
 
-    /// <summary>An explicit cost of this span, replacing what the price table would say.</summary>
+    /// <summary>An explicit cost of this span (<c>cpst.cost_usd</c>), replacing what the price table would say.</summary>
     public decimal? CallCost;
+    /// <summary>An instrumentation library's own estimate (<c>gen_ai.usage.cost</c>), used only for what the table cannot price.</summary>
+    public decimal? CostEstimate;
     /// <summary>An explicit cost of the whole task (root span only), replacing the sum of its spans.</summary>
     public decimal? TaskCost;
 }

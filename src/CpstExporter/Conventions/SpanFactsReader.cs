@@ -9,63 +9,87 @@ namespace CpstExporter.Conventions;
 /// Applies the attribute conventions of DESIGN.md §3 to decoded spans. The only place that knows attribute names.
 /// Reads each attribute once, keeps the best-ranked match per fact, and only then turns the winners into values.
 /// </summary>
-internal sealed class SpanFactsReader(LabelValueCache values)
+internal sealed class SpanFactsReader
 {
     private const int FactCount = (int)Fact.TaskCost + 1;
+
+    /// <summary>The API flavour some libraries append to the provider (the Vercel AI SDK's <c>openai.chat</c>): not part of who bills.</summary>
+    private static readonly byte[][] ProviderApiSuffixes =
+        [".chat"u8.ToArray(), ".responses"u8.ToArray(), ".completion"u8.ToArray(), ".completions"u8.ToArray(),
+         ".embedding"u8.ToArray(), ".embeddings"u8.ToArray(), ".messages"u8.ToArray()];
+
+    private readonly LabelValueCache _values;
+    private readonly AttributeKeyTable _spanKeys;
+    private readonly AttributeKeyTable _resourceKeys;
+    private readonly PlausibleRange _range;
+
+    public SpanFactsReader(LabelValueCache values, ConventionOptions? conventions = null, PlausibleRange? range = null)
+    {
+        _values = values;
+        conventions ??= ConventionOptions.None;
+        _spanKeys = ReferenceEquals(conventions, ConventionOptions.None) ? AttributeKeyTable.Span : AttributeKeyTable.ForSpans(conventions);
+        _resourceKeys = ReferenceEquals(conventions, ConventionOptions.None) ? AttributeKeyTable.Resource : AttributeKeyTable.ForResources(conventions);
+        _range = range ?? PlausibleRange.Default;
+    }
+
+    /// <summary>The plausible token counts and costs; a span beyond them is marked <see cref="SpanFacts.Implausible"/>.</summary>
+    public PlausibleRange Range => _range;
 
     public ResourceFacts ReadResource(SpanBatch batch, in ResourceRecord resource)
     {
         Span<int> best = stackalloc int[FactCount];
         Span<int> ranks = stackalloc int[FactCount];
-        FindBest(batch, resource.AttributeStart, resource.AttributeCount, AttributeKeyTable.Resource, best, ranks);
-        return new ResourceFacts(StringFact(batch, best[(int)Fact.UseCase]), StringFact(batch, best[(int)Fact.Environment]));
+        FindBest(batch, resource.AttributeStart, resource.AttributeCount, _resourceKeys, best, ranks);
+        return new ResourceFacts(
+            StringFact(batch, best[(int)Fact.ServiceName]),
+            StringFact(batch, best[(int)Fact.Environment]),
+            StringFact(batch, best[(int)Fact.UseCase]));
     }
 
     public SpanFacts Read(SpanBatch batch, in SpanRecord span, in ResourceFacts resource)
     {
         Span<int> best = stackalloc int[FactCount];
         Span<int> ranks = stackalloc int[FactCount];
-        FindBest(batch, span.AttributeStart, span.AttributeCount, AttributeKeyTable.Span, best, ranks);
+        FindBest(batch, span.AttributeStart, span.AttributeCount, _spanKeys, best, ranks);
 
+        bool implausible = false;
         var facts = new SpanFacts
         {
             TraceId = span.TraceId,
+            SpanId = span.SpanId,
+            ParentSpanId = span.ParentSpanId,
             IsRoot = span.IsRoot,
             StatusError = span.StatusCode == 2,
             EndTimeUnixNano = span.EndTimeUnixNano,
-            Environment = resource.Environment,
+            UseCase = StringFact(batch, best[(int)Fact.UseCase]) ?? resource.UseCase,
+            AgentName = StringFact(batch, best[(int)Fact.AgentName]),
+            ServiceName = resource.ServiceName,
+            Environment = StringFact(batch, best[(int)Fact.Environment]) ?? resource.Environment,
             Variant = StringFact(batch, best[(int)Fact.Variant]),
             Outcome = OutcomeFact(batch, best[(int)Fact.Outcome]),
             Tokens = new TokenUsage(
-                LongFact(batch, best[(int)Fact.InputTokens]),
-                LongFact(batch, best[(int)Fact.OutputTokens]),
-                LongFact(batch, best[(int)Fact.CacheReadTokens]),
-                LongFact(batch, best[(int)Fact.CacheWriteTokens]),
-                LongFact(batch, best[(int)Fact.ReasoningTokens])),
-            CallCost = DecimalFact(batch, best[(int)Fact.CallCost]),
-            TaskCost = span.IsRoot ? DecimalFact(batch, best[(int)Fact.TaskCost]) : null,
+                TokenFact(batch, best[(int)Fact.InputTokens], ref implausible),
+                TokenFact(batch, best[(int)Fact.OutputTokens], ref implausible),
+                TokenFact(batch, best[(int)Fact.CacheReadTokens], ref implausible),
+                TokenFact(batch, best[(int)Fact.CacheWriteTokens], ref implausible),
+                TokenFact(batch, best[(int)Fact.ReasoningTokens], ref implausible)).WithSubsetsIncluded(),
+            CallCost = CostFact(batch, best[(int)Fact.CallCost], ref implausible),
+            CostEstimate = CostFact(batch, best[(int)Fact.CostEstimate], ref implausible),
+            TaskCost = span.IsRoot ? CostFact(batch, best[(int)Fact.TaskCost], ref implausible) : null,
         };
+        facts.Implausible = implausible;
 
-        if (best[(int)Fact.UseCase] >= 0)
-        {
-            facts.UseCase = StringFact(batch, best[(int)Fact.UseCase]);
-            facts.UseCaseRank = ranks[(int)Fact.UseCase];
-        }
-        else
-        {
-            facts.UseCase = resource.ServiceName;
-            facts.UseCaseRank = 2;
-        }
-
-        facts.Role = Role(batch, best[(int)Fact.Operation], best[(int)Fact.OpenInferenceKind], facts.Tokens);
+        int model = best[(int)Fact.Model];
+        bool operatorTool = best[(int)Fact.ToolName] >= 0 && _spanKeys.IsOperatorName(Fact.ToolName, ranks[(int)Fact.ToolName]);
+        facts.Role = Role(batch, in span, best, operatorTool, hasModel: model >= 0 && StringBytes(batch, model).Length > 0, in facts.Tokens);
         if (facts.Role == SpanRole.Tool)
         {
             facts.ToolName = StringFact(batch, best[(int)Fact.ToolName]);
         }
         else if (facts.Role == SpanRole.Llm)
         {
-            facts.Model = StringFact(batch, best[(int)Fact.Model]);
-            facts.Provider = StringFact(batch, best[(int)Fact.Provider]);
+            facts.Model = StringFact(batch, model);
+            facts.Provider = ProviderFact(batch, best[(int)Fact.Provider]);
         }
         return facts;
     }
@@ -88,24 +112,43 @@ internal sealed class SpanFactsReader(LabelValueCache values)
         }
     }
 
-    private static SpanRole Role(SpanBatch batch, int operation, int openInferenceKind, in TokenUsage tokens)
+    /// <summary>
+    /// What counts as a call (DESIGN.md §3): a span is an LLM or tool call when its operation or kind says so; a span
+    /// that names any other operation summarizes its children and is never a call; a span naming none is an LLM call
+    /// only when it carries usage and a model (older instrumentations), and a tool call when it carries an operator's
+    /// tool-name attribute.
+    /// </summary>
+    private static SpanRole Role(SpanBatch batch, in SpanRecord span, ReadOnlySpan<int> best, bool operatorTool, bool hasModel, in TokenUsage tokens)
     {
-        if (operation >= 0)
+        if (best[(int)Fact.Operation] is int operation and >= 0)
         {
             ReadOnlySpan<byte> op = StringBytes(batch, operation);
             if (op.SequenceEqual("execute_tool"u8)) return SpanRole.Tool;
             if (op.SequenceEqual("chat"u8) || op.SequenceEqual("text_completion"u8) ||
                 op.SequenceEqual("generate_content"u8) || op.SequenceEqual("embeddings"u8)) return SpanRole.Llm;
+            return SpanRole.Other;
         }
-        if (openInferenceKind >= 0)
+        if (best[(int)Fact.OpenInferenceKind] is int kindIndex and >= 0)
         {
-            ReadOnlySpan<byte> kind = StringBytes(batch, openInferenceKind);
+            ReadOnlySpan<byte> kind = StringBytes(batch, kindIndex);
             if (Ascii.EqualsIgnoreCase(kind, "TOOL"u8)) return SpanRole.Tool;
             if (Ascii.EqualsIgnoreCase(kind, "LLM"u8) || Ascii.EqualsIgnoreCase(kind, "EMBEDDING"u8)) return SpanRole.Llm;
+            return SpanRole.Other;
         }
-        // Usage without an operation name is still an LLM call: older instrumentations set only the token counts.
-        // A span that names another operation (invoke_agent) carries its children's usage again: not a call.
-        return operation < 0 && openInferenceKind < 0 && !tokens.IsEmpty ? SpanRole.Llm : SpanRole.Other;
+        if (best[(int)Fact.TraceloopKind] is int traceloop and >= 0)
+            return Ascii.EqualsIgnoreCase(StringBytes(batch, traceloop), "tool"u8) ? SpanRole.Tool : SpanRole.Other;
+        if (best[(int)Fact.VercelOperation] is int vercel and >= 0)
+        {
+            // ai.generateText.doGenerate, ai.streamText.doStream, ai.embed.doEmbed are the provider calls; ai.generateText
+            // and the like wrap them with the summed usage.
+            ReadOnlySpan<byte> id = StringBytes(batch, vercel);
+            if (id.SequenceEqual("ai.toolCall"u8)) return SpanRole.Tool;
+            if (id.EndsWith(".doGenerate"u8) || id.EndsWith(".doStream"u8) || id.EndsWith(".doEmbed"u8)) return SpanRole.Llm;
+            return SpanRole.Other;
+        }
+        if (batch.NameOf(in span).SequenceEqual("ai.toolCall"u8)) return SpanRole.Tool;
+        if (operatorTool) return SpanRole.Tool;
+        return hasModel && !tokens.IsEmpty ? SpanRole.Llm : SpanRole.Other;
     }
 
     private static ReadOnlySpan<byte> StringBytes(SpanBatch batch, int index)
@@ -120,11 +163,23 @@ internal sealed class SpanFactsReader(LabelValueCache values)
         ref readonly AttributeRecord attribute = ref batch.Attributes[index];
         return attribute.Kind switch
         {
-            AttributeValueKind.String when attribute.ValueLength > 0 => values.Get(batch.StringOf(attribute)),
-            AttributeValueKind.Int => values.Get(FormatInvariant(attribute.Int, stackalloc byte[24])),
+            AttributeValueKind.String when attribute.ValueLength > 0 => _values.Get(batch.StringOf(attribute)),
+            AttributeValueKind.Int => _values.Get(FormatInvariant(attribute.Int, stackalloc byte[24])),
             AttributeValueKind.Bool => attribute.Int != 0 ? "true" : "false",
             _ => null,
         };
+    }
+
+    private string? ProviderFact(SpanBatch batch, int index)
+    {
+        if (index < 0) return null;
+        ReadOnlySpan<byte> value = StringBytes(batch, index);
+        foreach (byte[] suffix in ProviderApiSuffixes)
+        {
+            if (value.Length <= suffix.Length || !value.EndsWith(suffix)) continue;
+            return _values.Get(value[..^suffix.Length]);
+        }
+        return StringFact(batch, index);
     }
 
     private static ReadOnlySpan<byte> FormatInvariant(long value, Span<byte> buffer)
@@ -146,34 +201,75 @@ internal sealed class SpanFactsReader(LabelValueCache values)
         };
     }
 
-    /// <summary>Token counts: integers, integral doubles, or decimal strings; negative or garbled values count as absent.</summary>
-    private static long LongFact(SpanBatch batch, int index)
+    /// <summary>
+    /// Token counts: integers, integral doubles, or decimal strings. A count that is negative, not finite or above
+    /// <see cref="PlausibleRange.MaxTokensPerSpan"/> marks the span implausible; a value that is not a number at all
+    /// (a word, a fraction) counts as absent.
+    /// </summary>
+    private long TokenFact(SpanBatch batch, int index, ref bool implausible)
     {
         if (index < 0) return 0;
         ref readonly AttributeRecord attribute = ref batch.Attributes[index];
-        long value = attribute.Kind switch
+        double value;
+        switch (attribute.Kind)
         {
-            AttributeValueKind.Int => attribute.Int,
-            AttributeValueKind.Double when attribute.Double is >= 0 and < 9e15 && Math.Floor(attribute.Double) == attribute.Double => (long)attribute.Double,
-            AttributeValueKind.String when Utf8Parser.TryParse(batch.StringOf(attribute), out long parsed, out int consumed) && consumed == attribute.ValueLength => parsed,
-            _ => 0,
-        };
-        return Math.Max(0, value);
+            case AttributeValueKind.Int:
+                value = attribute.Int;
+                break;
+            case AttributeValueKind.Double:
+                value = attribute.Double;
+                break;
+            case AttributeValueKind.String:
+                ReadOnlySpan<byte> text = batch.StringOf(attribute);
+                if (Utf8Parser.TryParse(text, out long parsed, out int consumed) && consumed == text.Length) value = parsed;
+                else if (Utf8Parser.TryParse(text, out double real, out consumed, 'e') && consumed == text.Length) value = real;
+                else return 0;
+                break;
+            default:
+                return 0;
+        }
+        if (!double.IsFinite(value) || value < 0 || value > _range.MaxTokensPerSpan)
+        {
+            implausible = true;
+            return 0;
+        }
+        if (attribute.Kind == AttributeValueKind.Int) return attribute.Int;
+        return Math.Floor(value) == value ? (long)value : 0;
     }
 
-    /// <summary>USD amounts. Doubles convert through their shortest round-trip text, so 0.1 stays 0.1 exactly.</summary>
-    private static decimal? DecimalFact(SpanBatch batch, int index)
+    /// <summary>
+    /// USD amounts: integers, doubles (through their shortest round-trip text, so 0.1 stays 0.1 exactly) or decimal
+    /// strings. Negative, not finite, or above <see cref="PlausibleRange.MaxCostUsdPerSpan"/> marks the span implausible.
+    /// </summary>
+    private decimal? CostFact(SpanBatch batch, int index, ref bool implausible)
     {
         if (index < 0) return null;
         ref readonly AttributeRecord attribute = ref batch.Attributes[index];
-        decimal? value = attribute.Kind switch
+        decimal value;
+        switch (attribute.Kind)
         {
-            AttributeValueKind.Int => attribute.Int,
-            AttributeValueKind.Double when double.IsFinite(attribute.Double) && Math.Abs(attribute.Double) < 1e15 => ToDecimal(attribute.Double),
-            AttributeValueKind.String => ParseDecimal(batch.StringOf(attribute)),
-            _ => null,
-        };
-        return value >= 0 ? value : null;
+            case AttributeValueKind.Int:
+                value = attribute.Int;
+                break;
+            case AttributeValueKind.Double when double.IsFinite(attribute.Double) && Math.Abs(attribute.Double) <= (double)_range.MaxCostUsdPerSpan:
+                value = ToDecimal(attribute.Double);
+                break;
+            case AttributeValueKind.Double:
+                implausible = true;
+                return null;
+            case AttributeValueKind.String:
+                if (ParseDecimal(batch.StringOf(attribute), out value, out bool number)) break;
+                implausible |= number; // a number beyond decimal's range; anything else is no cost at all
+                return null;
+            default:
+                return null;
+        }
+        if (value < 0 || value > _range.MaxCostUsdPerSpan)
+        {
+            implausible = true;
+            return null;
+        }
+        return value;
     }
 
     private static decimal ToDecimal(double value)
@@ -183,11 +279,16 @@ internal sealed class SpanFactsReader(LabelValueCache values)
         return decimal.Parse(text[..written], NumberStyles.Float, CultureInfo.InvariantCulture);
     }
 
-    private static decimal? ParseDecimal(ReadOnlySpan<byte> utf8)
+    /// <summary>Parses a decimal string; <paramref name="isNumber"/> tells a number too large for decimal from text that is no number.</summary>
+    private static bool ParseDecimal(ReadOnlySpan<byte> utf8, out decimal value, out bool isNumber)
     {
-        if (utf8.Length is 0 or > 40) return null;
+        value = 0;
+        isNumber = false;
+        if (utf8.Length is 0 or > 64) return false;
         Span<char> text = stackalloc char[utf8.Length];
         for (int i = 0; i < utf8.Length; i++) text[i] = (char)utf8[i];
-        return decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal value) ? value : null;
+        if (decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return true;
+        isNumber = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        return false;
     }
 }

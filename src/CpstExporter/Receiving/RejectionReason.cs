@@ -5,4 +5,6 @@ internal enum RejectionReason
 {
     InvalidTraceId = 0,
     InvalidSpanId = 1,
+    /// <summary>A token count or cost outside the plausible range (DESIGN.md §3): refused by the pipeline, not the reader.</summary>
+    ImplausibleUsage = 2,
 }

@@ -17,7 +17,7 @@ internal sealed class SpanBatch
     public int AttributeCount { get; private set; }
     private int _arenaLength;
 
-    private readonly int[] _rejected = new int[2];
+    private readonly int[] _rejected = new int[3];
 
     /// <summary>Spans the reader refused (bad ids); they are not in <see cref="Spans"/>.</summary>
     public int RejectedSpans { get; private set; }
@@ -32,6 +32,7 @@ internal sealed class SpanBatch
 
     public ReadOnlySpan<byte> KeyOf(in AttributeRecord attribute) => _arena.AsSpan(attribute.KeyOffset, attribute.KeyLength);
     public ReadOnlySpan<byte> StringOf(in AttributeRecord attribute) => _arena.AsSpan(attribute.ValueOffset, attribute.ValueLength);
+    public ReadOnlySpan<byte> NameOf(in SpanRecord span) => _arena.AsSpan(span.NameOffset, span.NameLength);
 
     public void Clear()
     {
@@ -69,6 +70,15 @@ internal sealed class SpanBatch
         RejectionMessage ??= message;
     }
 
+    /// <summary>Records spans that a later stage refused, so the response reports them in <c>partial_success</c>.</summary>
+    public void Reject(RejectionReason reason, int count, string message)
+    {
+        if (count == 0) return;
+        RejectedSpans += count;
+        _rejected[(int)reason] += count;
+        RejectionMessage ??= message;
+    }
+
     public ref AttributeRecord AddAttribute(ReadOnlySpan<byte> key) => ref AddAttribute(Append(key), key.Length);
 
     /// <summary>Adds an attribute whose key is already in the arena (written through <see cref="Reserve"/>).</summary>
@@ -83,6 +93,19 @@ internal sealed class SpanBatch
     }
 
     public ref AttributeRecord AttributeAt(int index) => ref _attributes[index];
+
+    public void SetName(ref SpanRecord span, ReadOnlySpan<byte> utf8)
+    {
+        span.NameOffset = Append(utf8);
+        span.NameLength = utf8.Length;
+    }
+
+    /// <summary>Sets a span name the caller wrote itself through <see cref="Reserve"/> (JSON unescaping).</summary>
+    public void SetName(ref SpanRecord span, int offset, int length)
+    {
+        span.NameOffset = offset;
+        span.NameLength = length;
+    }
 
     public void SetString(ref AttributeRecord attribute, ReadOnlySpan<byte> utf8)
     {

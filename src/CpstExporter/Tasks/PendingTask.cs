@@ -10,16 +10,16 @@ namespace CpstExporter.Tasks;
 /// </summary>
 internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
 {
-    // Attributes from the root beat the same attribute from another span: ranks of non-root spans are offset.
-    public const int NonRootRankOffset = 16;
-
     public readonly TraceId TraceId = traceId;
     public readonly long FirstSeenMs = firstSeenMs;
     public long LastActivityMs = firstSeenMs;
     public PendingPhase Phase;
 
     public string? UseCase;
+    /// <summary>Where <see cref="UseCase"/> came from, lower is stronger: see <see cref="UseCaseRanks"/>.</summary>
     public int UseCaseRank = int.MaxValue;
+    /// <summary>The root arrived: the use case no longer changes, and calls count at once under it.</summary>
+    public bool UseCaseFinal;
     public string? Environment;
     public bool EnvironmentFromRoot;
     public string? Variant;
@@ -35,6 +35,11 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
     public int ToolCalls;
     public long InputTokens;
     public long OutputTokens;
+
+    /// <summary>The task's span ids, for duplicates and wrapper LLM calls.</summary>
+    public SpanTable Spans = new();
+    /// <summary>Calls that count, waiting for the use case to be final; null once it is.</summary>
+    public List<HeldCall>? Held;
 
     public string? Model;
     public decimal ModelCostUsd;
@@ -68,7 +73,7 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
         if (Model is null || ReferenceEquals(Model, model) || Model == model)
         {
             Model = model;
-            ModelCostUsd += cost;
+            ModelCostUsd = Saturating.Add(ModelCostUsd, cost);
             ModelCalls++;
             return;
         }
@@ -77,7 +82,7 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
         {
             if (others[i].Model != model) continue;
             var (name, total, calls) = others[i];
-            others[i] = (name, total + cost, calls + 1);
+            others[i] = (name, Saturating.Add(total, cost), calls + 1);
             return;
         }
         others.Add((model, cost, 1));

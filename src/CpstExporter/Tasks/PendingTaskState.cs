@@ -1,3 +1,5 @@
+using CpstExporter.Conventions;
+
 namespace CpstExporter.Tasks;
 
 /// <summary>A pending task as written to <c>Cpst:Tasks:StateFile</c>. Money as decimal, times as Unix milliseconds.</summary>
@@ -11,7 +13,7 @@ internal sealed record PendingTaskState(
     bool EnvironmentFromRoot,
     string? Variant,
     bool VariantFromRoot,
-    Conventions.Outcome Outcome,
+    Outcome Outcome,
     OutcomeSource OutcomeSource,
     ulong OutcomeSpanEnd,
     bool RootError,
@@ -21,14 +23,28 @@ internal sealed record PendingTaskState(
     int ToolCalls,
     long InputTokens,
     long OutputTokens,
-    List<ModelShareState> Models);
+    List<ModelShareState>? Models,
+    bool UseCaseFinal = false,
+    List<SpanState>? Spans = null,
+    List<HeldCallState>? HeldCalls = null);
 
 internal sealed record ModelShareState(string Model, decimal CostUsd, int Calls);
+
+/// <summary>A span id the task has seen (or a parent it has not), so a span resent after a restart is still a duplicate.</summary>
+internal sealed record SpanState(ulong Id, ulong Parent, byte Marks);
+
+/// <summary>A call held until the task's use case is final.</summary>
+internal sealed record HeldCallState(
+    ulong SpanId, SpanRole Role, string? Provider, string? Model, string? Tool,
+    long InputTokens, long OutputTokens, long CacheReadTokens, long CacheWriteTokens, long ReasoningTokens,
+    decimal CostUsd, bool Unpriced);
 
 /// <summary>The whole state file: pending tasks and outcomes held for traces not seen yet.</summary>
 internal sealed record TaskStateSnapshot(int Version, List<PendingTaskState> Tasks, List<HeldOutcomeState> HeldOutcomes)
 {
-    public const int CurrentVersion = 1;
+    /// <summary>2 added span ids and held calls; a version 1 file still loads (its calls were counted on arrival).</summary>
+    public const int CurrentVersion = 2;
+    public const int OldestReadableVersion = 1;
 }
 
-internal sealed record HeldOutcomeState(string TraceId, Conventions.Outcome Outcome, long ExpiresMs);
+internal sealed record HeldOutcomeState(string TraceId, Outcome Outcome, long ExpiresMs);

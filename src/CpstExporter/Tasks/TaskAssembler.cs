@@ -1,4 +1,5 @@
 using CpstExporter.Conventions;
+using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 
 namespace CpstExporter.Tasks;
@@ -23,6 +24,8 @@ internal sealed class TaskAssembler
     private readonly TimeProvider _time;
     private readonly long _settleMs;
     private readonly long _windowMs;
+    /// <summary>How long a finished task is remembered: for late outcomes and spans, and for duplicates of its spans.</summary>
+    private readonly long _rememberMs;
 
     private readonly Lock _lock = new();
     private readonly HashSet<PendingTask> _pending = new(PendingTaskIdentity.Instance);
@@ -35,7 +38,7 @@ internal sealed class TaskAssembler
     private readonly Dictionary<TraceId, HeldOutcome> _held = new();
     private readonly Queue<(TraceId Id, long ExpiresMs)> _heldOrder = new();
 
-    private readonly record struct FinishedTask(TaskLabels Labels, long ExpiresMs);
+    private readonly record struct FinishedTask(TaskLabels Labels, long ExpiresMs, SpanTable Spans);
     private readonly record struct HeldOutcome(Outcome Outcome, long ExpiresMs);
 
     private long _evicted;
@@ -47,6 +50,7 @@ internal sealed class TaskAssembler
         _time = time;
         _settleMs = options.SettleSeconds * 1000L;
         _windowMs = options.OutcomeWindowSeconds * 1000L;
+        _rememberMs = Math.Max(_windowMs, options.DuplicateWindowSeconds * 1000L);
         _pendingById = _pending.GetAlternateLookup<TraceId>();
     }
 
@@ -57,35 +61,36 @@ internal sealed class TaskAssembler
     public long EvictedCount => Interlocked.Read(ref _evicted);
 
     /// <summary>
-    /// Adds the spans of one export request, each with the cost the pricing stage gave it, and tells for each the
-    /// use case of its task as known after the span was added.
+    /// Adds the spans of one export request, each with the price the pricing stage gave it. Decides which spans are
+    /// calls that count (once per span id, wrappers not) and counts them into the metrics once the task's use case is final.
     /// </summary>
-    public void Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<decimal> costs, Span<string?> useCases)
+    public void Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<CallPrice> prices)
     {
         long now = NowMs();
         lock (_lock)
         {
-            for (int i = 0; i < spans.Length; i++) useCases[i] = Add(in spans[i], costs[i], now);
+            for (int i = 0; i < spans.Length; i++) Add(in spans[i], in prices[i], now);
         }
     }
 
-    private string? Add(in SpanFacts span, decimal cost, long now)
+    private void Add(in SpanFacts span, in CallPrice price, long now)
     {
         if (_pendingById.TryGetValue(span.TraceId, out PendingTask? task))
         {
-            Merge(task, in span, cost, now);
+            if (!task.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int index))
+            {
+                _sink.SpanDuplicated();
+                return;
+            }
+            Merge(task, in span, in price, index, now);
             Schedule(task);
-            return task.UseCase;
+            return;
         }
         if (_finished.TryGetValue(span.TraceId, out FinishedTask finished))
         {
-            _sink.LateSpan(finished.Labels, new LateContribution(
-                cost,
-                span.Role == SpanRole.Llm ? 1 : 0,
-                span.Role == SpanRole.Tool ? 1 : 0,
-                span.Role == SpanRole.Llm ? span.Tokens.Input : 0,
-                span.Role == SpanRole.Llm ? span.Tokens.Output : 0));
-            return finished.Labels.UseCase;
+            if (!finished.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int index)) _sink.SpanDuplicated();
+            else AddLate(in finished, in span, in price, index);
+            return;
         }
 
         if (_pendingCount >= _options.MaxPending && Oldest() is PendingTask oldest)
@@ -101,20 +106,20 @@ internal sealed class TaskAssembler
             task.Outcome = held.Outcome;
             task.OutcomeSource = OutcomeSource.Api;
         }
-        Merge(task, in span, cost, now);
+        task.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int first);
+        Merge(task, in span, in price, first, now);
         Schedule(task);
-        return task.UseCase;
     }
 
-    private static void Merge(PendingTask task, in SpanFacts span, decimal cost, long now)
+    private void Merge(PendingTask task, in SpanFacts span, in CallPrice price, int index, long now)
     {
         task.LastActivityMs = now;
-        int rankOffset = span.IsRoot ? 0 : PendingTask.NonRootRankOffset;
 
-        if (span.UseCase is not null && span.UseCaseRank + rankOffset < task.UseCaseRank)
+        var (useCase, rank) = UseCaseRanks.Of(in span);
+        if (!task.UseCaseFinal && useCase is not null && rank < task.UseCaseRank)
         {
-            task.UseCase = span.UseCase;
-            task.UseCaseRank = span.UseCaseRank + rankOffset;
+            task.UseCase = useCase;
+            task.UseCaseRank = rank;
         }
         if (span.Environment is not null && (task.Environment is null || (span.IsRoot && !task.EnvironmentFromRoot)))
         {
@@ -139,22 +144,64 @@ internal sealed class TaskAssembler
             }
         }
         if (span.IsRoot && span.StatusError) task.RootError = true;
-
-        task.SpanCostUsd += cost;
         if (span.TaskCost is decimal taskCost) task.TaskCostUsd = taskCost;
 
-        if (span.Role == SpanRole.Llm)
+        bool counts = WrapperRule.Counts(task.Spans, index, span.Role, task.UseCaseFinal);
+        if (span.IsRoot && !task.UseCaseFinal) MakeUseCaseFinal(task);
+
+        if (span.Role == SpanRole.Other) task.SpanCostUsd = Saturating.Add(task.SpanCostUsd, price.CostUsd); // an explicit cost only
+        else if (counts)
         {
-            task.LlmCalls++;
-            task.InputTokens += span.Tokens.Input;
-            task.OutputTokens += span.Tokens.Output;
-            task.AddModelCost(span.Model ?? TaskLabels.UnknownUseCase, cost);
-        }
-        else if (span.Role == SpanRole.Tool)
-        {
-            task.ToolCalls++;
+            var call = new CountedCall(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced);
+            if (task.UseCaseFinal) Count(task, in call);
+            else (task.Held ??= []).Add(new HeldCall(span.SpanId, call));
         }
     }
+
+    /// <summary>Counts the held calls that still count (a later span may have shown one a wrapper) under the use case, now fixed.</summary>
+    private void MakeUseCaseFinal(PendingTask task)
+    {
+        task.UseCaseFinal = true;
+        if (task.Held is null) return;
+        foreach (HeldCall held in task.Held)
+        {
+            int index = task.Spans.IndexOf(held.SpanId);
+            if (index >= 0 && (task.Spans.At(index).Marks & SpanMarks.Counted) != 0) Count(task, held.Call);
+        }
+        task.Held = null;
+    }
+
+    private void Count(PendingTask task, in CountedCall call)
+    {
+        task.SpanCostUsd = Saturating.Add(task.SpanCostUsd, call.CostUsd);
+        if (call.Role == SpanRole.Llm)
+        {
+            task.LlmCalls = SaturatingIncrement(task.LlmCalls);
+            task.InputTokens = Saturating.Add(task.InputTokens, call.Tokens.Input);
+            task.OutputTokens = Saturating.Add(task.OutputTokens, call.Tokens.Output);
+            task.AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd);
+        }
+        else task.ToolCalls = SaturatingIncrement(task.ToolCalls);
+        _sink.CallCounted(task.UseCase ?? TaskLabels.UnknownUseCase, in call);
+    }
+
+    /// <summary>A span of a finished task: what counts goes to the task counters under the finished task's labels.</summary>
+    private void AddLate(in FinishedTask finished, in SpanFacts span, in CallPrice price, int index)
+    {
+        bool counts = WrapperRule.Counts(finished.Spans, index, span.Role, final: true);
+        if (span.Role == SpanRole.Other || !counts)
+        {
+            _sink.LateSpan(finished.Labels, new LateContribution(span.Role == SpanRole.Other ? price.CostUsd : 0m, 0, 0, 0, 0));
+            return;
+        }
+        bool llm = span.Role == SpanRole.Llm;
+        _sink.LateSpan(finished.Labels, new LateContribution(price.CostUsd, llm ? 1 : 0, llm ? 0 : 1,
+            llm ? span.Tokens.Input : 0, llm ? span.Tokens.Output : 0));
+        var call = new CountedCall(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced);
+        _sink.CallCounted(finished.Labels.UseCase, in call);
+    }
+
+    private static int SaturatingIncrement(int value) => value == int.MaxValue ? value : value + 1;
 
     /// <summary>Applies an outcome from the outcome API.</summary>
     public OutcomeApplied ApplyOutcome(TraceId traceId, Outcome outcome)
@@ -226,43 +273,70 @@ internal sealed class TaskAssembler
         {
             var tasks = new List<PendingTaskState>(_pendingCount);
             // No sorting under the lock: Restore orders by first span itself.
-            foreach (PendingTask t in _waiting.All().Concat(_settling.All()))
-            {
-                var models = new List<ModelShareState>();
-                if (t.Model is not null) models.Add(new ModelShareState(t.Model, t.ModelCostUsd, t.ModelCalls));
-                if (t.OtherModels is not null) models.AddRange(t.OtherModels.Select(m => new ModelShareState(m.Model, m.CostUsd, m.Calls)));
-                tasks.Add(new PendingTaskState(t.TraceId.ToString(), t.FirstSeenMs, t.LastActivityMs, t.UseCase, t.UseCaseRank,
-                    t.Environment, t.EnvironmentFromRoot, t.Variant, t.VariantFromRoot, t.Outcome, t.OutcomeSource, t.OutcomeSpanEnd,
-                    t.RootError, t.SpanCostUsd, t.TaskCostUsd, t.LlmCalls, t.ToolCalls, t.InputTokens, t.OutputTokens, models));
-            }
+            foreach (PendingTask t in _waiting.All().Concat(_settling.All())) tasks.Add(ToState(t));
             var held = _held.Select(h => new HeldOutcomeState(h.Key.ToString(), h.Value.Outcome, h.Value.ExpiresMs)).ToList();
             return new TaskStateSnapshot(TaskStateSnapshot.CurrentVersion, tasks, held);
         }
     }
 
-    /// <summary>Takes back tasks from the state file, oldest first; their deadlines run on from when they were saved.</summary>
+    private static PendingTaskState ToState(PendingTask t)
+    {
+        var models = new List<ModelShareState>();
+        if (t.Model is not null) models.Add(new ModelShareState(t.Model, t.ModelCostUsd, t.ModelCalls));
+        if (t.OtherModels is not null) models.AddRange(t.OtherModels.Select(m => new ModelShareState(m.Model, m.CostUsd, m.Calls)));
+        var spans = new List<SpanState>(t.Spans.Count);
+        foreach (ref readonly SpanTable.Entry e in t.Spans.All) spans.Add(new SpanState(e.SpanId, e.ParentSpanId, (byte)e.Marks));
+        List<HeldCallState>? heldCalls = t.Held?.Select(h => new HeldCallState(h.SpanId, h.Call.Role, h.Call.Provider, h.Call.Model,
+            h.Call.Tool, h.Call.Tokens.Input, h.Call.Tokens.Output, h.Call.Tokens.CacheRead, h.Call.Tokens.CacheWrite,
+            h.Call.Tokens.Reasoning, h.Call.CostUsd, h.Call.Unpriced)).ToList();
+        return new PendingTaskState(t.TraceId.ToString(), t.FirstSeenMs, t.LastActivityMs, t.UseCase, t.UseCaseRank,
+            t.Environment, t.EnvironmentFromRoot, t.Variant, t.VariantFromRoot, t.Outcome, t.OutcomeSource, t.OutcomeSpanEnd,
+            t.RootError, t.SpanCostUsd, t.TaskCostUsd, t.LlmCalls, t.ToolCalls, t.InputTokens, t.OutputTokens, models,
+            t.UseCaseFinal, spans, heldCalls);
+    }
+
+    private static PendingTask FromState(TraceId id, PendingTaskState s)
+    {
+        var task = new PendingTask(id, s.FirstSeenMs)
+        {
+            LastActivityMs = s.LastActivityMs, UseCase = s.UseCase, UseCaseRank = s.UseCaseRank, UseCaseFinal = s.UseCaseFinal,
+            Environment = s.Environment, EnvironmentFromRoot = s.EnvironmentFromRoot,
+            Variant = s.Variant, VariantFromRoot = s.VariantFromRoot, Outcome = s.Outcome,
+            OutcomeSource = s.OutcomeSource, OutcomeSpanEnd = s.OutcomeSpanEnd, RootError = s.RootError,
+            SpanCostUsd = s.SpanCostUsd, TaskCostUsd = s.TaskCostUsd, LlmCalls = s.LlmCalls, ToolCalls = s.ToolCalls,
+            InputTokens = s.InputTokens, OutputTokens = s.OutputTokens,
+            Spans = new SpanTable(Math.Max(3, s.Spans?.Count ?? 0)),
+        };
+        foreach (ModelShareState? m in s.Models ?? [])
+        {
+            if (m?.Model is null) continue;
+            if (task.Model is null) (task.Model, task.ModelCostUsd, task.ModelCalls) = (m.Model, m.CostUsd, m.Calls);
+            else ((task.Extras ??= new()).OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
+        }
+        foreach (SpanState? span in s.Spans ?? [])
+            if (span is not null && task.Spans.IndexOf(span.Id) < 0) task.Spans.Add(span.Id, span.Parent, (SpanMarks)span.Marks);
+        foreach (HeldCallState? h in s.HeldCalls ?? [])
+        {
+            if (h is null) continue;
+            var tokens = new TokenUsage(h.InputTokens, h.OutputTokens, h.CacheReadTokens, h.CacheWriteTokens, h.ReasoningTokens);
+            (task.Held ??= []).Add(new HeldCall(h.SpanId, new CountedCall(h.Role, h.Provider, h.Model, h.Tool, tokens, h.CostUsd, h.Unpriced)));
+        }
+        return task;
+    }
+
+    /// <summary>
+    /// Takes back tasks from the state file, oldest first; their deadlines run on from when they were saved. Entries
+    /// that say nothing usable (null, a bad trace id) are skipped.
+    /// </summary>
     public void Restore(TaskStateSnapshot snapshot)
     {
         lock (_lock)
         {
             var restored = new List<PendingTask>(snapshot.Tasks.Count);
-            foreach (PendingTaskState s in snapshot.Tasks.OrderBy(t => t.FirstSeenMs))
+            foreach (PendingTaskState s in snapshot.Tasks.OfType<PendingTaskState>().OrderBy(t => t.FirstSeenMs))
             {
-                if (!TraceId.TryParseHex(s.TraceId, out TraceId id) || _pendingById.Contains(id)) continue;
-                var task = new PendingTask(id, s.FirstSeenMs)
-                {
-                    LastActivityMs = s.LastActivityMs, UseCase = s.UseCase, UseCaseRank = s.UseCaseRank,
-                    Environment = s.Environment, EnvironmentFromRoot = s.EnvironmentFromRoot,
-                    Variant = s.Variant, VariantFromRoot = s.VariantFromRoot, Outcome = s.Outcome,
-                    OutcomeSource = s.OutcomeSource, OutcomeSpanEnd = s.OutcomeSpanEnd, RootError = s.RootError,
-                    SpanCostUsd = s.SpanCostUsd, TaskCostUsd = s.TaskCostUsd, LlmCalls = s.LlmCalls, ToolCalls = s.ToolCalls,
-                    InputTokens = s.InputTokens, OutputTokens = s.OutputTokens,
-                };
-                foreach (ModelShareState m in s.Models)
-                {
-                    if (task.Model is null) (task.Model, task.ModelCostUsd, task.ModelCalls) = (m.Model, m.CostUsd, m.Calls);
-                    else ((task.Extras ??= new()).OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
-                }
+                if (s.TraceId is null || !TraceId.TryParseHex(s.TraceId, out TraceId id) || _pendingById.Contains(id)) continue;
+                PendingTask task = FromState(id, s);
                 _pending.Add(task);
                 _pendingCount++;
                 restored.Add(task);
@@ -279,9 +353,9 @@ internal sealed class TaskAssembler
                 task.Phase = PendingPhase.Settling;
                 _settling.InsertOrdered(task, static t => t.LastActivityMs);
             }
-            foreach (HeldOutcomeState h in snapshot.HeldOutcomes)
+            foreach (HeldOutcomeState? h in snapshot.HeldOutcomes)
             {
-                if (!TraceId.TryParseHex(h.TraceId, out TraceId id)) continue;
+                if (h?.TraceId is null || !TraceId.TryParseHex(h.TraceId, out TraceId id)) continue;
                 _held[id] = new HeldOutcome(h.Outcome, h.ExpiresMs);
                 _heldOrder.Enqueue((id, h.ExpiresMs));
             }
@@ -327,6 +401,7 @@ internal sealed class TaskAssembler
 
     private void Finish(PendingTask task, FinishReason reason, long now)
     {
+        if (!task.UseCaseFinal) MakeUseCaseFinal(task); // no root came: the use case is what the other spans said
         _pending.Remove(task);
         _pendingCount--;
         ListOf(task)?.Remove(task);
@@ -343,8 +418,8 @@ internal sealed class TaskAssembler
         _sink.TaskFinished(in record);
 
         if (_finished.Count >= _options.MaxFinishedRemembered && _finishedOrder.TryDequeue(out var oldest)) Forget(oldest);
-        long expires = now + _windowMs;
-        _finished[task.TraceId] = new FinishedTask(labels, expires);
+        long expires = now + _rememberMs;
+        _finished[task.TraceId] = new FinishedTask(labels, expires, task.Spans);
         _finishedOrder.Enqueue((task.TraceId, expires));
     }
 

@@ -21,6 +21,12 @@ internal sealed class TaskOptions
     /// </summary>
     public int CheckpointSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds after a task finished that its span ids are still remembered, so a resent batch is not counted again.
+    /// Finished tasks are remembered for the longer of this and <see cref="OutcomeWindowSeconds"/>. Default 300.
+    /// </summary>
+    public int DuplicateWindowSeconds { get; set; } = 300;
+
     /// <summary>How many finished tasks are remembered (for the outcome window) so late spans and outcomes find them. Default 100,000.</summary>
     public int MaxFinishedRemembered { get; set; } = 100_000;
 }

@@ -55,7 +55,7 @@ internal sealed partial class TaskStateFile(
         {
             TaskStateSnapshot snapshot = JsonSerializer.Deserialize<TaskStateSnapshot>(File.ReadAllBytes(path), Json)
                 ?? throw new JsonException("the file is empty");
-            if (snapshot.Version != TaskStateSnapshot.CurrentVersion) throw new JsonException($"unknown version {snapshot.Version}");
+            if (snapshot.Version is < TaskStateSnapshot.OldestReadableVersion or > TaskStateSnapshot.CurrentVersion) throw new JsonException($"unknown version {snapshot.Version}");
             if (snapshot.Tasks is null || snapshot.HeldOutcomes is null) throw new JsonException("'Tasks' or 'HeldOutcomes' is missing");
             assembler.Restore(snapshot);
             LogRestored(snapshot.Tasks.Count, path);

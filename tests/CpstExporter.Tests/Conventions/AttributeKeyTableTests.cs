@@ -10,7 +10,7 @@ public class AttributeKeyTableTests
     public static TheoryData<string, string, int> SpanNames => new()
     {
         { "cpst.use_case", nameof(Fact.UseCase), 0 },
-        { "gen_ai.agent.name", nameof(Fact.UseCase), 1 },
+        { "gen_ai.agent.name", nameof(Fact.AgentName), 0 },
         { "cpst.variant", nameof(Fact.Variant), 0 },
         { "outcome", nameof(Fact.Outcome), 0 },
         { "cpst.outcome", nameof(Fact.Outcome), 1 },
@@ -18,10 +18,12 @@ public class AttributeKeyTableTests
         { "gen_ai.response.model", nameof(Fact.Model), 0 },
         { "gen_ai.request.model", nameof(Fact.Model), 1 },
         { "llm.model_name", nameof(Fact.Model), 2 },
+        { "ai.model.id", nameof(Fact.Model), 3 },
         { "gen_ai.provider.name", nameof(Fact.Provider), 0 },
         { "gen_ai.system", nameof(Fact.Provider), 1 },
         { "llm.provider", nameof(Fact.Provider), 2 },
         { "llm.system", nameof(Fact.Provider), 3 },
+        { "ai.model.provider", nameof(Fact.Provider), 4 },
         { "gen_ai.usage.input_tokens", nameof(Fact.InputTokens), 0 },
         { "gen_ai.usage.prompt_tokens", nameof(Fact.InputTokens), 1 },
         { "llm.token_count.prompt", nameof(Fact.InputTokens), 2 },
@@ -31,18 +33,30 @@ public class AttributeKeyTableTests
         { "gen_ai.usage.cache_read.input_tokens", nameof(Fact.CacheReadTokens), 0 },
         { "gen_ai.usage.cache_read_input_tokens", nameof(Fact.CacheReadTokens), 1 },
         { "llm.token_count.prompt_details.cache_read", nameof(Fact.CacheReadTokens), 2 },
-        { "gen_ai.usage.cache_creation.input_tokens", nameof(Fact.CacheWriteTokens), 0 },
-        { "gen_ai.usage.cache_creation_input_tokens", nameof(Fact.CacheWriteTokens), 1 },
-        { "llm.token_count.prompt_details.cache_write", nameof(Fact.CacheWriteTokens), 2 },
+        { "ai.usage.inputTokenDetails.cacheReadTokens", nameof(Fact.CacheReadTokens), 3 },
+        { "ai.usage.cachedInputTokens", nameof(Fact.CacheReadTokens), 4 },
+        { "gen_ai.usage.cache_write.input_tokens", nameof(Fact.CacheWriteTokens), 0 },
+        { "gen_ai.usage.cache_creation.input_tokens", nameof(Fact.CacheWriteTokens), 1 },
+        { "gen_ai.usage.cache_creation_input_tokens", nameof(Fact.CacheWriteTokens), 2 },
+        { "llm.token_count.prompt_details.cache_write", nameof(Fact.CacheWriteTokens), 3 },
+        { "ai.usage.inputTokenDetails.cacheWriteTokens", nameof(Fact.CacheWriteTokens), 4 },
         { "gen_ai.usage.reasoning.output_tokens", nameof(Fact.ReasoningTokens), 0 },
-        { "llm.token_count.completion_details.reasoning", nameof(Fact.ReasoningTokens), 1 },
+        { "gen_ai.usage.reasoning_tokens", nameof(Fact.ReasoningTokens), 1 },
+        { "gen_ai.usage.details.reasoning_tokens", nameof(Fact.ReasoningTokens), 2 },
+        { "llm.token_count.completion_details.reasoning", nameof(Fact.ReasoningTokens), 3 },
+        { "ai.usage.outputTokenDetails.reasoningTokens", nameof(Fact.ReasoningTokens), 4 },
+        { "ai.usage.reasoningTokens", nameof(Fact.ReasoningTokens), 5 },
         { "gen_ai.operation.name", nameof(Fact.Operation), 0 },
+        { "ai.operationId", nameof(Fact.VercelOperation), 0 },
         { "gen_ai.tool.name", nameof(Fact.ToolName), 0 },
         { "tool.name", nameof(Fact.ToolName), 1 },
+        { "traceloop.entity.name", nameof(Fact.ToolName), 2 },
+        { "ai.toolCall.name", nameof(Fact.ToolName), 3 },
         { "openinference.span.kind", nameof(Fact.OpenInferenceKind), 0 },
-        { "gen_ai.usage.cost", nameof(Fact.CallCost), 0 },
-        { "llm.cost.total", nameof(Fact.CallCost), 1 },
-        { "cpst.cost_usd", nameof(Fact.CallCost), 2 },
+        { "traceloop.span.kind", nameof(Fact.TraceloopKind), 0 },
+        { "cpst.cost_usd", nameof(Fact.CallCost), 0 },
+        { "gen_ai.usage.cost", nameof(Fact.CostEstimate), 0 },
+        { "llm.cost.total", nameof(Fact.CostEstimate), 1 },
         { "total_cost", nameof(Fact.TaskCost), 0 },
         { "cpst.task_cost_usd", nameof(Fact.TaskCost), 1 },
     };
@@ -57,7 +71,7 @@ public class AttributeKeyTableTests
     }
 
     [Theory]
-    [InlineData("service.name", nameof(Fact.UseCase), 2)]
+    [InlineData("service.name", nameof(Fact.ServiceName), 0)]
     [InlineData("deployment.environment.name", nameof(Fact.Environment), 0)]
     [InlineData("deployment.environment", nameof(Fact.Environment), 1)]
     public void TryMatch_ResourceConventionName_GivesFactAndRank(string key, string fact, int rank)
@@ -80,6 +94,22 @@ public class AttributeKeyTableTests
     public void TryMatch_OtherName_DoesNotMatch(string key)
     {
         Assert.False(AttributeKeyTable.Span.TryMatch(Encoding.UTF8.GetBytes(key), out _, out _));
+    }
+
+    [Fact]
+    public void ForSpans_OperatorNames_AreTriedBeforeTheBuiltInOnes()
+    {
+        var options = new ConventionOptions { Names = new Dictionary<Fact, string[]> { [Fact.InputTokens] = ["acme.tokens.in", "acme.in"] } };
+        AttributeKeyTable table = AttributeKeyTable.ForSpans(options);
+
+        Assert.True(table.TryMatch("acme.tokens.in"u8, out Fact fact, out int rank));
+        Assert.Equal((Fact.InputTokens, 0), (fact, rank));
+        Assert.True(table.TryMatch("acme.in"u8, out _, out rank));
+        Assert.Equal(1, rank);
+        Assert.True(table.TryMatch("gen_ai.usage.input_tokens"u8, out _, out rank));
+        Assert.Equal(2, rank);
+        Assert.True(table.IsOperatorName(Fact.InputTokens, 1));
+        Assert.False(table.IsOperatorName(Fact.InputTokens, 2));
     }
 
     [Theory]

@@ -283,12 +283,11 @@ public class SpanFactsReaderTests
 
     // ---------------------------------------------------------------- explicit costs
 
-    public static TheoryData<string[], string> CallCostKeys => new()
+    public static TheoryData<string[], string> CostEstimateKeys => new()
     {
-        { ["cpst.cost_usd", "llm.cost.total", "gen_ai.usage.cost"], "gen_ai.usage.cost" },
+        { ["llm.cost.total", "gen_ai.usage.cost"], "gen_ai.usage.cost" },
         { ["cpst.cost_usd", "llm.cost.total"], "llm.cost.total" },
-        { ["llm.cost.total", "cpst.cost_usd"], "llm.cost.total" },
-        { ["cpst.cost_usd"], "cpst.cost_usd" },
+        { ["llm.cost.total"], "llm.cost.total" },
     };
 
     private static readonly Dictionary<string, double> Costs = new()
@@ -301,18 +300,28 @@ public class SpanFactsReaderTests
     };
 
     [Theory]
-    [MemberData(nameof(CallCostKeys))]
-    public void Read_CallCostAttributes_TakesTheFirstConventionPresent(string[] keys, string winner)
+    [MemberData(nameof(CostEstimateKeys))]
+    public void Read_LibraryCostEstimates_TakesTheFirstConventionPresent(string[] keys, string winner)
     {
         SpanFacts facts = ReadChild([Chat, .. keys.Select(k => Attr(k, Costs[k]))]);
 
-        Assert.Equal((decimal)Costs[winner], facts.CallCost);
+        Assert.Equal((decimal)Costs[winner], facts.CostEstimate);
+    }
+
+    [Fact]
+    public void Read_ExplicitCostBesideAnEstimate_BothAreKept()
+    {
+        // The price table sits between them (DESIGN.md §3): the pricing stage decides which one applies.
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.cost", 0.011), Attr("cpst.cost_usd", 0.033));
+
+        Assert.Equal(0.033m, facts.CallCost);
+        Assert.Equal(0.011m, facts.CostEstimate);
     }
 
     [Fact]
     public void Read_CostAsDoubleOneTenth_IsExactlyOneTenth()
     {
-        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.cost", 0.1));
+        SpanFacts facts = ReadChild(Chat, Attr("cpst.cost_usd", 0.1));
 
         Assert.Equal(0.1m, facts.CallCost);
     }
@@ -373,42 +382,25 @@ public class SpanFactsReaderTests
 
     // ---------------------------------------------------------------- use case, environment, variant
 
-    public static TheoryData<string[], bool, string> UseCaseKeys => new()
+    [Fact]
+    public void Read_UseCaseFacts_EachFromItsOwnAttribute()
     {
-        { ["gen_ai.agent.name", "cpst.use_case"], true, "cpst.use_case" },
-        { ["cpst.use_case", "gen_ai.agent.name"], true, "cpst.use_case" },
-        { ["gen_ai.agent.name"], true, "gen_ai.agent.name" },
-        { [], true, "resource-service" },
-        { [], false, "" },
-    };
+        // Which one wins is the task stage's rule (root first, DESIGN.md §3); the reader reports all three.
+        SpanFacts facts = Read(Root(1, Attr("gen_ai.agent.name", "agent"), Attr("cpst.use_case", "support")), Attr("service.name", "host"));
 
-    [Theory]
-    [MemberData(nameof(UseCaseKeys))]
-    public void Read_UseCase_SpanAttributesBeforeResourceServiceName(string[] keys, bool hasServiceName, string winner)
-    {
-        KeyValue[] resource = hasServiceName ? [Attr("service.name", "resource-service")] : [];
-        SpanFacts facts = Read(Root(1, Named(keys)), resource);
-
-        Assert.Equal(winner == "" ? null : winner, facts.UseCase);
-    }
-
-    [Theory]
-    [InlineData("cpst.use_case", 0)]
-    [InlineData("gen_ai.agent.name", 1)]
-    public void Read_UseCaseFromSpan_TellsItsRank(string key, int rank)
-    {
-        SpanFacts facts = ReadChild(Attr(key, "x"));
-
-        Assert.Equal(rank, facts.UseCaseRank);
+        Assert.Equal("support", facts.UseCase);
+        Assert.Equal("agent", facts.AgentName);
+        Assert.Equal("host", facts.ServiceName);
     }
 
     [Fact]
-    public void Read_UseCaseFromServiceName_HasRankTwo()
+    public void Read_NoUseCaseAttributes_OnlyTheServiceName()
     {
         SpanFacts facts = ReadChild();
 
-        Assert.Equal("svc", facts.UseCase);
-        Assert.Equal(2, facts.UseCaseRank);
+        Assert.Null(facts.UseCase);
+        Assert.Null(facts.AgentName);
+        Assert.Equal("svc", facts.ServiceName);
     }
 
     [Fact]
@@ -417,7 +409,8 @@ public class SpanFactsReaderTests
         // cpst.use_case is a span attribute; only service.name is read from the resource.
         SpanFacts facts = Read(Root(1), Attr("cpst.use_case", "from-resource"), Attr("service.name", "svc"));
 
-        Assert.Equal("svc", facts.UseCase);
+        Assert.Null(facts.UseCase);
+        Assert.Equal("svc", facts.ServiceName);
     }
 
     public static TheoryData<string[], string> EnvironmentKeys => new()
@@ -567,10 +560,11 @@ public class SpanFactsReaderTests
     }
 
     [Fact]
-    public void Read_EmptyCpstUseCase_FallsBackToServiceName()
+    public void Read_EmptyCpstUseCase_IsNoUseCase()
     {
         SpanFacts facts = ReadChild(Attr("cpst.use_case", ""));
 
-        Assert.Equal("svc", facts.UseCase);
+        Assert.Null(facts.UseCase);
+        Assert.Equal("svc", facts.ServiceName);
     }
 }

@@ -49,7 +49,7 @@ public sealed class ConfigReloadTests : IDisposable
         using var http = new HttpClient();
         async Task SendCallAsync(int trace)
         {
-            byte[] body = Spans.Request("support-bot", Spans.Llm(trace, 2, "gpt-4o", 1000, 200)).ToByteArray();
+            byte[] body = Spans.Request("support-bot", Spans.Llm(trace, 2, "gpt-4o", 1000, 200), Spans.Root(trace)).ToByteArray();
             using var content = new ByteArrayContent(body) { Headers = { { "Content-Type", "application/x-protobuf" } } };
             using HttpResponseMessage response = await http.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), content);
             response.EnsureSuccessStatusCode();

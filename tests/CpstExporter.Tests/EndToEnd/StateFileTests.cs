@@ -69,7 +69,7 @@ public sealed class StateFileTests : IDisposable
     }
 
     private static string Describe(TaskStateSnapshot snapshot) =>
-        System.Text.Json.JsonSerializer.Serialize(snapshot.Tasks.OrderBy(t => t.TraceId).Select(t => t with { Models = t.Models.OrderBy(m => m.Model).ToList() }));
+        System.Text.Json.JsonSerializer.Serialize(snapshot.Tasks.OrderBy(t => t.TraceId).Select(t => t with { Models = t.Models!.OrderBy(m => m.Model).ToList() }));
 
     [Fact]
     public async Task Stop_RequestInFlight_IsFinishedAndItsSpansSaved()

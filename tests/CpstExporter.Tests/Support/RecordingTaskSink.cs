@@ -9,6 +9,12 @@ internal sealed class RecordingTaskSink : ITaskSink
     public List<(TaskLabels Labels, LateContribution Contribution)> LateSpans { get; } = [];
     public int LateOutcomes { get; private set; }
     public int DroppedOutcomes { get; private set; }
+    public List<(string UseCase, CountedCall Call)> Calls { get; } = [];
+    public int Duplicates { get; private set; }
+
+    public void CallCounted(string useCase, in CountedCall call) => Calls.Add((useCase, call));
+
+    public void SpanDuplicated() => Duplicates++;
 
     public void TaskFinished(in TaskRecord task) => Finished.Add(task);
 

@@ -1,4 +1,5 @@
 using CpstExporter.Conventions;
+using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
@@ -19,49 +20,55 @@ public class TaskAssemblerTests
 
     private static TraceId Trace(int n) => new(0x0a0b0c0d, (ulong)n);
 
-    private static SpanFacts Root(int trace, Outcome outcome = Outcome.Unknown, string? useCase = "svc", int useCaseRank = 2) => new()
-    {
-        TraceId = Trace(trace),
-        IsRoot = true,
-        Outcome = outcome,
-        UseCase = useCase,
-        UseCaseRank = useCaseRank,
-    };
+    private static ulong _nextSpanId = 1_000_000;
 
-    private static SpanFacts Child(int trace, Outcome outcome = Outcome.Unknown, string? useCase = "svc", int useCaseRank = 2) => new()
-    {
-        TraceId = Trace(trace),
-        Outcome = outcome,
-        UseCase = useCase,
-        UseCaseRank = useCaseRank,
-    };
+    /// <summary>Every span a fresh id, as instrumentation gives them; a root's id is fixed by its trace so children can name it.</summary>
+    private static ulong NextSpanId() => Interlocked.Increment(ref _nextSpanId);
 
-    private static SpanFacts Llm(int trace, string? model, long input = 100, long output = 10) => new()
+    private static ulong RootSpanId(int trace) => 0x100 + (ulong)trace;
+
+    /// <summary>Rank 0: an explicit <c>cpst.use_case</c>; 1: <c>gen_ai.agent.name</c>; 2: the resource's <c>service.name</c>.</summary>
+    private static SpanFacts WithUseCase(SpanFacts span, string? useCase, int useCaseRank)
+    {
+        switch (useCaseRank)
+        {
+            case 0: span.UseCase = useCase; break;
+            case 1: span.AgentName = useCase; break;
+            default: span.ServiceName = useCase; break;
+        }
+        return span;
+    }
+
+    private static SpanFacts Root(int trace, Outcome outcome = Outcome.Unknown, string? useCase = "svc", int useCaseRank = 2) =>
+        WithUseCase(new SpanFacts { TraceId = Trace(trace), SpanId = RootSpanId(trace), IsRoot = true, Outcome = outcome }, useCase, useCaseRank);
+
+    private static SpanFacts Child(int trace, Outcome outcome = Outcome.Unknown, string? useCase = "svc", int useCaseRank = 2) =>
+        WithUseCase(new SpanFacts { TraceId = Trace(trace), SpanId = NextSpanId(), ParentSpanId = RootSpanId(trace), Outcome = outcome }, useCase, useCaseRank);
+
+    private static SpanFacts Llm(int trace, string? model, long input = 100, long output = 10, ulong? parent = null, ulong? spanId = null) => new()
     {
         TraceId = Trace(trace),
+        SpanId = spanId ?? NextSpanId(),
+        ParentSpanId = parent ?? RootSpanId(trace),
         Role = SpanRole.Llm,
         Model = model,
         Provider = "openai",
         Tokens = new TokenUsage(input, output, 0, 0, 0),
-        UseCase = "svc",
-        UseCaseRank = 2,
+        ServiceName = "svc",
     };
 
     private static SpanFacts Tool(int trace, string tool) => new()
     {
         TraceId = Trace(trace),
+        SpanId = NextSpanId(),
+        ParentSpanId = RootSpanId(trace),
         Role = SpanRole.Tool,
         ToolName = tool,
-        UseCase = "svc",
-        UseCaseRank = 2,
+        ServiceName = "svc",
     };
 
-    private static string?[] Add(TaskAssembler assembler, params (SpanFacts Span, decimal Cost)[] spans)
-    {
-        var useCases = new string?[spans.Length];
-        assembler.Add(spans.Select(s => s.Span).ToArray(), spans.Select(s => s.Cost).ToArray(), useCases);
-        return useCases;
-    }
+    private static void Add(TaskAssembler assembler, params (SpanFacts Span, decimal Cost)[] spans) =>
+        assembler.Add(spans.Select(s => s.Span).ToArray(), spans.Select(s => new CallPrice(s.Cost, false)).ToArray());
 
     private static void Add(TaskAssembler assembler, params SpanFacts[] spans) => Add(assembler, spans.Select(s => (s, 0m)).ToArray());
 
@@ -330,13 +337,13 @@ public class TaskAssemblerTests
         AdvanceAndSweep(assembler, Settle);
         TaskLabels finishedLabels = Assert.Single(_sink.Finished).Labels;
 
-        string?[] useCases = Add(assembler, (Llm(1, "gpt-4o-mini", input: 700, output: 30), 0.0025m), (Tool(1, "web_search"), 0.01m));
+        Add(assembler, (Llm(1, "gpt-4o-mini", input: 700, output: 30), 0.0025m), (Tool(1, "web_search"), 0.01m));
 
         Assert.Equal(2, _sink.LateSpans.Count);
         Assert.All(_sink.LateSpans, late => Assert.Equal(finishedLabels, late.Labels));
         Assert.Equal(new LateContribution(0.0025m, 1, 0, 700, 30), _sink.LateSpans[0].Contribution);
         Assert.Equal(new LateContribution(0.01m, 0, 1, 0, 0), _sink.LateSpans[1].Contribution);
-        Assert.Equal<IEnumerable<string?>>(["support", "support"], useCases);
+        Assert.Equal(["support", "support", "support"], _sink.Calls.Select(c => c.UseCase));
         Assert.Single(_sink.Finished);
         Assert.Equal(0, assembler.PendingCount);
     }
@@ -653,16 +660,51 @@ public class TaskAssemblerTests
         Assert.Equal("support", Assert.Single(_sink.Finished).Labels.UseCase);
     }
 
-    [Fact]
-    public void Finish_RootServiceName_BeatsChildCpstUseCase()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Finish_ChildCpstUseCase_BeatsRootServiceName(bool rootFirst)
     {
-        // The root's use case, whichever convention gave it, beats any other span's (DESIGN.md §3: "root, else first span").
+        // DESIGN.md §3: cpst.use_case on any span (root first), before the root's agent name or service.
         TaskAssembler assembler = Assembler();
-        Add(assembler, Child(1, useCase: "child-says", useCaseRank: 0), Root(1, Outcome.Success, useCase: "root-service", useCaseRank: 2));
+        SpanFacts child = Child(1, useCase: "child-says", useCaseRank: 0);
+        SpanFacts root = Root(1, Outcome.Success, useCase: "root-service", useCaseRank: 2);
+        if (rootFirst) Add(assembler, root, child);
+        else Add(assembler, child, root);
 
         AdvanceAndSweep(assembler, Settle);
 
-        Assert.Equal("root-service", Assert.Single(_sink.Finished).Labels.UseCase);
+        // Once the root arrived the use case is final: a later child's cpst.use_case no longer moves it.
+        Assert.Equal(rootFirst ? "root-service" : "child-says", Assert.Single(_sink.Finished).Labels.UseCase);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Finish_ChildAgentName_NeverBeatsRootServiceName(bool rootFirst)
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts child = Child(1, useCase: "agent", useCaseRank: 1);
+        SpanFacts root = Root(1, Outcome.Success, useCase: "checkout", useCaseRank: 2);
+        if (rootFirst) Add(assembler, root, child);
+        else Add(assembler, child, root);
+
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal("checkout", Assert.Single(_sink.Finished).Labels.UseCase);
+    }
+
+    [Fact]
+    public void Finish_RootAgentName_BeatsRootServiceName()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts root = Root(1, Outcome.Success, useCase: "host", useCaseRank: 2);
+        root.AgentName = "weather-agent";
+        Add(assembler, root);
+
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal("weather-agent", Assert.Single(_sink.Finished).Labels.UseCase);
     }
 
     [Fact]
@@ -701,28 +743,185 @@ public class TaskAssemblerTests
         Assert.Equal("b", labels.Variant);
     }
 
+    // ---------------------------------------------------------------- calls counted under the final use case
+
     [Fact]
-    public void Add_UseCasesOutput_TellsEachSpansTaskUseCaseAsKnownAfterIt()
+    public void Add_CallsBeforeTheRoot_AreHeldAndCountedUnderTheRootsUseCaseWhenItArrives()
     {
         TaskAssembler assembler = Assembler();
 
-        string?[] first = Add(assembler,
-            (Llm(1, "gpt-4o"), 0.01m),                                                     // only the child's service name known
-            (Root(1, useCase: "support", useCaseRank: 0), 0m),                             // the root names the use case
-            (Llm(1, "gpt-4o"), 0.01m),
-            (Root(2, useCase: "billing", useCaseRank: 0), 0m));                            // another task in the same request
-        string?[] second = Add(assembler, (Tool(1, "web_search"), 0.01m), (Child(2, useCase: null), 0m));
+        Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Tool(1, "web_search"), 0.02m));
+        Assert.Empty(_sink.Calls); // the use case is not final until the root arrives
 
-        Assert.Equal<IEnumerable<string?>>(["svc", "support", "support", "billing"], first);
-        Assert.Equal<IEnumerable<string?>>(["support", "billing"], second);
+        Add(assembler, (Root(1, useCase: "support", useCaseRank: 0), 0m), (Llm(1, "gpt-4o"), 0.03m));
+
+        Assert.Equal(["support", "support", "support"], _sink.Calls.Select(c => c.UseCase));
+        Assert.Equal([0.01m, 0.02m, 0.03m], _sink.Calls.Select(c => c.Call.CostUsd));
+        Assert.Empty(_sink.Finished); // spend shows before the task finishes
     }
 
     [Fact]
-    public void Add_UseCasesOutput_NullWhenNoSpanNamedOne()
+    public void Finish_NoRootEver_CountsHeldCallsUnderTheBestUseCaseSeen()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Child(1, useCase: "billing", useCaseRank: 0), 0m));
+
+        AdvanceAndSweep(assembler, Window);
+
+        Assert.Equal("billing", Assert.Single(_sink.Calls).UseCase);
+        Assert.Equal("billing", Assert.Single(_sink.Finished).Labels.UseCase);
+        Assert.Equal(0.01m, _sink.Finished[0].CostUsd);
+    }
+
+    [Fact]
+    public void Add_OtherTasksInTheSameRequest_EachCountsUnderItsOwnUseCase()
     {
         TaskAssembler assembler = Assembler();
 
-        Assert.Equal<IEnumerable<string?>>([null], Add(assembler, (Child(1, useCase: null), 0m)));
+        Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Root(1, useCase: "support", useCaseRank: 0), 0m),
+            (Root(2, useCase: "billing", useCaseRank: 0), 0m), (Tool(2, "web_search"), 0.01m));
+
+        Assert.Equal(["support", "billing"], _sink.Calls.Select(c => c.UseCase));
+    }
+
+    // ---------------------------------------------------------------- once per span id
+
+    [Fact]
+    public void Add_SameSpanTwice_CountsItOnceAndTheRepeatAsDuplicate()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts llm = Llm(1, "gpt-4o");
+        SpanFacts root = Root(1, Outcome.Success);
+
+        Add(assembler, (llm, 0.01m), (root, 0m));
+        Add(assembler, (llm, 0.01m), (root, 0m)); // the SDK retried the whole batch
+
+        Assert.Equal(2, _sink.Duplicates);
+        AdvanceAndSweep(assembler, Settle);
+        Assert.Equal(0.01m, Assert.Single(_sink.Finished).CostUsd);
+        Assert.Equal(1, _sink.Finished[0].LlmCalls);
+        Assert.Single(_sink.Calls);
+    }
+
+    [Fact]
+    public void Add_SameSpanAfterItsTaskFinished_IsADuplicateNotALateSpan()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts llm = Llm(1, "gpt-4o");
+        Add(assembler, (llm, 0.01m), (Root(1, Outcome.Success), 0m));
+        AdvanceAndSweep(assembler, Settle);
+
+        AdvanceAndSweep(assembler, 299);
+        Add(assembler, (llm, 0.01m));
+
+        Assert.Equal(1, _sink.Duplicates);
+        Assert.Empty(_sink.LateSpans);
+        Assert.Single(_sink.Calls);
+    }
+
+    [Fact]
+    public void Add_SameSpanInOneRequest_CountsOnce()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts tool = Tool(1, "web_search");
+
+        Add(assembler, (tool, 0.01m), (tool, 0.01m), (Root(1, Outcome.Success), 0m));
+
+        AdvanceAndSweep(assembler, Settle);
+        Assert.Equal(1, Assert.Single(_sink.Finished).ToolCalls);
+        Assert.Equal(1, _sink.Duplicates);
+    }
+
+    // ---------------------------------------------------------------- wrappers
+
+    [Fact]
+    public void Add_LlmCallOverAnLlmCall_CountsTheInnerCallOnly()
+    {
+        // OpenInference with LangChain and OpenAI instrumented: the LangChain LLM span wraps the OpenAI one, same usage.
+        TaskAssembler assembler = Assembler();
+        SpanFacts outer = Llm(1, "gpt-4o", input: 1000, output: 200, spanId: 0xA);
+        SpanFacts inner = Llm(1, "gpt-4o", input: 1000, output: 200, parent: 0xA, spanId: 0xB);
+
+        Add(assembler, (inner, 0.0045m), (outer, 0.0045m), (Root(1, Outcome.Success), 0m));
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(1, task.LlmCalls);
+        Assert.Equal(1000, task.InputTokens);
+        Assert.Equal(0.0045m, task.CostUsd);
+        Assert.Single(_sink.Calls);
+    }
+
+    [Fact]
+    public void Add_WrapperArrivesBeforeItsInnerCall_IsUncountedWhileHeld()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts outer = Llm(1, "gpt-4o", spanId: 0xA);
+        SpanFacts inner = Llm(1, "gpt-4o", parent: 0xA, spanId: 0xB);
+
+        Add(assembler, (outer, 0.01m));
+        Add(assembler, (inner, 0.01m), (Root(1, Outcome.Success), 0m));
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(1, Assert.Single(_sink.Finished).LlmCalls);
+        Assert.Equal(0.01m, _sink.Finished[0].CostUsd);
+        Assert.Single(_sink.Calls);
+    }
+
+    [Fact]
+    public void Add_InnerCallArrivesAfterItsWrapperWasCounted_IsNotCountedAgain()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "gpt-4o", spanId: 0xA), 0.01m)); // counted at once: the root is here
+        Add(assembler, (Llm(1, "gpt-4o", parent: 0xA, spanId: 0xB), 0.01m), (Llm(1, "gpt-4o", parent: 0xA, spanId: 0xC), 0.01m));
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(1, Assert.Single(_sink.Finished).LlmCalls);
+        Assert.Single(_sink.Calls);
+    }
+
+    [Fact]
+    public void Add_WrapperTwoLevelsUp_ThroughANonCallSpan_IsNotCounted()
+    {
+        TaskAssembler assembler = Assembler();
+        SpanFacts outer = Llm(1, "gpt-4o", spanId: 0xA);
+        SpanFacts middle = Child(1);
+        middle.SpanId = 0xB;
+        middle.ParentSpanId = 0xA;
+        SpanFacts inner = Llm(1, "gpt-4o", parent: 0xB, spanId: 0xC);
+
+        Add(assembler, (inner, 0.01m), (middle, 0m), (outer, 0.01m), (Root(1, Outcome.Success), 0m));
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(1, Assert.Single(_sink.Finished).LlmCalls);
+    }
+
+    [Fact]
+    public void Add_TwoSiblingCallsUnderOneWrapper_BothCount()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Llm(1, "gpt-4o", parent: 0xA), 0.01m), (Llm(1, "gpt-4o", parent: 0xA), 0.01m),
+            (Llm(1, "gpt-4o", spanId: 0xA), 0.02m), (Root(1, Outcome.Success), 0m));
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(2, Assert.Single(_sink.Finished).LlmCalls);
+        Assert.Equal(0.02m, _sink.Finished[0].CostUsd);
+    }
+
+    [Fact]
+    public void Add_DeepChainOfNestedCalls_CountsOnlyTheInnermost()
+    {
+        TaskAssembler assembler = Assembler();
+        const int depth = 10_000;
+        // Top-down and bottom-up arrival must both stay linear: each span marks its ancestors once.
+        var chain = Enumerable.Range(0, depth)
+            .Select(i => (Llm(1, "gpt-4o", spanId: 0x10000 + (ulong)i, parent: i == 0 ? RootSpanId(1) : 0x10000 + (ulong)i - 1), 0.01m))
+            .ToArray();
+        Add(assembler, chain);
+        Add(assembler, (Root(1, Outcome.Success), 0m));
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(1, Assert.Single(_sink.Finished).LlmCalls);
     }
 
     [Fact]
