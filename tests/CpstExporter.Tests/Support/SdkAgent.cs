@@ -27,8 +27,10 @@ internal sealed class SdkAgent : IDisposable
     /// <param name="sdkSettings">What the SDK would read from the environment (<c>OTEL_…</c> variables).</param>
     /// <param name="resource">Resource attributes besides <c>service.name</c>.</param>
     /// <param name="headers">OTLP exporter headers, as <c>OTEL_EXPORTER_OTLP_HEADERS</c> sets them.</param>
+    /// <param name="librarySources">Activity sources of instrumented libraries the agent uses, exported besides its own.</param>
     public static SdkAgent Start(ExporterUnderTest exporter, OtlpExportProtocol protocol, string serviceName,
-        IDictionary<string, string?>? sdkSettings = null, IEnumerable<KeyValuePair<string, object>>? resource = null, string? headers = null)
+        IDictionary<string, string?>? sdkSettings = null, IEnumerable<KeyValuePair<string, object>>? resource = null, string? headers = null,
+        IEnumerable<string>? librarySources = null)
     {
         Uri endpoint = protocol == OtlpExportProtocol.Grpc ? exporter.GrpcAddress : new Uri(exporter.HttpAddress, "/v1/traces");
         string sourceName = $"agent-{serviceName}-{Guid.NewGuid():N}";
@@ -36,7 +38,7 @@ internal sealed class SdkAgent : IDisposable
         var source = new ActivitySource(sourceName);
         TracerProvider provider = Sdk.CreateTracerProviderBuilder()
             .ConfigureServices(services => services.AddSingleton(configuration))
-            .AddSource(sourceName)
+            .AddSource([sourceName, .. librarySources ?? []])
             .SetSampler(new AlwaysOnSampler())
             .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService(serviceName).AddAttributes(resource ?? []))
             .AddOtlpExporter(o =>
