@@ -35,7 +35,23 @@ public sealed class CpstSettingsTests
         { "Cpst:Auth:Tokens", "secret", "Cpst:Auth:Tokens is a list: set Cpst:Auth:Tokens:0 (environment: Cpst__Auth__Tokens__0)" },
         { "Cpst:Auth:Tokens:0", " ", "Cpst:Auth:Tokens:0 is empty" },
         { "Cpst:Auth:MetricsTokens:0", "two words", "Cpst:Auth:MetricsTokens:0 contains spaces" },
+        { "Cpst:Conventions:Tokens:0", "acme.tokens", "Cpst:Conventions:Tokens is not a fact; use one of UseCase, Outcome, Model" },
+        { "Cpst:Conventions:Model:0", " ", "Cpst:Conventions:Model: an attribute name is empty" },
+        { "Cpst:Limits:MaxTokensPerSpan", "0", "Cpst:Limits:MaxTokensPerSpan must be a positive number" },
+        { "Cpst:Limits:MaxCostUsdPerSpan", "-1", "Cpst:Limits:MaxCostUsdPerSpan must be a positive amount of USD" },
+        { "Cpst:Tasks:DuplicateWindowSeconds", "-1", "Cpst:Tasks:DuplicateWindowSeconds must be 0 or a positive number" },
     };
+
+    [Fact]
+    public void Read_Conventions_ListsOperatorNamesPerFactInOrder()
+    {
+        CpstSettings settings = Read(("Cpst:Conventions:InputTokens:0", "acme.in"), ("Cpst:Conventions:InputTokens:1", "acme.prompt"),
+            ("Cpst:Conventions:toolname:0", "acme.tool"));
+
+        Assert.Equal(["acme.in", "acme.prompt"], settings.Conventions.NamesOf(CpstExporter.Conventions.Fact.InputTokens));
+        Assert.Equal(["acme.tool"], settings.Conventions.NamesOf(CpstExporter.Conventions.Fact.ToolName));
+        Assert.Empty(settings.Conventions.NamesOf(CpstExporter.Conventions.Fact.Model));
+    }
 
     [Theory]
     [MemberData(nameof(WrongValues))]

@@ -222,7 +222,7 @@ internal sealed class SpanFactsReader
             case AttributeValueKind.String:
                 ReadOnlySpan<byte> text = batch.StringOf(attribute);
                 if (Utf8Parser.TryParse(text, out long parsed, out int consumed) && consumed == text.Length) value = parsed;
-                else if (Utf8Parser.TryParse(text, out double real, out consumed, 'e') && consumed == text.Length) value = real;
+                else if (Utf8Parser.TryParse(text, out double real, out consumed) && consumed == text.Length) value = real;
                 else return 0;
                 break;
             default:

@@ -18,8 +18,10 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
     public string? UseCase;
     /// <summary>Where <see cref="UseCase"/> came from, lower is stronger: see <see cref="UseCaseRanks"/>.</summary>
     public int UseCaseRank = int.MaxValue;
-    /// <summary>The root arrived: the use case no longer changes, and calls count at once under it.</summary>
+    /// <summary>The root arrived: the use case no longer changes.</summary>
     public bool UseCaseFinal;
+    /// <summary>The task's calls are in the metrics: those of later requests count at once, and none can be uncounted.</summary>
+    public bool CallsCounted;
     public string? Environment;
     public bool EnvironmentFromRoot;
     public string? Variant;
@@ -37,7 +39,7 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
     public long OutputTokens;
 
     /// <summary>The task's span ids, for duplicates and wrapper LLM calls.</summary>
-    public SpanTable Spans = new();
+    public SpanTable Spans = SpanTable.Create();
     /// <summary>Calls that count, waiting for the use case to be final; null once it is.</summary>
     public List<HeldCall>? Held;
 

@@ -25,6 +25,7 @@ internal sealed record PendingTaskState(
     long OutputTokens,
     List<ModelShareState>? Models,
     bool UseCaseFinal = false,
+    bool CallsCounted = false,
     List<SpanState>? Spans = null,
     List<HeldCallState>? HeldCalls = null);
 

@@ -5,9 +5,11 @@ namespace CpstExporter.Tasks;
 /// <summary>
 /// The span ids of one task with their parent and <see cref="SpanMarks"/>: how the task stage counts each span once
 /// (a second arrival is a duplicate) and tells wrapper LLM calls from the calls below them. Small tasks are searched
-/// linearly; past <see cref="IndexAbove"/> spans a hash index keeps every lookup O(1).
+/// linearly; past <see cref="IndexAbove"/> spans a hash index keeps every lookup O(1). A struct held in its task (and
+/// then in the finished task's entry), so that a pending task pays for its entries only: it is the unit of memory
+/// when a million tasks wait for their outcome.
 /// </summary>
-internal sealed class SpanTable
+internal struct SpanTable
 {
     private const int IndexAbove = 8;
 
@@ -15,6 +17,7 @@ internal sealed class SpanTable
     private int _count;
     private Dictionary<ulong, int>? _index;
 
+    /// <summary>20 bytes: the root, one LLM call and one tool call, the common task, fit in 60.</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
     public struct Entry
     {
@@ -23,13 +26,16 @@ internal sealed class SpanTable
         public SpanMarks Marks;
     }
 
-    public SpanTable(int capacity = 3) => _entries = new Entry[Math.Max(1, capacity)];
+    public SpanTable(int capacity) => _entries = new Entry[Math.Max(1, capacity)];
 
-    public int Count => _count;
+    /// <summary>Room for a root, an LLM call and a tool call; it doubles from there.</summary>
+    public static SpanTable Create() => new(3);
 
-    public ref Entry At(int index) => ref _entries[index];
+    public readonly int Count => _count;
 
-    public int IndexOf(ulong spanId)
+    public readonly ref Entry At(int index) => ref _entries[index];
+
+    public readonly int IndexOf(ulong spanId)
     {
         if (_index is not null) return _index.TryGetValue(spanId, out int found) ? found : -1;
         for (int i = 0; i < _count; i++)
@@ -71,6 +77,13 @@ internal sealed class SpanTable
         return true;
     }
 
+    /// <summary>True when the entry of <paramref name="spanId"/> is still counted (no later span showed it a wrapper).</summary>
+    public readonly bool IsCounted(ulong spanId)
+    {
+        int index = IndexOf(spanId);
+        return index >= 0 && (_entries[index].Marks & SpanMarks.Counted) != 0;
+    }
+
     /// <summary>Every entry, for the state file.</summary>
-    public ReadOnlySpan<Entry> All => _entries.AsSpan(0, _count);
+    public readonly ReadOnlySpan<Entry> All => _entries.AsSpan(0, _count);
 }

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
@@ -38,7 +41,13 @@ internal sealed class TaskAssembler
     private readonly Dictionary<TraceId, HeldOutcome> _held = new();
     private readonly Queue<(TraceId Id, long ExpiresMs)> _heldOrder = new();
 
-    private readonly record struct FinishedTask(TaskLabels Labels, long ExpiresMs, SpanTable Spans);
+    /// <summary>A finished task as remembered: a mutable struct, updated in place in the dictionary as late spans arrive.</summary>
+    private struct FinishedTask(TaskLabels labels, long expiresMs, SpanTable spans)
+    {
+        public readonly TaskLabels Labels = labels;
+        public readonly long ExpiresMs = expiresMs;
+        public SpanTable Spans = spans;
+    }
     private readonly record struct HeldOutcome(Outcome Outcome, long ExpiresMs);
 
     private long _evicted;
@@ -64,33 +73,51 @@ internal sealed class TaskAssembler
     /// Adds the spans of one export request, each with the price the pricing stage gave it. Decides which spans are
     /// calls that count (once per span id, wrappers not) and counts them into the metrics once the task's use case is final.
     /// </summary>
+    /// <remarks>
+    /// Two passes. The first merges every span into its task and decides, span by span, whether its call counts; the
+    /// second counts the calls that still do. So a span later in the same request can still show an earlier one a
+    /// wrapper, and a task whose root is in the request (the usual case: SDKs export a trace's spans together, root
+    /// last) counts its calls at once instead of holding them, which would cost an allocation per task.
+    /// </remarks>
     public void Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<CallPrice> prices)
     {
         long now = NowMs();
-        lock (_lock)
+        PendingTask?[] callers = ArrayPool<PendingTask?>.Shared.Rent(spans.Length);
+        try
         {
-            for (int i = 0; i < spans.Length; i++) Add(in spans[i], in prices[i], now);
+            lock (_lock)
+            {
+                for (int i = 0; i < spans.Length; i++) callers[i] = Add(in spans[i], in prices[i], now);
+                for (int i = 0; i < spans.Length; i++)
+                    if (callers[i] is PendingTask task) CountOrHold(task, in spans[i], in prices[i]);
+            }
+        }
+        finally
+        {
+            ArrayPool<PendingTask?>.Shared.Return(callers, clearArray: true);
         }
     }
 
-    private void Add(in SpanFacts span, in CallPrice price, long now)
+    /// <summary>Merges one span; returns its task when the second pass has work for it: a call that counts, or the root.</summary>
+    private PendingTask? Add(in SpanFacts span, in CallPrice price, long now)
     {
         if (_pendingById.TryGetValue(span.TraceId, out PendingTask? task))
         {
             if (!task.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int index))
             {
                 _sink.SpanDuplicated();
-                return;
+                return null;
             }
-            Merge(task, in span, in price, index, now);
+            bool counts = Merge(task, in span, in price, index, now);
             Schedule(task);
-            return;
+            return counts ? task : null;
         }
-        if (_finished.TryGetValue(span.TraceId, out FinishedTask finished))
+        ref FinishedTask finished = ref CollectionsMarshal.GetValueRefOrNullRef(_finished, span.TraceId);
+        if (!Unsafe.IsNullRef(ref finished))
         {
             if (!finished.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int index)) _sink.SpanDuplicated();
-            else AddLate(in finished, in span, in price, index);
-            return;
+            else AddLate(ref finished, in span, in price, index);
+            return null;
         }
 
         if (_pendingCount >= _options.MaxPending && Oldest() is PendingTask oldest)
@@ -107,11 +134,35 @@ internal sealed class TaskAssembler
             task.OutcomeSource = OutcomeSource.Api;
         }
         task.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int first);
-        Merge(task, in span, in price, first, now);
+        bool firstCounts = Merge(task, in span, in price, first, now);
         Schedule(task);
+        return firstCounts ? task : null;
     }
 
-    private void Merge(PendingTask task, in SpanFacts span, in CallPrice price, int index, long now)
+    /// <summary>The second pass for one call: counted now if the task's use case is final, else held until it is.</summary>
+    private void CountOrHold(PendingTask task, in SpanFacts span, in CallPrice price)
+    {
+        if (span.Role == SpanRole.Other)
+        {
+            if (task.UseCaseFinal && !task.CallsCounted && task.Phase != PendingPhase.New) CountHeld(task);
+            return;
+        }
+        if (!task.Spans.IsCounted(span.SpanId)) return; // a later span of the request showed it a wrapper
+        var call = new CountedCall(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced);
+        if (task.Phase == PendingPhase.New) // scheduled tasks are in a list; only a finished one is in none
+        {
+            // Finished while this request was being added (evicted at MaxPending): a late call of the finished task.
+            ref FinishedTask finished = ref CollectionsMarshal.GetValueRefOrNullRef(_finished, task.TraceId);
+            if (!Unsafe.IsNullRef(ref finished)) CountLate(in finished.Labels, in call);
+            return;
+        }
+        if (task.UseCaseFinal && !task.CallsCounted) CountHeld(task);
+        if (task.CallsCounted) Count(task, in call);
+        else (task.Held ??= []).Add(new HeldCall(span.SpanId, call));
+    }
+
+    /// <summary>Merges a span's facts into its task; true when the second pass has work for it (<see cref="CountOrHold"/>).</summary>
+    private bool Merge(PendingTask task, in SpanFacts span, in CallPrice price, int index, long now)
     {
         task.LastActivityMs = now;
 
@@ -146,28 +197,21 @@ internal sealed class TaskAssembler
         if (span.IsRoot && span.StatusError) task.RootError = true;
         if (span.TaskCost is decimal taskCost) task.TaskCostUsd = taskCost;
 
-        bool counts = WrapperRule.Counts(task.Spans, index, span.Role, task.UseCaseFinal);
-        if (span.IsRoot && !task.UseCaseFinal) MakeUseCaseFinal(task);
+        if (span.IsRoot) task.UseCaseFinal = true;
 
+        bool counts = WrapperRule.Counts(ref task.Spans, index, span.Role, task.CallsCounted);
         if (span.Role == SpanRole.Other) task.SpanCostUsd = Saturating.Add(task.SpanCostUsd, price.CostUsd); // an explicit cost only
-        else if (counts)
-        {
-            var call = new CountedCall(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced);
-            if (task.UseCaseFinal) Count(task, in call);
-            else (task.Held ??= []).Add(new HeldCall(span.SpanId, call));
-        }
+        // The root goes to the second pass too: its arrival makes the calls held so far count.
+        return counts || span.IsRoot;
     }
 
     /// <summary>Counts the held calls that still count (a later span may have shown one a wrapper) under the use case, now fixed.</summary>
-    private void MakeUseCaseFinal(PendingTask task)
+    private void CountHeld(PendingTask task)
     {
-        task.UseCaseFinal = true;
+        task.UseCaseFinal = task.CallsCounted = true;
         if (task.Held is null) return;
         foreach (HeldCall held in task.Held)
-        {
-            int index = task.Spans.IndexOf(held.SpanId);
-            if (index >= 0 && (task.Spans.At(index).Marks & SpanMarks.Counted) != 0) Count(task, held.Call);
-        }
+            if (task.Spans.IsCounted(held.SpanId)) Count(task, held.Call);
         task.Held = null;
     }
 
@@ -186,19 +230,22 @@ internal sealed class TaskAssembler
     }
 
     /// <summary>A span of a finished task: what counts goes to the task counters under the finished task's labels.</summary>
-    private void AddLate(in FinishedTask finished, in SpanFacts span, in CallPrice price, int index)
+    private void AddLate(ref FinishedTask finished, in SpanFacts span, in CallPrice price, int index)
     {
-        bool counts = WrapperRule.Counts(finished.Spans, index, span.Role, final: true);
+        bool counts = WrapperRule.Counts(ref finished.Spans, index, span.Role, final: true);
         if (span.Role == SpanRole.Other || !counts)
         {
             _sink.LateSpan(finished.Labels, new LateContribution(span.Role == SpanRole.Other ? price.CostUsd : 0m, 0, 0, 0, 0));
             return;
         }
-        bool llm = span.Role == SpanRole.Llm;
-        _sink.LateSpan(finished.Labels, new LateContribution(price.CostUsd, llm ? 1 : 0, llm ? 0 : 1,
-            llm ? span.Tokens.Input : 0, llm ? span.Tokens.Output : 0));
-        var call = new CountedCall(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced);
-        _sink.CallCounted(finished.Labels.UseCase, in call);
+        CountLate(in finished.Labels, new CountedCall(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced));
+    }
+
+    private void CountLate(in TaskLabels labels, in CountedCall call)
+    {
+        bool llm = call.Role == SpanRole.Llm;
+        _sink.LateSpan(labels, new LateContribution(call.CostUsd, llm ? 1 : 0, llm ? 0 : 1, llm ? call.Tokens.Input : 0, llm ? call.Tokens.Output : 0));
+        _sink.CallCounted(labels.UseCase, in call);
     }
 
     private static int SaturatingIncrement(int value) => value == int.MaxValue ? value : value + 1;
@@ -292,14 +339,14 @@ internal sealed class TaskAssembler
         return new PendingTaskState(t.TraceId.ToString(), t.FirstSeenMs, t.LastActivityMs, t.UseCase, t.UseCaseRank,
             t.Environment, t.EnvironmentFromRoot, t.Variant, t.VariantFromRoot, t.Outcome, t.OutcomeSource, t.OutcomeSpanEnd,
             t.RootError, t.SpanCostUsd, t.TaskCostUsd, t.LlmCalls, t.ToolCalls, t.InputTokens, t.OutputTokens, models,
-            t.UseCaseFinal, spans, heldCalls);
+            t.UseCaseFinal, t.CallsCounted, spans, heldCalls);
     }
 
     private static PendingTask FromState(TraceId id, PendingTaskState s)
     {
         var task = new PendingTask(id, s.FirstSeenMs)
         {
-            LastActivityMs = s.LastActivityMs, UseCase = s.UseCase, UseCaseRank = s.UseCaseRank, UseCaseFinal = s.UseCaseFinal,
+            LastActivityMs = s.LastActivityMs, UseCase = s.UseCase, UseCaseRank = s.UseCaseRank, UseCaseFinal = s.UseCaseFinal, CallsCounted = s.CallsCounted,
             Environment = s.Environment, EnvironmentFromRoot = s.EnvironmentFromRoot,
             Variant = s.Variant, VariantFromRoot = s.VariantFromRoot, Outcome = s.Outcome,
             OutcomeSource = s.OutcomeSource, OutcomeSpanEnd = s.OutcomeSpanEnd, RootError = s.RootError,
@@ -401,7 +448,7 @@ internal sealed class TaskAssembler
 
     private void Finish(PendingTask task, FinishReason reason, long now)
     {
-        if (!task.UseCaseFinal) MakeUseCaseFinal(task); // no root came: the use case is what the other spans said
+        if (!task.CallsCounted) CountHeld(task); // without a root, the use case is what the other spans said
         _pending.Remove(task);
         _pendingCount--;
         ListOf(task)?.Remove(task);

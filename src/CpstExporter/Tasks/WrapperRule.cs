@@ -24,7 +24,7 @@ internal static class WrapperRule
     /// Marks the span at <paramref name="index"/> (just arrived) and its ancestors, and tells whether its call counts.
     /// <paramref name="final"/>: the task's counted calls are already in the metrics, so they cannot be uncounted.
     /// </summary>
-    public static bool Counts(SpanTable spans, int index, SpanRole role, bool final)
+    public static bool Counts(ref SpanTable spans, int index, SpanRole role, bool final)
     {
         // Entries are re-read after a walk: adding a placeholder may move the table's array.
         switch (role)
@@ -38,14 +38,14 @@ internal static class WrapperRule
                 {
                     // A wrapper. Its entry was a placeholder until now, so its ancestors were not known to the calls
                     // below it: tell them.
-                    WalkUp(spans, index, final);
+                    WalkUp(ref spans, index, final);
                     return false;
                 }
-                if (WalkUp(spans, index, final)) return false;
+                if (WalkUp(ref spans, index, final)) return false;
                 spans.At(index).Marks |= SpanMarks.Counted;
                 return true;
             default:
-                if ((spans.At(index).Marks & SpanMarks.LlmBelow) != 0) WalkUp(spans, index, final);
+                if ((spans.At(index).Marks & SpanMarks.LlmBelow) != 0) WalkUp(ref spans, index, final);
                 return false;
         }
     }
@@ -54,7 +54,7 @@ internal static class WrapperRule
     /// Tells the ancestors of the span at <paramref name="index"/> that an LLM call is at or below it; true when a
     /// counted LLM call above already covers it. Uncounts held ancestors (<paramref name="index"/>'s task not final).
     /// </summary>
-    private static bool WalkUp(SpanTable spans, int index, bool final)
+    private static bool WalkUp(ref SpanTable spans, int index, bool final)
     {
         Span<int> path = stackalloc int[MaxDepth];
         int depth = 0;

@@ -180,32 +180,97 @@ public class SpanFactsReaderTests
         Assert.Equal(42, facts.Tokens.Output);
     }
 
-    [Theory]
-    [InlineData("string", "15x")]
-    [InlineData("string", "1.5")]
-    [InlineData("string", "")]
-    [InlineData("string", "-3")]
-    [InlineData("double", "1.5")]
-    [InlineData("double", "-3")]
-    [InlineData("double", "NaN")]
-    [InlineData("int", "-3")]
-    [InlineData("bool", "true")]
-    public void Read_GarbledOrNegativeTokenCount_CountsAsAbsent(string kind, string value)
+    private static KeyValue TypedAttr(string key, string kind, string value)
     {
-        const string key = "gen_ai.usage.input_tokens";
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
-        KeyValue attribute = kind switch
+        return kind switch
         {
             "string" => Attr(key, value),
             "double" => Attr(key, double.Parse(value, invariant)),
             "int" => Attr(key, long.Parse(value, invariant)),
             _ => Attr(key, bool.Parse(value)),
         };
+    }
 
-        SpanFacts facts = ReadChild(Chat, attribute, Attr("gen_ai.usage.output_tokens", 7L));
+    [Theory]
+    [InlineData("string", "15x")]
+    [InlineData("string", "1.5")]
+    [InlineData("string", "")]
+    [InlineData("double", "1.5")]
+    [InlineData("bool", "true")]
+    public void Read_GarbledTokenCount_CountsAsAbsent(string kind, string value)
+    {
+        SpanFacts facts = ReadChild(Chat, TypedAttr("gen_ai.usage.input_tokens", kind, value), Attr("gen_ai.usage.output_tokens", 7L));
 
         Assert.Equal(0, facts.Tokens.Input);
         Assert.Equal(7, facts.Tokens.Output);
+        Assert.False(facts.Implausible);
+    }
+
+    [Theory]
+    [InlineData("gen_ai.usage.input_tokens", "int", "-3")]
+    [InlineData("gen_ai.usage.input_tokens", "int", "9223372036854775807")]
+    [InlineData("gen_ai.usage.input_tokens", "int", "100000001")]
+    [InlineData("gen_ai.usage.output_tokens", "double", "-3")]
+    [InlineData("gen_ai.usage.output_tokens", "double", "NaN")]
+    [InlineData("gen_ai.usage.output_tokens", "double", "1e300")]
+    [InlineData("gen_ai.usage.cache_read.input_tokens", "string", "-3")]
+    [InlineData("gen_ai.usage.reasoning.output_tokens", "string", "1e20")]
+    [InlineData("ai.usage.cachedInputTokens", "string", "99999999999999999999999")]
+    public void Read_TokenCountOutsideThePlausibleRange_MarksTheSpanImplausible(string key, string kind, string value)
+    {
+        SpanFacts facts = ReadChild(Chat, TypedAttr(key, kind, value));
+
+        Assert.True(facts.Implausible);
+    }
+
+    [Fact]
+    public void Read_TokenCountAtTheLimit_IsPlausible()
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.input_tokens", 100_000_000L));
+
+        Assert.False(facts.Implausible);
+        Assert.Equal(100_000_000, facts.Tokens.Input);
+    }
+
+    [Fact]
+    public void Read_LimitsFromConfiguration_AreTheOnesApplied()
+    {
+        SpanBatch batch = Batches.Decode(Request([Attr("service.name", "svc")], Child(1, 2, Chat, Attr("gen_ai.usage.input_tokens", 1001L), Attr("cpst.cost_usd", 5.5))));
+        var reader = new SpanFactsReader(new LabelValueCache(), range: new PlausibleRange(MaxTokensPerSpan: 1000, MaxCostUsdPerSpan: 5m));
+
+        Assert.True(reader.Read(batch, batch.Spans[0], reader.ReadResource(batch, batch.Resources[0])).Implausible);
+    }
+
+    // ---------------------------------------------------------------- subsets
+
+    [Fact]
+    public void Read_CacheTokensAboveTheInput_AreAddedToIt()
+    {
+        // Anthropic's raw input_tokens exclude cache reads and writes (DESIGN.md §3).
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.input_tokens", 100L), Attr("gen_ai.usage.cache_read.input_tokens", 800L),
+            Attr("gen_ai.usage.cache_write.input_tokens", 100L));
+
+        Assert.Equal(new TokenUsage(1000, 0, 800, 100, 0), facts.Tokens);
+    }
+
+    [Fact]
+    public void Read_CacheTokensWithinTheInput_LeaveItAsIs()
+    {
+        // OpenAI, and OpenLLMetry's Anthropic instrumentation, count cache reads inside the input, as the conventions say.
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.input_tokens", 1000L), Attr("gen_ai.usage.cache_read_input_tokens", 400L),
+            Attr("gen_ai.usage.cache_creation_input_tokens", 100L));
+
+        Assert.Equal(new TokenUsage(1000, 0, 400, 100, 0), facts.Tokens);
+    }
+
+    [Fact]
+    public void Read_ReasoningTokensAboveTheOutput_AreAddedToIt()
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.output_tokens", 20L), Attr("gen_ai.usage.reasoning_tokens", 80L));
+
+        Assert.Equal(100, facts.Tokens.Output);
+        Assert.Equal(80, facts.Tokens.Reasoning);
     }
 
     // ---------------------------------------------------------------- role and tools
@@ -281,6 +346,141 @@ public class SpanFactsReaderTests
         Assert.Equal(SpanRole.Other, facts.Role);
     }
 
+    [Fact]
+    public void Read_UsageWithoutOperationNameOrModel_IsNotACall()
+    {
+        // Microsoft.Extensions.AI's orchestrate_tools span: the summed usage of the chat calls under it.
+        SpanFacts facts = ReadChild(Attr("gen_ai.usage.input_tokens", 2000L), Attr("gen_ai.usage.output_tokens", 400L));
+
+        Assert.Equal(SpanRole.Other, facts.Role);
+    }
+
+    [Theory]
+    [InlineData("ai.generateText.doGenerate", "Llm")]
+    [InlineData("ai.streamText.doStream", "Llm")]
+    [InlineData("ai.embed.doEmbed", "Llm")]
+    [InlineData("ai.toolCall", "Tool")]
+    [InlineData("ai.generateText", "Other")]
+    [InlineData("ai.streamText", "Other")]
+    public void Read_VercelOperationId_TellsTheRole(string operationId, string role)
+    {
+        SpanFacts facts = ReadChild(Attr("ai.operationId", operationId), Attr("ai.model.id", "gpt-4o-mini"),
+            Attr("ai.toolCall.name", "get_weather"), Attr("ai.usage.cachedInputTokens", 400L), Attr("gen_ai.usage.input_tokens", 1000L));
+
+        Assert.Equal(Enum.Parse<SpanRole>(role), facts.Role);
+    }
+
+    [Fact]
+    public void Read_VercelDoGenerate_ReadsModelProviderAndTokenDetails()
+    {
+        SpanFacts facts = ReadChild(Attr("ai.operationId", "ai.generateText.doGenerate"), Attr("gen_ai.system", "openai.chat"),
+            Attr("ai.model.provider", "openai.chat"), Attr("ai.model.id", "gpt-4o-mini"),
+            Attr("gen_ai.usage.input_tokens", 1000L), Attr("gen_ai.usage.output_tokens", 200L),
+            Attr("ai.usage.inputTokenDetails.cacheReadTokens", 400L), Attr("ai.usage.cachedInputTokens", 400L),
+            Attr("ai.usage.outputTokenDetails.reasoningTokens", 50L), Attr("ai.usage.reasoningTokens", 50L));
+
+        Assert.Equal(SpanRole.Llm, facts.Role);
+        Assert.Equal("gpt-4o-mini", facts.Model);
+        Assert.Equal("openai", facts.Provider);
+        Assert.Equal(new TokenUsage(1000, 200, 400, 0, 50), facts.Tokens);
+    }
+
+    [Fact]
+    public void Read_SpanNamedAiToolCall_IsAToolCallWithoutAnOperationId()
+    {
+        var span = Child(1, 2, Attr("ai.toolCall.name", "get_weather"));
+        span.Name = "ai.toolCall";
+
+        SpanFacts facts = Read(span, Attr("service.name", "svc"));
+
+        Assert.Equal(SpanRole.Tool, facts.Role);
+        Assert.Equal("get_weather", facts.ToolName);
+    }
+
+    [Theory]
+    [InlineData("openai.chat", "openai")]
+    [InlineData("openai.responses", "openai")]
+    [InlineData("anthropic.messages", "anthropic")]
+    [InlineData("gcp.gemini", "gcp.gemini")]
+    [InlineData("azure.ai.openai", "azure.ai.openai")]
+    [InlineData(".chat", ".chat")]
+    public void Read_ProviderWithAnApiSuffix_IsTheProvider(string value, string provider)
+    {
+        Assert.Equal(provider, ReadChild(Chat, Attr("gen_ai.system", value)).Provider);
+    }
+
+    [Theory]
+    [InlineData("tool", "Tool")]
+    [InlineData("workflow", "Other")]
+    [InlineData("task", "Other")]
+    [InlineData("agent", "Other")]
+    public void Read_TraceloopSpanKind_ToolsCountAndWorkflowsNever(string kind, string role)
+    {
+        SpanFacts facts = ReadChild(Attr("traceloop.span.kind", kind), Attr("traceloop.entity.name", "get_weather"),
+            Attr("gen_ai.request.model", "gpt-4o"), Attr("gen_ai.usage.input_tokens", 1000L));
+
+        Assert.Equal(Enum.Parse<SpanRole>(role), facts.Role);
+        if (role == "Tool") Assert.Equal("get_weather", facts.ToolName);
+    }
+
+    [Fact]
+    public void Read_OpenInferenceChainWithUsage_IsNotACall()
+    {
+        SpanFacts facts = ReadChild(Attr("openinference.span.kind", "CHAIN"), Attr("llm.model_name", "gpt-4o"), Attr("llm.token_count.prompt", 10L));
+
+        Assert.Equal(SpanRole.Other, facts.Role);
+    }
+
+    [Fact]
+    public void Read_PydanticAiReasoningDetail_IsReasoningTokens()
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.output_tokens", 200L), Attr("gen_ai.usage.details.reasoning_tokens", 50L));
+
+        Assert.Equal(50, facts.Tokens.Reasoning);
+    }
+
+    // ---------------------------------------------------------------- operator conventions
+
+    private static SpanFacts ReadWith(ConventionOptions options, Span span, params KeyValue[] resource)
+    {
+        SpanBatch batch = Batches.Decode(Request(resource, span));
+        var reader = new SpanFactsReader(new LabelValueCache(), options);
+        return reader.Read(batch, batch.Spans[0], reader.ReadResource(batch, batch.Resources[0]));
+    }
+
+    [Fact]
+    public void Read_OperatorAttributeNames_AreTriedBeforeTheBuiltInOnes()
+    {
+        var options = new ConventionOptions
+        {
+            Names = new Dictionary<Fact, string[]>
+            {
+                [Fact.Model] = ["acme.llm.model"], [Fact.InputTokens] = ["acme.llm.tokens_in"], [Fact.OutputTokens] = ["acme.llm.tokens_out"],
+                [Fact.UseCase] = ["acme.product"], [Fact.Outcome] = ["acme.verdict"],
+            },
+        };
+
+        SpanFacts facts = ReadWith(options, Child(1, 2, Attr("acme.llm.model", "house-model"), Attr("gen_ai.request.model", "other"),
+            Attr("acme.llm.tokens_in", 300L), Attr("acme.llm.tokens_out", 30L), Attr("acme.verdict", "passed")), Attr("acme.product", "billing"));
+
+        Assert.Equal(SpanRole.Llm, facts.Role); // usage and a model, no operation named
+        Assert.Equal("house-model", facts.Model);
+        Assert.Equal(new TokenUsage(300, 30, 0, 0, 0), facts.Tokens);
+        Assert.Equal("billing", facts.UseCase); // an operator's use case name applies on the resource too
+        Assert.Equal(Outcome.Success, facts.Outcome);
+    }
+
+    [Fact]
+    public void Read_OperatorToolNameAttribute_MakesAToolCall()
+    {
+        var options = new ConventionOptions { Names = new Dictionary<Fact, string[]> { [Fact.ToolName] = ["acme.tool"] } };
+
+        SpanFacts facts = ReadWith(options, Child(1, 2, Attr("acme.tool", "crm_lookup")), Attr("service.name", "svc"));
+
+        Assert.Equal(SpanRole.Tool, facts.Role);
+        Assert.Equal("crm_lookup", facts.ToolName);
+    }
+
     // ---------------------------------------------------------------- explicit costs
 
     public static TheoryData<string[], string> CostEstimateKeys => new()
@@ -345,18 +545,56 @@ public class SpanFactsReaderTests
     }
 
     [Theory]
-    [InlineData("-0.5")]
     [InlineData("cheap")]
     [InlineData("")]
-    public void Read_NegativeOrGarbledCost_IsNoCost(string cost)
+    public void Read_GarbledCost_IsNoCost(string cost)
     {
-        Assert.Null(ReadChild(Attr("cpst.cost_usd", cost)).CallCost);
+        SpanFacts facts = ReadChild(Attr("cpst.cost_usd", cost));
+
+        Assert.Null(facts.CallCost);
+        Assert.False(facts.Implausible);
+    }
+
+    [Theory]
+    [InlineData("-0.5")]
+    [InlineData("10000.01")]
+    [InlineData("1e20")]
+    [InlineData("50000000000000000000000000000")]
+    [InlineData("79228162514264337593543950335")]
+    [InlineData("1e40")]
+    public void Read_CostOutsideThePlausibleRange_MarksTheSpanImplausible(string cost)
+    {
+        Assert.True(ReadChild(Attr("cpst.cost_usd", cost)).Implausible);
+        Assert.True(ReadRoot(Attr("total_cost", cost)).Implausible);
+        Assert.True(ReadChild(Chat, Attr("gen_ai.usage.cost", cost)).Implausible);
+    }
+
+    [Theory]
+    [InlineData(1e15)]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.NegativeInfinity)]
+    public void Read_DoubleCostOutsideThePlausibleRange_MarksTheSpanImplausible(double cost)
+    {
+        Assert.True(ReadChild(Attr("cpst.cost_usd", cost)).Implausible);
     }
 
     [Fact]
-    public void Read_InfiniteCost_IsNoCost()
+    public void Read_CostAtTheLimit_IsPlausible()
     {
-        Assert.Null(ReadChild(Attr("cpst.cost_usd", double.PositiveInfinity)).CallCost);
+        SpanFacts facts = ReadChild(Attr("cpst.cost_usd", "10000"));
+
+        Assert.False(facts.Implausible);
+        Assert.Equal(10000m, facts.CallCost);
+    }
+
+    [Fact]
+    public void Read_InfiniteCost_IsNoCostAndImplausible()
+    {
+        SpanFacts facts = ReadChild(Attr("cpst.cost_usd", double.PositiveInfinity));
+
+        Assert.Null(facts.CallCost);
+        Assert.True(facts.Implausible);
     }
 
     [Theory]

@@ -761,6 +761,29 @@ public class TaskAssemblerTests
     }
 
     [Fact]
+    public void Add_RootAloneInALaterRequest_CountsTheHeldCalls()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Llm(1, "gpt-4o"), 0.01m));
+
+        Add(assembler, (Root(1, useCase: "support", useCaseRank: 0), 0m));
+
+        Assert.Equal("support", Assert.Single(_sink.Calls).UseCase);
+    }
+
+    [Fact]
+    public void Add_WrapperLaterInTheSameRequest_IsNotCountedAndItsInnerCallIs()
+    {
+        // The root first, then the wrapper before its inner call: all in one request, so nothing was counted yet.
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "outer", spanId: 0xA), 0.02m), (Llm(1, "inner", parent: 0xA, spanId: 0xB), 0.01m));
+
+        Assert.Equal("inner", Assert.Single(_sink.Calls).Call.Model);
+        AdvanceAndSweep(assembler, Settle);
+        Assert.Equal(0.01m, Assert.Single(_sink.Finished).CostUsd);
+    }
+
+    [Fact]
     public void Finish_NoRootEver_CountsHeldCallsUnderTheBestUseCaseSeen()
     {
         TaskAssembler assembler = Assembler();
