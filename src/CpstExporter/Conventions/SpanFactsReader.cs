@@ -126,6 +126,8 @@ internal sealed class SpanFactsReader
             if (op.SequenceEqual("execute_tool"u8)) return SpanRole.Tool;
             if (op.SequenceEqual("chat"u8) || op.SequenceEqual("text_completion"u8) ||
                 op.SequenceEqual("generate_content"u8) || op.SequenceEqual("embeddings"u8)) return SpanRole.Llm;
+            // Semantic Kernel's model spans predate the conventions' names for the same operations.
+            if (op.SequenceEqual("chat.completions"u8) || op.SequenceEqual("text.completions"u8)) return SpanRole.Llm;
             return SpanRole.Other;
         }
         if (best[(int)Fact.OpenInferenceKind] is int kindIndex and >= 0)

@@ -308,6 +308,8 @@ public class SpanFactsReaderTests
     [InlineData("text_completion")]
     [InlineData("generate_content")]
     [InlineData("embeddings")]
+    [InlineData("chat.completions")]
+    [InlineData("text.completions")]
     public void Read_LlmOperationName_IsLlmCall(string operation)
     {
         SpanFacts facts = ReadChild(Attr("gen_ai.operation.name", operation), Attr("gen_ai.request.model", "m"));
