@@ -24,6 +24,13 @@ internal static class OtlpJson
                 foreach (ScopeSpans scope in resourceSpans.ScopeSpans)
                 {
                     json.WriteStartObject();
+                    if (scope.Scope is { } instrumentation)
+                    {
+                        json.WriteStartObject("scope");
+                        json.WriteString("name", instrumentation.Name);
+                        if (instrumentation.Version.Length > 0) json.WriteString("version", instrumentation.Version);
+                        json.WriteEndObject();
+                    }
                     json.WriteStartArray("spans");
                     foreach (Span span in scope.Spans)
                     {
@@ -32,6 +39,7 @@ internal static class OtlpJson
                         json.WriteString("spanId", Convert.ToHexStringLower(span.SpanId.Span));
                         if (!span.ParentSpanId.IsEmpty) json.WriteString("parentSpanId", Convert.ToHexStringLower(span.ParentSpanId.Span));
                         json.WriteString("name", span.Name);
+                        if (span.Kind != Span.Types.SpanKind.Unspecified) json.WriteNumber("kind", (int)span.Kind);
                         json.WriteString("startTimeUnixNano", span.StartTimeUnixNano.ToString(System.Globalization.CultureInfo.InvariantCulture));
                         json.WriteString("endTimeUnixNano", span.EndTimeUnixNano.ToString(System.Globalization.CultureInfo.InvariantCulture));
                         Attributes(json, span.Attributes);
