@@ -40,8 +40,15 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
 
     /// <summary>The task's span ids, for duplicates and wrapper LLM calls.</summary>
     public SpanTable Spans = SpanTable.Create();
-    /// <summary>Calls that count, waiting for the use case to be final; null once it is.</summary>
-    public List<HeldCall>? Held;
+    /// <summary>Calls that count, waiting for the use case to be final (the root arrived in a later request); null once it is.</summary>
+    public List<HeldCall>? Held
+    {
+        get => Extras?.Held;
+        set
+        {
+            if (value is not null || Extras is not null) (Extras ??= new()).Held = value;
+        }
+    }
 
     public string? Model;
     public decimal ModelCostUsd;

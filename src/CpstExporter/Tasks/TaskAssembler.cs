@@ -158,7 +158,7 @@ internal sealed class TaskAssembler
         }
         if (task.UseCaseFinal && !task.CallsCounted) CountHeld(task);
         if (task.CallsCounted) Count(task, in call);
-        else (task.Held ??= []).Add(new HeldCall(span.SpanId, call));
+        else (task.Held ??= []).Add(new HeldCall(span.SpanId, call)); // rare: the root comes in a later request
     }
 
     /// <summary>Merges a span's facts into its task; true when the second pass has work for it (<see cref="CountOrHold"/>).</summary>
@@ -332,7 +332,9 @@ internal sealed class TaskAssembler
         if (t.Model is not null) models.Add(new ModelShareState(t.Model, t.ModelCostUsd, t.ModelCalls));
         if (t.OtherModels is not null) models.AddRange(t.OtherModels.Select(m => new ModelShareState(m.Model, m.CostUsd, m.Calls)));
         var spans = new List<SpanState>(t.Spans.Count);
-        foreach (ref readonly SpanTable.Entry e in t.Spans.All) spans.Add(new SpanState(e.SpanId, e.ParentSpanId, (byte)e.Marks));
+        ReadOnlySpan<SpanTable.Entry> entries = t.Spans.All;
+        foreach (ref readonly SpanTable.Entry e in entries)
+            spans.Add(new SpanState(e.SpanId, e.Parent < 0 ? 0 : entries[e.Parent].SpanId, (byte)e.Marks));
         List<HeldCallState>? heldCalls = t.Held?.Select(h => new HeldCallState(h.SpanId, h.Call.Role, h.Call.Provider, h.Call.Model,
             h.Call.Tool, h.Call.Tokens.Input, h.Call.Tokens.Output, h.Call.Tokens.CacheRead, h.Call.Tokens.CacheWrite,
             h.Call.Tokens.Reasoning, h.Call.CostUsd, h.Call.Unpriced)).ToList();
@@ -361,7 +363,13 @@ internal sealed class TaskAssembler
             else ((task.Extras ??= new()).OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
         }
         foreach (SpanState? span in s.Spans ?? [])
-            if (span is not null && task.Spans.IndexOf(span.Id) < 0) task.Spans.Add(span.Id, span.Parent, (SpanMarks)span.Marks);
+            if (span is not null && task.Spans.IndexOf(span.Id) < 0) task.Spans.Add(span.Id, (SpanMarks)span.Marks);
+        foreach (SpanState? span in s.Spans ?? [])
+        {
+            if (span is null || span.Parent == 0) continue;
+            int child = task.Spans.IndexOf(span.Id), parent = task.Spans.IndexOf(span.Parent);
+            if (child >= 0 && parent >= 0 && parent != child) task.Spans.At(child).Parent = parent;
+        }
         foreach (HeldCallState? h in s.HeldCalls ?? [])
         {
             if (h is null) continue;

@@ -26,7 +26,7 @@ internal static class WrapperRule
     /// </summary>
     public static bool Counts(ref SpanTable spans, int index, SpanRole role, bool final)
     {
-        // Entries are re-read after a walk: adding a placeholder may move the table's array.
+        if (index < 0) return role != SpanRole.Other; // not tracked: the task has more spans than it keeps
         switch (role)
         {
             case SpanRole.Tool:
@@ -59,15 +59,9 @@ internal static class WrapperRule
         Span<int> path = stackalloc int[MaxDepth];
         int depth = 0;
         path[depth++] = index;
-        ulong parent = spans.At(index).ParentSpanId;
-        while (parent != 0 && depth < MaxDepth)
+        int at = spans.At(index).Parent;
+        while (at >= 0 && depth < MaxDepth)
         {
-            int at = spans.IndexOf(parent);
-            if (at < 0)
-            {
-                spans.Add(parent, 0, SpanMarks.LlmBelow);
-                return false;
-            }
             ref SpanTable.Entry ancestor = ref spans.At(at);
             if ((ancestor.Marks & SpanMarks.CountedAbove) != 0 ||
                 (ancestor.Marks & (SpanMarks.LlmCall | SpanMarks.Counted)) == (SpanMarks.LlmCall | SpanMarks.Counted) && final)
@@ -78,9 +72,9 @@ internal static class WrapperRule
             if ((ancestor.Marks & SpanMarks.LlmBelow) != 0) return false; // marked by an earlier walk, and all above it too
             if ((ancestor.Marks & SpanMarks.LlmCall) != 0) ancestor.Marks &= ~SpanMarks.Counted; // held, so it can still become the wrapper
             ancestor.Marks |= SpanMarks.LlmBelow;
-            if ((ancestor.Marks & SpanMarks.Seen) == 0) return false;
+            if ((ancestor.Marks & SpanMarks.Seen) == 0) return false; // a placeholder: its own walk starts when it arrives
             path[depth++] = at;
-            parent = ancestor.ParentSpanId;
+            at = ancestor.Parent;
         }
         return false;
     }
