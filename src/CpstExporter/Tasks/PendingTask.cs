@@ -8,16 +8,18 @@ namespace CpstExporter.Tasks;
 /// the first model's share is held inline, and further models and an explicit task cost go to
 /// <see cref="PendingTaskExtras"/> only when a task has them.
 /// </summary>
-internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
+internal sealed class PendingTask
 {
-    public readonly TraceId TraceId = traceId;
-    public readonly long FirstSeenMs = firstSeenMs;
-    public long LastActivityMs = firstSeenMs;
+    public PendingTask(TraceId traceId, long firstSeenMs) => Reset(traceId, firstSeenMs);
+
+    public TraceId TraceId { get; private set; }
+    public long FirstSeenMs { get; private set; }
+    public long LastActivityMs;
     public PendingPhase Phase;
 
     public string? UseCase;
     /// <summary>Where <see cref="UseCase"/> came from, lower is stronger: see <see cref="UseCaseRanks"/>.</summary>
-    public int UseCaseRank = int.MaxValue;
+    public int UseCaseRank;
     /// <summary>The root arrived: the use case no longer changes.</summary>
     public bool UseCaseFinal;
     /// <summary>The task's calls are in the metrics: those of later requests count at once, and none can be uncounted.</summary>
@@ -39,7 +41,7 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
     public long OutputTokens;
 
     /// <summary>The task's span ids, for duplicates and wrapper LLM calls.</summary>
-    public SpanTable Spans = SpanTable.Create();
+    public SpanTable Spans;
     /// <summary>Calls that count, waiting for the use case to be final (the root arrived in a later request); null once it is.</summary>
     public List<HeldCall>? Held
     {
@@ -71,6 +73,29 @@ internal sealed class PendingTask(TraceId traceId, long firstSeenMs)
 
     /// <summary>Cost shares of the models after the first, in order of first use; null while the task used one model.</summary>
     public List<(string Model, decimal CostUsd, int Calls)>? OtherModels => Extras?.OtherModels;
+
+    /// <summary>
+    /// Makes the object a new task of <paramref name="traceId"/>, as the constructor does: how <see cref="PendingTaskPool"/>
+    /// hands out a finished task's object again. Every field is set here.
+    /// </summary>
+    public void Reset(TraceId traceId, long firstSeenMs)
+    {
+        TraceId = traceId;
+        FirstSeenMs = LastActivityMs = firstSeenMs;
+        Phase = PendingPhase.New;
+        UseCase = Environment = Variant = Model = null;
+        UseCaseRank = int.MaxValue;
+        UseCaseFinal = CallsCounted = EnvironmentFromRoot = VariantFromRoot = RootError = false;
+        Outcome = Outcome.Unknown;
+        OutcomeSource = OutcomeSource.None;
+        OutcomeSpanEnd = 0;
+        SpanCostUsd = ModelCostUsd = 0m;
+        LlmCalls = ToolCalls = ModelCalls = 0;
+        InputTokens = OutputTokens = 0;
+        Spans = default;
+        Extras = null;
+        Older = Newer = null;
+    }
 
     public bool HasOutcomeSignal => OutcomeSource != OutcomeSource.None || RootError;
 

@@ -45,10 +45,17 @@ internal struct SpanTable
         }
     }
 
-    public SpanTable(int capacity) => _entries = new Entry[Math.Max(1, capacity)];
+    /// <summary>A table with room for <paramref name="capacity"/> spans; a default one makes room on first use.</summary>
+    public SpanTable(int capacity) => _entries = new Entry[Math.Clamp(capacity, 1, MaxEntries)];
 
-    /// <summary>Room for a root, an LLM call and a tool call, the common task; it doubles from there.</summary>
-    public static SpanTable Create() => new(3);
+    /// <summary>A table over an array of a <see cref="PendingTaskPool"/>; what it held before is not read.</summary>
+    public SpanTable(Entry[] entries) => _entries = entries;
+
+    /// <summary>The array behind the table, for <see cref="PendingTaskPool"/> once the table is no longer used.</summary>
+    public readonly Entry[]? Entries => _entries;
+
+    /// <summary>Room for a root, an LLM call and a tool call, the smallest common task; it doubles from there.</summary>
+    public const int InitialCapacity = 3;
 
     public readonly int Count => _count;
 
@@ -95,6 +102,7 @@ internal struct SpanTable
     public int Add(ulong spanId, SpanMarks marks)
     {
         if (IsFull) return -1;
+        _entries ??= new Entry[InitialCapacity];
         if (_count == _entries.Length) Array.Resize(ref _entries, Math.Min(_entries.Length * 2, MaxEntries));
         int index = _count++;
         _entries[index] = new Entry { SpanId = spanId, Marks = marks, Parent = -1 };
@@ -118,5 +126,5 @@ internal struct SpanTable
     }
 
     /// <summary>Every entry, for the state file.</summary>
-    public readonly ReadOnlySpan<Entry> All => _entries.AsSpan(0, _count);
+    public readonly ReadOnlySpan<Entry> All => _count == 0 ? default : _entries.AsSpan(0, _count);
 }

@@ -36,6 +36,10 @@ internal sealed class TaskAssembler
     private readonly PendingTaskList _waiting = new();
     private readonly PendingTaskList _settling = new();
 
+    private readonly PendingTaskPool _pool = new();
+    /// <summary>Tasks finished during the current call, handed to the pool when it ends: the second pass of
+    /// <see cref="Add(ReadOnlySpan{SpanFacts}, ReadOnlySpan{CallPrice})"/> may still hold one.</summary>
+    private readonly List<PendingTask> _recycle = [];
     private readonly Dictionary<TraceId, FinishedTask> _finished = new();
     private readonly Queue<(TraceId Id, long ExpiresMs)> _finishedOrder = new();
     private readonly Dictionary<TraceId, HeldOutcome> _held = new();
@@ -87,20 +91,40 @@ internal sealed class TaskAssembler
         {
             lock (_lock)
             {
-                for (int i = 0; i < spans.Length; i++) callers[i] = Add(in spans[i], in prices[i], now);
+                for (int i = 0; i < spans.Length; i++) callers[i] = Add(spans, i, in prices[i], now);
                 for (int i = 0; i < spans.Length; i++)
                     if (callers[i] is PendingTask task) CountOrHold(task, in spans[i], in prices[i]);
+                Recycle();
             }
+            SendCountedCalls();
         }
         finally
         {
             ArrayPool<PendingTask?>.Shared.Return(callers, clearArray: true);
+            t_counted?.Clear();
         }
     }
 
-    /// <summary>Merges one span; returns its task when the second pass has work for it: a call that counts, or the root.</summary>
-    private PendingTask? Add(in SpanFacts span, in CallPrice price, long now)
+    /// <summary>
+    /// Calls counted under the task lock, sent to the metrics once it is released: recording a call takes its series'
+    /// lookup and lock, and the task lock is the one every export request waits for. Per thread, since the methods
+    /// that fill it run to completion on the caller's thread.
+    /// </summary>
+    [ThreadStatic] private static List<(string UseCase, CountedCall Call)>? t_counted;
+
+    private static void QueueCounted(string useCase, in CountedCall call) => (t_counted ??= []).Add((useCase, call));
+
+    private void SendCountedCalls()
     {
+        if (t_counted is not { Count: > 0 } counted) return;
+        foreach (var (useCase, call) in counted) _sink.CallCounted(useCase, in call);
+        counted.Clear();
+    }
+
+    /// <summary>Merges one span; returns its task when the second pass has work for it: a call that counts, or the root.</summary>
+    private PendingTask? Add(ReadOnlySpan<SpanFacts> spans, int at, in CallPrice price, long now)
+    {
+        ref readonly SpanFacts span = ref spans[at];
         if (_pendingById.TryGetValue(span.TraceId, out PendingTask? task))
         {
             if (!task.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int index))
@@ -125,7 +149,7 @@ internal sealed class TaskAssembler
             Interlocked.Increment(ref _evicted);
             Finish(oldest, FinishReason.Evicted, now);
         }
-        task = new PendingTask(span.TraceId, now);
+        task = _pool.Rent(span.TraceId, now, SpansAhead(spans, at));
         _pending.Add(task);
         _pendingCount++;
         if (_held.Remove(span.TraceId, out HeldOutcome held))
@@ -139,6 +163,20 @@ internal sealed class TaskAssembler
         return firstCounts ? task : null;
     }
 
+    /// <summary>
+    /// How many spans of a new task's trace the request holds from <paramref name="at"/> on, looking a few spans ahead:
+    /// SDKs export a trace's spans together, so its table is made the right size once instead of growing.
+    /// </summary>
+    private static int SpansAhead(ReadOnlySpan<SpanFacts> spans, int at)
+    {
+        const int lookAhead = 32;
+        TraceId trace = spans[at].TraceId;
+        int count = 1, end = Math.Min(spans.Length, at + lookAhead);
+        for (int j = at + 1; j < end; j++)
+            if (spans[j].TraceId == trace) count++;
+        return Math.Max(SpanTable.InitialCapacity, count);
+    }
+
     /// <summary>The second pass for one call: counted now if the task's use case is final, else held until it is.</summary>
     private void CountOrHold(PendingTask task, in SpanFacts span, in CallPrice price)
     {
@@ -147,15 +185,16 @@ internal sealed class TaskAssembler
             if (task.UseCaseFinal && !task.CallsCounted && task.Phase != PendingPhase.New) CountHeld(task);
             return;
         }
-        if (!task.Spans.IsCounted(span.SpanId)) return; // a later span of the request showed it a wrapper
         var call = new CountedCall(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced);
         if (task.Phase == PendingPhase.New) // scheduled tasks are in a list; only a finished one is in none
         {
-            // Finished while this request was being added (evicted at MaxPending): a late call of the finished task.
+            // Finished while this request was being added (evicted at MaxPending): a late call of the finished task,
+            // whose span table went with it.
             ref FinishedTask finished = ref CollectionsMarshal.GetValueRefOrNullRef(_finished, task.TraceId);
-            if (!Unsafe.IsNullRef(ref finished)) CountLate(in finished.Labels, in call);
+            if (!Unsafe.IsNullRef(ref finished) && finished.Spans.IsCounted(span.SpanId)) CountLate(in finished.Labels, in call);
             return;
         }
+        if (!task.Spans.IsCounted(span.SpanId)) return; // a later span of the request showed it a wrapper
         if (task.UseCaseFinal && !task.CallsCounted) CountHeld(task);
         if (task.CallsCounted) Count(task, in call);
         else (task.Held ??= []).Add(new HeldCall(span.SpanId, call)); // rare: the root comes in a later request
@@ -226,7 +265,7 @@ internal sealed class TaskAssembler
             task.AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd);
         }
         else task.ToolCalls = SaturatingIncrement(task.ToolCalls);
-        _sink.CallCounted(task.UseCase ?? TaskLabels.UnknownUseCase, in call);
+        QueueCounted(task.UseCase ?? TaskLabels.UnknownUseCase, in call);
     }
 
     /// <summary>A span of a finished task: what counts goes to the task counters under the finished task's labels.</summary>
@@ -245,7 +284,7 @@ internal sealed class TaskAssembler
     {
         bool llm = call.Role == SpanRole.Llm;
         _sink.LateSpan(labels, new LateContribution(call.CostUsd, llm ? 1 : 0, llm ? 0 : 1, llm ? call.Tokens.Input : 0, llm ? call.Tokens.Output : 0));
-        _sink.CallCounted(labels.UseCase, in call);
+        QueueCounted(labels.UseCase, in call);
     }
 
     private static int SaturatingIncrement(int value) => value == int.MaxValue ? value : value + 1;
@@ -309,6 +348,15 @@ internal sealed class TaskAssembler
                 }
             }
             while (_finishedOrder.TryPeek(out var entry) && entry.ExpiresMs <= now) Forget(_finishedOrder.Dequeue());
+            Recycle();
+        }
+        try
+        {
+            SendCountedCalls(); // the calls of tasks that finished without a root
+        }
+        finally
+        {
+            t_counted?.Clear();
         }
         return finishedCount;
     }
@@ -474,14 +522,27 @@ internal sealed class TaskAssembler
 
         if (_finished.Count >= _options.MaxFinishedRemembered && _finishedOrder.TryDequeue(out var oldest)) Forget(oldest);
         long expires = now + _rememberMs;
-        _finished[task.TraceId] = new FinishedTask(labels, expires, task.Spans);
+        ref FinishedTask remembered = ref CollectionsMarshal.GetValueRefOrAddDefault(_finished, task.TraceId, out bool existed);
+        if (existed) _pool.ReturnTable(in remembered.Spans);
+        remembered = new FinishedTask(labels, expires, task.Spans);
         _finishedOrder.Enqueue((task.TraceId, expires));
+        task.Spans = default; // the table went with the finished task
+        _recycle.Add(task);
     }
 
     private void Forget((TraceId Id, long ExpiresMs) entry)
     {
         if (_finished.TryGetValue(entry.Id, out FinishedTask finished) && finished.ExpiresMs == entry.ExpiresMs)
+        {
             _finished.Remove(entry.Id);
+            _pool.ReturnTable(in finished.Spans);
+        }
+    }
+
+    private void Recycle()
+    {
+        foreach (PendingTask task in _recycle) _pool.Return(task);
+        _recycle.Clear();
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -842,6 +842,46 @@ public class TaskAssemblerTests
         Assert.Equal(1, _sink.Duplicates);
     }
 
+    [Fact]
+    public void Add_TaskEvictedInTheSameRequest_ItsCallIsLateAndTheNewTaskIsNotCharged()
+    {
+        // At MaxPending a new trace finishes the oldest task while the request still holds one of its calls; the
+        // finished task's object is reused only after the request, so the call goes to the finished task.
+        TaskAssembler assembler = Assembler(maxPending: 1);
+        Add(assembler, (Root(1, useCase: "first", useCaseRank: 0), 0m));
+
+        Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Root(2, useCase: "second", useCaseRank: 0), 0m), (Llm(1, "gpt-4o"), 0.02m));
+        AdvanceAndSweep(assembler, Window);
+
+        Assert.Equal(["first", "first"], _sink.Calls.Select(c => c.UseCase));
+        Assert.Equal(0m, _sink.Finished.Single(t => t.Labels.UseCase == "second").CostUsd);
+    }
+
+    [Fact]
+    public void Add_ManyTasksThroughTheirLifetimes_ReusedObjectsCarryNothingOver()
+    {
+        TaskAssembler assembler = Assembler();
+        for (int round = 0; round < 3; round++)
+        {
+            for (int t = 0; t < 50; t++)
+            {
+                int trace = round * 1000 + t;
+                Add(assembler, (Llm(trace, "gpt-4o", input: 10 + t), 0.001m * (t + 1)), (Root(trace, Outcome.Success, useCase: $"uc{t % 3}", useCaseRank: 0), 0m));
+            }
+            AdvanceAndSweep(assembler, Settle);
+        }
+
+        Assert.Equal(150, _sink.Finished.Count);
+        foreach (TaskRecord task in _sink.Finished)
+        {
+            int t = (int)(task.TraceId.Low % 1000);
+            Assert.Equal($"uc{t % 3}", task.Labels.UseCase);
+            Assert.Equal(0.001m * (t + 1), task.CostUsd);
+            Assert.Equal(10 + t, task.InputTokens);
+            Assert.Equal(1, task.LlmCalls);
+        }
+    }
+
     // ---------------------------------------------------------------- wrappers
 
     [Fact]
