@@ -96,29 +96,39 @@ internal sealed class TaskAssembler
                     if (callers[i] is PendingTask task) CountOrHold(task, in spans[i], in prices[i]);
                 Recycle();
             }
-            SendCountedCalls();
+            SendOutbox();
         }
         finally
         {
             ArrayPool<PendingTask?>.Shared.Return(callers, clearArray: true);
-            t_counted?.Clear();
         }
     }
 
     /// <summary>
-    /// Calls counted under the task lock, sent to the metrics once it is released: recording a call takes its series'
-    /// lookup and lock, and the task lock is the one every export request waits for. Per thread, since the methods
-    /// that fill it run to completion on the caller's thread.
+    /// Calls counted and tasks finished under the task lock, sent to the metrics once it is released: recording takes
+    /// a series' lookup and lock, and the task lock is the one every export request waits for. Per thread, since the
+    /// methods that fill them run to completion on the caller's thread.
     /// </summary>
     [ThreadStatic] private static List<(string UseCase, CountedCall Call)>? t_counted;
+    [ThreadStatic] private static List<TaskRecord>? t_finished;
 
     private static void QueueCounted(string useCase, in CountedCall call) => (t_counted ??= []).Add((useCase, call));
 
-    private void SendCountedCalls()
+    /// <summary>Sends what the calls under the task lock decided: finished tasks and counted calls.</summary>
+    private void SendOutbox()
     {
-        if (t_counted is not { Count: > 0 } counted) return;
-        foreach (var (useCase, call) in counted) _sink.CallCounted(useCase, in call);
-        counted.Clear();
+        try
+        {
+            if (t_finished is { Count: > 0 } finished)
+                foreach (TaskRecord task in finished) _sink.TaskFinished(in task);
+            if (t_counted is { Count: > 0 } counted)
+                foreach (var (useCase, call) in counted) _sink.CallCounted(useCase, in call);
+        }
+        finally
+        {
+            t_finished?.Clear();
+            t_counted?.Clear();
+        }
     }
 
     /// <summary>Merges one span; returns its task when the second pass has work for it: a call that counts, or the root.</summary>
@@ -320,45 +330,57 @@ internal sealed class TaskAssembler
         }
     }
 
+    /// <summary>Tasks finished per hold of the task lock, so that export requests wait at most that long for a sweep.</summary>
+    private const int SweepBatch = 1024;
+
     /// <summary>Finishes every task whose deadline has passed and forgets expired state; returns how many finished.</summary>
     public int Sweep()
     {
         long now = NowMs();
-        int finishedCount = 0;
-        lock (_lock)
+        int finishedCount = 0, finishedNow;
+        do
         {
-            while (_waiting.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
+            lock (_lock)
             {
-                Finish(task, FinishReason.OutcomeWindowElapsed, now);
-                finishedCount++;
+                finishedNow = FinishDue(now, SweepBatch);
+                if (finishedNow < SweepBatch) ForgetExpired(now);
+                Recycle();
             }
-            while (_settling.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
-            {
-                Finish(task, FinishReason.Settled, now);
-                finishedCount++;
-            }
-
-            while (_heldOrder.TryPeek(out var held) && held.ExpiresMs <= now)
-            {
-                _heldOrder.Dequeue();
-                if (_held.TryGetValue(held.Id, out HeldOutcome current) && current.ExpiresMs == held.ExpiresMs)
-                {
-                    _held.Remove(held.Id);
-                    _sink.OutcomeDropped();
-                }
-            }
-            while (_finishedOrder.TryPeek(out var entry) && entry.ExpiresMs <= now) Forget(_finishedOrder.Dequeue());
-            Recycle();
+            SendOutbox();
+            finishedCount += finishedNow;
         }
-        try
-        {
-            SendCountedCalls(); // the calls of tasks that finished without a root
-        }
-        finally
-        {
-            t_counted?.Clear();
-        }
+        while (finishedNow == SweepBatch);
         return finishedCount;
+    }
+
+    private int FinishDue(long now, int most)
+    {
+        int finished = 0;
+        while (finished < most && _waiting.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
+        {
+            Finish(task, FinishReason.OutcomeWindowElapsed, now);
+            finished++;
+        }
+        while (finished < most && _settling.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
+        {
+            Finish(task, FinishReason.Settled, now);
+            finished++;
+        }
+        return finished;
+    }
+
+    private void ForgetExpired(long now)
+    {
+        while (_heldOrder.TryPeek(out var held) && held.ExpiresMs <= now)
+        {
+            _heldOrder.Dequeue();
+            if (_held.TryGetValue(held.Id, out HeldOutcome current) && current.ExpiresMs == held.ExpiresMs)
+            {
+                _held.Remove(held.Id);
+                _sink.OutcomeDropped();
+            }
+        }
+        while (_finishedOrder.TryPeek(out var entry) && entry.ExpiresMs <= now) Forget(_finishedOrder.Dequeue());
     }
 
     /// <summary>Everything pending, for the state file.</summary>
@@ -518,7 +540,7 @@ internal sealed class TaskAssembler
             task.Variant ?? TaskLabels.None);
         var record = new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
             task.InputTokens, task.OutputTokens, DateTimeOffset.FromUnixTimeMilliseconds(now), reason);
-        _sink.TaskFinished(in record);
+        (t_finished ??= []).Add(record);
 
         if (_finished.Count >= _options.MaxFinishedRemembered && _finishedOrder.TryDequeue(out var oldest)) Forget(oldest);
         long expires = now + _rememberMs;
