@@ -81,7 +81,7 @@ internal sealed class SpanFactsReader
 
         int model = best[(int)Fact.Model];
         bool operatorTool = best[(int)Fact.ToolName] >= 0 && _spanKeys.IsOperatorName(Fact.ToolName, ranks[(int)Fact.ToolName]);
-        facts.Role = Role(batch, in span, best, operatorTool, hasModel: model >= 0 && StringBytes(batch, model).Length > 0, in facts.Tokens);
+        facts.Role = Role(batch, best, operatorTool, hasModel: model >= 0 && StringBytes(batch, model).Length > 0, in facts.Tokens);
         if (facts.Role == SpanRole.Tool)
         {
             facts.ToolName = StringFact(batch, best[(int)Fact.ToolName]);
@@ -118,7 +118,7 @@ internal sealed class SpanFactsReader
     /// only when it carries usage and a model (older instrumentations), and a tool call when it carries an operator's
     /// tool-name attribute.
     /// </summary>
-    private static SpanRole Role(SpanBatch batch, in SpanRecord span, ReadOnlySpan<int> best, bool operatorTool, bool hasModel, in TokenUsage tokens)
+    private static SpanRole Role(SpanBatch batch, ReadOnlySpan<int> best, bool operatorTool, bool hasModel, in TokenUsage tokens)
     {
         if (best[(int)Fact.Operation] is int operation and >= 0)
         {
@@ -148,7 +148,8 @@ internal sealed class SpanFactsReader
             if (id.EndsWith(".doGenerate"u8) || id.EndsWith(".doStream"u8) || id.EndsWith(".doEmbed"u8)) return SpanRole.Llm;
             return SpanRole.Other;
         }
-        if (batch.NameOf(in span).SequenceEqual("ai.toolCall"u8)) return SpanRole.Tool;
+        // The Vercel AI SDK's ai.toolCall spans, from versions without ai.operationId: only they carry ai.toolCall.name.
+        if (best[(int)Fact.ToolName] is int tool and >= 0 && batch.KeyOf(batch.Attributes[tool]).SequenceEqual("ai.toolCall.name"u8)) return SpanRole.Tool;
         if (operatorTool) return SpanRole.Tool;
         return hasModel && !tokens.IsEmpty ? SpanRole.Llm : SpanRole.Other;
     }
@@ -176,6 +177,7 @@ internal sealed class SpanFactsReader
     {
         if (index < 0) return null;
         ReadOnlySpan<byte> value = StringBytes(batch, index);
+        if (value.LastIndexOf((byte)'.') <= 0) return StringFact(batch, index);
         foreach (byte[] suffix in ProviderApiSuffixes)
         {
             if (value.Length <= suffix.Length || !value.EndsWith(suffix)) continue;

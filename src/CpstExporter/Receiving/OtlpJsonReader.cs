@@ -116,16 +116,6 @@ internal static class OtlpJsonReader
                 parentValid = TryReadHexId(ref reader, bytes[..8]);
                 if (parentValid) span.ParentSpanId = BinaryPrimitives.ReadUInt64BigEndian(bytes);
             }
-            else if (Is(ref reader, "name"u8, "name"u8))
-            {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null) continue;
-                if (reader.TokenType != JsonTokenType.String) throw new OtlpFormatException("span name must be a string");
-                Span<byte> name = batch.Reserve(reader.ValueSpan.Length, out int nameOffset);
-                int nameLength = CopyString(ref reader, name);
-                batch.Commit(nameLength);
-                batch.SetName(ref span, nameOffset, nameLength);
-            }
             else if (Is(ref reader, "startTimeUnixNano"u8, "start_time_unix_nano"u8))
             {
                 reader.Read();

@@ -102,10 +102,6 @@ internal static class OtlpProtobufReader
                     parentLength = parent.Length;
                     if (parentLength == 8) span.ParentSpanId = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(parent);
                     break;
-                case 5:
-                    reader.Expect(wireType, ProtoReader.LengthDelimited, "span.name");
-                    batch.SetName(ref span, reader.ReadLengthDelimited());
-                    break;
                 case 7:
                     reader.Expect(wireType, ProtoReader.Fixed64, "span.start_time_unix_nano");
                     span.StartTimeUnixNano = reader.ReadFixed64();

@@ -32,7 +32,6 @@ internal sealed class SpanBatch
 
     public ReadOnlySpan<byte> KeyOf(in AttributeRecord attribute) => _arena.AsSpan(attribute.KeyOffset, attribute.KeyLength);
     public ReadOnlySpan<byte> StringOf(in AttributeRecord attribute) => _arena.AsSpan(attribute.ValueOffset, attribute.ValueLength);
-    public ReadOnlySpan<byte> NameOf(in SpanRecord span) => _arena.AsSpan(span.NameOffset, span.NameLength);
 
     public void Clear()
     {
@@ -94,18 +93,6 @@ internal sealed class SpanBatch
 
     public ref AttributeRecord AttributeAt(int index) => ref _attributes[index];
 
-    public void SetName(ref SpanRecord span, ReadOnlySpan<byte> utf8)
-    {
-        span.NameOffset = Append(utf8);
-        span.NameLength = utf8.Length;
-    }
-
-    /// <summary>Sets a span name the caller wrote itself through <see cref="Reserve"/> (JSON unescaping).</summary>
-    public void SetName(ref SpanRecord span, int offset, int length)
-    {
-        span.NameOffset = offset;
-        span.NameLength = length;
-    }
 
     public void SetString(ref AttributeRecord attribute, ReadOnlySpan<byte> utf8)
     {

@@ -11,9 +11,6 @@ internal struct SpanRecord
     public ulong EndTimeUnixNano;
     /// <summary>OTLP status code: 0 unset, 1 ok, 2 error.</summary>
     public int StatusCode;
-    /// <summary>The span's name, a slice of the batch's byte arena (see <see cref="SpanBatch.NameOf"/>).</summary>
-    public int NameOffset;
-    public int NameLength;
     public int AttributeStart;
     public int AttributeCount;
     public int ResourceIndex;

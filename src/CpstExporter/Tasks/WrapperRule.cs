@@ -56,9 +56,7 @@ internal static class WrapperRule
     /// </summary>
     private static bool WalkUp(ref SpanTable spans, int index, bool final)
     {
-        Span<int> path = stackalloc int[MaxDepth];
-        int depth = 0;
-        path[depth++] = index;
+        int depth = 1;
         int at = spans.At(index).Parent;
         while (at >= 0 && depth < MaxDepth)
         {
@@ -66,14 +64,15 @@ internal static class WrapperRule
             if ((ancestor.Marks & SpanMarks.CountedAbove) != 0 ||
                 (ancestor.Marks & (SpanMarks.LlmCall | SpanMarks.Counted)) == (SpanMarks.LlmCall | SpanMarks.Counted) && final)
             {
-                foreach (int i in path[..depth]) spans.At(i).Marks |= SpanMarks.CountedAbove;
+                // The spans walked so far are below a counted call: calls that come below them later are covered too.
+                for (int i = index; i != at; i = spans.At(i).Parent) spans.At(i).Marks |= SpanMarks.CountedAbove;
                 return true;
             }
             if ((ancestor.Marks & SpanMarks.LlmBelow) != 0) return false; // marked by an earlier walk, and all above it too
             if ((ancestor.Marks & SpanMarks.LlmCall) != 0) ancestor.Marks &= ~SpanMarks.Counted; // held, so it can still become the wrapper
             ancestor.Marks |= SpanMarks.LlmBelow;
             if ((ancestor.Marks & SpanMarks.Seen) == 0) return false; // a placeholder: its own walk starts when it arrives
-            path[depth++] = at;
+            depth++;
             at = ancestor.Parent;
         }
         return false;

@@ -388,8 +388,9 @@ public class SpanFactsReaderTests
     }
 
     [Fact]
-    public void Read_SpanNamedAiToolCall_IsAToolCallWithoutAnOperationId()
+    public void Read_AiToolCallNameWithoutAnOperationId_IsAToolCall()
     {
+        // Vercel AI SDK versions before ai.operationId: the span is named ai.toolCall, and only it has ai.toolCall.name.
         var span = Child(1, 2, Attr("ai.toolCall.name", "get_weather"));
         span.Name = "ai.toolCall";
 
