@@ -39,28 +39,40 @@ internal sealed class TaskAssembler
     /// </summary>
     public void Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<CallPrice> prices)
     {
-        // A stable counting sort of the request's span indexes by partition, so each partition's spans are one run.
+        if (_partitions.Length == 1)
+        {
+            _partitions[0].Add(spans, prices);
+            return;
+        }
+        // A stable counting sort of the request by partition, so each partition's spans are one run.
         int n = spans.Length;
-        int[] order = ArrayPool<int>.Shared.Rent(n);
+        Span<int> starts = stackalloc int[_partitions.Length + 1];
         int[] partitionOf = ArrayPool<int>.Shared.Rent(n);
+        SpanFacts[] sorted = ArrayPool<SpanFacts>.Shared.Rent(n);
+        CallPrice[] sortedPrices = ArrayPool<CallPrice>.Shared.Rent(n);
         try
         {
-            Span<int> starts = stackalloc int[_partitions.Length + 1];
             for (int i = 0; i < n; i++) starts[(partitionOf[i] = IndexOf(spans[i].TraceId)) + 1]++;
             for (int p = 1; p < starts.Length; p++) starts[p] += starts[p - 1];
             Span<int> next = stackalloc int[_partitions.Length];
             starts[..^1].CopyTo(next);
-            for (int i = 0; i < n; i++) order[next[partitionOf[i]]++] = i;
+            for (int i = 0; i < n; i++)
+            {
+                int at = next[partitionOf[i]]++;
+                sorted[at] = spans[i];
+                sortedPrices[at] = prices[i];
+            }
             for (int p = 0; p < _partitions.Length; p++)
             {
                 int start = starts[p], count = starts[p + 1] - start;
-                if (count > 0) _partitions[p].Add(spans, prices, order.AsSpan(start, count));
+                if (count > 0) _partitions[p].Add(sorted.AsSpan(start, count), sortedPrices.AsSpan(start, count));
             }
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(order);
             ArrayPool<int>.Shared.Return(partitionOf);
+            ArrayPool<SpanFacts>.Shared.Return(sorted, clearArray: true);
+            ArrayPool<CallPrice>.Shared.Return(sortedPrices);
         }
     }
 

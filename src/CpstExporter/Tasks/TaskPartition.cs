@@ -91,18 +91,17 @@ internal sealed class TaskPartition
     /// wrapper, and a task whose root is in the request (the usual case: SDKs export a trace's spans together, root
     /// last) counts its calls at once instead of holding them, which would cost an allocation per task.
     /// </remarks>
-    /// <param name="order">Which of <paramref name="spans"/> are this partition's, in request order.</param>
-    public void Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<CallPrice> prices, ReadOnlySpan<int> order)
+    public void Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<CallPrice> prices)
     {
         long now = NowMs();
-        PendingTask?[] callers = ArrayPool<PendingTask?>.Shared.Rent(order.Length);
+        PendingTask?[] callers = ArrayPool<PendingTask?>.Shared.Rent(spans.Length);
         try
         {
             lock (_lock)
             {
-                for (int i = 0; i < order.Length; i++) callers[i] = Add(spans, order, i, in prices[order[i]], now);
-                for (int i = 0; i < order.Length; i++)
-                    if (callers[i] is PendingTask task) CountOrHold(task, in spans[order[i]], in prices[order[i]]);
+                for (int i = 0; i < spans.Length; i++) callers[i] = Add(spans, i, in prices[i], now);
+                for (int i = 0; i < spans.Length; i++)
+                    if (callers[i] is PendingTask task) CountOrHold(task, in spans[i], in prices[i]);
                 Recycle();
             }
             SendOutbox();
@@ -141,9 +140,9 @@ internal sealed class TaskPartition
     }
 
     /// <summary>Merges one span; returns its task when the second pass has work for it: a call that counts, or the root.</summary>
-    private PendingTask? Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<int> order, int at, in CallPrice price, long now)
+    private PendingTask? Add(ReadOnlySpan<SpanFacts> spans, int at, in CallPrice price, long now)
     {
-        ref readonly SpanFacts span = ref spans[order[at]];
+        ref readonly SpanFacts span = ref spans[at];
         if (_pendingById.TryGetValue(span.TraceId, out PendingTask? task))
         {
             if (!task.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int index))
@@ -168,7 +167,7 @@ internal sealed class TaskPartition
             Interlocked.Increment(ref _evicted);
             Finish(oldest, FinishReason.Evicted, now);
         }
-        task = _pool.Rent(span.TraceId, now, SpansAhead(spans, order, at));
+        task = _pool.Rent(span.TraceId, now, SpansAhead(spans, at));
         _pending.Add(task);
         _pendingCount++;
         _budget.Added();
@@ -187,13 +186,13 @@ internal sealed class TaskPartition
     /// How many spans of a new task's trace the request holds from <paramref name="at"/> on, looking a few spans ahead:
     /// SDKs export a trace's spans together, so its table is made the right size once instead of growing.
     /// </summary>
-    private static int SpansAhead(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<int> order, int at)
+    private static int SpansAhead(ReadOnlySpan<SpanFacts> spans, int at)
     {
         const int lookAhead = 32;
-        TraceId trace = spans[order[at]].TraceId;
-        int count = 1, end = Math.Min(order.Length, at + lookAhead);
+        TraceId trace = spans[at].TraceId;
+        int count = 1, end = Math.Min(spans.Length, at + lookAhead);
         for (int j = at + 1; j < end; j++)
-            if (spans[order[j]].TraceId == trace) count++;
+            if (spans[j].TraceId == trace) count++;
         return Math.Max(SpanTable.InitialCapacity, count);
     }
 
