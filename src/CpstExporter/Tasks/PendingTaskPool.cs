@@ -11,21 +11,15 @@ namespace CpstExporter.Tasks;
 /// </summary>
 internal sealed class PendingTaskPool
 {
-    /// <summary>Most task objects kept, over all partitions: a sweep's worth at a million spans a second, about 55 MB.</summary>
-    public const int MaxTasks = 1 << 18;
+    /// <summary>Most task objects kept: a second of the benchmark's traffic, about 27 MB.</summary>
+    public const int MaxTasks = 1 << 17;
 
-    /// <summary>
-    /// Span tables are kept by size, <see cref="SpanTable.InitialCapacity"/> × 2ⁿ: as many as tasks of the two smallest
-    /// sizes (3 and 6 spans, the common tasks; about 42 MB), half as many of each larger size.
-    /// </summary>
+    /// <summary>Span tables are kept by size, <see cref="SpanTable.InitialCapacity"/> × 2ⁿ; fewer of each larger size.</summary>
     private const int TableClasses = 5;
+    private const int MaxTablesOfSmallest = 1 << 16;
 
-    private readonly int _maxTasks;
     private readonly Stack<PendingTask> _tasks = new();
     private readonly Stack<SpanTable.Entry[]>[] _tables = Enumerable.Range(0, TableClasses).Select(_ => new Stack<SpanTable.Entry[]>()).ToArray();
-
-    /// <param name="partitions">The pool serves one of this many partitions, and keeps that share of the bounds.</param>
-    public PendingTaskPool(int partitions = 1) => _maxTasks = Math.Max(1, MaxTasks / partitions);
 
     public int PooledTasks => _tasks.Count;
 
@@ -45,7 +39,7 @@ internal sealed class PendingTaskPool
     /// <summary>Takes back a finished task's object; its span table went with the finished task and comes back on its own.</summary>
     public void Return(PendingTask task)
     {
-        if (_tasks.Count >= _maxTasks) return;
+        if (_tasks.Count >= MaxTasks) return;
         task.Reset(default, 0); // drops the strings and lists it held
         _tasks.Push(task);
     }
@@ -54,7 +48,7 @@ internal sealed class PendingTaskPool
     {
         SpanTable.Entry[]? entries = table.Entries;
         if (entries is null || ClassOf(entries.Length) is not (>= 0 and var size) || entries.Length != CapacityOf(size)) return;
-        if (_tables[size].Count < _maxTasks >> Math.Max(0, size - 1)) _tables[size].Push(entries);
+        if (_tables[size].Count < MaxTablesOfSmallest >> size) _tables[size].Push(entries);
     }
 
     private SpanTable.Entry[] RentTable(int spans)

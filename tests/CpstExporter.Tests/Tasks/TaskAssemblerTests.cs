@@ -15,9 +15,8 @@ public class TaskAssemblerTests
     private readonly ManualClock _clock = new();
     private readonly RecordingTaskSink _sink = new();
 
-    /// <param name="partitions">1 where a test needs the exact limits: with more, each partition holds a share.</param>
-    private TaskAssembler Assembler(int maxPending = 1000, int partitions = TaskAssembler.DefaultPartitions) =>
-        new(new TaskOptions { SettleSeconds = Settle, OutcomeWindowSeconds = Window, MaxPending = maxPending }, _sink, _clock, partitions);
+    private TaskAssembler Assembler(int maxPending = 1000) =>
+        new(new TaskOptions { SettleSeconds = Settle, OutcomeWindowSeconds = Window, MaxPending = maxPending }, _sink, _clock);
 
     private static TraceId Trace(int n) => new(0x0a0b0c0d, (ulong)n);
 
@@ -301,7 +300,7 @@ public class TaskAssemblerTests
     [Fact]
     public void ApplyOutcome_HoldingAreaFull_DropsAndCounts()
     {
-        TaskAssembler assembler = Assembler(maxPending: 2, partitions: 1);
+        TaskAssembler assembler = Assembler(maxPending: 2);
 
         assembler.ApplyOutcome(Trace(1), Outcome.Success);
         assembler.ApplyOutcome(Trace(2), Outcome.Success);
@@ -368,7 +367,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_MaxPendingReached_OldestTaskFinishesEvicted()
     {
-        TaskAssembler assembler = Assembler(maxPending: 2, partitions: 1);
+        TaskAssembler assembler = Assembler(maxPending: 2);
         Add(assembler, Root(1));
         _clock.AdvanceSeconds(1);
         Add(assembler, Root(2));
@@ -392,7 +391,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_MaxPendingReached_OldestByFirstSpanGoesWhetherOrNotItHasAnOutcome()
     {
-        TaskAssembler assembler = Assembler(maxPending: 2, partitions: 1);
+        TaskAssembler assembler = Assembler(maxPending: 2);
         Add(assembler, Root(1));
         _clock.AdvanceSeconds(1);
         Add(assembler, Root(2));
@@ -409,7 +408,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_EvictedTask_LaterSpanIsLate()
     {
-        TaskAssembler assembler = Assembler(maxPending: 1, partitions: 1);
+        TaskAssembler assembler = Assembler(maxPending: 1);
         Add(assembler, Root(1));
         Add(assembler, Root(2));
 
@@ -421,7 +420,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_EvictedTask_NotFinishedAgain()
     {
-        TaskAssembler assembler = Assembler(maxPending: 1, partitions: 1);
+        TaskAssembler assembler = Assembler(maxPending: 1);
         Add(assembler, Root(1, Outcome.Success));
         Add(assembler, Root(2, Outcome.Success));
 
@@ -792,7 +791,7 @@ public class TaskAssemblerTests
         Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Root(1, useCase: "support", useCaseRank: 0), 0m),
             (Root(2, useCase: "billing", useCaseRank: 0), 0m), (Tool(2, "web_search"), 0.01m));
 
-        Assert.Equal(["billing", "support"], _sink.Calls.Select(c => c.UseCase).Order());
+        Assert.Equal(["support", "billing"], _sink.Calls.Select(c => c.UseCase));
     }
 
     // ---------------------------------------------------------------- once per span id
@@ -848,7 +847,7 @@ public class TaskAssemblerTests
     {
         // At MaxPending a new trace finishes the oldest task while the request still holds one of its calls; the
         // finished task's object is reused only after the request, so the call goes to the finished task.
-        TaskAssembler assembler = Assembler(maxPending: 1, partitions: 1);
+        TaskAssembler assembler = Assembler(maxPending: 1);
         Add(assembler, (Root(1, useCase: "first", useCaseRank: 0), 0m));
 
         Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Root(2, useCase: "second", useCaseRank: 0), 0m), (Llm(1, "gpt-4o"), 0.02m));
@@ -973,34 +972,6 @@ public class TaskAssemblerTests
         AdvanceAndSweep(assembler, Settle);
 
         Assert.Equal(1, Assert.Single(_sink.Finished).LlmCalls);
-    }
-
-    [Fact]
-    public void Add_ManyTracesAcrossPartitions_PendingStaysWithinTheLimitByAtMostOnePerPartition()
-    {
-        TaskAssembler assembler = Assembler(maxPending: 100);
-
-        for (int t = 0; t < 1000; t++) Add(assembler, Root(t));
-
-        Assert.InRange(assembler.PendingCount, 100 - TaskAssembler.DefaultPartitions, 100 + TaskAssembler.DefaultPartitions);
-        Assert.Equal(1000 - assembler.PendingCount, assembler.EvictedCount);
-        Assert.Equal(1000 - assembler.PendingCount, _sink.Finished.Count);
-    }
-
-    [Fact]
-    public void Snapshot_ThenRestore_EveryTaskBackInItsPartition()
-    {
-        TaskAssembler first = Assembler();
-        for (int t = 0; t < 200; t++) Add(first, (Llm(t, "gpt-4o"), 0.01m), (Root(t, useCase: "support", useCaseRank: 0), 0m));
-        TaskAssembler second = Assembler();
-
-        second.Restore(first.Snapshot());
-        Add(second, (Tool(7, "web_search"), 0.02m)); // the restored task 7 takes it, in whatever partition it is
-
-        Assert.Equal(200, second.PendingCount);
-        AdvanceAndSweep(second, Window);
-        Assert.Equal(200, _sink.Finished.Count);
-        Assert.Equal(0.03m, _sink.Finished.Single(f => f.TraceId == Trace(7)).CostUsd);
     }
 
     [Fact]
