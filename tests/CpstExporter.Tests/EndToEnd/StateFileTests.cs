@@ -152,4 +152,27 @@ public sealed class StateFileTests : IDisposable
         await PostAsync(exporter, Waiting(28)); // and it serves
         Assert.Equal(1, exporter.Tasks.PendingCount);
     }
+
+    public static TheoryData<string, string, int> OddButReadableFiles => new()
+    {
+        { "a null task", "{\"Version\":1,\"Tasks\":[null],\"HeldOutcomes\":[null]}", 0 },
+        { "a task without models", "{\"Version\":1,\"Tasks\":[{\"TraceId\":\"0000000100000000000000000000000a\",\"FirstSeenMs\":1,\"LastActivityMs\":1,\"Models\":null}],\"HeldOutcomes\":[]}", 1 },
+        { "a task without a trace id", "{\"Version\":2,\"Tasks\":[{\"FirstSeenMs\":1}],\"HeldOutcomes\":[]}", 0 },
+        { "null spans and held calls", "{\"Version\":2,\"Tasks\":[{\"TraceId\":\"0000000200000000000000000000000a\",\"Spans\":[null],\"HeldCalls\":[null]}],\"HeldOutcomes\":[]}", 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(OddButReadableFiles))]
+    public async Task Start_StateFileWithNullOrMissingParts_LoadsWhatIsThereAndServes(string what, string content, int pending)
+    {
+        await File.WriteAllTextAsync(StatePath, content);
+
+        await using var exporter = await ExporterUnderTest.StartAsync(Settings);
+
+        Assert.True(exporter.Tasks.PendingCount == pending, what);
+        await PostAsync(exporter, Waiting(29));
+        Assert.Equal(pending + 1, exporter.Tasks.PendingCount);
+        exporter.Settle(seconds: 901);
+        Assert.Equal(0, exporter.Tasks.PendingCount);
+    }
 }
