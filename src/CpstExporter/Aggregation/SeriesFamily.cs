@@ -37,7 +37,26 @@ internal sealed class SeriesFamily<TKey, TSeries>
     public string[] LabelNames { get; }
     public string[] MetricNames { get; }
 
-    public TSeries Get(in TKey key) => _byKey.TryGetValue(key, out TSeries? series) ? series : Add(key);
+    public TSeries Get(in TKey key)
+    {
+        // Consecutive updates mostly hit the same label set (a task's calls to one model), and label values come from
+        // one cache, so comparing with the last key found is a few reference checks instead of hashing every string.
+        ref LastFound last = ref t_last;
+        if (ReferenceEquals(last.Family, this) && last.Key.Equals(key)) return last.Series!;
+        if (!_byKey.TryGetValue(key, out TSeries? series)) return Add(key); // folded keys are not remembered: each fold is counted
+        last = new LastFound(this, key, series);
+        return series;
+    }
+
+    private struct LastFound(SeriesFamily<TKey, TSeries> family, TKey key, TSeries series)
+    {
+        public readonly SeriesFamily<TKey, TSeries>? Family = family;
+        public readonly TKey Key = key;
+        public readonly TSeries? Series = series;
+    }
+
+    /// <summary>Per thread and per closed type; <see cref="LastFound.Family"/> tells the instances of a type apart.</summary>
+    [ThreadStatic] private static LastFound t_last;
 
     /// <summary>The series in creation order. Safe to read while others add: count is read before the array.</summary>
     public ReadOnlySpan<TSeries> All
