@@ -11,6 +11,8 @@ internal static class Saturating
         return sum;
     }
 
+    public static int Add(int a, int b) => (int)Math.Clamp((long)a + b, int.MinValue, int.MaxValue);
+
     public static decimal Add(decimal a, decimal b)
     {
         try

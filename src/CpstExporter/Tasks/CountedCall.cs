@@ -1,7 +1,12 @@
 using CpstExporter.Conventions;
+using CpstExporter.Pricing;
 
 namespace CpstExporter.Tasks;
 
 /// <summary>One LLM or tool call that counts, as the per-call metrics record it under its task's use case.</summary>
 internal readonly record struct CountedCall(
-    SpanRole Role, string? Provider, string? Model, string? Tool, TokenUsage Tokens, decimal CostUsd, bool Unpriced);
+    SpanRole Role, string? Provider, string? Model, string? Tool, TokenUsage Tokens, decimal CostUsd, bool Unpriced)
+{
+    public static CountedCall Of(in SpanFacts span, in CallPrice price) =>
+        new(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced);
+}

@@ -195,7 +195,7 @@ internal sealed class TaskAssembler
             if (task.UseCaseFinal && !task.CallsCounted && task.Phase != PendingPhase.New) CountHeld(task);
             return;
         }
-        var call = new CountedCall(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced);
+        var call = CountedCall.Of(in span, in price);
         if (task.Phase == PendingPhase.New) // scheduled tasks are in a list; only a finished one is in none
         {
             // Finished while this request was being added (evicted at MaxPending): a late call of the finished task,
@@ -269,12 +269,12 @@ internal sealed class TaskAssembler
         task.SpanCostUsd = Saturating.Add(task.SpanCostUsd, call.CostUsd);
         if (call.Role == SpanRole.Llm)
         {
-            task.LlmCalls = SaturatingIncrement(task.LlmCalls);
+            task.LlmCalls = Saturating.Add(task.LlmCalls, 1);
             task.InputTokens = Saturating.Add(task.InputTokens, call.Tokens.Input);
             task.OutputTokens = Saturating.Add(task.OutputTokens, call.Tokens.Output);
             task.AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd);
         }
-        else task.ToolCalls = SaturatingIncrement(task.ToolCalls);
+        else task.ToolCalls = Saturating.Add(task.ToolCalls, 1);
         QueueCounted(task.UseCase ?? TaskLabels.UnknownUseCase, in call);
     }
 
@@ -287,7 +287,7 @@ internal sealed class TaskAssembler
             _sink.LateSpan(finished.Labels, new LateContribution(span.Role == SpanRole.Other ? price.CostUsd : 0m, 0, 0, 0, 0));
             return;
         }
-        CountLate(in finished.Labels, new CountedCall(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced));
+        CountLate(in finished.Labels, CountedCall.Of(in span, in price));
     }
 
     private void CountLate(in TaskLabels labels, in CountedCall call)
@@ -296,8 +296,6 @@ internal sealed class TaskAssembler
         _sink.LateSpan(labels, new LateContribution(call.CostUsd, llm ? 1 : 0, llm ? 0 : 1, llm ? call.Tokens.Input : 0, llm ? call.Tokens.Output : 0));
         QueueCounted(labels.UseCase, in call);
     }
-
-    private static int SaturatingIncrement(int value) => value == int.MaxValue ? value : value + 1;
 
     /// <summary>Applies an outcome from the outcome API.</summary>
     public OutcomeApplied ApplyOutcome(TraceId traceId, Outcome outcome)
