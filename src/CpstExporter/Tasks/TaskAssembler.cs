@@ -448,6 +448,23 @@ internal sealed class TaskAssembler
     }
 
     /// <summary>
+    /// Version 1 ranked use cases 0–2 on the root and 16–18 on other spans (explicit, agent name, service), and counted
+    /// every call when it arrived: in today's terms its calls are counted, and a root-ranked use case is final.
+    /// </summary>
+    private static PendingTaskState FromVersion1(PendingTaskState s)
+    {
+        bool fromRoot = s.UseCaseRank < 16;
+        int rank = (fromRoot ? s.UseCaseRank : s.UseCaseRank - 16) switch
+        {
+            0 => fromRoot ? 0 : 1,
+            1 => fromRoot ? 2 : 4,
+            2 => fromRoot ? 3 : 5,
+            _ => int.MaxValue,
+        };
+        return s with { UseCaseRank = rank, UseCaseFinal = fromRoot && s.UseCase is not null, CallsCounted = true };
+    }
+
+    /// <summary>
     /// Takes back tasks from the state file, oldest first; their deadlines run on from when they were saved. Entries
     /// that say nothing usable (null, a bad trace id) are skipped.
     /// </summary>
@@ -459,7 +476,7 @@ internal sealed class TaskAssembler
             foreach (PendingTaskState s in snapshot.Tasks.OfType<PendingTaskState>().OrderBy(t => t.FirstSeenMs))
             {
                 if (s.TraceId is null || !TraceId.TryParseHex(s.TraceId, out TraceId id) || _pendingById.Contains(id)) continue;
-                PendingTask task = FromState(id, s);
+                PendingTask task = FromState(id, snapshot.Version == 1 ? FromVersion1(s) : s);
                 _pending.Add(task);
                 _pendingCount++;
                 restored.Add(task);

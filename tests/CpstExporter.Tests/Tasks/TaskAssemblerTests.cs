@@ -974,6 +974,26 @@ public class TaskAssemblerTests
         Assert.Equal(1, Assert.Single(_sink.Finished).LlmCalls);
     }
 
+    [Theory]
+    // A version 1 file ranked a child's service name 18 and a root's 2.
+    [InlineData(18, "root-service")]
+    [InlineData(2, "saved")]
+    public void Restore_Version1File_UseCaseRanksMeanWhatTheyMeant(int savedRank, string expected)
+    {
+        TaskAssembler assembler = Assembler();
+        var saved = new PendingTaskState(Trace(1).ToString(), 0, 0, "saved", savedRank, null, false, null, false,
+            Outcome.Unknown, OutcomeSource.None, 0, false, 0.01m, null, 1, 0, 100, 10, [new ModelShareState("gpt-4o", 0.01m, 1)]);
+        assembler.Restore(new TaskStateSnapshot(1, [saved], []));
+
+        Add(assembler, (Root(1, Outcome.Success, useCase: "root-service", useCaseRank: 2), 0m), (Tool(1, "web_search"), 0.02m));
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(expected, task.Labels.UseCase);
+        Assert.Equal(0.03m, task.CostUsd);
+        Assert.Equal(expected, Assert.Single(_sink.Calls).UseCase); // the saved call was counted by version 1; the tool now
+    }
+
     [Fact]
     public void PendingCount_CountsTracesNotSpans()
     {
