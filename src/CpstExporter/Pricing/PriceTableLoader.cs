@@ -98,6 +98,8 @@ internal static class PriceTableLoader
             else if (!tools.TryAdd(entry.Name, entry.PerCall.Value)) errors.Add($"tools[{i}] ({entry.Name}): duplicate tool name");
         }
 
+        // An empty file (a truncated write, a volume mounted before its content) would price every call at $0.
+        if (file.Models.Count == 0) errors.Add("no models: a price table lists at least one model under 'models:'");
         if (errors.Count > 0) throw new PriceTableException($"{source}: " + string.Join("; ", errors));
         return new PriceTable(models, tools, Version(text));
     }

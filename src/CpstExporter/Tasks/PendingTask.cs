@@ -102,24 +102,26 @@ internal sealed class PendingTask
     public long DeadlineMs(long settleMs, long windowMs) =>
         HasOutcomeSignal ? LastActivityMs + settleMs : FirstSeenMs + windowMs;
 
-    public void AddModelCost(string model, decimal cost)
+    /// <summary>Adds <paramref name="calls"/> calls of <paramref name="model"/> costing <paramref name="cost"/> in all to its share. O(1).</summary>
+    public void AddModelCost(string model, decimal cost, int calls = 1)
     {
         if (Model is null || ReferenceEquals(Model, model) || Model == model)
         {
             Model = model;
             ModelCostUsd = Saturating.Add(ModelCostUsd, cost);
-            ModelCalls++;
+            ModelCalls = Saturating.Add(ModelCalls, calls);
             return;
         }
-        List<(string Model, decimal CostUsd, int Calls)> others = (Extras ??= new()).OtherModels ??= [];
-        for (int i = 0; i < others.Count; i++)
+        PendingTaskExtras extras = Extras ??= new();
+        int at = extras.IndexOfModel(model);
+        if (at < 0)
         {
-            if (others[i].Model != model) continue;
-            var (name, total, calls) = others[i];
-            others[i] = (name, Saturating.Add(total, cost), calls + 1);
+            extras.AddModel(model, cost, calls);
             return;
         }
-        others.Add((model, cost, 1));
+        List<(string Model, decimal CostUsd, int Calls)> others = extras.OtherModels!;
+        var (name, total, count) = others[at];
+        others[at] = (name, Saturating.Add(total, cost), Saturating.Add(count, calls));
     }
 
     /// <summary>The model with the largest cost share; with equal cost (say, all unpriced), the one called most.</summary>

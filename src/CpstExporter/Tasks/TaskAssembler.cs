@@ -70,6 +70,15 @@ internal sealed class TaskAssembler
     public int PendingCount => Volatile.Read(ref _pendingCount);
     private int _pendingCount;
 
+    /// <summary>Outcomes held for traces not seen yet, as entries of the expiry queue (for tests of its bound).</summary>
+    internal int HeldOutcomeEntries
+    {
+        get
+        {
+            lock (_lock) return _heldOrder.Count;
+        }
+    }
+
     /// <summary>Tasks finished early because <see cref="TaskOptions.MaxPending"/> was reached.</summary>
     public long EvictedCount => Interlocked.Read(ref _evicted);
 
@@ -298,6 +307,11 @@ internal sealed class TaskAssembler
     }
 
     /// <summary>Applies an outcome from the outcome API.</summary>
+    /// <remarks>
+    /// Only the first API outcome of a task or held trace id sets a deadline: a later one replaces the verdict (a review
+    /// corrected) but does not move the deadline, so re-posting cannot keep a task pending, or grow the held-outcome
+    /// queue, without end.
+    /// </remarks>
     public OutcomeApplied ApplyOutcome(TraceId traceId, Outcome outcome)
     {
         long now = NowMs();
@@ -305,16 +319,26 @@ internal sealed class TaskAssembler
         {
             if (_pendingById.TryGetValue(traceId, out PendingTask? task))
             {
+                bool first = task.OutcomeSource != OutcomeSource.Api;
                 task.Outcome = outcome;
                 task.OutcomeSource = OutcomeSource.Api;
-                task.LastActivityMs = now;
-                Schedule(task);
+                if (first)
+                {
+                    task.LastActivityMs = now;
+                    Schedule(task);
+                }
                 return OutcomeApplied.Applied;
             }
             if (_finished.ContainsKey(traceId))
             {
                 _sink.LateOutcome();
                 return OutcomeApplied.Late;
+            }
+            ref HeldOutcome already = ref CollectionsMarshal.GetValueRefOrNullRef(_held, traceId);
+            if (!Unsafe.IsNullRef(ref already))
+            {
+                already = already with { Outcome = outcome };
+                return OutcomeApplied.Held;
             }
             if (_held.Count >= _options.MaxPending)
             {
@@ -427,8 +451,7 @@ internal sealed class TaskAssembler
         foreach (ModelShareState? m in s.Models ?? [])
         {
             if (m?.Model is null) continue;
-            if (task.Model is null) (task.Model, task.ModelCostUsd, task.ModelCalls) = (m.Model, m.CostUsd, m.Calls);
-            else ((task.Extras ??= new()).OtherModels ??= []).Add((m.Model, m.CostUsd, m.Calls));
+            task.AddModelCost(m.Model, m.CostUsd, m.Calls);
         }
         foreach (SpanState? span in s.Spans ?? [])
             if (span is not null && task.Spans.IndexOf(span.Id) < 0) task.Spans.Add(span.Id, (SpanMarks)span.Marks);

@@ -72,6 +72,16 @@ public sealed class ConfigurationErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_EmptyPricingFile_Exit2InsteadOfPricingEveryCallAtZero()
+    {
+        string pricing = Path.Combine(_dir, "pricing.yaml");
+        await File.WriteAllBytesAsync(pricing, []);
+        string line = await ExpectExit2Async($"--Cpst:PricingFile={pricing}");
+        Assert.StartsWith("cpst-exporter: Cpst:PricingFile: ", line);
+        Assert.Contains("no models", line);
+    }
+
+    [Fact]
     public async Task Start_TokensAsPlainValue_Exit2InsteadOfRunningOpen()
     {
         string line = await ExpectExit2Async("--Cpst:Auth:Tokens=secret-token");

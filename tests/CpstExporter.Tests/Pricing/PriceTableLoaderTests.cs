@@ -77,13 +77,16 @@ public class PriceTableLoaderTests
         Assert.Equal(0.1m, table.Models[0].OutputPerMillion);
     }
 
-    [Fact]
-    public void Parse_EmptyFile_IsAnEmptyTable()
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\n# nothing yet\n")]
+    [InlineData("models:\n")]
+    [InlineData("models: []\ntools:\n  - name: web_search\n    per_call: 0.01\n")]
+    public void Parse_NoModels_IsRefused(string text)
     {
-        PriceTable table = PriceTableLoader.Parse("", "empty.yaml");
+        var e = Assert.Throws<PriceTableException>(() => PriceTableLoader.Parse(text, "empty.yaml"));
 
-        Assert.Empty(table.Models);
-        Assert.Equal(0, table.ToolCount);
+        Assert.Contains("empty.yaml: no models", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -141,16 +141,19 @@ public sealed class PriceTableProviderTests : IDisposable
         Assert.Equal(1, provider.ReloadFailures);
     }
 
-    [Fact]
-    public void CheckForChanges_ModelsKeyWithoutEntries_DoesNotThrow()
+    [Theory]
+    [InlineData("")]
+    [InlineData("models:\n  # every model commented out\ntools:\n  - name: web_search\n    per_call: 0.01\n")]
+    public void CheckForChanges_NoModels_KeepsOldTableAndCountsFailure(string text)
     {
         Write(Table("2.50"));
         PriceTableProvider provider = Provider();
 
-        Write("models:\n  # every model commented out\ntools:\n  - name: web_search\n    per_call: 0.01\n");
+        Write(text);
 
-        Exception? error = Record.Exception(() => provider.CheckForChanges());
-        Assert.Null(error);
+        Assert.False(provider.CheckForChanges());
+        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(1, provider.ReloadFailures);
     }
 
     [Fact]

@@ -203,4 +203,20 @@ public class PriceTableTests
         Assert.Null(PriceTable.Empty.FindModel("gpt-4o", null));
         Assert.Null(PriceTable.Empty.FindTool("web_search"));
     }
+
+    [Fact]
+    public void FindModel_FloodOfJunkNames_CacheStaysBoundedAndKeepsTheNamesInUse()
+    {
+        PriceTable table = SmallTable();
+
+        for (int i = 0; i < 10 * PriceTable.MaxCachedLookups; i++)
+        {
+            Assert.Null(table.FindModel($"junk-{i}", null));
+            if (i % 100 == 0) Assert.Equal(2.50m, table.FindModel("gpt-4o-2024-08-06", "openai")?.InputPerMillion);
+        }
+
+        Assert.InRange(table.CachedLookups, 1, 2 * PriceTable.MaxCachedLookups);
+        Assert.True(table.IsCached("gpt-4o-2024-08-06", "openai"));
+        Assert.Equal(0.15m, table.FindModel("gpt-4o-mini", null)?.InputPerMillion); // lookups after the flood still answer right
+    }
 }

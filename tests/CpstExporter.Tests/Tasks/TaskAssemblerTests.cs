@@ -310,6 +310,42 @@ public class TaskAssemblerTests
     }
 
     [Fact]
+    public void ApplyOutcome_RepostedForAnUnseenTrace_HoldsOneEntryWhoseWindowRunsFromTheFirstPost()
+    {
+        TaskAssembler assembler = Assembler();
+
+        for (int i = 0; i < 10_000; i++)
+            Assert.Equal(OutcomeApplied.Held, assembler.ApplyOutcome(Trace(1), i % 2 == 0 ? Outcome.Success : Outcome.Failure));
+        Assert.Equal(1, assembler.HeldOutcomeEntries);
+
+        AdvanceAndSweep(assembler, Window - 1);
+        assembler.ApplyOutcome(Trace(1), Outcome.Success); // the last post wins, but does not extend the window
+        AdvanceAndSweep(assembler, 1);
+
+        Assert.Equal(1, _sink.DroppedOutcomes);
+        Assert.Equal(0, assembler.HeldOutcomeEntries);
+    }
+
+    [Fact]
+    public void ApplyOutcome_RepostedForAPendingTask_ReplacesTheVerdictButDoesNotKeepItPending()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1));
+        Assert.Equal(OutcomeApplied.Applied, assembler.ApplyOutcome(Trace(1), Outcome.Success));
+
+        for (int i = 0; i < Settle * 4; i++)
+        {
+            _clock.AdvanceSeconds(0.25);
+            assembler.ApplyOutcome(Trace(1), Outcome.Failure);
+            assembler.Sweep();
+        }
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal(Outcome.Failure, task.Labels.Outcome);
+        Assert.Equal(FinishReason.Settled, task.Reason);
+    }
+
+    [Fact]
     public void ApplyOutcome_AfterTheTaskFinished_IsLateAndChangesNothing()
     {
         TaskAssembler assembler = Assembler();
@@ -543,6 +579,26 @@ public class TaskAssemblerTests
         Assert.Equal("gpt-4o", task.Labels.Model);
         Assert.Equal(0.009m, task.CostUsd);
         Assert.Equal(5, task.LlmCalls);
+    }
+
+    [Fact]
+    public void Finish_FiftyThousandModelsInOneTrace_EachCallsShareIsKeptAndThePrimaryFound()
+    {
+        const int models = 50_000;
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1));
+        for (int batch = 0; batch < models / 1000; batch++)
+            Add(assembler, Enumerable.Range(batch * 1000, 1000).Select(m => (Llm(1, $"model-{m}"), 0.000001m)).ToArray());
+        // The model called first and one in the middle of the index both get more calls; the middle one costs most.
+        Add(assembler, (Llm(1, "model-0"), 0.000002m), (Llm(1, "model-25000"), 0.000003m), (Llm(1, "model-25000"), 0.000001m));
+        assembler.ApplyOutcome(Trace(1), Outcome.Success);
+
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskRecord task = Assert.Single(_sink.Finished);
+        Assert.Equal("model-25000", task.Labels.Model);
+        Assert.Equal(models + 3, task.LlmCalls);
+        Assert.Equal(0.050006m, task.CostUsd);
     }
 
     [Fact]
