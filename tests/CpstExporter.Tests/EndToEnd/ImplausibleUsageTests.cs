@@ -58,4 +58,39 @@ public sealed class ImplausibleUsageTests
         Assert.Equal(1m, MetricsText.Sum(metrics, "cpst_llm_calls_total"));
         Assert.Equal(1000m, MetricsText.Required(metrics, "cpst_llm_tokens_total{use_case=\"coder\",provider=\"unknown\",model=\"gpt-4o\",token_type=\"input\"}"));
     }
+
+    [Fact]
+    public async Task Export_HostileNumbersRequestAfterRequest_ServiceStaysUpAndCountsTheRestExactly()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        // Two task costs that would overflow decimal when added; a double cost far past any call; cache reads
+        // above the input (Anthropic's raw input): 100 + 1000 cached = 1100 input tokens, priced and counted alike.
+        byte[] hostile = Spans.Request("coder",
+            Spans.Root(1, Spans.Attr("outcome", "success"), Spans.Attr("total_cost", "50000000000000000000000000000")),
+            Spans.Root(2, Spans.Attr("outcome", "success"), Spans.Attr("total_cost", "50000000000000000000000000000")),
+            Spans.Child(3, 2, Spans.Attr("cpst.cost_usd", 1e15)),
+            Spans.Llm(3, 3, "gpt-4o", 100, 10, Spans.Attr("gen_ai.usage.cache_read.input_tokens", 1000L)),
+            Spans.Root(3, Spans.Attr("outcome", "success"))).ToByteArray();
+
+        for (int round = 0; round < 3; round++)
+        {
+            using var content = new ByteArrayContent(hostile);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+            using HttpResponseMessage response = await Client.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), content);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(3, ExportTraceServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync()).PartialSuccess.RejectedSpans);
+            exporter.Settle();
+        }
+
+        string metrics = await exporter.ScrapeAsync();
+        Assert.Equal(9m, MetricsText.Required(metrics, "cpst_rejected_spans_total{reason=\"implausible_usage\"}"));
+        Assert.Equal(1m, MetricsText.Sum(metrics, "cpst_tasks_total")); // task 3; later rounds are duplicates of its spans
+        Assert.Equal(4m, MetricsText.Required(metrics, "cpst_duplicate_spans_total"));
+        Assert.Equal(1100m, MetricsText.Required(metrics, "cpst_llm_tokens_total{use_case=\"coder\",provider=\"unknown\",model=\"gpt-4o\",token_type=\"input\"}"));
+        Assert.Equal(1000m, MetricsText.Required(metrics, "cpst_llm_tokens_total{use_case=\"coder\",provider=\"unknown\",model=\"gpt-4o\",token_type=\"cache_read\"}"));
+        // 100 × $2.50/1M + 1000 × $1.25/1M (gpt-4o's cached price) + 10 × $10/1M.
+        Assert.Equal(0.0016m, MetricsText.Required(metrics, "cpst_llm_cost_usd_total{use_case=\"coder\",provider=\"unknown\",model=\"gpt-4o\"}"));
+        using HttpResponseMessage ready = await Client.GetAsync(new Uri(exporter.MetricsAddress, "/readyz"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+    }
 }
