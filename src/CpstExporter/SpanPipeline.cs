@@ -46,8 +46,9 @@ internal sealed class SpanPipeline(
             }
             if (accepted < count) batch.Reject(RejectionReason.ImplausibleUsage, count - accepted, ImplausibleMessage());
 
-            tasks.Add(facts.AsSpan(0, accepted), costs.AsSpan(0, accepted));
-            metrics.ReceivedSpans.Add(protocol, accepted);
+            int refused = tasks.Add(facts.AsSpan(0, accepted), costs.AsSpan(0, accepted));
+            if (refused > 0) batch.Reject(RejectionReason.PendingLimit, refused, PendingLimitMessage());
+            metrics.ReceivedSpans.Add(protocol, accepted - refused);
             CountRejections(batch);
         }
         finally
@@ -75,6 +76,9 @@ internal sealed class SpanPipeline(
 
     private string ImplausibleMessage() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"span with a token count above {conventions.Range.MaxTokensPerSpan} or a cost above {conventions.Range.MaxCostUsdPerSpan} USD, or a negative or infinite one: refused (Cpst:Limits:MaxTokensPerSpan, Cpst:Limits:MaxCostUsdPerSpan)");
+
+    private string PendingLimitMessage() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"span of a new trace refused: pending tasks are at Cpst:Tasks:MaxPending and this request already finished {tasks.Options.MaxEvictionsPerRequest} of them early; send fewer new traces per request");
 
     private static readonly RejectionReason[] Reasons = Enum.GetValues<RejectionReason>();
 }

@@ -62,7 +62,7 @@ internal sealed class CpstMetrics : ITaskSink
 
     public LabeledCounter<RejectionReason> RejectedSpans { get; } = new("reason",
         (RejectionReason.InvalidTraceId, "invalid_trace_id"), (RejectionReason.InvalidSpanId, "invalid_span_id"),
-        (RejectionReason.ImplausibleUsage, "implausible_usage"));
+        (RejectionReason.ImplausibleUsage, "implausible_usage"), (RejectionReason.PendingLimit, "pending_limit"));
 
     public LabeledCounter<RequestRejection> RejectedRequests { get; } = new("reason",
         (RequestRejection.Malformed, "malformed"), (RequestRejection.TooLarge, "too_large"),

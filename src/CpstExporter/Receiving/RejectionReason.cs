@@ -7,4 +7,9 @@ internal enum RejectionReason
     InvalidSpanId = 1,
     /// <summary>A token count or cost outside the plausible range (DESIGN.md §3): refused by the pipeline, not the reader.</summary>
     ImplausibleUsage = 2,
+    /// <summary>
+    /// A span that would start a new task after its request had already finished its share of pending tasks early at
+    /// <c>Cpst:Tasks:MaxPending</c>: refused by the task stage, so one request cannot evict every other client's tasks.
+    /// </summary>
+    PendingLimit = 3,
 }

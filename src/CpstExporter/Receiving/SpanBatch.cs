@@ -17,7 +17,7 @@ internal sealed class SpanBatch
     public int AttributeCount { get; private set; }
     private int _arenaLength;
 
-    private readonly int[] _rejected = new int[3];
+    private readonly int[] _rejected = new int[Enum.GetValues<RejectionReason>().Length];
 
     /// <summary>Spans the reader refused (bad ids); they are not in <see cref="Spans"/>.</summary>
     public int RejectedSpans { get; private set; }

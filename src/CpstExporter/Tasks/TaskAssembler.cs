@@ -55,6 +55,8 @@ internal sealed class TaskAssembler
     private readonly record struct HeldOutcome(Outcome Outcome, long ExpiresMs);
 
     private long _evicted;
+    /// <summary>Of the request being added (under the lock): tasks it may still evict, and spans refused when it could not.</summary>
+    private int _evictionsLeft, _refused;
 
     public TaskAssembler(TaskOptions options, ITaskSink sink, TimeProvider time)
     {
@@ -66,6 +68,8 @@ internal sealed class TaskAssembler
         _rememberMs = Math.Max(_windowMs, options.DuplicateWindowSeconds * 1000L);
         _pendingById = _pending.GetAlternateLookup<TraceId>();
     }
+
+    public TaskOptions Options => _options;
 
     public int PendingCount => Volatile.Read(ref _pendingCount);
     private int _pendingCount;
@@ -92,20 +96,29 @@ internal sealed class TaskAssembler
     /// wrapper, and a task whose root is in the request (the usual case: SDKs export a trace's spans together, root
     /// last) counts its calls at once instead of holding them, which would cost an allocation per task.
     /// </remarks>
-    public void Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<CallPrice> prices)
+    /// <returns>
+    /// How many spans were refused because they would have started a task after the request had used up its
+    /// <see cref="TaskOptions.MaxEvictionsPerRequest"/>; the caller reports them as rejected.
+    /// </returns>
+    public int Add(ReadOnlySpan<SpanFacts> spans, ReadOnlySpan<CallPrice> prices)
     {
         long now = NowMs();
         PendingTask?[] callers = ArrayPool<PendingTask?>.Shared.Rent(spans.Length);
         try
         {
+            int refused;
             lock (_lock)
             {
+                _evictionsLeft = _options.MaxEvictionsPerRequest;
+                _refused = 0;
                 for (int i = 0; i < spans.Length; i++) callers[i] = Add(spans, i, in prices[i], now);
                 for (int i = 0; i < spans.Length; i++)
                     if (callers[i] is PendingTask task) CountOrHold(task, in spans[i], in prices[i]);
                 Recycle();
+                refused = _refused;
             }
             SendOutbox();
+            return refused;
         }
         finally
         {
@@ -165,6 +178,12 @@ internal sealed class TaskAssembler
 
         if (_pendingCount >= _options.MaxPending && Oldest() is PendingTask oldest)
         {
+            if (_evictionsLeft == 0)
+            {
+                _refused++;
+                return null;
+            }
+            _evictionsLeft--;
             Interlocked.Increment(ref _evicted);
             Finish(oldest, FinishReason.Evicted, now);
         }

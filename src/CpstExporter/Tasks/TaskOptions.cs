@@ -12,6 +12,12 @@ internal sealed class TaskOptions
     /// <summary>Most tasks held at once; past it the oldest finishes early and is counted as evicted. Default 1,000,000.</summary>
     public int MaxPending { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// Most pending tasks one request may finish early at <see cref="MaxPending"/>: a sixteenth of it. Spans that would
+    /// start further tasks are refused, so one huge request of new traces cannot evict every other client's tasks.
+    /// </summary>
+    public int MaxEvictionsPerRequest => Math.Max(1, MaxPending / 16);
+
     /// <summary>Where pending tasks are written on shutdown and read back on start; empty = not kept. Default empty.</summary>
     public string? StateFile { get; set; }
 

@@ -562,6 +562,24 @@ public class TaskAssemblerTests
         Assert.Equal(Outcome.Failure, Assert.Single(_sink.Finished).Labels.Outcome);
     }
 
+    [Fact]
+    public void Add_OneRequestOfNewTracesPastMaxPending_EvictsItsShareAndRefusesTheRest()
+    {
+        TaskAssembler assembler = Assembler(maxPending: 160); // a request may evict 160 / 16 = 10
+        for (int t = 0; t < 160; t++) Add(assembler, Root(t));
+
+        int refused = assembler.Add(Enumerable.Range(1000, 100).Select(t => Root(t)).ToArray(),
+            Enumerable.Repeat(new CallPrice(0m, false), 100).ToArray());
+
+        Assert.Equal(90, refused);
+        Assert.Equal(10, assembler.EvictedCount);
+        Assert.Equal(160, assembler.PendingCount);
+        Assert.Equal(Enumerable.Range(0, 10), _sink.Finished.Select(f => (int)f.TraceId.Low).Order()); // the oldest ten
+        // The next request has a share of its own; spans of tasks already pending are never refused.
+        Assert.Equal(0, assembler.Add([Child(20), Root(2000)], [new CallPrice(0m, false), new CallPrice(0m, false)]));
+        Assert.Equal(11, assembler.EvictedCount);
+    }
+
     // ---------------------------------------------------------------- cost, model, counts
 
     [Fact]
