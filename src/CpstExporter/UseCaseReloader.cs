@@ -40,10 +40,11 @@ internal sealed partial class UseCaseReloader(IConfiguration configuration, Cpst
             metrics.ApplyUseCases(next);
             LogReloaded(next.Count);
         }
-        catch (CpstConfigurationException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // A configuration change runs this on the file watcher's thread: nothing may escape it.
             metrics.UseCaseReloadFailed();
-            LogReloadFailed(e.Message);
+            LogReloadFailed(e is CpstConfigurationException ? e.Message : $"{e.GetType().Name}: {e.Message}");
         }
     }
 

@@ -56,10 +56,11 @@ internal sealed partial class PriceTableProvider : BackgroundService
             LogReloaded(_path, table.Models.Count, table.ToolCount, table.Version);
             return true;
         }
-        catch (PriceTableException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // A price table parser error, or anything else the file provokes: the table in force stays, the loop runs on.
             Interlocked.Increment(ref _reloadFailures);
-            LogReloadFailed(e.Message, Current.Version);
+            LogReloadFailed(e is PriceTableException ? e.Message : $"{_path}: {e.GetType().Name}: {e.Message}", Current.Version);
             return false;
         }
     }
