@@ -16,7 +16,7 @@ internal static class ConfigurationKeys
         "Listen:OtlpGrpc", "Listen:OtlpHttp", "Listen:Metrics",
         "PricingFile", "SettingsFile",
         "Tasks:SettleSeconds", "Tasks:OutcomeWindowSeconds", "Tasks:MaxPending", "Tasks:StateFile", "Tasks:CheckpointSeconds",
-        "Tasks:MaxFinishedRemembered", "Tasks:DuplicateWindowSeconds",
+        "Tasks:MaxFinishedRemembered", "Tasks:DuplicateWindowSeconds", "Tasks:RecentTasks",
         "Limits:MaxSeriesPerMetric", "Limits:MaxRequestBytes", "Limits:MaxConcurrentExports",
         "Limits:MaxTokensPerSpan", "Limits:MaxCostUsdPerSpan",
         "Conventions:*", "Conventions:*:*",

@@ -56,7 +56,12 @@ internal static class CpstHost
         services.AddSingleton(sp => new SpanFactsReader(sp.GetRequiredService<LabelValueCache>(), settings.Conventions, settings.Plausible));
         services.AddSingleton<PriceTableProvider>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceTableProvider>());
-        services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(new RecentTasks(settings.Tasks.RecentTasks));
+        services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>())
+        {
+            Recent = sp.GetRequiredService<RecentTasks>(),
+        });
+        services.AddSingleton<TaskApiEndpoint>();
         services.AddSingleton<ITaskSink>(sp => sp.GetRequiredService<CpstMetrics>());
         services.AddSingleton<UseCaseReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<UseCaseReloader>());
@@ -86,6 +91,7 @@ internal static class CpstHost
         var http = app.Services.GetRequiredService<OtlpHttpReceiver>();
         var outcomes = app.Services.GetRequiredService<OutcomeApiReceiver>();
         var metricsEndpoint = app.Services.GetRequiredService<MetricsEndpoint>();
+        var taskApi = app.Services.GetRequiredService<TaskApiEndpoint>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         var admission = app.Services.GetRequiredService<ExportAdmission>();
         var metricsTokens = new BearerTokens(settings.Auth.MetricsTokens);
@@ -120,6 +126,10 @@ internal static class CpstHost
                     if (!get) return MethodNotAllowed(context, "GET");
                     BearerCheck scrape = metricsTokens.Check(context.Request);
                     return scrape == BearerCheck.Allowed ? metricsEndpoint.HandleAsync(context) : ScrapeUnauthorized(context, scrape);
+                case Listener.Metrics when TaskApiEndpoint.Serves(path):
+                    if (!get) return MethodNotAllowed(context, "GET");
+                    BearerCheck query = metricsTokens.Check(context.Request);
+                    return query == BearerCheck.Allowed ? taskApi.HandleAsync(context) : ScrapeUnauthorized(context, query);
                 case Listener.Metrics when path == "/healthz":
                     return Text(context, StatusCodes.Status200OK, "ok\n");
                 case Listener.Metrics when path == "/readyz":

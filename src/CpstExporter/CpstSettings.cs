@@ -68,6 +68,8 @@ internal sealed class CpstSettings
         Positive(Plausible.MaxTokensPerSpan, "Cpst:Limits:MaxTokensPerSpan");
         if (Plausible.MaxCostUsdPerSpan <= 0)
             throw new CpstConfigurationException($"Cpst:Limits:MaxCostUsdPerSpan must be a positive amount of USD, not {Plausible.MaxCostUsdPerSpan.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (Tasks.RecentTasks is < 0 or > Aggregation.RecentTasks.MaxCapacity)
+            throw new CpstConfigurationException($"Cpst:Tasks:RecentTasks must be from 0 (keep none) to {Aggregation.RecentTasks.MaxCapacity}, not {Tasks.RecentTasks}");
         if (Tasks.DuplicateWindowSeconds < 0)
             throw new CpstConfigurationException($"Cpst:Tasks:DuplicateWindowSeconds must be 0 or a positive number of seconds, not {Tasks.DuplicateWindowSeconds}");
         Listen.Validate();

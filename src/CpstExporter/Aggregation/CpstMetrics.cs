@@ -119,7 +119,11 @@ internal sealed class CpstMetrics : ITaskSink
             new TaskValues(1, task.CostUsd, task.LlmCalls, task.ToolCalls, task.InputTokens, task.OutputTokens, default),
             in exemplar);
         CostHistogram.Get(new HistogramKey(task.Labels.UseCase, task.Labels.Outcome)).Observe(task.CostUsd, in exemplar);
+        Recent?.Add(in task);
     }
+
+    /// <summary>Where finished tasks are also kept for the task API; null when it keeps none.</summary>
+    public RecentTasks? Recent { get; init; }
 
     public void LateSpan(in TaskLabels labels, in LateContribution late)
     {

@@ -35,4 +35,10 @@ internal sealed class TaskOptions
 
     /// <summary>How many finished tasks are remembered (for the outcome window) so late spans and outcomes find them. Default 100,000.</summary>
     public int MaxFinishedRemembered { get; set; } = 100_000;
+
+    /// <summary>
+    /// Finished tasks kept for the task API (<c>/api/v1/tasks</c>), about 400 bytes each; 0 keeps none and turns the
+    /// API's store off. Default 10,000 (about 4 MB), at most 1,000,000.
+    /// </summary>
+    public int RecentTasks { get; set; } = 10_000;
 }

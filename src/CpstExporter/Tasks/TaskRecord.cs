@@ -2,7 +2,7 @@ using CpstExporter.Receiving;
 
 namespace CpstExporter.Tasks;
 
-/// <summary>A finished task: its labels and what it cost.</summary>
+/// <summary>A finished task: its labels and what it cost; with a breakdown when the task API keeps recent tasks.</summary>
 internal readonly record struct TaskRecord(
     TraceId TraceId,
     TaskLabels Labels,
@@ -12,4 +12,5 @@ internal readonly record struct TaskRecord(
     long InputTokens,
     long OutputTokens,
     DateTimeOffset FinishedAt,
-    FinishReason Reason);
+    FinishReason Reason,
+    TaskBreakdown? Breakdown = null);

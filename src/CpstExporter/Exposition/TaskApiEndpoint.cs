@@ -1,0 +1,151 @@
+using System.Text.Json;
+using CpstExporter.Aggregation;
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+using CpstExporter.Tasks;
+using Microsoft.AspNetCore.Http;
+
+namespace CpstExporter.Exposition;
+
+/// <summary>
+/// The task API (DESIGN.md §2): recently finished tasks as JSON, shaped for Grafana's Infinity datasource — flat
+/// arrays of rows with snake_case fields, times in RFC 3339. <c>GET /api/v1/tasks</c> filters and sorts,
+/// <c>GET /api/v1/tasks/{trace_id}</c> adds the calls by model and by tool, <c>GET /api/v1/use_cases</c> lists the use
+/// cases for a dashboard variable. A response holds at most <see cref="TaskQuery.MaxLimit"/> rows.
+/// </summary>
+internal sealed class TaskApiEndpoint(RecentTasks recent)
+{
+    public const string TasksPath = "/api/v1/tasks";
+    public const string UseCasesPath = "/api/v1/use_cases";
+
+    private static readonly JsonWriterOptions Options = new() { Indented = false };
+
+    /// <summary>Whether <paramref name="path"/> is one of the API's paths.</summary>
+    public static bool Serves(string path) =>
+        path == TasksPath || path == UseCasesPath || path.StartsWith(TasksPath + "/", StringComparison.Ordinal);
+
+    public Task HandleAsync(HttpContext context)
+    {
+        string path = context.Request.Path.Value ?? "";
+        if (path == UseCasesPath) return UseCasesAsync(context);
+        if (path == TasksPath) return TasksAsync(context);
+        return TaskAsync(context, path[(TasksPath.Length + 1)..]);
+    }
+
+    private Task TasksAsync(HttpContext context)
+    {
+        if (TaskQuery.Parse(context.Request.Query, out string? error) is not { } query) return BadRequest(context, error!);
+        List<TaskRecord> found = recent.Where(task => query.Matches(in task));
+        found.Sort(query.ByCost ? MostExpensiveFirst : NewestFirst);
+        return WriteAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartArray();
+            for (int i = 0; i < Math.Min(found.Count, query.Limit); i++) WriteRow(json, found[i], withCalls: false);
+            json.WriteEndArray();
+        });
+    }
+
+    private static int NewestFirst(TaskRecord a, TaskRecord b) => TaskTimes.End(in b).CompareTo(TaskTimes.End(in a));
+
+    private static int MostExpensiveFirst(TaskRecord a, TaskRecord b)
+    {
+        int byCost = b.CostUsd.CompareTo(a.CostUsd);
+        return byCost != 0 ? byCost : NewestFirst(a, b);
+    }
+
+    private Task TaskAsync(HttpContext context, string traceId)
+    {
+        if (context.Request.Query.Count > 0) return BadRequest(context, $"{TasksPath}/{{trace_id}} takes no parameters");
+        if (!TraceId.TryParseHex(traceId, out TraceId id))
+            return BadRequest(context, $"'{traceId}' is not a trace id: give 32 hex digits, as in {TasksPath}/4bf92f3577b34da6a3ce929d0e0e4736");
+        if (!recent.TryGet(id, out TaskRecord task))
+            return WriteAsync(context, StatusCodes.Status404NotFound, json => WriteError(json,
+                $"no recently finished task with trace id {id}: it is pending, was never seen, or has left the store (Cpst:Tasks:RecentTasks)"));
+        return WriteAsync(context, StatusCodes.Status200OK, json => WriteRow(json, task, withCalls: true));
+    }
+
+    private Task UseCasesAsync(HttpContext context)
+    {
+        if (context.Request.Query.Count > 0) return BadRequest(context, $"{UseCasesPath} takes no parameters");
+        List<string> useCases = recent.UseCases();
+        useCases.Sort(StringComparer.Ordinal);
+        return WriteAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartArray();
+            foreach (string useCase in useCases) json.WriteStringValue(useCase);
+            json.WriteEndArray();
+        });
+    }
+
+    private static void WriteRow(Utf8JsonWriter json, in TaskRecord task, bool withCalls)
+    {
+        TaskBreakdown? b = task.Breakdown;
+        DateTimeOffset start = TaskTimes.Start(in task), end = TaskTimes.End(in task);
+        json.WriteStartObject();
+        json.WriteString("trace_id", task.TraceId.ToString());
+        json.WriteString("use_case", task.Labels.UseCase);
+        json.WriteString("outcome", task.Labels.Outcome.LabelValue());
+        json.WriteString("outcome_source", OutcomeSourceName(b?.OutcomeSource ?? OutcomeSource.None, task.Labels.Outcome));
+        json.WriteString("model", task.Labels.Model);
+        json.WriteString("environment", task.Labels.Environment);
+        json.WriteString("variant", task.Labels.Variant);
+        json.WriteString("start", start.UtcDateTime);
+        json.WriteString("end", end.UtcDateTime);
+        json.WriteNumber("duration_ms", Math.Max(0, (end - start).TotalMilliseconds));
+        json.WriteNumber("cost_usd", task.CostUsd);
+        json.WriteNumber("inference_cost_usd", b?.InferenceCostUsd ?? 0m);
+        json.WriteNumber("tool_cost_usd", b?.ToolCostUsd ?? 0m);
+        json.WriteNumber("llm_calls", task.LlmCalls);
+        json.WriteNumber("tool_calls", task.ToolCalls);
+        json.WriteNumber("input_tokens", task.InputTokens);
+        json.WriteNumber("output_tokens", task.OutputTokens);
+        json.WriteNumber("cache_read_tokens", b?.CacheReadTokens ?? 0);
+        json.WriteNumber("cache_write_tokens", b?.CacheWriteTokens ?? 0);
+        json.WriteNumber("reasoning_tokens", b?.ReasoningTokens ?? 0);
+        if (withCalls)
+        {
+            json.WriteStartArray("calls");
+            foreach (CallShare call in b?.Calls ?? [])
+            {
+                json.WriteStartObject();
+                json.WriteString("kind", call.Role == SpanRole.Tool ? "tool" : "llm");
+                json.WriteString("name", call.Name);
+                json.WriteNumber("calls", call.Calls);
+                json.WriteNumber("input_tokens", call.InputTokens);
+                json.WriteNumber("output_tokens", call.OutputTokens);
+                json.WriteNumber("cost_usd", call.CostUsd);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        json.WriteEndObject();
+    }
+
+    /// <summary><c>span</c> (a span of the task said it), <c>api</c> (the outcome API), <c>window</c> (none came in time).</summary>
+    private static string OutcomeSourceName(OutcomeSource source, Outcome outcome) => source switch
+    {
+        OutcomeSource.Api => "api",
+        OutcomeSource.Span or OutcomeSource.Root => "span",
+        _ => outcome == Outcome.Unknown ? "window" : "span", // a root in error is a failure the span said
+    };
+
+    private static Task BadRequest(HttpContext context, string message) =>
+        WriteAsync(context, StatusCodes.Status400BadRequest, json => WriteError(json, message));
+
+    private static void WriteError(Utf8JsonWriter json, string message)
+    {
+        json.WriteStartObject();
+        json.WriteString("error", message);
+        json.WriteEndObject();
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var json = new Utf8JsonWriter(buffer, Options)) write(json);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using CpstExporter.Conventions;
+using CpstExporter.Tasks;
+using Microsoft.AspNetCore.Http;
+
+namespace CpstExporter.Exposition;
+
+/// <summary>
+/// The parameters of <c>GET /api/v1/tasks</c> (DESIGN.md §2), parsed strictly: an unknown parameter, a value given
+/// twice or a value that does not parse is an error whose message says what was wrong, so a dashboard with a typo
+/// in a query shows the error instead of an unfiltered list. An empty value filters nothing (Grafana sends one for
+/// a variable set to "All").
+/// </summary>
+internal sealed class TaskQuery
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    private static readonly string[] Known =
+        ["use_case", "outcome", "model", "environment", "variant", "from", "to", "min_cost_usd", "sort", "limit"];
+
+    public string? UseCase { get; private init; }
+    public Outcome? Outcome { get; private init; }
+    public string? Model { get; private init; }
+    public string? Environment { get; private init; }
+    public string? Variant { get; private init; }
+    public DateTimeOffset? From { get; private init; }
+    public DateTimeOffset? To { get; private init; }
+    public decimal? MinCostUsd { get; private init; }
+    public bool ByCost { get; private init; }
+    public int Limit { get; private init; } = DefaultLimit;
+
+    /// <summary>Parses the query string; null and a message when it is not a valid query.</summary>
+    public static TaskQuery? Parse(IQueryCollection query, out string? error)
+    {
+        error = null;
+        foreach (var (key, values) in query)
+        {
+            if (!Known.Contains(key, StringComparer.Ordinal))
+            {
+                error = $"unknown parameter '{key}': use {string.Join(", ", Known)}";
+                return null;
+            }
+            if (values.Count > 1)
+            {
+                error = $"parameter '{key}' given {values.Count} times: give it once";
+                return null;
+            }
+        }
+
+        string? Value(string key) => query.TryGetValue(key, out var v) && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
+        try
+        {
+            return new TaskQuery
+            {
+                UseCase = Value("use_case"),
+                Outcome = Value("outcome") is { } outcome ? ParseOutcome(outcome) : null,
+                Model = Value("model"),
+                Environment = Value("environment"),
+                Variant = Value("variant"),
+                From = Value("from") is { } from ? ParseTime("from", from) : null,
+                To = Value("to") is { } to ? ParseTime("to", to) : null,
+                MinCostUsd = Value("min_cost_usd") is { } cost ? ParseCost(cost) : null,
+                ByCost = Value("sort") switch
+                {
+                    null or "time" => false,
+                    "cost" => true,
+                    string other => throw new FormatException($"sort={other}: use 'cost' (most expensive first) or 'time' (newest first)"),
+                },
+                Limit = Value("limit") is { } limit ? ParseLimit(limit) : DefaultLimit,
+            };
+        }
+        catch (FormatException e)
+        {
+            error = e.Message;
+            return null;
+        }
+    }
+
+    public bool Matches(in TaskRecord task)
+    {
+        if (UseCase is not null && task.Labels.UseCase != UseCase) return false;
+        if (Outcome is { } outcome && task.Labels.Outcome != outcome) return false;
+        if (Model is not null && task.Labels.Model != Model) return false;
+        if (Environment is not null && task.Labels.Environment != Environment) return false;
+        if (Variant is not null && task.Labels.Variant != Variant) return false;
+        if (MinCostUsd is { } min && task.CostUsd < min) return false;
+        if (From is not null || To is not null)
+        {
+            DateTimeOffset end = TaskTimes.End(in task);
+            if (end < From || end > To) return false;
+        }
+        return true;
+    }
+
+    private static Outcome ParseOutcome(string value) => value switch
+    {
+        "success" => Conventions.Outcome.Success,
+        "failure" => Conventions.Outcome.Failure,
+        "unknown" => Conventions.Outcome.Unknown,
+        _ => throw new FormatException($"outcome={value}: use success, failure or unknown"),
+    };
+
+    /// <summary>Epoch milliseconds (Grafana's <c>${__from}</c>) or RFC 3339.</summary>
+    private static DateTimeOffset ParseTime(string key, string value)
+    {
+        if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long ms)
+            && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+            return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        if (DateTimeOffset.TryParseExact(value, ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK"], CultureInfo.InvariantCulture,
+                DateTimeStyles.None, out DateTimeOffset time))
+            return time;
+        throw new FormatException($"{key}={value}: give epoch milliseconds (Grafana's ${{__from}}) or RFC 3339 (2026-01-31T12:00:00Z)");
+    }
+
+    private static decimal ParseCost(string value)
+    {
+        if (decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal cost)) return cost;
+        throw new FormatException($"min_cost_usd={value}: give a non-negative number of US dollars, such as 0.25");
+    }
+
+    private static int ParseLimit(string value)
+    {
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int limit) && limit is >= 1 and <= MaxLimit) return limit;
+        throw new FormatException($"limit={value}: give a whole number from 1 to {MaxLimit}");
+    }
+}
