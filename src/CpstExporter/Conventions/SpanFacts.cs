@@ -11,6 +11,7 @@ internal struct SpanFacts
     public ulong ParentSpanId;
     public bool IsRoot;
     public bool StatusError;
+    public ulong StartTimeUnixNano;
     public ulong EndTimeUnixNano;
     public SpanRole Role;
     /// <summary>A token count or cost outside <see cref="PlausibleRange"/>: the span is refused whole.</summary>

@@ -60,6 +60,7 @@ internal sealed class SpanFactsReader
             ParentSpanId = span.ParentSpanId,
             IsRoot = span.IsRoot,
             StatusError = span.StatusCode == 2,
+            StartTimeUnixNano = span.StartTimeUnixNano,
             EndTimeUnixNano = span.EndTimeUnixNano,
             UseCase = StringFact(batch, best[(int)Fact.UseCase]) ?? resource.UseCase,
             AgentName = StringFact(batch, best[(int)Fact.AgentName]),
