@@ -8,8 +8,8 @@ namespace CpstExporter.Exposition;
 /// <summary>
 /// The parameters of <c>GET /api/v1/tasks</c> (DESIGN.md §2), parsed strictly: an unknown parameter, a value given
 /// twice or a value that does not parse is an error whose message says what was wrong, so a dashboard with a typo
-/// in a query shows the error instead of an unfiltered list. An empty value filters nothing (Grafana sends one for
-/// a variable set to "All").
+/// in a query shows the error instead of an unfiltered list. An empty value or <c>*</c> filters nothing (a Grafana
+/// variable set to "All" with <c>*</c> as its all value).
 /// </summary>
 internal sealed class TaskQuery
 {
@@ -48,7 +48,7 @@ internal sealed class TaskQuery
             }
         }
 
-        string? Value(string key) => query.TryGetValue(key, out var v) && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
+        string? Value(string key) => query.TryGetValue(key, out var v) && v[0] is { Length: > 0 } value && value != "*" ? value : null;
         try
         {
             return new TaskQuery
