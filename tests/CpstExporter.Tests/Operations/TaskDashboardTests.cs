@@ -35,7 +35,12 @@ public sealed partial class TaskDashboardTests
     public async Task EveryInfinityQuery_WithAllSelected_AsksForFieldsTheTaskApiAnswers()
     {
         var all = InfinityQueries.AllOptions().ToDictionary(o => o.Name, o => o.AllValue ?? "");
-        await AssertEveryQueryAsync(all, expectedFirstTrace: null);
+        await AssertEveryQueryAsync(all, expectedFirstTrace: Failed, new Dictionary<string, string[]>
+        {
+            ["Most expensive tasks that did not succeed"] = [Failed, Unknown, OtherUseCase],
+            ["Recent tasks"] = [Succeeded, Failed, Unknown, OtherUseCase],
+            ["Task"] = [Failed],
+        });
     }
 
     [Fact]
@@ -49,15 +54,21 @@ public sealed partial class TaskDashboardTests
             ["environment"] = "production",
             ["variant"] = "v2",
         };
-        await AssertEveryQueryAsync(selected, expectedFirstTrace: Failed);
+        await AssertEveryQueryAsync(selected, expectedFirstTrace: Failed, new Dictionary<string, string[]>
+        {
+            ["Most expensive tasks that did not succeed"] = [Failed, Unknown],
+            ["Recent tasks"] = [Failed],
+            ["Task"] = [Failed],
+        });
     }
 
     /// <summary>
     /// Sends every query with the given variables and the provisioned Authorization header to an exporter that requires
     /// the metrics token. The variables the test leaves open (the trace id) take the first value of their own query,
-    /// as Grafana picks it.
+    /// as Grafana picks it. <paramref name="expectedTraces"/>: the trace ids a panel must list, by panel title.
     /// </summary>
-    private static async Task AssertEveryQueryAsync(Dictionary<string, string> variables, string? expectedFirstTrace)
+    private static async Task AssertEveryQueryAsync(Dictionary<string, string> variables, string expectedFirstTrace,
+        Dictionary<string, string[]> expectedTraces)
     {
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
         {
@@ -86,14 +97,26 @@ public sealed partial class TaskDashboardTests
                 // Grafana shows the first option; the variable's first column gives text and value.
                 string first = query.Columns.Count == 0 ? rows[0].GetString()! : rows[0].GetProperty(query.Columns[0].Selector).GetString()!;
                 variables[query.Variable!] = first;
-                if (query.Variable == "trace_id" && expectedFirstTrace is not null) Assert.Equal(expectedFirstTrace, first);
+                if (query.Variable == "trace_id") Assert.Equal(expectedFirstTrace, first);
             }
         }
 
         var targets = InfinityQueries.PanelTargets().ToList();
         Assert.True(targets.Count >= 6, $"only {targets.Count} task API targets found");
-        foreach (InfinityQueries.Query target in targets) await RowsAsync(client, exporter, target, variables, failures);
+        var listed = new Dictionary<string, HashSet<string>>();
+        foreach (InfinityQueries.Query target in targets)
+        {
+            List<JsonElement>? rows = await RowsAsync(client, exporter, target, variables, failures);
+            string panel = target.Where.Split(" › ")[1];
+            foreach (JsonElement row in rows ?? [])
+                if (row.ValueKind == JsonValueKind.Object && row.TryGetProperty("trace_id", out JsonElement traceId))
+                    (listed.TryGetValue(panel, out var traces) ? traces : listed[panel] = []).Add(traceId.GetString()!);
+        }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+        // "All" filters nothing and a chosen value filters: each panel lists exactly the tasks it should.
+        foreach (var (panel, traces) in expectedTraces)
+            Assert.True(listed.TryGetValue(panel, out var got) && got.SetEquals(traces),
+                $"{panel}: listed {string.Join(", ", got ?? [])}, expected {string.Join(", ", traces)}");
     }
 
     /// <summary>The rows the query's columns are read from, after its root selector; null (and a failure) when there are none.</summary>
