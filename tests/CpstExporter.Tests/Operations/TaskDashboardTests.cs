@@ -31,11 +31,20 @@ public sealed partial class TaskDashboardTests
     private static readonly string Unknown = Spans.TraceHex(103);
     private static readonly string OtherUseCase = Spans.TraceHex(104);
 
+    private static Dictionary<string, string> OneTaskSelected() => new()
+    {
+        ["use_case"] = "support-bot",
+        ["outcome"] = "failure",
+        ["model"] = "gpt-4o",
+        ["environment"] = "production",
+        ["variant"] = "v2",
+    };
+
     [Fact]
     public async Task EveryInfinityQuery_WithAllSelected_AsksForFieldsTheTaskApiAnswers()
     {
         var all = InfinityQueries.AllOptions().ToDictionary(o => o.Name, o => o.AllValue ?? "");
-        await AssertEveryQueryAsync(all, expectedFirstTrace: Failed, new Dictionary<string, string[]>
+        _ = await AssertEveryQueryAsync(all, expectedFirstTrace: Failed, new Dictionary<string, string[]>
         {
             ["Most expensive tasks that did not succeed"] = [Failed, Unknown, OtherUseCase],
             ["Recent tasks"] = [Succeeded, Failed, Unknown, OtherUseCase],
@@ -46,15 +55,7 @@ public sealed partial class TaskDashboardTests
     [Fact]
     public async Task EveryInfinityQuery_WithOneTaskSelected_AsksForFieldsTheTaskApiAnswers()
     {
-        var selected = new Dictionary<string, string>
-        {
-            ["use_case"] = "support-bot",
-            ["outcome"] = "failure",
-            ["model"] = "gpt-4o",
-            ["environment"] = "production",
-            ["variant"] = "v2",
-        };
-        await AssertEveryQueryAsync(selected, expectedFirstTrace: Failed, new Dictionary<string, string[]>
+        _ = await AssertEveryQueryAsync(OneTaskSelected(), expectedFirstTrace: Failed, new Dictionary<string, string[]>
         {
             ["Most expensive tasks that did not succeed"] = [Failed, Unknown],
             ["Recent tasks"] = [Failed],
@@ -62,12 +63,22 @@ public sealed partial class TaskDashboardTests
         });
     }
 
+    [Fact]
+    public async Task BreakdownQuery_CallsOfATaskWithCalls_HaveTheFieldsItsColumnsSelect()
+    {
+        // The task shown has two LLM calls: the "calls" rows under the breakdown must list them, or "Calls by model
+        // and tool" is an empty table and its columns go unchecked.
+        List<string> empty = await AssertEveryQueryAsync(OneTaskSelected(), expectedFirstTrace: Failed, []);
+        Assert.True(empty.Count == 0, string.Join("\n", empty));
+    }
+
     /// <summary>
     /// Sends every query with the given variables and the provisioned Authorization header to an exporter that requires
     /// the metrics token. The variables the test leaves open (the trace id) take the first value of their own query,
     /// as Grafana picks it. <paramref name="expectedTraces"/>: the trace ids a panel must list, by panel title.
     /// </summary>
-    private static async Task AssertEveryQueryAsync(Dictionary<string, string> variables, string expectedFirstTrace,
+    /// <returns>The queries whose root selector found an empty list, so that their columns went unchecked.</returns>
+    private static async Task<List<string>> AssertEveryQueryAsync(Dictionary<string, string> variables, string expectedFirstTrace,
         Dictionary<string, string[]> expectedTraces)
     {
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
@@ -83,12 +94,13 @@ public sealed partial class TaskDashboardTests
         client.DefaultRequestHeaders.TryAddWithoutValidation(headerName, headerValue);
 
         var failures = new List<string>();
+        var emptyUnderRoot = new List<string>();
         var variableQueries = InfinityQueries.VariableQueries().ToList();
         Assert.Contains(variableQueries, q => q.Variable == "use_case");
         Assert.Contains(variableQueries, q => q.Variable == "trace_id");
         foreach (InfinityQueries.Query query in variableQueries)
         {
-            List<JsonElement>? rows = await RowsAsync(client, exporter, query, variables, failures);
+            List<JsonElement>? rows = await RowsAsync(client, exporter, query, variables, failures, emptyUnderRoot);
             if (rows is null) continue;
             if (query.Variable == "use_case")
                 Assert.Equal(["coding-agent", "support-bot"], rows.Select(r => r.GetString()!).Order());
@@ -106,7 +118,7 @@ public sealed partial class TaskDashboardTests
         var listed = new Dictionary<string, HashSet<string>>();
         foreach (InfinityQueries.Query target in targets)
         {
-            List<JsonElement>? rows = await RowsAsync(client, exporter, target, variables, failures);
+            List<JsonElement>? rows = await RowsAsync(client, exporter, target, variables, failures, emptyUnderRoot);
             string panel = target.Where.Split(" › ")[1];
             foreach (JsonElement row in rows ?? [])
                 if (row.ValueKind == JsonValueKind.Object && row.TryGetProperty("trace_id", out JsonElement traceId))
@@ -117,11 +129,15 @@ public sealed partial class TaskDashboardTests
         foreach (var (panel, traces) in expectedTraces)
             Assert.True(listed.TryGetValue(panel, out var got) && got.SetEquals(traces),
                 $"{panel}: listed {string.Join(", ", got ?? [])}, expected {string.Join(", ", traces)}");
+        return emptyUnderRoot;
     }
 
-    /// <summary>The rows the query's columns are read from, after its root selector; null (and a failure) when there are none.</summary>
+    /// <summary>
+    /// The rows the query's columns are read from, after its root selector; null when there are none: a failure, or for
+    /// an empty list under a root selector, an entry in <paramref name="emptyUnderRoot"/>.
+    /// </summary>
     private static async Task<List<JsonElement>?> RowsAsync(HttpClient client, ExporterUnderTest exporter, InfinityQueries.Query query,
-        IReadOnlyDictionary<string, string> variables, List<string> failures)
+        IReadOnlyDictionary<string, string> variables, List<string> failures, List<string> emptyUnderRoot)
     {
         Uri uri;
         try
@@ -153,7 +169,7 @@ public sealed partial class TaskDashboardTests
         List<JsonElement> rows = root.ValueKind == JsonValueKind.Array ? [.. root.EnumerateArray()] : [root];
         if (rows.Count == 0)
         {
-            failures.Add($"{query}: GET {uri.PathAndQuery} gave no rows{(query.RootSelector.Length > 0 ? $" under '{query.RootSelector}'" : "")}, so its columns cannot be checked: {body}");
+            (query.RootSelector.Length > 0 ? emptyUnderRoot : failures).Add($"{query}: GET {uri.PathAndQuery} gave no rows{(query.RootSelector.Length > 0 ? $" under '{query.RootSelector}'" : "")}, so its columns cannot be checked: {body}");
             return null;
         }
         foreach (InfinityQueries.Column column in query.Columns)
