@@ -6,7 +6,8 @@ namespace CpstExporter.Pricing;
 /// <summary>
 /// Holds the live <see cref="PriceTable"/> and reloads it when the file changes. Polls the file's timestamp and
 /// size instead of relying on file-system events, which bind mounts and Kubernetes ConfigMap symlink swaps do not
-/// deliver reliably. A file that fails to load leaves the last good table in place and is logged with the reason.
+/// deliver reliably; a symbolic link is followed to the file it leads to. A file that fails to load leaves the last
+/// good table in place and is logged with the reason.
 /// </summary>
 internal sealed partial class PriceTableProvider : BackgroundService
 {
@@ -14,7 +15,7 @@ internal sealed partial class PriceTableProvider : BackgroundService
     private readonly PricingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PriceTableProvider> _logger;
-    private (DateTime WriteTime, long Length) _seen;
+    private (string File, DateTime WriteTime, long Length) _seen;
     private long _reloadFailures;
 
     public PriceTableProvider(PricingOptions options, TimeProvider time, ILogger<PriceTableProvider> logger)
@@ -71,10 +72,44 @@ internal sealed partial class PriceTableProvider : BackgroundService
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) CheckForChanges();
     }
 
-    private (DateTime, long) Stamp()
+    /// <summary>
+    /// The file the path leads to, with its timestamp and size. A file of a Kubernetes ConfigMap is a symbolic link
+    /// through <c>..data</c>, a link to the folder of the current version, and an update points <c>..data</c> at a new
+    /// folder: the link itself never changes (a FileInfo of it reports the link's own time and size), the file at its
+    /// end does, and so does that file's real path, which tells the versions apart even within one timestamp tick.
+    /// </summary>
+    private (string, DateTime, long) Stamp()
     {
-        var info = new FileInfo(_path);
-        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;
+        try
+        {
+            var file = new FileInfo(RealPath(_path));
+            return file.Exists ? (file.FullName, file.LastWriteTimeUtc, file.Length) : default;
+        }
+        catch (IOException)
+        {
+            return default; // a link loop, or a link being replaced: look again at the next tick
+        }
+    }
+
+    /// <summary>The path with every symbolic link on the way followed, folders included, as realpath(3) does.</summary>
+    internal static string RealPath(string path)
+    {
+        string current = Path.GetFullPath(path);
+        for (int links = 0; links < 40; links++)
+        {
+            string root = Path.GetPathRoot(current) ?? "";
+            string[] parts = current[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+            string? followed = null;
+            for (int i = 0; i < parts.Length && followed is null; i++)
+            {
+                string here = Path.Combine(root, Path.Combine(parts[..(i + 1)]));
+                if (new FileInfo(here).LinkTarget is { } target)
+                    followed = Path.Combine(Path.GetFullPath(target, Path.GetDirectoryName(here) ?? root), Path.Combine(parts[(i + 1)..]));
+            }
+            if (followed is null) return current;
+            current = Path.GetFullPath(followed);
+        }
+        throw new IOException($"{path}: too many symbolic links");
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Loaded price table {Path}: {Models} models, {Tools} tools, version {Version}")]

@@ -164,4 +164,30 @@ public sealed class PriceTableProviderTests : IDisposable
         Assert.False(provider.CheckForChanges());
         Assert.Same(PriceTable.Empty, provider.Current);
     }
+
+    [Fact]
+    public void CheckForChanges_ConfigMapStyleLinkSwapped_LoadsTheNewTable()
+    {
+        // As the kubelet updates a ConfigMap volume: pricing.yaml -> ..data/pricing.yaml, ..data -> the current
+        // version's folder, and an update points ..data at a new folder. Same size, and the link never changes.
+        string Version(string name, string input)
+        {
+            string folder = Path.Combine(_directory, name);
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, "pricing.yaml"), Table(input));
+            return name;
+        }
+        string data = Path.Combine(_directory, "..data");
+        File.CreateSymbolicLink(data, Version("..v1", "2.50"));
+        File.CreateSymbolicLink(_path, Path.Combine("..data", "pricing.yaml"));
+        PriceTableProvider provider = Provider();
+
+        string next = Version("..v2", "5.00");
+        File.Delete(data);
+        File.CreateSymbolicLink(data, next);
+
+        Assert.True(provider.CheckForChanges());
+        Assert.Equal(5.00m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.False(provider.CheckForChanges());
+    }
 }

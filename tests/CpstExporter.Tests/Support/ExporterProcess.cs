@@ -30,7 +30,10 @@ internal sealed partial class ExporterProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the exporter on loopback port 0 for each listener, plus <paramref name="settings"/>, and waits until it listens.</summary>
-    public static async Task<ExporterProcess> StartAsync(params string[] settings)
+    public static Task<ExporterProcess> StartAsync(params string[] settings) => StartAsync(new Dictionary<string, string>(), settings);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with <paramref name="environment"/> added to the process's environment.</summary>
+    public static async Task<ExporterProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] settings)
     {
         string[] args =
         [
@@ -49,6 +52,7 @@ internal sealed partial class ExporterProcess : IAsyncDisposable
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         start.Environment["Logging__LogLevel__Default"] = "Information";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
 
         var exporter = new ExporterProcess(Process.Start(start)!);
         exporter._process.OutputDataReceived += (_, e) => exporter.OnLine(e.Data);
