@@ -4,6 +4,7 @@ using CpstExporter.Exposition;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -51,7 +52,8 @@ internal static class CpstHost
         services.AddSingleton(settings.Tasks);
         services.AddSingleton(settings.Receiver);
         services.AddSingleton<ExportGate>();
-        services.AddSingleton(sp => new ExportAdmission(new BearerTokens(settings.Auth.Tokens), sp.GetRequiredService<ExportGate>(), sp.GetRequiredService<CpstMetrics>()));
+        services.AddSingleton(sp => new ExportAdmission(new BearerTokens(settings.Auth.Tokens), sp.GetRequiredService<ExportGate>(),
+            sp.GetRequiredService<CpstMetrics>(), settings.Receiver));
         services.AddSingleton(new LabelValueCache());
         services.AddSingleton(sp => new SpanFactsReader(sp.GetRequiredService<LabelValueCache>(), settings.Conventions, settings.Plausible));
         services.AddSingleton<PriceTableProvider>();
@@ -74,6 +76,15 @@ internal static class CpstHost
         services.AddSingleton<IOutcomeSink>(sp => sp.GetRequiredService<SpanPipeline>());
         services.AddSingleton<SpanBatchPool>();
         services.AddSingleton<OtlpGrpcReceiver>();
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = settings.Receiver.MaxRequestBytes; // checked against the prefix, before the message is read
+            grpc.CompressionProviders = [new BoundedGzipCompressionProvider(settings.Receiver.MaxRequestBytes)];
+        }).AddServiceOptions<OtlpGrpcReceiver>(export => export.Interceptors.Add<ExportGateInterceptor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<OtlpGrpcReceiver>, OtlpGrpcMethodProvider>());
+        services.AddSingleton<ExportGateInterceptor>();
+        services.AddSingleton<ReadinessHealthCheck>();
+        services.AddGrpcHealthChecks().AddCheck<ReadinessHealthCheck>("ready");
         services.AddSingleton<OtlpHttpReceiver>();
         services.AddSingleton<OutcomeApiReceiver>();
         services.AddSingleton(new ProcessMetrics());
@@ -87,17 +98,14 @@ internal static class CpstHost
         var assembler = app.Services.GetRequiredService<TaskAssembler>();
         metrics.PendingTasks = () => assembler.PendingCount;
 
-        var grpc = app.Services.GetRequiredService<OtlpGrpcReceiver>();
         var http = app.Services.GetRequiredService<OtlpHttpReceiver>();
         var outcomes = app.Services.GetRequiredService<OutcomeApiReceiver>();
         var metricsEndpoint = app.Services.GetRequiredService<MetricsEndpoint>();
         var taskApi = app.Services.GetRequiredService<TaskApiEndpoint>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         var admission = app.Services.GetRequiredService<ExportAdmission>();
+        var readiness = app.Services.GetRequiredService<ReadinessHealthCheck>();
         var metricsTokens = new BearerTokens(settings.Auth.MetricsTokens);
-        Func<HttpContext, Task> exportGrpc = grpc.HandleAsync, exportHttp = http.HandleAsync, applyOutcomes = outcomes.HandleAsync;
-        Func<HttpContext, Refusal, Task> refuseGrpc = OtlpGrpcReceiver.RefuseAsync, refuseHttp = OtlpHttpReceiver.RefuseAsync,
-            refuseOutcomes = OutcomeApiReceiver.RefuseAsync;
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpstExporter");
         foreach (string warning in warnings) CpstHostLog.ConfigurationWarning(log, warning);
         lifetime.ApplicationStarted.Register(() =>
@@ -105,23 +113,33 @@ internal static class CpstHost
             foreach (Listener listener in Enum.GetValues<Listener>()) CpstHostLog.Listening(log, listener, binding.Address(listener));
         });
 
+        // The gRPC listener is grpc-dotnet's: Export and the health service, each routed by its path. Anything else on
+        // it is UNIMPLEMENTED, as a gRPC server answers.
+        app.MapWhen(context => ListenerBinding.Of(context) == Listener.OtlpGrpc, grpc =>
+        {
+            grpc.Use(admission.GrpcAsync);
+            grpc.UseRouting();
+            grpc.UseEndpoints(endpoints =>
+            {
+                endpoints.MapGrpcService<OtlpGrpcReceiver>();
+                endpoints.MapGrpcHealthChecksService();
+            });
+            grpc.Run(context =>
+            {
+                OtlpGrpcAnswers.Unimplemented(context.Response, context.Request.Path.Value ?? "");
+                return Task.CompletedTask;
+            });
+        });
         app.Run(context =>
         {
             string path = context.Request.Path.Value ?? "";
             bool post = HttpMethods.IsPost(context.Request.Method), get = HttpMethods.IsGet(context.Request.Method);
             switch (ListenerBinding.Of(context))
             {
-                case Listener.OtlpGrpc when path == OtlpGrpcReceiver.ExportPath && post:
-                    return admission.RunAsync(context, exportGrpc, refuseGrpc);
-                case Listener.OtlpGrpc:
-                    context.Response.ContentType = "application/grpc";
-                    context.Response.Headers["grpc-status"] = GrpcStatusCode.Unimplemented.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    context.Response.Headers["grpc-message"] = OtlpGrpcReceiver.PercentEncode($"unknown method {path}: this server implements {OtlpGrpcReceiver.ExportPath}");
-                    return Task.CompletedTask;
                 case Listener.OtlpHttp when path == "/v1/traces":
-                    return post ? admission.RunAsync(context, exportHttp, refuseHttp) : MethodNotAllowed(context, "POST");
+                    return post ? admission.RunAsync(context, http) : MethodNotAllowed(context, "POST");
                 case Listener.OtlpHttp when path == "/v1/outcomes":
-                    return post ? admission.RunAsync(context, applyOutcomes, refuseOutcomes) : MethodNotAllowed(context, "POST");
+                    return post ? admission.RunAsync(context, outcomes) : MethodNotAllowed(context, "POST");
                 case Listener.Metrics when path == "/metrics":
                     if (!get) return MethodNotAllowed(context, "GET");
                     BearerCheck scrape = metricsTokens.Check(context.Request);
@@ -133,8 +151,7 @@ internal static class CpstHost
                 case Listener.Metrics when path == "/healthz":
                     return Text(context, StatusCodes.Status200OK, "ok\n");
                 case Listener.Metrics when path == "/readyz":
-                    bool ready = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
-                    return ready ? Text(context, StatusCodes.Status200OK, "ready\n") : Text(context, StatusCodes.Status503ServiceUnavailable, "not ready\n");
+                    return readiness.IsReady ? Text(context, StatusCodes.Status200OK, "ready\n") : Text(context, StatusCodes.Status503ServiceUnavailable, "not ready\n");
                 default:
                     return Text(context, StatusCodes.Status404NotFound, "not found\n");
             }

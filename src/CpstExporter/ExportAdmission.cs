@@ -5,34 +5,76 @@ using Microsoft.AspNetCore.Http;
 namespace CpstExporter;
 
 /// <summary>
-/// Lets a write request (OTLP/gRPC, OTLP/HTTP, outcomes) in, or turns it away before a byte of its body is read:
-/// first the bearer token (<c>Cpst:Auth:Tokens</c>), then a place in the <see cref="ExportGate"/>. Every refusal is
-/// counted in <c>cpst_rejected_requests_total</c>; a request that got in is processed to the end.
+/// Lets a write request (OTLP/gRPC, OTLP/HTTP, outcomes) in: the bearer token (<c>Cpst:Auth:Tokens</c>) is checked
+/// before a byte of the body is read; a place in the <see cref="ExportGate"/> is taken only once the body was received
+/// whole, so clients that upload slowly hold no place while others wait. Every refusal is counted in
+/// <c>cpst_rejected_requests_total</c>; a request that got a place is processed to the end.
 /// </summary>
-internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, CpstMetrics metrics)
+internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, CpstMetrics metrics, ReceiverOptions options)
 {
-    public async Task RunAsync(HttpContext context, Func<HttpContext, Task> handle, Func<HttpContext, Refusal, Task> refuse)
+    /// <summary>OTLP/HTTP and the outcome API: authenticate, receive the body, take a place, process.</summary>
+    public async Task RunAsync(HttpContext context, IWriteReceiver receiver)
     {
-        BearerCheck check = tokens.Check(context.Request);
-        if (check != BearerCheck.Allowed)
+        if (Authenticate(context.Request) is Refusal refusal)
         {
-            metrics.RejectedRequests.Add(RequestRejection.Unauthenticated);
-            await refuse(context, check == BearerCheck.Missing ? Refusal.MissingToken : Refusal.InvalidToken).ConfigureAwait(false);
+            await receiver.RefuseAsync(context, refusal).ConfigureAwait(false);
             return;
         }
-        if (!gate.TryEnter())
+        if (await receiver.ReceiveAsync(context).ConfigureAwait(false) is not PooledBytes body) return;
+        using (body)
         {
-            metrics.RejectedRequests.Add(RequestRejection.Overloaded);
-            await refuse(context, Refusal.Overloaded).ConfigureAwait(false);
+            if (!TryEnter())
+            {
+                await receiver.RefuseAsync(context, Refusal.Overloaded).ConfigureAwait(false);
+                return;
+            }
+            try
+            {
+                await receiver.ProcessAsync(context, body).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Exit();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Middleware in front of the OTLP/gRPC endpoints: authenticates calls to Export before grpc-dotnet reads them,
+    /// and counts the refusals grpc-dotnet and the marshaller decide. The gate is <see cref="ExportGateInterceptor"/>,
+    /// which runs once the message was received.
+    /// </summary>
+    public async Task GrpcAsync(HttpContext context, RequestDelegate next)
+    {
+        if (!context.Request.Path.Equals(OtlpGrpcReceiver.ExportPath, StringComparison.Ordinal))
+        {
+            await next(context).ConfigureAwait(false);
             return;
         }
-        try
+        if (Authenticate(context.Request) is Refusal refusal)
         {
-            await handle(context).ConfigureAwait(false);
+            OtlpGrpcAnswers.Unauthenticated(context.Response, refusal);
+            return;
         }
-        finally
-        {
-            gate.Exit();
-        }
+        await next(context).ConfigureAwait(false);
+        if (OtlpGrpcAnswers.Rejection(context, options.MaxRequestBytes) is RequestRejection rejection) metrics.RejectedRequests.Add(rejection);
+    }
+
+    /// <summary>Takes a place in the gate; a request that finds none is counted as overloaded.</summary>
+    public bool TryEnter()
+    {
+        if (gate.TryEnter()) return true;
+        metrics.RejectedRequests.Add(RequestRejection.Overloaded);
+        return false;
+    }
+
+    public void Exit() => gate.Exit();
+
+    private Refusal? Authenticate(HttpRequest request)
+    {
+        BearerCheck check = tokens.Check(request);
+        if (check == BearerCheck.Allowed) return null;
+        metrics.RejectedRequests.Add(RequestRejection.Unauthenticated);
+        return check == BearerCheck.Missing ? Refusal.MissingToken : Refusal.InvalidToken;
     }
 }

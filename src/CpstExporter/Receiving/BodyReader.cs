@@ -11,23 +11,6 @@ internal static class BodyReader
 {
     private const int InitialSize = 16 * 1024;
 
-    /// <summary>Reads exactly <paramref name="length"/> bytes (a gRPC message whose prefix declared its size).</summary>
-    public static async Task<PooledBytes> ReadExactlyAsync(Stream body, int length, CancellationToken cancel)
-    {
-        if (length == 0) return new PooledBytes([], 0);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            await body.ReadExactlyAsync(buffer.AsMemory(0, length), cancel).ConfigureAwait(false);
-            return new PooledBytes(buffer, length);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
-
     /// <summary>Reads the stream to its end; throws <see cref="RequestTooLargeException"/> past <paramref name="limit"/> bytes.</summary>
     public static async Task<PooledBytes> ReadToEndAsync(Stream body, long? sizeHint, int limit, CancellationToken cancel)
     {

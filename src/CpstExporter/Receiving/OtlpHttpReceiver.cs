@@ -8,12 +8,12 @@ namespace CpstExporter.Receiving;
 /// 200 with (partial) success, 400 malformed, 413 too large, 415 unsupported type or encoding; error bodies are a
 /// google.rpc.Status and every body uses the request's content type.
 /// </summary>
-internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, ReceiverOptions options, Aggregation.CpstMetrics metrics)
+internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, ReceiverOptions options, Aggregation.CpstMetrics metrics) : IWriteReceiver
 {
     public const string ProtobufType = "application/x-protobuf";
     public const string JsonType = "application/json";
 
-    public async Task HandleAsync(HttpContext context)
+    public async Task<PooledBytes?> ReceiveAsync(HttpContext context)
     {
         HttpRequest request = context.Request;
         bool json;
@@ -24,32 +24,43 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
             metrics.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
             await Error(context, StatusCodes.Status415UnsupportedMediaType, json: true, GrpcStatusCode.InvalidArgument,
                 $"unsupported content type '{request.ContentType}': send {ProtobufType} or {JsonType}");
-            return;
+            return null;
         }
 
         string? encoding = request.Headers.ContentEncoding;
-        bool gzip = string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase);
-        if (!gzip && !string.IsNullOrEmpty(encoding) && !string.Equals(encoding, "identity", StringComparison.OrdinalIgnoreCase))
+        if (!IsGzip(request) && !string.IsNullOrEmpty(encoding) && !string.Equals(encoding, "identity", StringComparison.OrdinalIgnoreCase))
         {
             metrics.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
             await Error(context, StatusCodes.Status415UnsupportedMediaType, json, GrpcStatusCode.InvalidArgument,
                 $"unsupported content encoding '{encoding}': send gzip or no encoding");
-            return;
+            return null;
         }
 
-        SpanBatch batch = pool.Rent();
         try
         {
             if (request.ContentLength > options.MaxRequestBytes) throw new RequestTooLargeException(options.MaxRequestBytes);
-            using (PooledBytes body = await BodyReader.ReadToEndAsync(request.Body, request.ContentLength, options.MaxRequestBytes, context.RequestAborted))
+            return await BodyReader.ReadToEndAsync(request.Body, request.ContentLength, options.MaxRequestBytes, context.RequestAborted);
+        }
+        catch (RequestTooLargeException e)
+        {
+            metrics.RejectedRequests.Add(RequestRejection.TooLarge);
+            await Error(context, StatusCodes.Status413PayloadTooLarge, json, GrpcStatusCode.ResourceExhausted, e.Message);
+            return null;
+        }
+    }
+
+    public async Task ProcessAsync(HttpContext context, PooledBytes body)
+    {
+        bool json = IsMediaType(context.Request.ContentType, JsonType);
+        SpanBatch batch = pool.Rent();
+        try
+        {
+            if (IsGzip(context.Request))
             {
-                if (gzip)
-                {
-                    using PooledBytes inflated = await BodyReader.GunzipAsync(body, options.MaxRequestBytes, context.RequestAborted);
-                    Decode(inflated.Span, batch, json);
-                }
-                else Decode(body.Span, batch, json);
+                using PooledBytes inflated = await BodyReader.GunzipAsync(body, options.MaxRequestBytes, context.RequestAborted);
+                Decode(inflated.Span, batch, json);
             }
+            else Decode(body.Span, batch, json);
 
             sink.Consume(batch, json ? Protocol.HttpJson : Protocol.HttpProtobuf);
             context.Response.StatusCode = StatusCodes.Status200OK;
@@ -75,10 +86,10 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
     }
 
     /// <summary>
-    /// Answers a request turned away before its body was read: 401 with a WWW-Authenticate challenge, or 503 with
-    /// Retry-After and a RetryInfo detail; the google.rpc.Status body in the request's content type.
+    /// 401 with a WWW-Authenticate challenge, or 503 with Retry-After and a RetryInfo detail; the google.rpc.Status
+    /// body in the request's content type.
     /// </summary>
-    public static Task RefuseAsync(HttpContext context, Refusal refusal)
+    public Task RefuseAsync(HttpContext context, Refusal refusal)
     {
         bool json = IsMediaType(context.Request.ContentType, JsonType);
         string message = RefusalText.Of(refusal);
@@ -90,6 +101,8 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         context.Response.Headers.WWWAuthenticate = RefusalText.Challenge(refusal);
         return Error(context, StatusCodes.Status401Unauthorized, json, GrpcStatusCode.Unauthenticated, message);
     }
+
+    private static bool IsGzip(HttpRequest request) => string.Equals(request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase);
 
     private static void Decode(ReadOnlySpan<byte> payload, SpanBatch batch, bool json)
     {

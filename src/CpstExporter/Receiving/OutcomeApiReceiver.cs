@@ -8,28 +8,34 @@ namespace CpstExporter.Receiving;
 /// arrive after the spans, e.g. from a human review. The request is checked whole before any outcome is applied,
 /// so a 400 means nothing changed. Answers 200 with how many were applied, held (trace not seen yet), late, dropped.
 /// </summary>
-internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions options, Aggregation.CpstMetrics metrics)
+internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions options, Aggregation.CpstMetrics metrics) : IWriteReceiver
 {
-    public async Task HandleAsync(HttpContext context)
+    public async Task<PooledBytes?> ReceiveAsync(HttpContext context)
     {
         if (!OtlpHttpReceiver.IsMediaType(context.Request.ContentType, OtlpHttpReceiver.JsonType))
         {
             metrics.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
             await Answer(context, StatusCodes.Status415UnsupportedMediaType, w => w.WriteString("error", "send the outcomes as application/json"));
-            return;
+            return null;
         }
-
-        List<(TraceId Id, string Outcome)> outcomes;
         try
         {
-            using PooledBytes body = await BodyReader.ReadToEndAsync(context.Request.Body, context.Request.ContentLength, options.MaxRequestBytes, context.RequestAborted);
-            outcomes = Parse(body.Span);
+            return await BodyReader.ReadToEndAsync(context.Request.Body, context.Request.ContentLength, options.MaxRequestBytes, context.RequestAborted);
         }
         catch (RequestTooLargeException e)
         {
             metrics.RejectedRequests.Add(RequestRejection.TooLarge);
             await Answer(context, StatusCodes.Status413PayloadTooLarge, w => w.WriteString("error", e.Message));
-            return;
+            return null;
+        }
+    }
+
+    public async Task ProcessAsync(HttpContext context, PooledBytes body)
+    {
+        List<(TraceId Id, string Outcome)> outcomes;
+        try
+        {
+            outcomes = Parse(body.Span);
         }
         catch (FormatException e)
         {
@@ -58,8 +64,8 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         });
     }
 
-    /// <summary>Answers a request turned away before its body was read: 401 with a challenge, or 503 with Retry-After.</summary>
-    public static Task RefuseAsync(HttpContext context, Refusal refusal)
+    /// <summary>401 with a challenge, or 503 with Retry-After.</summary>
+    public Task RefuseAsync(HttpContext context, Refusal refusal)
     {
         if (refusal == Refusal.Overloaded)
         {

@@ -99,22 +99,6 @@ public class BodyReaderTests
     }
 
     [Fact]
-    public async Task ReadExactlyAsync_ReadsTheDeclaredLength()
-    {
-        byte[] data = Data(1000);
-
-        using PooledBytes body = await BodyReader.ReadExactlyAsync(new TrickleStream(data, 3), 600, CancellationToken.None);
-
-        Assert.True(body.Span.SequenceEqual(data.AsSpan(0, 600)));
-    }
-
-    [Fact]
-    public async Task ReadExactlyAsync_StreamEndsEarly_EndOfStream()
-    {
-        await Assert.ThrowsAsync<EndOfStreamException>(() => BodyReader.ReadExactlyAsync(new MemoryStream(Data(10)), 11, CancellationToken.None));
-    }
-
-    [Fact]
     public async Task GunzipAsync_SmallPayload_Inflated()
     {
         byte[] data = Data(50_000);

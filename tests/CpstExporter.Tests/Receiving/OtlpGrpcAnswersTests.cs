@@ -3,7 +3,7 @@ using Xunit;
 
 namespace CpstExporter.Tests.Receiving;
 
-public class OtlpGrpcReceiverTests
+public class OtlpGrpcAnswersTests
 {
     public static TheoryData<string, string> Messages => new()
     {
@@ -23,14 +23,14 @@ public class OtlpGrpcReceiverTests
     [MemberData(nameof(Messages))]
     public void PercentEncode_GrpcMessage_EncodesNonAsciiControlAndPercent(string message, string expected)
     {
-        Assert.Equal(expected, OtlpGrpcReceiver.PercentEncode(message));
+        Assert.Equal(expected, OtlpGrpcAnswers.PercentEncode(message));
     }
 
     [Theory]
     [MemberData(nameof(Messages))]
     public void PercentEncode_Decodes_BackToTheMessage(string message, string expected)
     {
-        string encoded = OtlpGrpcReceiver.PercentEncode(message);
+        string encoded = OtlpGrpcAnswers.PercentEncode(message);
         Assert.Equal(expected, encoded);
 
         Assert.Equal(message, Uri.UnescapeDataString(encoded));

@@ -1,0 +1,52 @@
+using CpstExporter.Receiving;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace CpstExporter;
+
+/// <summary>
+/// The <see cref="ExportGate"/> for OTLP/gRPC. grpc-dotnet runs a unary call's interceptors once its message was
+/// received and decoded, so a stream still uploading holds no place. A call that finds the gate full is refused with
+/// UNAVAILABLE and a RetryInfo, and its decoded batch goes back to the pool.
+/// </summary>
+internal sealed class ExportGateInterceptor(ExportAdmission admission, SpanBatchPool pool) : Interceptor
+{
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        if (!admission.TryEnter())
+        {
+            if (request is SpanBatch batch) pool.Return(batch);
+            throw OtlpGrpcAnswers.Overloaded();
+        }
+        Task<TResponse> handled;
+        try
+        {
+            handled = continuation(request, context);
+        }
+        catch
+        {
+            admission.Exit();
+            throw;
+        }
+        // The export handler finishes synchronously: leave the gate at once, without an async state machine per call.
+        if (handled.IsCompleted)
+        {
+            admission.Exit();
+            return handled;
+        }
+        return ExitWhenDone(handled);
+    }
+
+    private async Task<TResponse> ExitWhenDone<TResponse>(Task<TResponse> handled)
+    {
+        try
+        {
+            return await handled.ConfigureAwait(false);
+        }
+        finally
+        {
+            admission.Exit();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace CpstExporter.Receiving;
+
+/// <summary>
+/// The answer to an OTLP/gRPC export, already encoded as an <c>ExportTraceServiceResponse</c>: empty when every span
+/// was taken (one shared instance, so an accepted export allocates no answer), a partial success otherwise.
+/// </summary>
+internal sealed class ExportResult
+{
+    private ExportResult(byte[] encoded) => Encoded = encoded;
+
+    public static ExportResult Accepted { get; } = new([]);
+
+    public byte[] Encoded { get; }
+
+    public static ExportResult PartialSuccess(SpanBatch batch) => new(ExportResponses.Protobuf(batch));
+}

@@ -1,0 +1,58 @@
+using System.Buffers;
+using Grpc.Core;
+
+namespace CpstExporter.Receiving;
+
+/// <summary>
+/// The OTLP <c>TraceService/Export</c> method declared by hand, with marshallers over the exporter's own protobuf
+/// reader instead of the generated message classes: grpc-dotnet hands the received message over as a
+/// <see cref="ReadOnlySequence{T}"/>, which <see cref="OtlpProtobufReader"/> decodes straight into a pooled
+/// <see cref="SpanBatch"/>, allocating nothing per span. A message that is not valid protobuf is INVALID_ARGUMENT.
+/// </summary>
+internal static class TraceServiceMethod
+{
+    public const string ServiceName = "opentelemetry.proto.collector.trace.v1.TraceService";
+    public const string ExportName = "Export";
+
+    public static Method<SpanBatch, ExportResult> Export(SpanBatchPool pool) => new(
+        MethodType.Unary,
+        ServiceName,
+        ExportName,
+        new Marshaller<SpanBatch>(
+            static (_, _) => throw new NotSupportedException("the exporter only receives export requests"),
+            context => Decode(context.PayloadAsReadOnlySequence(), pool)),
+        new Marshaller<ExportResult>(
+            static (result, context) => context.Complete(result.Encoded),
+            static _ => throw new NotSupportedException("the exporter only sends export responses")));
+
+    internal static SpanBatch Decode(ReadOnlySequence<byte> payload, SpanBatchPool pool)
+    {
+        SpanBatch batch = pool.Rent();
+        try
+        {
+            if (payload.IsSingleSegment)
+            {
+                OtlpProtobufReader.Read(payload.FirstSpan, batch);
+                return batch;
+            }
+            // Kestrel's pipe holds a large message in blocks of a few KiB; the reader wants it in one piece.
+            int length = checked((int)payload.Length);
+            byte[] joined = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                payload.CopyTo(joined);
+                OtlpProtobufReader.Read(joined.AsSpan(0, length), batch);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(joined);
+            }
+            return batch;
+        }
+        catch (OtlpFormatException e)
+        {
+            pool.Return(batch);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"malformed OTLP protobuf request: {e.Message}"));
+        }
+    }
+}
