@@ -6,7 +6,10 @@ using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 
-/// <summary>OTLP/gRPC as the wire sees it: HTTP/2 cleartext with prior knowledge, 5-byte framing, gzip, status trailers.</summary>
+/// <summary>
+/// OTLP/gRPC as the wire sees it: HTTP/2 cleartext with prior knowledge, 5-byte framing, gzip, status trailers; sent
+/// both framed by hand and by grpc-dotnet's client.
+/// </summary>
 public sealed class GrpcFramingTests
 {
     private static readonly HttpClient Client = new();
@@ -79,6 +82,76 @@ public sealed class GrpcFramingTests
     {
         await using var exporter = await ExporterUnderTest.StartAsync();
         using HttpResponseMessage response = await CallAsync(exporter, [], gzip: false, path: "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export");
+        Assert.Equal("12", Status(response));
+    }
+
+    [Fact]
+    public async Task Export_GrpcNetClientWithGzip_AnswersOkAndCountsSpans()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        using var channel = GrpcClient.Channel(exporter.GrpcAddress);
+        byte[] request = Spans.Request("coder", Spans.Root(7, Spans.Attr("outcome", "passed")), Spans.Llm(7, 2, "gpt-4o", 4000, 1000)).ToByteArray();
+
+        byte[] answer = await GrpcClient.ExportAsync(channel, request, gzip: true);
+
+        Assert.Empty(answer); // an empty ExportTraceServiceResponse: everything was taken
+        Assert.Equal(2m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_received_spans_total{protocol=\"grpc\"}"));
+    }
+
+    [Fact]
+    public async Task Export_GrpcNetClientPartialSuccess_ReadsRejectedSpans()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        using var channel = GrpcClient.Channel(exporter.GrpcAddress);
+        var request = Spans.Request("coder", Spans.Root(7), Spans.Llm(7, 2, "gpt-4o", 1, 1), Spans.Llm(7, 3, "gpt-4o", 1, 1));
+        request.ResourceSpans[0].ScopeSpans[0].Spans[2].SpanId = ByteString.CopyFrom(new byte[8]);
+
+        var answer = ExportTraceServiceResponse.Parser.ParseFrom(await GrpcClient.ExportAsync(channel, request.ToByteArray()));
+
+        Assert.Equal(1, answer.PartialSuccess.RejectedSpans);
+        Assert.Contains("span_id", answer.PartialSuccess.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task Export_TwoMessagesInAUnaryCall_FailsAndCountsNothing()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        byte[] first = GrpcCall.Frame(Spans.Request("coder", Spans.Root(7, Spans.Attr("outcome", "success"))).ToByteArray());
+        byte[] second = GrpcCall.Frame(Spans.Request("coder", Spans.Root(8, Spans.Attr("outcome", "success"))).ToByteArray());
+        using HttpRequestMessage request = GrpcCall.Request(exporter.GrpcAddress, new ByteArrayContent([.. first, .. second]));
+
+        using HttpResponseMessage response = await Client.SendAsync(request);
+
+        Assert.Equal("13", Status(response)); // INTERNAL: a unary call carries one message
+        Assert.Equal(0, exporter.Tasks.PendingCount);
+        string metrics = await exporter.ScrapeAsync();
+        Assert.Equal(0m, MetricsText.Value(metrics, "cpst_received_spans_total{protocol=\"grpc\"}") ?? 0m);
+        Assert.Equal(1m, MetricsText.Required(metrics, "cpst_rejected_requests_total{reason=\"malformed\"}"));
+    }
+
+    [Fact]
+    public async Task Export_MessageLargerThanTheStreamWindow_IsReceivedWhole()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        using var channel = GrpcClient.Channel(exporter.GrpcAddress);
+        // About 3 MB: more than Kestrel's HTTP/2 stream and connection windows, in many pipe blocks.
+        var spans = Enumerable.Range(1, 3000).Select(i => Spans.Llm(9, i + 1, "gpt-4o", 1, 1, Spans.Attr("prompt", new string('p', 1000)))).ToArray();
+
+        await GrpcClient.ExportAsync(channel, Spans.Request("big", spans).ToByteArray());
+
+        Assert.Equal(3000m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_received_spans_total{protocol=\"grpc\"}"));
+    }
+
+    [Fact]
+    public async Task Call_UnknownMethodWithoutGrpcContentType_AnswersUnimplemented()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(exporter.GrpcAddress, "/metrics"))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using HttpResponseMessage response = await Client.SendAsync(request);
         Assert.Equal("12", Status(response));
     }
 }

@@ -81,8 +81,17 @@ public class TraceServiceMethodTests
     public void ResponseMarshaller_Accepted_IsAnEmptyMessage()
     {
         Method<SpanBatch, ExportResult> method = TraceServiceMethod.Export(new SpanBatchPool());
-        Assert.Equal("opentelemetry.proto.collector.trace.v1.TraceService/Export", method.FullName);
+        Assert.Equal("/opentelemetry.proto.collector.trace.v1.TraceService/Export", method.FullName);
         Assert.Equal(MethodType.Unary, method.Type);
-        Assert.Empty(method.ResponseMarshaller.Serializer(ExportResult.Accepted));
+        var written = new CapturedMessage();
+        method.ResponseMarshaller.ContextualSerializer(ExportResult.Accepted, written);
+        Assert.Empty(written.Payload!);
+    }
+
+    private sealed class CapturedMessage : SerializationContext
+    {
+        public byte[]? Payload { get; private set; }
+
+        public override void Complete(byte[] payload) => Payload = payload;
     }
 }
