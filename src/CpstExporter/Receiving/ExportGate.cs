@@ -1,10 +1,10 @@
 namespace CpstExporter.Receiving;
 
 /// <summary>
-/// A bounded number of write requests in flight (<see cref="ReceiverOptions.MaxConcurrentExports"/>). A request that
-/// cannot enter is refused at once, before its body is read, and told to retry after <see cref="RetryAfter"/>; a
-/// request that entered is processed to the end. Refusing early keeps memory bounded and turns overload into the
-/// OTLP clients' retry instead of silent loss.
+/// A bounded number of received write requests being processed (<see cref="ReceiverOptions.MaxConcurrentExports"/>).
+/// A request enters once it was received whole; one that cannot enter is refused at once and told to retry after
+/// <see cref="RetryAfter"/>; a request that entered is processed to the end. Refusing instead of queueing bounds the
+/// work in flight and turns overload into the OTLP clients' retry instead of silent loss.
 /// </summary>
 internal sealed class ExportGate(ReceiverOptions options)
 {

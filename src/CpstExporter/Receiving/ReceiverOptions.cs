@@ -7,9 +7,9 @@ internal sealed class ReceiverOptions
     public int MaxRequestBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>
-    /// Write requests (OTLP/gRPC, OTLP/HTTP, outcomes) processed at once; one more is refused before its body is read,
-    /// with UNAVAILABLE / 503 and a retry delay, which OTLP clients retry. Bounds memory at about this many times
-    /// twice <see cref="MaxRequestBytes"/>. Default 64.
+    /// Received write requests (OTLP/gRPC, OTLP/HTTP, outcomes) processed at once. A request takes a place once it was
+    /// received whole, so uploads in progress hold none; one that finds every place taken is refused with
+    /// UNAVAILABLE / 503 and a retry delay, which OTLP clients retry. Default 64.
     /// </summary>
     public int MaxConcurrentExports { get; set; } = 64;
 }

@@ -1,6 +1,6 @@
 namespace CpstExporter.Receiving;
 
-/// <summary>Why a write request is turned away before it is read; each receiver answers it in its own protocol.</summary>
+/// <summary>Why admission turns a write request away (a token before its body is read, the gate once it was received); each receiver answers it in its own protocol.</summary>
 internal enum Refusal
 {
     /// <summary>Authentication is on and the request has no bearer token: gRPC UNAUTHENTICATED, HTTP 401.</summary>

@@ -77,8 +77,13 @@ public sealed class StateFileTests : IDisposable
         await using var exporter = await ExporterUnderTest.StartAsync(Settings);
         var held = new HeldContent(Waiting(24), firstPart: 7);
         held.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        Task<HttpResponseMessage> sending = Client.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), held);
-        await Poll.UntilAsync(() => exporter.Gate.InFlight == 1, "the request to be in flight");
+        // With Expect: 100-continue the client sends the body only once the server asked for it by starting to read
+        // it: when the first part is sent, the request is in flight on the server.
+        using var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(5) });
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(exporter.HttpAddress, "/v1/traces")) { Content = held };
+        request.Headers.ExpectContinue = true;
+        Task<HttpResponseMessage> sending = client.SendAsync(request);
+        await held.FirstPartSent;
 
         Task stopping = exporter.StopAsync();
         IHostApplicationLifetime lifetime = exporter.Services.GetRequiredService<IHostApplicationLifetime>();

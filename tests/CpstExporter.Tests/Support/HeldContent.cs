@@ -9,6 +9,10 @@ namespace CpstExporter.Tests.Support;
 internal sealed class HeldContent(byte[] body, int firstPart) : HttpContent
 {
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstPartSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the first part was sent.</summary>
+    public Task FirstPartSent => _firstPartSent.Task;
 
     public void Release() => _released.TrySetResult();
 
@@ -16,6 +20,7 @@ internal sealed class HeldContent(byte[] body, int firstPart) : HttpContent
     {
         await stream.WriteAsync(body.AsMemory(0, firstPart));
         await stream.FlushAsync();
+        _firstPartSent.TrySetResult();
         await _released.Task;
         await stream.WriteAsync(body.AsMemory(firstPart));
     }
