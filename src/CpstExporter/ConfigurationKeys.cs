@@ -22,6 +22,7 @@ internal static class ConfigurationKeys
         "Conventions:*", "Conventions:*:*",
         "Auth:Tokens:*", "Auth:MetricsTokens:*",
         "UseCases:*:TargetUsd", "UseCases:*:MonthlyBudgetUsd", "UseCases:*:SupportingCosts:*",
+        "UseCases:*:SpikeFactor", "UseCases:*:MinTasksPerHour",
     ];
 
     private static readonly Regex[] Patterns = Known

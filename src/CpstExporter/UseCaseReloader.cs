@@ -7,7 +7,7 @@ using Microsoft.Extensions.Primitives;
 namespace CpstExporter;
 
 /// <summary>
-/// Puts changed <c>Cpst:UseCases</c> settings (targets, budgets, supporting costs) in force without a restart, when
+/// Puts changed <c>Cpst:UseCases</c> settings (targets, budgets, supporting costs, alert thresholds) in force without a restart, when
 /// a configuration source that reloads changes: <c>appsettings.json</c> and <c>appsettings.{Environment}.json</c>
 /// (environment variables and the command line are fixed for the life of the process). A wrong value is refused
 /// whole, logged with the key, and counted; the last good settings stay, as with the price table.

@@ -96,6 +96,8 @@ public sealed class ConfigurationCheckTests : IDisposable
             ["Cpst:Something:Else"] = "x",
             ["Cpst:UseCases:bot:TargetUSD"] = "0.05", // keys are case-insensitive: known
             ["Cpst:UseCases:bot:Target"] = "0.05",
+            ["Cpst:UseCases:bot:SpikeFactor"] = "1.5",
+            ["Cpst:UseCases:bot:MinTasksPerHour"] = "50",
             ["Cpst:Auth:Tokens:0"] = "a-token-of-some-length",
         });
         Assert.Equal(

@@ -26,6 +26,8 @@ public sealed class CpstSettingsTests
         { "Cpst:Limits:MaxConcurrentExports", "0", "Cpst:Limits:MaxConcurrentExports must be a positive number" },
         { "Cpst:Limits:MaxConcurrentExports", "many", "Cpst:Limits:MaxConcurrentExports: 'many' is not a whole number" },
         { "Cpst:UseCases:bot:TargetUsd", "-1", "Cpst:UseCases:bot:TargetUsd must not be negative" },
+        { "Cpst:UseCases:bot:SpikeFactor", "0.9", "Cpst:UseCases:bot:SpikeFactor must be above 1" },
+        { "Cpst:UseCases:bot:MinTasksPerHour", "0", "Cpst:UseCases:bot:MinTasksPerHour must be a whole number of tasks" },
         { "Cpst:Listen:OtlpGrpc", "example.com:4317", "Cpst:Listen:OtlpGrpc: 'example.com:4317' is not scheme://address:port" },
         { "Cpst:Listen:OtlpGrpc", "http://collector.internal:4317", "Cpst:Listen:OtlpGrpc: host 'collector.internal' is not an IP address" },
         { "Cpst:Listen:OtlpHttp", "http://0.0.0.0", "Cpst:Listen:OtlpHttp: 'http://0.0.0.0' is not scheme://address:port" },

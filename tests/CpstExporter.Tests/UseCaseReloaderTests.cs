@@ -55,6 +55,21 @@ public sealed class UseCaseReloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Reload_NewAlertThresholds_InForceAtOnce()
+    {
+        Change("Cpst:UseCases:support:SpikeFactor", "1.25");
+        Change("Cpst:UseCases:support:MinTasksPerHour", "50");
+
+        Assert.Equal(1.25m, _metrics.UseCases["support"].SpikeFactor);
+        Assert.Equal(50, _metrics.UseCases["support"].MinTasksPerHour);
+
+        Change("Cpst:UseCases:support:SpikeFactor", "1");
+
+        Assert.Equal(1.25m, _metrics.UseCases["support"].SpikeFactor);
+        Assert.Equal(1, _metrics.UseCaseReloadFailures);
+    }
+
+    [Fact]
     public void Reload_WrongValue_KeepsTheLastGoodSettingsAndCountsIt()
     {
         Change("Cpst:UseCases:support:TargetUsd", "-1");

@@ -5,7 +5,7 @@ namespace CpstExporter.Aggregation;
 
 /// <summary>
 /// FinOps settings of one use case (<c>Cpst:UseCases:&lt;name&gt;</c>). Read at start and again whenever the
-/// configuration changes, so targets, budgets and supporting costs change without a restart.
+/// configuration changes, so targets, budgets, supporting costs and alert thresholds change without a restart.
 /// </summary>
 internal sealed class UseCaseOptions
 {
@@ -17,6 +17,18 @@ internal sealed class UseCaseOptions
 
     /// <summary>Spend no span carries (vector database, GPU reservation…), USD per month per item. Default none.</summary>
     public Dictionary<string, decimal> SupportingCosts { get; set; } = new();
+
+    /// <summary>
+    /// <c>CpstSpike</c> fires when the use case's CPST over the last hour exceeds this many times its 7-day baseline;
+    /// exposed as <c>cpst_spike_factor</c>, above 1. Default none: the recording rules then use 1.4.
+    /// </summary>
+    public decimal? SpikeFactor { get; set; }
+
+    /// <summary>
+    /// The fewest tasks finished in an hour for the use case's alerts to judge that hour; exposed as
+    /// <c>cpst_min_tasks_per_hour</c>, at least 1. Default none: the recording rules then use 20.
+    /// </summary>
+    public long? MinTasksPerHour { get; set; }
 
     /// <summary>
     /// Reads and checks the <c>Cpst:UseCases</c> section; a wrong amount throws with the key named. Parsed by hand:
@@ -37,6 +49,12 @@ internal sealed class UseCaseOptions
                         break;
                     case "MONTHLYBUDGETUSD":
                         options.MonthlyBudgetUsd = Amount(setting);
+                        break;
+                    case "SPIKEFACTOR":
+                        options.SpikeFactor = Factor(setting);
+                        break;
+                    case "MINTASKSPERHOUR":
+                        options.MinTasksPerHour = TaskCount(setting);
                         break;
                     case "SUPPORTINGCOSTS":
                         foreach (IConfigurationSection item in setting.GetChildren())
@@ -59,12 +77,30 @@ internal sealed class UseCaseOptions
         return amount;
     }
 
+    // A factor of 1 or less would page for CPST that did not rise at all: more traffic at the same CPST must stay quiet.
+    private static decimal Factor(IConfigurationSection setting)
+    {
+        if (!decimal.TryParse(setting.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal factor))
+            throw new CpstConfigurationException($"{setting.Path} must be a factor above 1 such as 1.4 (CpstSpike fires when CPST exceeds that many times its 7-day baseline), not '{setting.Value}'");
+        if (factor <= 1)
+            throw new CpstConfigurationException($"{setting.Path} must be above 1, such as 1.4: at {factor.ToString(CultureInfo.InvariantCulture)} CpstSpike would fire while CPST stays the same");
+        return factor;
+    }
+
+    private static long TaskCount(IConfigurationSection setting)
+    {
+        if (!long.TryParse(setting.Value, NumberStyles.None, CultureInfo.InvariantCulture, out long count) || count < 1)
+            throw new CpstConfigurationException($"{setting.Path} must be a whole number of tasks, at least 1, such as 20, not '{setting.Value}'");
+        return count;
+    }
+
     /// <summary>True when both sets configure the same use cases with the same amounts.</summary>
     public static bool SameAs(IReadOnlyDictionary<string, UseCaseOptions> a, IReadOnlyDictionary<string, UseCaseOptions> b) =>
         a.Count == b.Count && a.All(entry => b.TryGetValue(entry.Key, out UseCaseOptions? other) && entry.Value.SameAs(other));
 
     private bool SameAs(UseCaseOptions other) =>
         TargetUsd == other.TargetUsd && MonthlyBudgetUsd == other.MonthlyBudgetUsd
+        && SpikeFactor == other.SpikeFactor && MinTasksPerHour == other.MinTasksPerHour
         && SupportingCosts.Count == other.SupportingCosts.Count
         && SupportingCosts.All(c => other.SupportingCosts.TryGetValue(c.Key, out decimal v) && v == c.Value);
 }

@@ -174,6 +174,18 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
             foreach (var (useCase, options) in useCases)
                 if (options.MonthlyBudgetUsd is decimal budget) Sample(o, "cpst_monthly_budget_usd"u8, LabelEncoder.EncodeOne("use_case", useCase), default, budget);
         }
+        if (useCases.Values.Any(u => u.SpikeFactor is not null))
+        {
+            Header(o, om, "cpst_spike_factor", "gauge", "CpstSpike fires when the use case's CPST exceeds this many times its 7-day baseline.");
+            foreach (var (useCase, options) in useCases)
+                if (options.SpikeFactor is decimal factor) Sample(o, "cpst_spike_factor"u8, LabelEncoder.EncodeOne("use_case", useCase), default, factor);
+        }
+        if (useCases.Values.Any(u => u.MinTasksPerHour is not null))
+        {
+            Header(o, om, "cpst_min_tasks_per_hour", "gauge", "Fewest tasks finished in an hour for the use case's alerts to judge that hour.");
+            foreach (var (useCase, options) in useCases)
+                if (options.MinTasksPerHour is long tasks) Sample(o, "cpst_min_tasks_per_hour"u8, LabelEncoder.EncodeOne("use_case", useCase), default, tasks);
+        }
     }
 
     private void WriteSelf(ExpositionBuffer o, bool om)

@@ -189,6 +189,41 @@ public class MetricsWriterTests
     }
 
     [Fact]
+    public void Write_AlertThresholds_OneGaugePerConfiguredUseCase()
+    {
+        var useCases = new Dictionary<string, UseCaseOptions>
+        {
+            ["support"] = new() { SpikeFactor = 1.25m, MinTasksPerHour = 100 },
+            ["search"] = new() { SpikeFactor = 2m },
+            ["billing"] = new() { TargetUsd = 0.25m },
+        };
+        var metrics = new CpstMetrics(2000, useCases, new ManualClock());
+
+        foreach (ExpositionFormat format in new[] { ExpositionFormat.Text, ExpositionFormat.OpenMetrics })
+        {
+            string text = Render(metrics, format);
+
+            Assert.Contains("# TYPE cpst_spike_factor gauge\n", text);
+            Assert.Equal(1.25m, MetricsText.Required(text, "cpst_spike_factor{use_case=\"support\"}"));
+            Assert.Equal(2m, MetricsText.Required(text, "cpst_spike_factor{use_case=\"search\"}"));
+            Assert.Contains("# TYPE cpst_min_tasks_per_hour gauge\n", text);
+            Assert.Equal(100m, MetricsText.Required(text, "cpst_min_tasks_per_hour{use_case=\"support\"}"));
+            // Not configured: no sample, and the recording rules use their defaults.
+            Assert.DoesNotContain("cpst_spike_factor{use_case=\"billing\"}", text);
+            Assert.DoesNotContain("cpst_min_tasks_per_hour{use_case=\"search\"}", text);
+        }
+    }
+
+    [Fact]
+    public void Write_NoAlertThresholdsConfigured_NoThresholdFamilies()
+    {
+        string text = Render(FixedMetrics(), ExpositionFormat.Text);
+
+        Assert.DoesNotContain("cpst_spike_factor", text);
+        Assert.DoesNotContain("cpst_min_tasks_per_hour", text);
+    }
+
+    [Fact]
     public void Write_SupportingCost_AccruedForTheElapsedTime()
     {
         string text = Render(FixedMetrics(), ExpositionFormat.Text);
