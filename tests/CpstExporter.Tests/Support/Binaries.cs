@@ -1,15 +1,23 @@
 namespace CpstExporter.Tests.Support;
 
-/// <summary>Finds the external programs system tests use (promtool, prometheus) on PATH.</summary>
+/// <summary>Finds the external programs system tests use (promtool, prometheus, alertmanager, amtool) on PATH.</summary>
 internal static class Binaries
 {
+    // Debian installs Alertmanager as prometheus-alertmanager; upstream archives and images call it alertmanager.
+    private static readonly Dictionary<string, string[]> OtherNames = new(StringComparer.Ordinal)
+    {
+        ["alertmanager"] = ["prometheus-alertmanager"],
+    };
+
     public static string? Find(string name)
     {
-        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-        {
-            string candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
+        string[] names = OtherNames.TryGetValue(name, out string[]? others) ? [name, .. others] : [name];
+        foreach (string candidate in names)
+            foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+            {
+                string path = Path.Combine(dir, candidate);
+                if (File.Exists(path)) return path;
+            }
         return null;
     }
 
@@ -17,12 +25,13 @@ internal static class Binaries
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>A fact that needs an external program: skipped with the reason when it is missing locally, never in CI.</summary>
+/// <summary>A fact that needs external programs: skipped with the reason when one is missing locally, never in CI.</summary>
 internal sealed class RequiresBinaryFactAttribute : Xunit.FactAttribute
 {
-    public RequiresBinaryFactAttribute(string binary)
+    public RequiresBinaryFactAttribute(params string[] binaries)
     {
-        if (Binaries.Find(binary) is null && !Binaries.InCi)
-            Skip = $"'{binary}' is not installed; CI installs it (see .ci/run) and runs this test";
+        string[] missing = binaries.Where(b => Binaries.Find(b) is null).ToArray();
+        if (missing.Length > 0 && !Binaries.InCi)
+            Skip = $"{string.Join(", ", missing.Select(b => $"'{b}'"))} {(missing.Length == 1 ? "is" : "are")} not installed; CI installs {(missing.Length == 1 ? "it" : "them")} (see .ci/run) and runs this test";
     }
 }

@@ -9,7 +9,8 @@ namespace CpstExporter.Tests.Support;
 
 /// <summary>
 /// A real Prometheus server (the Debian <c>prometheus</c> binary) on a loopback port, scraping one exporter every
-/// second with exemplar storage on and evaluating the given rule files every second; its HTTP API is the test's view.
+/// second with exemplar storage on and evaluating the given rule files every second, or evaluating rules over a
+/// backfilled TSDB (<see cref="StartOnAsync"/>); its HTTP API is the test's view.
 /// </summary>
 internal sealed class PrometheusServer : IAsyncDisposable
 {
@@ -25,13 +26,11 @@ internal sealed class PrometheusServer : IAsyncDisposable
         _http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public static async Task<PrometheusServer> StartAsync(Uri metricsAddress, IEnumerable<string> ruleFiles)
+    public static Task<PrometheusServer> StartAsync(Uri metricsAddress, IEnumerable<string> ruleFiles)
     {
-        string binary = Binaries.Find("prometheus") ?? throw new InvalidOperationException("'prometheus' is not on PATH");
         string directory = Directory.CreateTempSubdirectory("cpst-prometheus-").FullName;
-        string config = Path.Combine(directory, "prometheus.yml");
         // The same job name as the shipped prometheus/prometheus.yml: CpstExporterDown and the exporter dashboard select it.
-        File.WriteAllText(config, $"""
+        return StartAsync(directory, Path.Combine(directory, "data"), [], $"""
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
@@ -43,13 +42,44 @@ internal sealed class PrometheusServer : IAsyncDisposable
                 static_configs:
                   - targets: ['{metricsAddress.Authority}']
             """);
+    }
+
+    /// <summary>
+    /// A Prometheus over an existing TSDB directory (backfilled blocks), scraping nothing, evaluating the given rule files
+    /// every second and sending its alerts to the Alertmanager at <paramref name="alertmanager"/>, if any, again every
+    /// 2s while they fire (not every minute: a first send before Prometheus has found Alertmanager is lost). The data
+    /// directory belongs to the caller and outlives the server, so a second server can start on it.
+    /// </summary>
+    public static Task<PrometheusServer> StartOnAsync(string dataDirectory, IEnumerable<string> ruleFiles, Uri? alertmanager = null)
+    {
+        string directory = Directory.CreateTempSubdirectory("cpst-prometheus-").FullName;
+        string alerting = alertmanager is null ? "" : $"""
+            alerting:
+              alertmanagers:
+                - static_configs:
+                    - targets: ['{alertmanager.Authority}']
+            """;
+        return StartAsync(directory, dataDirectory, ["--rules.alert.resend-delay=2s"], $"""
+            global:
+              evaluation_interval: 1s
+            rule_files:
+            {string.Concat(ruleFiles.Select(f => $"  - {f}\n"))}
+            {alerting}
+            """);
+    }
+
+    private static async Task<PrometheusServer> StartAsync(string directory, string dataDirectory, string[] flags, string configuration)
+    {
+        string binary = Binaries.Find("prometheus") ?? throw new InvalidOperationException("'prometheus' is not on PATH");
+        string config = Path.Combine(directory, "prometheus.yml");
+        File.WriteAllText(config, configuration);
         int port = FreeLoopbackPort();
         var start = new ProcessStartInfo(binary)
         {
             ArgumentList =
             {
                 "--config.file=" + config,
-                "--storage.tsdb.path=" + Path.Combine(directory, "data"),
+                "--storage.tsdb.path=" + dataDirectory,
                 "--web.listen-address=127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
                 "--enable-feature=exemplar-storage",
                 "--log.level=warn",
@@ -58,6 +88,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (string flag in flags) start.ArgumentList.Add(flag);
         var process = Process.Start(start)!;
         var server = new PrometheusServer(process, directory, new Uri($"http://127.0.0.1:{port}/"));
         process.OutputDataReceived += (_, e) => server.Record(e.Data);
@@ -79,6 +110,9 @@ internal sealed class PrometheusServer : IAsyncDisposable
         });
         return server;
     }
+
+    /// <summary>The server's own address, for clients such as <c>promtool tsdb create-blocks-from rules --url</c>.</summary>
+    public Uri Address => _http.BaseAddress!;
 
     public string Log
     {

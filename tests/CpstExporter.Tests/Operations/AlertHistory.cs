@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+
+namespace CpstExporter.Tests.Operations;
+
+/// <summary>
+/// Four hours of the exporter's counters as Prometheus would have scraped them, one sample a minute up to an end time,
+/// in OpenMetrics text for <c>promtool tsdb create-blocks-from openmetrics</c>. An hour before the end two use cases
+/// change (the reference traffic of <c>prometheus/tests/cpst-explain.test.yml</c>):
+/// <list type="bullet">
+/// <item><c>search-agent</c>: the "more thorough" prompt, three web searches a task instead of one. Cost per task 0.40 →
+/// 0.60 USD, success ratio 80 % both times: CPST 0.50 → 0.75 USD, so <c>CpstSpike</c> fires and says it was the tools.</item>
+/// <item><c>support-bot</c>: the service posting review outcomes breaks, 40 % of tasks instead of 10 % finish without an
+/// outcome, so successes fall from 8 to 5 in 10 at the same cost: CPST 0.025 → 0.040 USD, and
+/// <c>TasksWithoutOutcome</c> fires with <c>CpstSpike</c> and <c>TaskSuccessRateDrop</c>, which Alertmanager holds back.</item>
+/// </list>
+/// </summary>
+internal static class AlertHistory
+{
+    public static readonly TimeSpan Length = TimeSpan.FromHours(4);
+    public static readonly TimeSpan ChangeBeforeEnd = TimeSpan.FromHours(1);
+
+    private const string Search = "search-agent", SearchModel = "gemini-2.5-flash";
+    private const string Support = "support-bot", SupportModel = "gpt-5.4-mini";
+
+    /// <summary>Each series with its increase per minute before and after the change.</summary>
+    private static readonly (string Series, decimal Before, decimal After)[] Counters =
+    [
+        (Task("cpst_tasks_total", Search, SearchModel, "success"), 8, 8),
+        (Task("cpst_tasks_total", Search, SearchModel, "failure"), 2, 2),
+        (Task("cpst_task_cost_usd_total", Search, SearchModel, "success"), 3.2m, 4.8m),
+        (Task("cpst_task_cost_usd_total", Search, SearchModel, "failure"), 0.8m, 1.2m),
+        (Task("cpst_task_llm_calls_total", Search, SearchModel, "success"), 16, 16),
+        (Task("cpst_task_llm_calls_total", Search, SearchModel, "failure"), 4, 4),
+        (Task("cpst_task_tool_calls_total", Search, SearchModel, "success"), 8, 24),
+        (Task("cpst_task_tool_calls_total", Search, SearchModel, "failure"), 2, 6),
+        ("""cpst_llm_calls_total{use_case="search-agent",provider="gcp.gemini",model="gemini-2.5-flash"}""", 20, 20),
+        ("""cpst_llm_cost_usd_total{use_case="search-agent",provider="gcp.gemini",model="gemini-2.5-flash"}""", 3, 3),
+        ("""cpst_tool_calls_total{use_case="search-agent",tool="web_search"}""", 10, 30),
+        ("""cpst_tool_cost_usd_total{use_case="search-agent",tool="web_search"}""", 1, 3),
+
+        (Task("cpst_tasks_total", Support, SupportModel, "success"), 8, 5),
+        (Task("cpst_tasks_total", Support, SupportModel, "failure"), 1, 1),
+        (Task("cpst_tasks_total", Support, SupportModel, "unknown"), 1, 4),
+        (Task("cpst_task_cost_usd_total", Support, SupportModel, "success"), 0.16m, 0.10m),
+        (Task("cpst_task_cost_usd_total", Support, SupportModel, "failure"), 0.02m, 0.02m),
+        (Task("cpst_task_cost_usd_total", Support, SupportModel, "unknown"), 0.02m, 0.08m),
+        (Task("cpst_task_llm_calls_total", Support, SupportModel, "success"), 24, 15),
+        (Task("cpst_task_llm_calls_total", Support, SupportModel, "failure"), 3, 3),
+        (Task("cpst_task_llm_calls_total", Support, SupportModel, "unknown"), 3, 12),
+        ("""cpst_llm_calls_total{use_case="support-bot",provider="openai",model="gpt-5.4-mini"}""", 30, 30),
+        ("""cpst_llm_cost_usd_total{use_case="support-bot",provider="openai",model="gpt-5.4-mini"}""", 0.15m, 0.15m),
+        ("""cpst_tool_calls_total{use_case="support-bot",tool="file_search"}""", 20, 20),
+        ("""cpst_tool_cost_usd_total{use_case="support-bot",tool="file_search"}""", 0.05m, 0.05m),
+    ];
+
+    /// <summary>A series of a task metric: the task labels, as the exporter writes them.</summary>
+    private static string Task(string metric, string useCase, string model, string outcome) =>
+        $"{metric}{{use_case=\"{useCase}\",outcome=\"{outcome}\",model=\"{model}\",environment=\"prod\",variant=\"none\"}}";
+
+    /// <summary>The history ending at <paramref name="end"/> (whole seconds), every series in time order, then <c># EOF</c>.</summary>
+    public static string OpenMetrics(DateTimeOffset end)
+    {
+        long last = end.ToUnixTimeSeconds();
+        long first = last - (long)Length.TotalSeconds;
+        long change = last - (long)ChangeBeforeEnd.TotalSeconds;
+        var text = new StringBuilder();
+        foreach (var (series, before, after) in Counters)
+        {
+            decimal value = 0;
+            for (long t = first; t <= last; t += 60)
+            {
+                if (t > first) value += t > change ? after : before;
+                text.Append(CultureInfo.InvariantCulture, $"{series} {value} {t}\n");
+            }
+        }
+        // The exporter was up all along: CpstExporterDown stays quiet.
+        for (long t = first; t <= last; t += 60)
+            text.Append(CultureInfo.InvariantCulture, $"up{{job=\"cpst-exporter\",instance=\"exporter:9464\"}} 1 {t}\n");
+        return text.Append("# EOF\n").ToString();
+    }
+}
