@@ -9,11 +9,11 @@ internal enum Scenario
 {
     /// <summary>Steady traffic, nothing changes.</summary>
     None,
-    /// <summary>Output tokens per LLM call up (a prompt change that makes answers longer): <c>OutputTokensPerCallSurge</c>.</summary>
+    /// <summary>Output tokens per LLM call up (a prompt change that makes answers longer): <c>OutputTokensPerCallSurge</c>, <c>CpstSpike</c>.</summary>
     VerbosePrompt,
     /// <summary>LLM calls per task up (the agent re-plans in a loop): <c>AgentLoopSuspected</c>.</summary>
     AgentLoops,
-    /// <summary>Three calls of the main tool instead of one: <c>ToolCallsPerTaskSurge</c>.</summary>
+    /// <summary>Three calls of the main tool instead of one (a "more thorough" prompt): <c>ToolCallsPerTaskSurge</c>, <c>CpstSpike</c>.</summary>
     ToolStorm,
     /// <summary>A cheaper model that fails more often: token spend falls, CPST rises.</summary>
     CheapModel,
