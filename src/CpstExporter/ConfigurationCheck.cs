@@ -10,16 +10,20 @@ namespace CpstExporter;
 /// What <see cref="CpstSettings"/> cannot tell from the values alone and would otherwise fail later, half started:
 /// the price table loads, the TLS certificate loads and has its key, the state file's directory is writable. Runs
 /// before the host starts, and is all that <c>--check-config</c> does. Errors throw
-/// <see cref="CpstConfigurationException"/> (exit code 2); unknown keys are returned as warnings.
+/// <see cref="CpstConfigurationException"/> (exit code 2); unknown keys, and a connection limit that the process's
+/// open-file limit cannot hold, are returned as warnings.
 /// </summary>
 internal static class ConfigurationCheck
 {
-    public static List<string> Run(IConfiguration configuration, CpstSettings settings)
+    /// <param name="openFileLimit">The process's open-file limit (<see cref="OpenFileLimit.Read"/>); null when unknown.</param>
+    public static List<string> Run(IConfiguration configuration, CpstSettings settings, long? openFileLimit)
     {
         CheckPriceTable(settings.Pricing);
         CheckCertificate(configuration, settings.Listen);
         CheckStateFile(settings.Tasks.StateFile);
-        return ConfigurationKeys.Unknown(configuration.GetSection("Cpst"));
+        List<string> warnings = ConfigurationKeys.Unknown(configuration.GetSection("Cpst"));
+        if (ConnectionLimit.Warning(settings.MaxConnections, openFileLimit) is { } connections) warnings.Add(connections);
+        return warnings;
     }
 
     private static void CheckPriceTable(PricingOptions pricing)

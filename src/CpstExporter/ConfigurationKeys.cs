@@ -17,7 +17,7 @@ internal static class ConfigurationKeys
         "PricingFile", "SettingsFile",
         "Tasks:SettleSeconds", "Tasks:OutcomeWindowSeconds", "Tasks:MaxPending", "Tasks:StateFile", "Tasks:CheckpointSeconds",
         "Tasks:MaxFinishedRemembered", "Tasks:DuplicateWindowSeconds", "Tasks:RecentTasks",
-        "Limits:MaxSeriesPerMetric", "Limits:MaxRequestBytes", "Limits:MaxConcurrentExports",
+        "Limits:MaxSeriesPerMetric", "Limits:MaxRequestBytes", "Limits:MaxConcurrentExports", "Limits:MaxConnections",
         "Limits:MaxTokensPerSpan", "Limits:MaxCostUsdPerSpan",
         "Conventions:*", "Conventions:*:*",
         "Auth:Tokens:*", "Auth:MetricsTokens:*",

@@ -7,6 +7,7 @@ using CpstExporter.Tasks;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,15 +31,18 @@ internal static class CpstHost
     {
         WebApplicationBuilder builder = CreateBuilder(args, customize);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
-        List<string> warnings = ConfigurationCheck.Run(builder.Configuration, settings);
+        long? openFileLimit = OpenFileLimit.Read();
+        List<string> warnings = ConfigurationCheck.Run(builder.Configuration, settings, openFileLimit);
         ListenerBinding.Probe(settings.Listen);
 
-        var binding = new ListenerBinding();
+        int maxConnections = ConnectionLimit.PerListener(settings.MaxConnections, openFileLimit);
+        var binding = new ListenerBinding(maxConnections);
         builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves out TLS; https:// listeners need it
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null; // enforced by the receivers, after decompression
+            ConfigureConnectionTimeouts(kestrel.Limits);
             binding.Bind(kestrel, settings.Listen);
         });
 
@@ -108,6 +112,10 @@ internal static class CpstHost
         var metricsTokens = new BearerTokens(settings.Auth.MetricsTokens);
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpstExporter");
         foreach (string warning in warnings) CpstHostLog.ConfigurationWarning(log, warning);
+        CpstHostLog.ConnectionLimit(log, maxConnections, settings.MaxConnections is not null ? "Cpst:Limits:MaxConnections"
+            : openFileLimit is long files && maxConnections < ConnectionLimit.DefaultMax ? $"the default, lowered to fit the open-file limit of {files}" : "the default");
+        var refused = new RefusedConnections(log, metrics, app.Services.GetRequiredService<TimeProvider>());
+        foreach (Listener listener in Enum.GetValues<Listener>()) binding.Connections(listener).OnRefused = refused.Report;
         lifetime.ApplicationStarted.Register(() =>
         {
             foreach (Listener listener in Enum.GetValues<Listener>()) CpstHostLog.Listening(log, listener, binding.Address(listener));
@@ -188,7 +196,7 @@ internal static class CpstHost
     {
         WebApplicationBuilder builder = CreateBuilder(args, customize: null);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
-        foreach (string warning in ConfigurationCheck.Run(builder.Configuration, settings)) warnings.WriteLine($"cpst-exporter: warning: {warning}");
+        foreach (string warning in ConfigurationCheck.Run(builder.Configuration, settings, OpenFileLimit.Read())) warnings.WriteLine($"cpst-exporter: warning: {warning}");
         string listeners = string.Join(", ", Enum.GetValues<Listener>().Select(l => $"{l} {settings.Listen.Endpoint(l)}"));
         return $"cpst-exporter: configuration OK ({listeners}; price table {settings.Pricing.ResolvePath()}; " +
             $"auth {(settings.Auth.Tokens.Count > 0 ? "on" : "off")}, metrics auth {(settings.Auth.MetricsTokens.Count > 0 ? "on" : "off")})";
@@ -212,6 +220,30 @@ internal static class CpstHost
             // appsettings.json that is not JSON: the inner exception says where.
             throw new CpstConfigurationException($"{e.Message.TrimEnd('.')}: {e.InnerException?.Message ?? "invalid content"}");
         }
+    }
+
+    /// <summary>
+    /// How long a connection may hold its place without doing its part; together with <c>Cpst:Limits:MaxConnections</c>
+    /// these bound what idle and slow clients can take (docs/operations.md, "Connections").
+    /// </summary>
+    private static void ConfigureConnectionTimeouts(KestrelServerLimits limits)
+    {
+        // Request headers arrive in one packet from every OTLP client and from Prometheus; a client that sends them a few
+        // bytes at a time (slowloris) loses its connection after 10 s instead of Kestrel's 30 s.
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        // An idle connection (HTTP/1.1 between requests, HTTP/2 without a stream, or one that never sent a byte) is closed
+        // after this. Kestrel's 130 s, kept and stated: longer than the idle timeouts of HTTP clients (.NET 60 s, Go and
+        // the Collector 90 s) and than scrape intervals, so a client closes its idle connection before the server does
+        // and never sends a request into a connection that is being closed.
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(130);
+        // Streams one HTTP/2 connection may have open; more are refused by HTTP/2 itself. Kestrel's 100, stated: well
+        // above what an exporter uses (the Collector's sending queue runs 10), and Cpst:Limits:MaxConcurrentExports
+        // still bounds the exports processed at once.
+        limits.Http2.MaxStreamsPerConnection = 100;
+        // A request body must arrive at 240 bytes/s or more after a 5 s grace, and a response (a scrape) be read as fast:
+        // Kestrel's defaults, stated, so a stalled sender or reader cannot keep its connection and its place in the gate.
+        limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+        limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
     }
 
     private static Task ScrapeUnauthorized(HttpContext context, BearerCheck check)

@@ -10,4 +10,12 @@ internal static partial class CpstHostLog
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Configuration: {Warning}")]
     public static partial void ConfigurationWarning(ILogger logger, string warning);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "{Listener} has {Max} connections open, its limit (Cpst:Limits:MaxConnections), " +
+        "and closed {Count} more at accept since the last warning. If the clients are legitimate, raise the limit and the open-file limit " +
+        "with it; otherwise look for a client that opens connections and leaves them idle")]
+    public static partial void ConnectionsRefused(ILogger logger, Listener listener, int max, long count);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Each listener accepts at most {Max} connections at once ({Source})")]
+    public static partial void ConnectionLimit(ILogger logger, int max, string source);
 }

@@ -19,6 +19,12 @@ internal sealed class CpstSettings
     public required ReceiverOptions Receiver { get; init; }
     public required AuthOptions Auth { get; init; }
     public required int MaxSeriesPerMetric { get; init; }
+
+    /// <summary>
+    /// <c>Cpst:Limits:MaxConnections</c>: connections open at once per listener, or null when not set; then
+    /// <see cref="ConnectionLimit.PerListener"/> takes the default, fitted to the process's open-file limit.
+    /// </summary>
+    public required int? MaxConnections { get; init; }
     public required IReadOnlyDictionary<string, UseCaseOptions> UseCases { get; init; }
     public required ConventionOptions Conventions { get; init; }
     public required PlausibleRange Plausible { get; init; }
@@ -39,6 +45,7 @@ internal sealed class CpstSettings
                 },
                 Auth = AuthOptions.Read(cpst.GetSection("Auth")),
                 MaxSeriesPerMetric = cpst.GetValue("Limits:MaxSeriesPerMetric", 2000),
+                MaxConnections = cpst.GetValue<int?>("Limits:MaxConnections"),
                 UseCases = UseCaseOptions.ReadAll(cpst.GetSection("UseCases")),
                 Conventions = ConventionOptions.Read(cpst.GetSection("Conventions")),
                 Plausible = new PlausibleRange(
@@ -65,6 +72,9 @@ internal sealed class CpstSettings
         Positive(MaxSeriesPerMetric, "Cpst:Limits:MaxSeriesPerMetric");
         Positive(Receiver.MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
         Positive(Receiver.MaxConcurrentExports, "Cpst:Limits:MaxConcurrentExports");
+        if (MaxConnections is <= 0)
+            throw new CpstConfigurationException($"Cpst:Limits:MaxConnections must be a positive number of connections per listener, not {MaxConnections}; " +
+                "leave it unset for the default");
         Positive(Plausible.MaxTokensPerSpan, "Cpst:Limits:MaxTokensPerSpan");
         if (Plausible.MaxCostUsdPerSpan <= 0)
             throw new CpstConfigurationException($"Cpst:Limits:MaxCostUsdPerSpan must be a positive amount of USD, not {Plausible.MaxCostUsdPerSpan.ToString(System.Globalization.CultureInfo.InvariantCulture)}");

@@ -12,12 +12,17 @@ namespace CpstExporter;
 /// <see cref="Listener"/>, so one process serves three ports with three different surfaces. Keeps the bound
 /// endpoints, which tell the real port when a URL asked for port 0. An <c>https://</c> listener uses Kestrel's
 /// standard certificate configuration (<c>Kestrel:Certificates:Default:Path</c>, <c>:Password</c>, <c>:KeyPath</c>);
-/// on the gRPC listener HTTP/2 is then negotiated with ALPN.
+/// on the gRPC listener HTTP/2 is then negotiated with ALPN. Each listener accepts at most
+/// <c>Cpst:Limits:MaxConnections</c> connections at once (<see cref="ConnectionLimit"/>).
 /// </summary>
-internal sealed class ListenerBinding
+internal sealed class ListenerBinding(int maxConnectionsPerListener)
 {
     private const string ItemKey = "cpst.listener";
     private readonly Dictionary<Listener, (ListenerEndpoint Endpoint, List<ListenOptions> Bound)> _bound = new();
+    private readonly ConnectionLimit[] _limits = Enum.GetValues<Listener>().Select(l => new ConnectionLimit(l, maxConnectionsPerListener)).ToArray();
+
+    /// <summary>The connection limit of a listener: how many are open, how many were refused.</summary>
+    public ConnectionLimit Connections(Listener listener) => _limits[(int)listener];
 
     public void Bind(KestrelServerOptions kestrel, ListenerOptions options)
     {
@@ -75,6 +80,7 @@ internal sealed class ListenerBinding
         kestrel.Listen(endpoint.Address, endpoint.Port, listen =>
         {
             listen.Protocols = protocols;
+            listen.Use(Connections(listener).Apply); // first, so a refused connection costs no TLS handshake
             if (endpoint.Tls) listen.UseHttps();
             listen.Use(next => connection =>
             {

@@ -4,17 +4,20 @@ using Xunit;
 
 namespace CpstExporter.Tests;
 
-/// <summary>What the values alone do not show: the price table, the certificate, the state file's directory, unknown keys.</summary>
+/// <summary>
+/// What the values alone do not show: the price table, the certificate, the state file's directory, unknown keys, a
+/// connection limit the open-file limit cannot hold.
+/// </summary>
 public sealed class ConfigurationCheckTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cpst-config-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static List<string> Run(Dictionary<string, string?> values)
+    private static List<string> Run(Dictionary<string, string?> values, long? openFileLimit = null)
     {
         IConfigurationRoot configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        return ConfigurationCheck.Run(configuration, CpstSettings.Read(configuration.GetSection("Cpst")));
+        return ConfigurationCheck.Run(configuration, CpstSettings.Read(configuration.GetSection("Cpst")), openFileLimit);
     }
 
     private static string Error(Dictionary<string, string?> values)
@@ -116,5 +119,52 @@ public sealed class ConfigurationCheckTests : IDisposable
             .AddJsonStream(new MemoryStream("""{"Cpst":{"Auth":{"Tokens":[],"MetricsTokens":[]},"UseCases":{},"Tasks":{"StateFile":""}}}"""u8.ToArray()))
             .Build();
         Assert.Empty(ConfigurationKeys.Unknown(configuration.GetSection("Cpst")));
+    }
+
+    [Fact]
+    public void Run_MaxConnectionsBeyondTheOpenFileLimit_WarnsWithTheValueThatFits()
+    {
+        List<string> warnings = Run(new() { ["Cpst:Limits:MaxConnections"] = "1000" }, openFileLimit: 1024);
+
+        string warning = Assert.Single(warnings);
+        Assert.StartsWith("Cpst:Limits:MaxConnections: 3 listeners × 1000 connections", warning);
+        Assert.Contains("open-file limit of 1024", warning);
+        Assert.Contains($"Set Cpst:Limits:MaxConnections to {(1024 - ConnectionLimit.ReservedDescriptors) / 3} or less", warning);
+    }
+
+    [Theory]
+    [InlineData("200", 1024L)]   // 3 × 200 + the reserve fit
+    [InlineData("100000", null)] // the open-file limit is unknown (not Linux)
+    [InlineData(null, 1024L)]    // the default fits itself to the limit
+    public void Run_MaxConnectionsThatFitOrCannotBeChecked_NoWarning(string? maxConnections, long? openFileLimit)
+    {
+        Assert.Empty(Run(new() { ["Cpst:Limits:MaxConnections"] = maxConnections }, openFileLimit));
+    }
+
+    [Theory]
+    [InlineData(null, null, ConnectionLimit.DefaultMax)]
+    [InlineData(null, 1048576L, ConnectionLimit.DefaultMax)]
+    [InlineData(null, 1024L, (1024 - ConnectionLimit.ReservedDescriptors) / 3)]
+    [InlineData(null, 100L, 1)]
+    [InlineData(5000, 1024L, 5000)] // configured: kept, with the warning above
+    public void PerListener_DefaultFitsTheOpenFileLimit(int? configured, long? openFileLimit, int expected)
+    {
+        Assert.Equal(expected, ConnectionLimit.PerListener(configured, openFileLimit));
+    }
+
+    [Theory]
+    [InlineData("Limit                     Soft Limit           Hard Limit           Units     \nMax cpu time              unlimited            unlimited            seconds   \nMax open files            1024                 524288               files     \n", 1024L)]
+    [InlineData("Max open files            unlimited            unlimited            files     \n", null)]
+    [InlineData("Max processes             63704                63704                processes \n", null)]
+    public void OpenFileLimit_ParsesTheSoftLimit(string limits, long? expected)
+    {
+        Assert.Equal(expected, OpenFileLimit.Parse(limits));
+    }
+
+    [Fact]
+    public void OpenFileLimit_OfThisProcess_IsReadOnLinux()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.True(OpenFileLimit.Read() is > 0);
     }
 }

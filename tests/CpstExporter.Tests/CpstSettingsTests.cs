@@ -25,6 +25,11 @@ public sealed class CpstSettingsTests
         { "Cpst:Limits:MaxSeriesPerMetric", "0", "Cpst:Limits:MaxSeriesPerMetric must be a positive number" },
         { "Cpst:Limits:MaxConcurrentExports", "0", "Cpst:Limits:MaxConcurrentExports must be a positive number" },
         { "Cpst:Limits:MaxConcurrentExports", "many", "Cpst:Limits:MaxConcurrentExports: 'many' is not a whole number" },
+        { "Cpst:Limits:MaxConnections", "0", "Cpst:Limits:MaxConnections must be a positive number of connections per listener, not 0" },
+        { "Cpst:Limits:MaxConnections", "-8", "Cpst:Limits:MaxConnections must be a positive number of connections per listener, not -8" },
+        { "Cpst:Limits:MaxConnections", "lots", "Cpst:Limits:MaxConnections: 'lots' is not a whole number" },
+        { "Cpst:Limits:MaxConnections", "8.5", "Cpst:Limits:MaxConnections: '8.5' is not a whole number" },
+        { "Cpst:Limits:MaxConnections", "3000000000", "Cpst:Limits:MaxConnections: '3000000000' is not a whole number (up to 2147483647)" },
         { "Cpst:UseCases:bot:TargetUsd", "-1", "Cpst:UseCases:bot:TargetUsd must not be negative" },
         { "Cpst:UseCases:bot:SpikeFactor", "0.9", "Cpst:UseCases:bot:SpikeFactor must be above 1" },
         { "Cpst:UseCases:bot:MinTasksPerHour", "0", "Cpst:UseCases:bot:MinTasksPerHour must be a whole number of tasks" },
@@ -71,6 +76,7 @@ public sealed class CpstSettingsTests
         Assert.Equal(64 * 1024 * 1024, settings.Receiver.MaxRequestBytes);
         Assert.Equal(64, settings.Receiver.MaxConcurrentExports);
         Assert.Equal(2000, settings.MaxSeriesPerMetric);
+        Assert.Null(settings.MaxConnections); // the default, fitted to the open-file limit at start
         Assert.Equal(30, settings.Tasks.CheckpointSeconds);
         Assert.Empty(settings.Auth.Tokens);
         Assert.Empty(settings.Auth.MetricsTokens);
@@ -88,6 +94,13 @@ public sealed class CpstSettingsTests
         Assert.Equal(defaults.Tasks.SettleSeconds, fromFile.Tasks.SettleSeconds);
         Assert.Equal(defaults.MaxSeriesPerMetric, fromFile.MaxSeriesPerMetric);
         Assert.Empty(ConfigurationKeys.Unknown(shipped.GetSection("Cpst")));
+    }
+
+    [Fact]
+    public void Read_MaxConnections_IsThePerListenerLimit()
+    {
+        Assert.Equal(8, Read(("Cpst:Limits:MaxConnections", "8")).MaxConnections);
+        Assert.Null(Read(("Cpst:Limits:MaxConnections", "")).MaxConnections); // an empty environment variable leaves the default
     }
 
     [Fact]

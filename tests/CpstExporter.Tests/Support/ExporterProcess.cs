@@ -20,6 +20,7 @@ internal sealed partial class ExporterProcess : IAsyncDisposable
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "CpstExporter.dll");
 
     public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
     public Uri GrpcAddress => _addresses["OtlpGrpc"];
     public Uri HttpAddress => _addresses["OtlpHttp"];
     public Uri MetricsAddress => _addresses["Metrics"];
@@ -33,20 +34,35 @@ internal sealed partial class ExporterProcess : IAsyncDisposable
     public static Task<ExporterProcess> StartAsync(params string[] settings) => StartAsync(new Dictionary<string, string>(), settings);
 
     /// <summary>As <see cref="StartAsync(string[])"/>, with <paramref name="environment"/> added to the process's environment.</summary>
-    public static async Task<ExporterProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] settings)
+    public static Task<ExporterProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] settings) =>
+        StartAsync(environment, openFileLimit: null, settings);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string[])"/>, under <c>ulimit -n <paramref name="openFileLimit"/></c> (soft and hard) when
+    /// it is given, as a service manager or container runtime would start it.
+    /// </summary>
+    public static Task<ExporterProcess> StartAsync(int? openFileLimit, params string[] settings) =>
+        StartAsync(new Dictionary<string, string>(), openFileLimit, settings);
+
+    private static async Task<ExporterProcess> StartAsync(IReadOnlyDictionary<string, string> environment, int? openFileLimit, string[] settings)
     {
         string[] args =
         [
             Dll, "--Cpst:Listen:OtlpGrpc=http://127.0.0.1:0", "--Cpst:Listen:OtlpHttp=http://127.0.0.1:0", "--Cpst:Listen:Metrics=http://127.0.0.1:0",
             .. settings,
         ];
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(openFileLimit is null ? "dotnet" : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        if (openFileLimit is int limit)
+        {
+            // exec: the shell becomes the exporter, so the process id and the signals are the exporter's own.
+            foreach (string arg in new[] { "-c", $"ulimit -n {limit} && exec dotnet \"$@\"", "sh" }) start.ArgumentList.Add(arg);
+        }
         foreach (string arg in args) start.ArgumentList.Add(arg);
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
