@@ -5,7 +5,8 @@ namespace CpstExporter.Receiving;
 
 /// <summary>
 /// Reads request bodies into pooled arrays, never past the configured limit: a body or a decompressed stream that
-/// would exceed it is cut off there and refused, so a gzip bomb costs at most the limit in memory.
+/// would exceed it is cut off there and refused, so a gzip bomb costs at most the limit in memory. Arrays larger than
+/// <see cref="PooledBytes.MaxPooledLength"/> are not given back to the pool.
 /// </summary>
 internal static class BodyReader
 {
@@ -31,7 +32,7 @@ internal static class BodyReader
                     }
                     byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit));
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    PooledBytes.Return(buffer);
                     buffer = larger;
                     continue;
                 }
@@ -42,7 +43,7 @@ internal static class BodyReader
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            PooledBytes.Return(buffer);
             throw;
         }
     }

@@ -13,10 +13,14 @@ internal static class OtlpJsonReader
 {
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
 
-    /// <summary>Decodes <paramref name="payload"/>; throws <see cref="OtlpFormatException"/> if it is not a valid request.</summary>
+    /// <summary>
+    /// Decodes <paramref name="payload"/>; throws <see cref="OtlpFormatException"/> if it is not a valid request,
+    /// <see cref="RequestTooLargeException"/> if its records would overdraw the batch's decode budget.
+    /// </summary>
     public static void Read(ReadOnlySpan<byte> payload, SpanBatch batch)
     {
         if (payload.Trim(" \t\r\n"u8).IsEmpty) return; // an empty body is an empty request
+        batch.StartDecoding(payload.Length);
         var reader = new Utf8JsonReader(payload, Options);
         try
         {

@@ -7,9 +7,13 @@ namespace CpstExporter.Receiving;
 /// </summary>
 internal static class OtlpProtobufReader
 {
-    /// <summary>Decodes <paramref name="payload"/> into <paramref name="batch"/>; throws <see cref="OtlpFormatException"/> if malformed.</summary>
+    /// <summary>
+    /// Decodes <paramref name="payload"/> into <paramref name="batch"/>; throws <see cref="OtlpFormatException"/> if
+    /// malformed, <see cref="RequestTooLargeException"/> if its records would overdraw the batch's decode budget.
+    /// </summary>
     public static void Read(ReadOnlySpan<byte> payload, SpanBatch batch)
     {
+        batch.StartDecoding(payload.Length);
         var reader = new ProtoReader(payload);
         while (reader.TryReadTag(out int field, out int wireType))
         {

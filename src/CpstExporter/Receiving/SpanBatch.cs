@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace CpstExporter.Receiving;
 
 /// <summary>
@@ -5,12 +8,50 @@ namespace CpstExporter.Receiving;
 /// for keys and string values. Reused across requests (see <see cref="SpanBatchPool"/>), so decoding a request
 /// allocates nothing once the arrays have grown to the working size.
 /// </summary>
+/// <remarks>
+/// What a request may take decoded is bounded by what it weighs on the wire: an attribute without key or value is 2
+/// bytes of protobuf and a 40-byte record, so without a bound a 60 MB request (58 KB gzipped) of nothing else would
+/// take 1.2 GB. Every record and string is charged to a budget of <see cref="DecodedBytesPerReceivedByte"/> bytes per
+/// byte received, never more than the ceiling given at construction (twice <c>Cpst:Limits:MaxRequestBytes</c>); the
+/// record that would overdraw it throws <see cref="RequestTooLargeException"/>, answered as too large (HTTP 413,
+/// gRPC RESOURCE_EXHAUSTED), and the arrays never grow past what the budget could fill.
+/// </remarks>
 internal sealed class SpanBatch
 {
-    private SpanRecord[] _spans = new SpanRecord[64];
-    private ResourceRecord[] _resources = new ResourceRecord[4];
-    private AttributeRecord[] _attributes = new AttributeRecord[1024];
-    private byte[] _arena = new byte[16 * 1024];
+    /// <summary>
+    /// Decoded bytes (records, keys and strings) allowed per byte of the received request, after decompression. Real
+    /// instrumentation decodes to under 2 bytes per byte in protobuf and under 1 in JSON; the densest attribute that
+    /// has a key and a value (a one-letter key and a small number, 9 bytes and a 40-byte record) to 4.6. So 5 refuses
+    /// only requests made mostly of records with nothing in them: attributes without a key or a value.
+    /// </summary>
+    public const int DecodedBytesPerReceivedByte = 5;
+
+    /// <summary>Allowed on top of the per-byte budget, so that a small request is never refused for the size of its records.</summary>
+    public const int DecodeAllowance = 64 * 1024;
+
+    /// <summary>The ceiling of a batch made without one: twice the default <c>Cpst:Limits:MaxRequestBytes</c>.</summary>
+    public const long DefaultMaxDecodedBytes = 2L * 64 * 1024 * 1024;
+
+    private const int InitialSpans = 64, InitialResources = 4, InitialAttributes = 1024, InitialArena = 16 * 1024;
+
+    private SpanRecord[] _spans = new SpanRecord[InitialSpans];
+    private ResourceRecord[] _resources = new ResourceRecord[InitialResources];
+    private AttributeRecord[] _attributes = new AttributeRecord[InitialAttributes];
+    private byte[] _arena = new byte[InitialArena];
+
+    private readonly long _maxDecodedBytes;
+    private long _decodeLimit, _decodeLeft;
+
+    public SpanBatch() : this(DefaultMaxDecodedBytes)
+    {
+    }
+
+    /// <param name="maxDecodedBytes">What one request may take decoded, however large it is: twice <c>Cpst:Limits:MaxRequestBytes</c>.</param>
+    public SpanBatch(long maxDecodedBytes)
+    {
+        _maxDecodedBytes = maxDecodedBytes;
+        _decodeLimit = _decodeLeft = maxDecodedBytes;
+    }
 
     public int SpanCount { get; private set; }
     public int ResourceCount { get; private set; }
@@ -33,16 +74,33 @@ internal sealed class SpanBatch
     public ReadOnlySpan<byte> KeyOf(in AttributeRecord attribute) => _arena.AsSpan(attribute.KeyOffset, attribute.KeyLength);
     public ReadOnlySpan<byte> StringOf(in AttributeRecord attribute) => _arena.AsSpan(attribute.ValueOffset, attribute.ValueLength);
 
+    /// <summary>Bytes that the records and strings decoded since <see cref="StartDecoding"/> were charged.</summary>
+    public long DecodedBytes => _decodeLimit - _decodeLeft;
+
+    /// <summary>Bytes the batch's arrays take, used or not: what keeping it in a pool keeps.</summary>
+    public long CapacityBytes =>
+        (long)_spans.Length * Unsafe.SizeOf<SpanRecord>() + (long)_resources.Length * Unsafe.SizeOf<ResourceRecord>() +
+        (long)_attributes.Length * Unsafe.SizeOf<AttributeRecord>() + _arena.Length;
+
+    /// <summary>
+    /// Starts the decode budget of a request of <paramref name="receivedBytes"/> (after decompression): the readers
+    /// call it before decoding, so every path that decodes (HTTP, gRPC) is bounded alike.
+    /// </summary>
+    public void StartDecoding(int receivedBytes) =>
+        _decodeLimit = _decodeLeft = Math.Min((long)receivedBytes * DecodedBytesPerReceivedByte + DecodeAllowance, _maxDecodedBytes);
+
     public void Clear()
     {
         SpanCount = ResourceCount = AttributeCount = _arenaLength = RejectedSpans = 0;
         RejectionMessage = null;
         Array.Clear(_rejected);
+        _decodeLimit = _decodeLeft = _maxDecodedBytes;
     }
 
     public int AddResource()
     {
-        if (ResourceCount == _resources.Length) Array.Resize(ref _resources, _resources.Length * 2);
+        Charge(Unsafe.SizeOf<ResourceRecord>());
+        if (ResourceCount == _resources.Length) Grow(ref _resources);
         _resources[ResourceCount] = new ResourceRecord { AttributeStart = AttributeCount };
         return ResourceCount++;
     }
@@ -51,7 +109,8 @@ internal sealed class SpanBatch
 
     public ref SpanRecord AddSpan(int resourceIndex)
     {
-        if (SpanCount == _spans.Length) Array.Resize(ref _spans, _spans.Length * 2);
+        Charge(Unsafe.SizeOf<SpanRecord>());
+        if (SpanCount == _spans.Length) Grow(ref _spans);
         ref SpanRecord span = ref _spans[SpanCount++];
         span = default;
         span.ResourceIndex = resourceIndex;
@@ -83,7 +142,8 @@ internal sealed class SpanBatch
     /// <summary>Adds an attribute whose key is already in the arena (written through <see cref="Reserve"/>).</summary>
     public ref AttributeRecord AddAttribute(int keyOffset, int keyLength)
     {
-        if (AttributeCount == _attributes.Length) Array.Resize(ref _attributes, _attributes.Length * 2);
+        Charge(Unsafe.SizeOf<AttributeRecord>());
+        if (AttributeCount == _attributes.Length) Grow(ref _attributes);
         ref AttributeRecord attribute = ref _attributes[AttributeCount++];
         attribute = default;
         attribute.KeyOffset = keyOffset;
@@ -101,9 +161,13 @@ internal sealed class SpanBatch
         attribute.ValueLength = utf8.Length;
     }
 
-    /// <summary>Reserves arena room for a value the caller writes itself (JSON unescaping); returns its offset.</summary>
+    /// <summary>
+    /// Reserves arena room for a value the caller writes itself (JSON unescaping); returns its offset. The whole room
+    /// is charged, though unescaping may use less of it.
+    /// </summary>
     public Span<byte> Reserve(int maxLength, out int offset)
     {
+        Charge(maxLength);
         EnsureArena(maxLength);
         offset = _arenaLength;
         return _arena.AsSpan(_arenaLength, maxLength);
@@ -122,6 +186,7 @@ internal sealed class SpanBatch
 
     private int Append(ReadOnlySpan<byte> bytes)
     {
+        Charge(bytes.Length);
         EnsureArena(bytes.Length);
         int offset = _arenaLength;
         bytes.CopyTo(_arena.AsSpan(offset));
@@ -129,12 +194,32 @@ internal sealed class SpanBatch
         return offset;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Charge(int bytes)
+    {
+        _decodeLeft -= bytes;
+        if (_decodeLeft < 0) ThrowOverBudget();
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowOverBudget() => throw RequestTooLargeException.Decoded(_decodeLimit, DecodedBytesPerReceivedByte);
+
+    /// <summary>Doubles an array of records, but never past what the rest of the budget could fill (the new record is charged already).</summary>
+    private void Grow<T>(ref T[] records) where T : struct
+    {
+        long room = records.Length + 1 + _decodeLeft / Unsafe.SizeOf<T>();
+        Array.Resize(ref records, (int)Math.Min(Math.Min(records.Length * 2L, room), Array.MaxLength));
+    }
+
+    /// <summary>Makes room for <paramref name="extra"/> more bytes (charged already), doubling, but never past what the budget could fill.</summary>
     private void EnsureArena(int extra)
     {
-        if (_arenaLength + extra <= _arena.Length) return;
-        int size = _arena.Length;
-        while (size < _arenaLength + extra) size *= 2;
-        Array.Resize(ref _arena, size);
+        long needed = (long)_arenaLength + extra;
+        if (needed <= _arena.Length) return;
+        long size = _arena.Length;
+        while (size < needed) size *= 2;
+        Array.Resize(ref _arena, (int)Math.Min(Math.Min(size, needed + _decodeLeft), Array.MaxLength));
     }
 
     public override string ToString() => $"{SpanCount} spans, {AttributeCount} attributes, {RejectedSpans} rejected";

@@ -441,4 +441,18 @@ public class OtlpJsonReaderTests
             }
         }));
     }
+
+    [Fact]
+    public void Read_MillionEmptyAttributeObjects_RefusedAsTooLargeWithinTheBudget()
+    {
+        // "{}," is 3 bytes and a 40-byte record: 3 MB that would take 40 MB.
+        byte[] payload = HostilePayloads.EmptyAttributesJson(1_000_000);
+        var batch = new SpanBatch();
+
+        var error = Assert.Throws<RequestTooLargeException>(() => OtlpJsonReader.Read(payload, batch));
+
+        Assert.Contains("once decoded", error.Message);
+        long budget = (long)payload.Length * SpanBatch.DecodedBytesPerReceivedByte + SpanBatch.DecodeAllowance;
+        Assert.True(batch.CapacityBytes <= budget + new SpanBatch().CapacityBytes, $"{batch.CapacityBytes} bytes of arrays for a budget of {budget}");
+    }
 }

@@ -1,3 +1,4 @@
+extern alias LoadGen;
 using System.Text;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
@@ -5,6 +6,7 @@ using CpstExporter.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using Google.Protobuf;
+using LoadGen::CpstExporter.LoadGen.Bench;
 using Xunit;
 
 namespace CpstExporter.Tests.Receiving;
@@ -425,5 +427,50 @@ public class OtlpProtobufReaderTests
         var error = Assert.Throws<OtlpFormatException>(() => OtlpProtobufReader.Read([0x08, 0x01], new SpanBatch()));
 
         Assert.Contains("resource_spans", error.Message);
+    }
+
+    // ---------------------------------------------------------------- decode budget
+
+    [Fact]
+    public void Read_MillionsOfEmptyAttributes_RefusedAsTooLargeWithinTheBudget()
+    {
+        // 2 bytes each on the wire, a 40-byte record each decoded: 6 MB that would take 120 MB.
+        byte[] payload = HostilePayloads.EmptyAttributesProtobuf(3_000_000);
+        var batch = new SpanBatch();
+
+        var error = Assert.Throws<RequestTooLargeException>(() => OtlpProtobufReader.Read(payload, batch));
+
+        Assert.Contains("once decoded", error.Message);
+        long budget = (long)payload.Length * SpanBatch.DecodedBytesPerReceivedByte + SpanBatch.DecodeAllowance;
+        Assert.True(batch.CapacityBytes <= budget + new SpanBatch().CapacityBytes, $"{batch.CapacityBytes} bytes of arrays for a budget of {budget}");
+    }
+
+    [Fact]
+    public void Read_TheBenchRequest_TakesAtMostHalfItsBudget()
+    {
+        // What real instrumentation sends (GenAI spans of 12 to 15 attributes, a resource of 9) decodes to well under the
+        // budget per received byte, so a request is refused only when it is mostly empty records.
+        byte[] frame = new BenchPayloads(seed: 4317).Throughput(512).NewFrame();
+        byte[] payload = frame[PayloadTemplate.FramePrefix..];
+        var batch = new SpanBatch();
+
+        OtlpProtobufReader.Read(payload, batch);
+
+        Assert.Equal(510, batch.SpanCount);
+        Assert.True(batch.DecodedBytes * 2 <= (long)payload.Length * SpanBatch.DecodedBytesPerReceivedByte,
+            $"{batch.DecodedBytes} bytes decoded from {payload.Length}");
+    }
+
+    [Fact]
+    public void Read_OneLetterKeysWithSmallNumbers_FitTheBudget()
+    {
+        // The densest attribute that has a key and a value: a one-letter key and a small number, 9 bytes on the wire and
+        // 41 decoded.
+        ExportTraceServiceRequest request = Spans.Request("s", Spans.Root(1, Enumerable.Range(0, 20_000).Select(i => Spans.Attr(((char)('a' + i % 26)).ToString(), (long)(i % 100))).ToArray()));
+        var batch = new SpanBatch();
+
+        OtlpProtobufReader.Read(request.ToByteArray(), batch);
+
+        Assert.Equal(20_001, batch.AttributeCount);
     }
 }

@@ -72,4 +72,60 @@ public class SpanBatchTests
         Assert.Equal("key-499-4", System.Text.Encoding.UTF8.GetString(batch.KeyOf(batch.Attributes[last.AttributeStart + 4])));
         Assert.Equal(100, batch.StringOf(batch.Attributes[last.AttributeStart + 4]).Length);
     }
+
+    [Fact]
+    public void StartDecoding_BudgetIsPerReceivedByte_TheRecordThatWouldOverdrawItThrows()
+    {
+        var batch = new SpanBatch();
+        batch.StartDecoding(1000);
+        long budget = 1000L * SpanBatch.DecodedBytesPerReceivedByte + SpanBatch.DecodeAllowance;
+        int attribute = System.Runtime.CompilerServices.Unsafe.SizeOf<AttributeRecord>();
+        long fit = budget / attribute;
+        for (long i = 0; i < fit; i++) batch.AddAttribute(0, 0);
+
+        Assert.Equal(fit * attribute, batch.DecodedBytes);
+        var error = Assert.Throws<RequestTooLargeException>(() => batch.AddAttribute(0, 0));
+        Assert.Contains("once decoded", error.Message);
+        Assert.Contains($"more than {budget} bytes", error.Message);
+    }
+
+    [Fact]
+    public void StartDecoding_LargeRequest_IsCappedAtTheCeiling()
+    {
+        var batch = new SpanBatch(maxDecodedBytes: 100_000);
+        batch.StartDecoding(10_000_000);
+
+        batch.AddAttribute(new byte[90_000]);
+        Assert.Throws<RequestTooLargeException>(() => batch.AddAttribute(new byte[20_000]));
+    }
+
+    [Fact]
+    public void Add_PastTheBudget_ArraysNeverGrowPastWhatTheBudgetCouldFill()
+    {
+        var batch = new SpanBatch();
+        batch.StartDecoding(1_000_000); // a budget of about 4 MB
+        long budget = 1_000_000L * SpanBatch.DecodedBytesPerReceivedByte + SpanBatch.DecodeAllowance;
+
+        void FillWithEmptyAttributes()
+        {
+            while (true) batch.AddAttribute(0, 0);
+        }
+        Assert.Throws<RequestTooLargeException>(FillWithEmptyAttributes);
+
+        // Doubling alone would have made room for 131,072 attributes (5 MB); the last growth stopped at the budget.
+        Assert.True(batch.CapacityBytes <= budget + new SpanBatch().CapacityBytes, $"{batch.CapacityBytes} bytes of arrays for a budget of {budget}");
+    }
+
+    [Fact]
+    public void Clear_RestoresTheCeilingAsTheBudget()
+    {
+        var batch = new SpanBatch(maxDecodedBytes: 1_000_000);
+        batch.StartDecoding(0);
+        Assert.Throws<RequestTooLargeException>(() => batch.AddAttribute(new byte[SpanBatch.DecodeAllowance]));
+
+        batch.Clear();
+
+        batch.AddAttribute(new byte[500_000]);
+        Assert.Equal(500_000 + System.Runtime.CompilerServices.Unsafe.SizeOf<AttributeRecord>(), batch.DecodedBytes);
+    }
 }
