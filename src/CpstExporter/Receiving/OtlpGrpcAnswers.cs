@@ -42,7 +42,8 @@ internal static class OtlpGrpcAnswers
     /// Why a finished call to Export was refused, read from its answer: grpc-dotnet refuses broken framing, unknown
     /// encodings and oversized messages itself, the marshaller malformed protobuf. Null for a call that succeeded, and
     /// for refusals counted where they are decided (UNAUTHENTICATED, UNAVAILABLE) or not the request's fault.
-    /// A size refusal gets the message that names the limit's key, whichever check made it.
+    /// A size refusal gets the message that names the limit's key, whichever check made it, unless it names it already
+    /// (a request over its decode budget says so).
     /// </summary>
     public static RequestRejection? Rejection(HttpContext context, int maxRequestBytes)
     {
@@ -59,7 +60,8 @@ internal static class OtlpGrpcAnswers
             case "2":   // UNKNOWN: framing grpc-dotnet could not read (a compressed flag other than 0 or 1)
                 return context.RequestAborted.IsCancellationRequested ? null : RequestRejection.Malformed;
             case "8":
-                response.Headers[MessageHeader] = PercentEncode(new RequestTooLargeException(maxRequestBytes).Message);
+                if (!response.Headers[MessageHeader].ToString().Contains("Cpst:Limits:MaxRequestBytes", StringComparison.Ordinal))
+                    response.Headers[MessageHeader] = PercentEncode(new RequestTooLargeException(maxRequestBytes).Message);
                 return RequestRejection.TooLarge;
             case "12":  // UNIMPLEMENTED on Export: a grpc-encoding other than gzip
                 return RequestRejection.UnsupportedMediaType;

@@ -7,7 +7,8 @@ namespace CpstExporter.Receiving;
 /// The OTLP <c>TraceService/Export</c> method declared by hand, with marshallers over the exporter's own protobuf
 /// reader instead of the generated message classes: grpc-dotnet hands the received message over as a
 /// <see cref="ReadOnlySequence{T}"/>, which <see cref="OtlpProtobufReader"/> decodes straight into a pooled
-/// <see cref="SpanBatch"/>, allocating nothing per span. A message that is not valid protobuf is INVALID_ARGUMENT.
+/// <see cref="SpanBatch"/>, allocating nothing per span. A message that is not valid protobuf is INVALID_ARGUMENT; one
+/// whose records would overdraw the batch's decode budget is RESOURCE_EXHAUSTED, as too large.
 /// </summary>
 internal static class TraceServiceMethod
 {
@@ -45,7 +46,7 @@ internal static class TraceServiceMethod
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(joined);
+                PooledBytes.Return(joined);
             }
             return batch;
         }
@@ -53,6 +54,11 @@ internal static class TraceServiceMethod
         {
             pool.Return(batch);
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"malformed OTLP protobuf request: {e.Message}"));
+        }
+        catch (RequestTooLargeException e)
+        {
+            pool.Return(batch);
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
         }
     }
 }

@@ -66,6 +66,7 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
         Assert.Equal(8, GrpcCall.Status(response));
         Assert.Contains("once decoded", GrpcCall.Message(response));
         Assert.True(exporter.Services.GetRequiredService<SpanBatchPool>().RetainedBytes <= SpanBatchPool.MaxBatchBytes);
+        Assert.Equal(1m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_rejected_requests_total{reason=\"too_large\"}"));
     }
 
     [Fact]

@@ -70,6 +70,20 @@ public class TraceServiceMethodTests
     }
 
     [Fact]
+    public void Decode_OverTheDecodeBudget_IsResourceExhaustedAndReturnsTheBatch()
+    {
+        var pool = new SpanBatchPool();
+        byte[] emptyAttributes = HostilePayloads.EmptyAttributesProtobuf(1_000_000); // 2 MB, 40 MB as records
+
+        var e = Assert.Throws<RpcException>(() => TraceServiceMethod.Decode(InPieces(emptyAttributes, 4096), pool));
+
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+        Assert.StartsWith("request too large once decoded", e.Status.Detail);
+        Assert.Contains("Cpst:Limits:MaxRequestBytes", e.Status.Detail);
+        Assert.Equal(0, pool.Rent().AttributeCount);
+    }
+
+    [Fact]
     public void Decode_Empty_IsAnEmptyBatch()
     {
         SpanBatch batch = TraceServiceMethod.Decode(ReadOnlySequence<byte>.Empty, new SpanBatchPool());
