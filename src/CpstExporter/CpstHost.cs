@@ -241,7 +241,7 @@ internal static class CpstHost
         // still bounds the exports processed at once.
         limits.Http2.MaxStreamsPerConnection = 100;
         // A request body must arrive at 240 bytes/s or more after a 5 s grace, and a response (a scrape) be read as fast:
-        // Kestrel's defaults, stated, so a stalled sender or reader cannot keep its connection and its place in the gate.
+        // Kestrel's defaults, stated, so a stalled sender or reader cannot keep its connection and the memory it holds.
         limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
         limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
     }
