@@ -12,6 +12,9 @@ namespace CpstExporter.Tasks;
 /// outcome settles <see cref="TaskOptions.SettleSeconds"/> after its last span or outcome; one without waits up to
 /// <see cref="TaskOptions.OutcomeWindowSeconds"/> from its first span. Finished tasks are remembered for the outcome
 /// window so that late spans still add their cost under the task's labels and late outcomes are counted.
+/// Every deadline is kept on the monotonic clock (<see cref="TimeProvider.GetTimestamp"/>), as milliseconds since the
+/// assembler was made, so a step of the wall clock moves none; wall time is read only for what is written out (a
+/// finished task's <see cref="TaskRecord.FinishedAt"/>, the state file).
 /// </summary>
 /// <remarks>
 /// One lock guards all state and is taken once per export request, not per span. Deadlines need no priority queue:
@@ -25,6 +28,8 @@ internal sealed class TaskAssembler
     private readonly TaskOptions _options;
     private readonly ITaskSink _sink;
     private readonly TimeProvider _time;
+    /// <summary>The monotonic timestamp that task times count from: they are milliseconds since it.</summary>
+    private readonly long _origin;
     private readonly long _settleMs;
     private readonly long _windowMs;
     /// <summary>How long a finished task is remembered: for late outcomes and spans, and for duplicates of its spans.</summary>
@@ -61,6 +66,7 @@ internal sealed class TaskAssembler
         _options = options;
         _sink = sink;
         _time = time;
+        _origin = time.GetTimestamp();
         _settleMs = options.SettleSeconds * 1000L;
         _windowMs = options.OutcomeWindowSeconds * 1000L;
         _rememberMs = Math.Max(_windowMs, options.DuplicateWindowSeconds * 1000L);
@@ -381,20 +387,21 @@ internal sealed class TaskAssembler
         while (_finishedOrder.TryPeek(out var entry) && entry.ExpiresMs <= now) Forget(_finishedOrder.Dequeue());
     }
 
-    /// <summary>Everything pending, for the state file.</summary>
+    /// <summary>Everything pending, for the state file; times as wall-clock Unix milliseconds, which survive a restart.</summary>
     public TaskStateSnapshot Snapshot()
     {
         lock (_lock)
         {
+            long savedAt = _time.GetUtcNow().ToUnixTimeMilliseconds(), toWall = savedAt - NowMs();
             var tasks = new List<PendingTaskState>(_pendingCount);
             // No sorting under the lock: Restore orders by first span itself.
-            foreach (PendingTask t in _waiting.All().Concat(_settling.All())) tasks.Add(ToState(t));
-            var held = _held.Select(h => new HeldOutcomeState(h.Key.ToString(), h.Value.Outcome, h.Value.ExpiresMs)).ToList();
-            return new TaskStateSnapshot(TaskStateSnapshot.CurrentVersion, tasks, held);
+            foreach (PendingTask t in _waiting.All().Concat(_settling.All())) tasks.Add(ToState(t, toWall));
+            var held = _held.Select(h => new HeldOutcomeState(h.Key.ToString(), h.Value.Outcome, h.Value.ExpiresMs + toWall)).ToList();
+            return new TaskStateSnapshot(TaskStateSnapshot.CurrentVersion, tasks, held, savedAt);
         }
     }
 
-    private static PendingTaskState ToState(PendingTask t)
+    private static PendingTaskState ToState(PendingTask t, long toWall)
     {
         var models = new List<ModelShareState>();
         if (t.Model is not null) models.Add(new ModelShareState(t.Model, t.ModelCostUsd, t.ModelCalls));
@@ -406,17 +413,17 @@ internal sealed class TaskAssembler
         List<HeldCallState>? heldCalls = t.Held?.Select(h => new HeldCallState(h.SpanId, h.Call.Role, h.Call.Provider, h.Call.Model,
             h.Call.Tool, h.Call.Tokens.Input, h.Call.Tokens.Output, h.Call.Tokens.CacheRead, h.Call.Tokens.CacheWrite,
             h.Call.Tokens.Reasoning, h.Call.CostUsd, h.Call.Unpriced)).ToList();
-        return new PendingTaskState(t.TraceId.ToString(), t.FirstSeenMs, t.LastActivityMs, t.UseCase, t.UseCaseRank,
+        return new PendingTaskState(t.TraceId.ToString(), t.FirstSeenMs + toWall, t.LastActivityMs + toWall, t.UseCase, t.UseCaseRank,
             t.Environment, t.EnvironmentFromRoot, t.Variant, t.VariantFromRoot, t.Outcome, t.OutcomeSource, t.OutcomeSpanEnd,
             t.RootError, t.SpanCostUsd, t.TaskCostUsd, t.LlmCalls, t.ToolCalls, t.InputTokens, t.OutputTokens, models,
             t.UseCaseFinal, t.CallsCounted, spans, heldCalls);
     }
 
-    private static PendingTask FromState(TraceId id, PendingTaskState s)
+    private static PendingTask FromState(TraceId id, PendingTaskState s, in WallToMonotonic time)
     {
-        var task = new PendingTask(id, s.FirstSeenMs)
+        var task = new PendingTask(id, time.Past(s.FirstSeenMs))
         {
-            LastActivityMs = s.LastActivityMs, UseCase = s.UseCase, UseCaseRank = s.UseCaseRank, UseCaseFinal = s.UseCaseFinal, CallsCounted = s.CallsCounted,
+            LastActivityMs = time.Past(s.LastActivityMs), UseCase = s.UseCase, UseCaseRank = s.UseCaseRank, UseCaseFinal = s.UseCaseFinal, CallsCounted = s.CallsCounted,
             Environment = s.Environment, EnvironmentFromRoot = s.EnvironmentFromRoot,
             Variant = s.Variant, VariantFromRoot = s.VariantFromRoot, Outcome = s.Outcome,
             OutcomeSource = s.OutcomeSource, OutcomeSpanEnd = s.OutcomeSpanEnd, RootError = s.RootError,
@@ -470,13 +477,14 @@ internal sealed class TaskAssembler
     /// </summary>
     public void Restore(TaskStateSnapshot snapshot)
     {
+        var time = new WallToMonotonic(NowMs(), _time.GetUtcNow().ToUnixTimeMilliseconds(), snapshot.SavedAtMs);
         lock (_lock)
         {
             var restored = new List<PendingTask>(snapshot.Tasks.Count);
             foreach (PendingTaskState s in snapshot.Tasks.OfType<PendingTaskState>().OrderBy(t => t.FirstSeenMs))
             {
                 if (s.TraceId is null || !TraceId.TryParseHex(s.TraceId, out TraceId id) || _pendingById.Contains(id)) continue;
-                PendingTask task = FromState(id, snapshot.Version == 1 ? FromVersion1(s) : s);
+                PendingTask task = FromState(id, snapshot.Version == 1 ? FromVersion1(s) : s, in time);
                 _pending.Add(task);
                 _pendingCount++;
                 restored.Add(task);
@@ -496,8 +504,9 @@ internal sealed class TaskAssembler
             foreach (HeldOutcomeState? h in snapshot.HeldOutcomes)
             {
                 if (h?.TraceId is null || !TraceId.TryParseHex(h.TraceId, out TraceId id)) continue;
-                _held[id] = new HeldOutcome(h.Outcome, h.ExpiresMs);
-                _heldOrder.Enqueue((id, h.ExpiresMs));
+                long expires = time.Any(h.ExpiresMs);
+                _held[id] = new HeldOutcome(h.Outcome, expires);
+                _heldOrder.Enqueue((id, expires));
             }
         }
     }
@@ -554,7 +563,7 @@ internal sealed class TaskAssembler
             task.Environment ?? TaskLabels.None,
             task.Variant ?? TaskLabels.None);
         var record = new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
-            task.InputTokens, task.OutputTokens, DateTimeOffset.FromUnixTimeMilliseconds(now), reason);
+            task.InputTokens, task.OutputTokens, _time.GetUtcNow(), reason);
         (t_finished ??= []).Add(record);
 
         if (_finished.Count >= _options.MaxFinishedRemembered && _finishedOrder.TryDequeue(out var oldest)) Forget(oldest);
@@ -582,5 +591,6 @@ internal sealed class TaskAssembler
         _recycle.Clear();
     }
 
-    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>Monotonic milliseconds since the assembler was made: what every deadline is kept in.</summary>
+    private long NowMs() => _time.GetElapsedTime(_origin).Ticks / TimeSpan.TicksPerMillisecond;
 }
