@@ -87,6 +87,7 @@ internal static class CpstHost
         var outcomes = app.Services.GetRequiredService<OutcomeApiReceiver>();
         var metricsEndpoint = app.Services.GetRequiredService<MetricsEndpoint>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        var stateFile = app.Services.GetRequiredService<TaskStateFile>();
         var admission = app.Services.GetRequiredService<ExportAdmission>();
         var metricsTokens = new BearerTokens(settings.Auth.MetricsTokens);
         Func<HttpContext, Task> exportGrpc = grpc.HandleAsync, exportHttp = http.HandleAsync, applyOutcomes = outcomes.HandleAsync;
@@ -123,8 +124,7 @@ internal static class CpstHost
                 case Listener.Metrics when path == "/healthz":
                     return Text(context, StatusCodes.Status200OK, "ok\n");
                 case Listener.Metrics when path == "/readyz":
-                    bool ready = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
-                    return ready ? Text(context, StatusCodes.Status200OK, "ready\n") : Text(context, StatusCodes.Status503ServiceUnavailable, "not ready\n");
+                    return Readiness(context, lifetime, stateFile);
                 default:
                     return Text(context, StatusCodes.Status404NotFound, "not found\n");
             }
@@ -185,6 +185,21 @@ internal static class CpstHost
             // appsettings.json that is not JSON: the inner exception says where.
             throw new CpstConfigurationException($"{e.Message.TrimEnd('.')}: {e.InnerException?.Message ?? "invalid content"}");
         }
+    }
+
+    /// <summary>
+    /// 200 once started and until SIGTERM, unless the last write of the state file or its journal failed and no
+    /// checkpoint has succeeded since: then 503 naming what failed, so the instance leaves the load balancer and the
+    /// failure shows where probes are watched (docs/operations.md).
+    /// </summary>
+    private static Task Readiness(HttpContext context, IHostApplicationLifetime lifetime, TaskStateFile stateFile)
+    {
+        if (!lifetime.ApplicationStarted.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
+            return Text(context, StatusCodes.Status503ServiceUnavailable, "not ready\n");
+        return stateFile.Failure is string failure
+            ? Text(context, StatusCodes.Status503ServiceUnavailable,
+                $"not ready: {failure}; pending tasks are not safe on disk until a checkpoint succeeds (see cpst_state_save_failures_total and the log, event id 304)\n")
+            : Text(context, StatusCodes.Status200OK, "ready\n");
     }
 
     private static Task ScrapeUnauthorized(HttpContext context, BearerCheck check)

@@ -117,12 +117,13 @@ public sealed class StateFileTests : IDisposable
         string nested = Path.Combine(_dir, "nested");
         Directory.CreateDirectory(nested);
         await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Tasks:StateFile"] = Path.Combine(nested, "state.json") });
-        Directory.Delete(nested);
+        Directory.Delete(nested, recursive: true); // with the journal segment the running service has open
 
         exporter.Services.GetRequiredService<TaskStateFile>().Checkpoint();
         await PostAsync(exporter, Waiting(27));
 
         Assert.Equal(1, exporter.Tasks.PendingCount);
+        Assert.Equal(1, exporter.Metrics.StateSaveFailures);
     }
 
     public static TheoryData<string, string> CorruptFiles => new()
