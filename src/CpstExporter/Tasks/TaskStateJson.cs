@@ -214,7 +214,7 @@ internal static class TaskStateJson
         try
         {
             int length = 0;
-            bool final = false;
+            bool final = false, first = true;
             var state = new JsonReaderState(new JsonReaderOptions { MaxDepth = MaxDepth });
             while (true)
             {
@@ -224,6 +224,13 @@ internal static class TaskStateJson
                     if (read == 0) final = true;
                     length += read;
                 }
+                if (first && buffer.AsSpan(0, length).StartsWith("\uFEFF"u8))
+                {
+                    // A byte order mark, as an editor may leave: not JSON, and meaningless in UTF-8.
+                    buffer.AsSpan(3, length - 3).CopyTo(buffer);
+                    length -= 3;
+                }
+                first = false;
                 var reader = new Utf8JsonReader(buffer.AsSpan(0, length), final, state);
                 bool done = reading.Advance(ref reader);
                 if (done) break;
