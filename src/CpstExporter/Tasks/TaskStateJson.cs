@@ -318,17 +318,28 @@ internal static class TaskStateJson
                         break;
 
                     case Part.Tasks or Part.HeldOutcomes:
-                        Utf8JsonReader entry = reader;
-                        if (!reader.TrySkip())
+                        if (!ReadEntry(ref reader))
                         {
                             reader = before;
                             return false;
                         }
-                        if (_part == Part.Tasks) Add(JsonSerializer.Deserialize<PendingTaskState>(ref entry, Options));
-                        else Add(JsonSerializer.Deserialize<HeldOutcomeState>(ref entry, Options));
                         break;
                 }
             }
+        }
+
+        /// <summary>One entry of a list, its first token read; false when it is not all in the buffer.</summary>
+        private bool ReadEntry(ref Utf8JsonReader reader)
+        {
+            if (_part == Part.Tasks)
+            {
+                if (!TryReadTask(ref reader, out PendingTaskState? task)) return false;
+                Add(task);
+                return true;
+            }
+            if (!TryDeserialize(ref reader, out HeldOutcomeState? held)) return false;
+            Add(held);
+            return true;
         }
 
         /// <summary>One property of the state's object, its name read; false when its value is not all in the buffer.</summary>
@@ -382,7 +393,7 @@ internal static class TaskStateJson
         public void Add(HeldOutcomeState? held)
         {
             if (held is null) return;
-            if (held.TraceId is not null && TraceId.TryParseHex(held.TraceId, out TraceId id) && !id.IsEmpty && Enum.IsDefined(held.Outcome))
+            if (held.TraceId is not null && TraceId.TryParseHex(held.TraceId, out TraceId id) && !id.IsEmpty && System.Enum.IsDefined(held.Outcome))
                 // Converted at the end: a held outcome's time needs the version too, and held outcomes are few.
                 _held.Add((id, held.Outcome, held.ExpiresMs));
             else Loaded.Skipped++;
@@ -408,17 +419,237 @@ internal static class TaskStateJson
         }
     }
 
+    /// <summary>
+    /// Deserializes the value at the reader, whole, or returns false when it is not all in the buffer. The serializer takes
+    /// a value whole or throws, so a value cut by the end of the buffer is told from a bad one only when it throws.
+    /// </summary>
+    private static bool TryDeserialize<T>(ref Utf8JsonReader reader, out T? value)
+    {
+        Utf8JsonReader start = reader;
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(ref reader, Options);
+            return true;
+        }
+        catch (JsonException) when (!start.IsFinalBlock && !start.TrySkip())
+        {
+            value = default;
+            return false;
+        }
+    }
+
+    // Tasks are read by hand, not with the serializer: a task is read once, without the serializer's scan ahead to find
+    // its end and its constructor-parameter machinery, which made reading a million tasks twice as slow as writing them.
+    // The rules are the serializer's: the property names of PendingTaskState, a value of the wrong kind is an error,
+    // unknown properties are skipped, enums by name (any case) or number.
+
+    /// <summary>One task, its first token read (an object, or null); false when it is not all in the buffer.</summary>
+    /// <exception cref="JsonException">It is not a task.</exception>
+    private static bool TryReadTask(ref Utf8JsonReader reader, out PendingTaskState? task)
+    {
+        task = null;
+        if (reader.TokenType == JsonTokenType.Null) return true;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a task is {reader.TokenType}, not an object");
+        string? traceId = null, useCase = null, environment = null, variant = null;
+        long firstSeen = 0, lastActivity = 0, inputTokens = 0, outputTokens = 0;
+        int useCaseRank = 0, llmCalls = 0, toolCalls = 0;
+        bool environmentFromRoot = false, variantFromRoot = false, rootError = false, useCaseFinal = false, callsCounted = false;
+        Outcome outcome = default;
+        OutcomeSource outcomeSource = default;
+        ulong outcomeSpanEnd = 0;
+        decimal spanCost = 0;
+        decimal? taskCost = null;
+        List<ModelShareState>? models = null;
+        List<SpanState>? spans = null;
+        List<HeldCallState>? heldCalls = null;
+        Span<char> name = stackalloc char[24];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            ReadOnlySpan<char> property = Name(in reader, name);
+            if (!reader.Read()) return false;
+            switch (property)
+            {
+                case "TraceId": traceId = StringOrNull(ref reader); break;
+                case "FirstSeenMs": firstSeen = Int64(ref reader); break;
+                case "LastActivityMs": lastActivity = Int64(ref reader); break;
+                case "UseCase": useCase = StringOrNull(ref reader); break;
+                case "UseCaseRank": useCaseRank = Int32(ref reader); break;
+                case "Environment": environment = StringOrNull(ref reader); break;
+                case "EnvironmentFromRoot": environmentFromRoot = Boolean(ref reader); break;
+                case "Variant": variant = StringOrNull(ref reader); break;
+                case "VariantFromRoot": variantFromRoot = Boolean(ref reader); break;
+                case "Outcome": outcome = ReadEnum<Outcome>(ref reader); break;
+                case "OutcomeSource": outcomeSource = ReadEnum<OutcomeSource>(ref reader); break;
+                case "OutcomeSpanEnd": outcomeSpanEnd = UInt64(ref reader); break;
+                case "RootError": rootError = Boolean(ref reader); break;
+                case "SpanCostUsd": spanCost = Decimal(ref reader); break;
+                case "TaskCostUsd": taskCost = reader.TokenType == JsonTokenType.Null ? null : Decimal(ref reader); break;
+                case "LlmCalls": llmCalls = Int32(ref reader); break;
+                case "ToolCalls": toolCalls = Int32(ref reader); break;
+                case "InputTokens": inputTokens = Int64(ref reader); break;
+                case "OutputTokens": outputTokens = Int64(ref reader); break;
+                case "UseCaseFinal": useCaseFinal = Boolean(ref reader); break;
+                case "CallsCounted": callsCounted = Boolean(ref reader); break;
+                case "Models":
+                    if (!TryReadList(ref reader, TryReadModel, out models)) return false;
+                    break;
+                case "Spans":
+                    if (!TryReadList(ref reader, TryReadSpan, out spans)) return false;
+                    break;
+                case "HeldCalls":
+                    if (!TryReadList(ref reader, TryDeserialize, out heldCalls)) return false;
+                    break;
+                default:
+                    if (!reader.TrySkip()) return false; // a property a later version added
+                    break;
+            }
+        }
+        task = new PendingTaskState(traceId!, firstSeen, lastActivity, useCase, useCaseRank, environment, environmentFromRoot, variant,
+            variantFromRoot, outcome, outcomeSource, outcomeSpanEnd, rootError, spanCost, taskCost, llmCalls, toolCalls, inputTokens,
+            outputTokens, models, useCaseFinal, callsCounted, spans, heldCalls);
+        return true;
+    }
+
+    private delegate bool TryRead<T>(ref Utf8JsonReader reader, out T? item);
+
+    /// <summary>A list (or null) whose entries are objects or nulls; false when it is not all in the buffer.</summary>
+    private static bool TryReadList<T>(ref Utf8JsonReader reader, TryRead<T> entry, out List<T>? list) where T : class
+    {
+        list = null;
+        if (reader.TokenType == JsonTokenType.Null) return true;
+        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException($"a list is {reader.TokenType}");
+        list = [];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndArray) return true;
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                list.Add(null!); // kept as the serializer keeps it; skipped when the task is made
+                continue;
+            }
+            if (!entry(ref reader, out T? item)) return false;
+            list.Add(item!);
+        }
+    }
+
+    private static bool TryReadSpan(ref Utf8JsonReader reader, out SpanState? span)
+    {
+        span = null;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a span is {reader.TokenType}, not an object");
+        ulong id = 0, parent = 0;
+        byte marks = 0;
+        Span<char> name = stackalloc char[24];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            ReadOnlySpan<char> property = Name(in reader, name);
+            if (!reader.Read()) return false;
+            switch (property)
+            {
+                case "Id": id = UInt64(ref reader); break;
+                case "Parent": parent = UInt64(ref reader); break;
+                case "Marks": marks = Byte(ref reader); break;
+                default:
+                    if (!reader.TrySkip()) return false;
+                    break;
+            }
+        }
+        span = new SpanState(id, parent, marks);
+        return true;
+    }
+
+    private static bool TryReadModel(ref Utf8JsonReader reader, out ModelShareState? model)
+    {
+        model = null;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a model is {reader.TokenType}, not an object");
+        string? name = null;
+        decimal cost = 0;
+        int calls = 0;
+        Span<char> property = stackalloc char[24];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            ReadOnlySpan<char> which = Name(in reader, property);
+            if (!reader.Read()) return false;
+            switch (which)
+            {
+                case "Model": name = StringOrNull(ref reader); break;
+                case "CostUsd": cost = Decimal(ref reader); break;
+                case "Calls": calls = Int32(ref reader); break;
+                default:
+                    if (!reader.TrySkip()) return false;
+                    break;
+            }
+        }
+        model = new ModelShareState(name!, cost, calls);
+        return true;
+    }
+
+    /// <summary>The property name at the reader, unescaped; one longer than any known name reads as unknown.</summary>
+    private static ReadOnlySpan<char> Name(in Utf8JsonReader reader, Span<char> buffer) =>
+        reader.ValueSpan.Length <= buffer.Length ? buffer[..reader.CopyString(buffer)] : "";
+
+    private static JsonException Wrong(ref Utf8JsonReader reader, string kind) =>
+        new($"{kind} expected, {reader.TokenType} found at byte {reader.TokenStartIndex} of the buffer");
+
+    private static string? StringOrNull(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => throw Wrong(ref reader, "a string"),
+    };
+
+    private static long Int64(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long value) ? value : throw Wrong(ref reader, "a whole number");
+
+    private static int Int32(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int value) ? value : throw Wrong(ref reader, "a whole number");
+
+    private static ulong UInt64(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetUInt64(out ulong value) ? value : throw Wrong(ref reader, "a whole number");
+
+    private static byte Byte(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetByte(out byte value) ? value : throw Wrong(ref reader, "a number from 0 to 255");
+
+    private static decimal Decimal(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out decimal value) ? value : throw Wrong(ref reader, "a decimal number");
+
+    private static bool Boolean(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        _ => throw Wrong(ref reader, "true or false"),
+    };
+
+    /// <summary>An enum by name, in any case, or by number, as JsonStringEnumConverter reads one; whether the value is one of its members is checked later.</summary>
+    private static T ReadEnum<T>(ref Utf8JsonReader reader) where T : struct, Enum
+    {
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetByte(out byte number)) return (T)(object)number;
+        if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length <= 32)
+        {
+            Span<char> text = stackalloc char[32];
+            ReadOnlySpan<char> name = text[..reader.CopyString(text)];
+            if (name.Length > 0 && char.IsAsciiLetter(name[0]) && System.Enum.TryParse(name, ignoreCase: true, out T value)) return value;
+        }
+        throw Wrong(ref reader, $"a {typeof(T).Name}");
+    }
+
     /// <summary>A pending task from its saved state, or null when the state says nothing usable.</summary>
     private static PendingTask? TryMake(PendingTaskState s, in WallToMonotonic time)
     {
         if (s.TraceId is null || !TraceId.TryParseHex(s.TraceId, out TraceId id) || id.IsEmpty) return null;
-        if (!Enum.IsDefined(s.Outcome) || !Enum.IsDefined(s.OutcomeSource)) return null;
+        if (!System.Enum.IsDefined(s.Outcome) || !System.Enum.IsDefined(s.OutcomeSource)) return null;
         // Counts and money only grow: a negative one would take a counter back.
         if (s.SpanCostUsd < 0 || s.TaskCostUsd < 0 || s.LlmCalls < 0 || s.ToolCalls < 0 || s.InputTokens < 0 || s.OutputTokens < 0) return null;
         foreach (ModelShareState? m in s.Models ?? [])
             if (m is not null && (m.CostUsd < 0 || m.Calls < 0)) return null;
         foreach (HeldCallState? h in s.HeldCalls ?? [])
-            if (h is not null && (!Enum.IsDefined(h.Role) || h.CostUsd < 0 || h.InputTokens < 0 || h.OutputTokens < 0 ||
+            if (h is not null && (!System.Enum.IsDefined(h.Role) || h.CostUsd < 0 || h.InputTokens < 0 || h.OutputTokens < 0 ||
                 h.CacheReadTokens < 0 || h.CacheWriteTokens < 0 || h.ReasoningTokens < 0)) return null;
 
         var task = new PendingTask(id, time.Past(s.FirstSeenMs))

@@ -72,6 +72,7 @@ public sealed class TaskStateFileTests : IDisposable
         ["a negative cost"] = (() => Encoding.UTF8.GetBytes(Task(",\"SpanCostUsd\":-1")), 0),
         ["a negative call count"] = (() => Encoding.UTF8.GetBytes(Task(",\"LlmCalls\":-5")), 0),
         ["an outcome that is no outcome"] = (() => Encoding.UTF8.GetBytes(Task(",\"Outcome\":9")), 0),
+        ["an outcome in lower case, its source by number"] = (() => Encoding.UTF8.GetBytes(Task(",\"Outcome\":\"success\",\"OutcomeSource\":3")), 1),
         ["an outcome spelled wrong"] = (() => Encoding.UTF8.GetBytes(Task(",\"Outcome\":\"Maybe\"")), -1),
         ["a held call of no role"] = (() => Encoding.UTF8.GetBytes(Task(",\"HeldCalls\":[{\"SpanId\":1,\"Role\":7}]")), 0),
         ["the version as text"] = (() => Encoding.UTF8.GetBytes(Task().Replace("\"Version\":3", "\"Version\":\"3\"")), -1),
