@@ -19,8 +19,9 @@ namespace CpstExporter.Tasks;
 /// tasks that finished since the last checkpoint began.</para>
 /// <para>An append is one write of lines of 32 hex digits closed by an empty line; a start takes closed batches only, so
 /// a batch cut short by the kill, whose tasks never reached the metrics, leaves them to be restored.</para>
-/// <para>Only tasks that a checkpoint wrote are recorded (<see cref="PendingTask.Checkpointed"/>): most tasks live a few
-/// seconds and never reach a checkpoint, and a task in no state file cannot be restored twice.</para>
+/// <para>Only tasks that a state file on disk may hold are recorded (first seen before the latest checkpoint began, or
+/// restored): most tasks live a few seconds and never meet a checkpoint, and a task in no state file cannot be restored
+/// twice.</para>
 /// <para>Appends reach the disk (fsync) with the next checkpoint: a power loss can lose the latest ones, a kill cannot.</para>
 /// </remarks>
 internal sealed class FinishedTaskJournal : IDisposable

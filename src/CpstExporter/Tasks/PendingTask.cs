@@ -16,8 +16,6 @@ internal sealed class PendingTask
     public long FirstSeenMs { get; private set; }
     public long LastActivityMs;
     public PendingPhase Phase;
-    /// <summary>A checkpoint wrote the task to the state file: when it finishes, the journal of finished tasks records it.</summary>
-    public bool Checkpointed;
 
     public string? UseCase;
     /// <summary>Where <see cref="UseCase"/> came from, lower is stronger: see <see cref="UseCaseRanks"/>.</summary>
@@ -85,7 +83,6 @@ internal sealed class PendingTask
         TraceId = traceId;
         FirstSeenMs = LastActivityMs = firstSeenMs;
         Phase = PendingPhase.New;
-        Checkpointed = false;
         UseCase = Environment = Variant = Model = null;
         UseCaseRank = int.MaxValue;
         UseCaseFinal = CallsCounted = EnvironmentFromRoot = VariantFromRoot = RootError = false;

@@ -84,6 +84,13 @@ internal sealed class TaskAssembler
     /// </summary>
     public FinishedTaskJournal? Journal { get; set; }
 
+    /// <summary>
+    /// Tasks first seen at or before this time may be in the state file on disk: it is when the latest checkpoint began
+    /// (a checkpoint writes the tasks first seen by then), or when the tasks of the file were restored. Only those go to
+    /// the journal when they finish; the many that live a few seconds and never meet a checkpoint do not.
+    /// </summary>
+    private long _writtenUpTo = long.MinValue;
+
     /// <summary>Tasks finished early because <see cref="TaskOptions.MaxPending"/> was reached.</summary>
     public long EvictedCount => Interlocked.Read(ref _evicted);
 
@@ -482,7 +489,7 @@ internal sealed class TaskAssembler
     /// place or leaves its list, and one that had activity moves to the end of the settling list, so the walk meets every
     /// task that was pending when it began and is still pending, and meets again one that changed after it was written
     /// (an outcome, a span of a settling task), whose later entry replaces the earlier at load. A task that finishes after
-    /// it was written is in the journal (it is <see cref="PendingTask.Checkpointed"/>), so a restart does not take it back.
+    /// it was written is in the journal (it was first seen before the checkpoint began), so a restart does not take it back.
     /// Held outcomes are copied at the start, 32 bytes each, and written outside the lock.
     /// </remarks>
     public (int Tasks, int HeldOutcomes) WriteState(Stream output, long? journalSegment = null, Action? atStart = null)
@@ -497,6 +504,7 @@ internal sealed class TaskAssembler
             {
                 atStart?.Invoke();
                 start = NowMs();
+                _writtenUpTo = start;
                 savedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
                 held = new List<(TraceId, Outcome, long)>(_held.Count);
                 foreach (var (id, outcome) in _held) held.Add((id, outcome.Outcome, outcome.ExpiresMs));
@@ -560,7 +568,6 @@ internal sealed class TaskAssembler
                 continue;
             }
             TaskStateJson.WriteTask(json, task, toWall);
-            task.Checkpointed = true;
             wrote++;
         }
         written += wrote;
@@ -614,12 +621,12 @@ internal sealed class TaskAssembler
                     remembered++;
                     continue;
                 }
-                task.Checkpointed = true; // it is in the state file on disk until the next checkpoint replaces it
                 _pending.Add(task);
                 _pendingCount++;
                 restored.Add(task);
             }
             restored.Sort(static (a, b) => a.FirstSeenMs.CompareTo(b.FirstSeenMs));
+            _writtenUpTo = Math.Max(_writtenUpTo, now); // they are in the state file on disk until a checkpoint replaces it
             // A saved deadline may be earlier than a live task's: each task goes to its place in its list, not to the
             // end. Taken in each list's own order, so that at start-up, with no live tasks, every insertion is at the end.
             foreach (PendingTask task in restored.Where(t => !t.HasOutcomeSignal))
@@ -692,7 +699,7 @@ internal sealed class TaskAssembler
         var record = new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
             task.InputTokens, task.OutputTokens, _time.GetUtcNow(), reason);
         (t_finished ??= []).Add(record);
-        if (task.Checkpointed) (t_journal ??= []).Add(task.TraceId);
+        if (task.FirstSeenMs <= _writtenUpTo && Journal is not null) (t_journal ??= []).Add(task.TraceId);
 
         Remember(task.TraceId, labels, task.Spans, now);
         task.Spans = default; // the table went with the finished task

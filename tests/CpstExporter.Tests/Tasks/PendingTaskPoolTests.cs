@@ -25,7 +25,7 @@ public class PendingTaskPoolTests
         var pool = new PendingTaskPool();
         PendingTask used = pool.Rent(new TraceId(1, 1), 1_000, spans: 3);
         // Everything a task can hold, set to something other than a new task's value.
-        used.LastActivityMs = 9; used.Phase = PendingPhase.Settling; used.Checkpointed = true; used.UseCase = "u"; used.UseCaseRank = 0;
+        used.LastActivityMs = 9; used.Phase = PendingPhase.Settling; used.UseCase = "u"; used.UseCaseRank = 0;
         used.UseCaseFinal = used.CallsCounted = used.EnvironmentFromRoot = used.VariantFromRoot = used.RootError = true;
         used.Environment = "e"; used.Variant = "v"; used.Outcome = Outcome.Failure; used.OutcomeSource = OutcomeSource.Api;
         used.OutcomeSpanEnd = 5; used.SpanCostUsd = 1m; used.LlmCalls = used.ToolCalls = 2; used.InputTokens = used.OutputTokens = 3;

@@ -164,4 +164,27 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
         restarted.Add([new SpanFacts { TraceId = Trace(1), SpanId = 1, IsRoot = true, ServiceName = "svc" }], [default]);
         Assert.Equal(1, _sink.Duplicates); // its span ids came back with it
     }
+
+    [Fact]
+    public void Finish_TaskRestoredFromTheStateFile_IsJournaled_AndOneThatNeverMetACheckpointIsNot()
+    {
+        TaskAssembler saved = Assembler();
+        AddRoots(saved, [1]);
+        TaskStateSnapshot snapshot = saved.Snapshot();
+        using var journal = new FinishedTaskJournal(StatePath, (_, reason) => throw new Xunit.Sdk.XunitException(reason));
+        journal.SwapTo(journal.OpenNext());
+        TaskAssembler restarted = Assembler();
+        restarted.Journal = journal;
+        restarted.Restore(snapshot);
+        _clock.AdvanceSeconds(1);
+        AddRoots(restarted, [2]); // arrives after the restore: in no state file
+
+        restarted.ApplyOutcome(Trace(1), Outcome.Success);
+        restarted.ApplyOutcome(Trace(2), Outcome.Success);
+        _clock.AdvanceSeconds(Settle);
+        restarted.Sweep();
+
+        Assert.Equal(2, _sink.Finished.Count);
+        Assert.Equal([Trace(1)], FinishedTaskJournal.Read(StatePath, from: null));
+    }
 }
