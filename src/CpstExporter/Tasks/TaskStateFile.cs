@@ -135,7 +135,13 @@ internal sealed partial class TaskStateFile(
                     });
                     file.Flush(flushToDisk: true); // the rename must not publish a file whose bytes are still in the page cache only
                 }
-                // The tasks this file holds that finished since it began are in the new segment: on disk before the file is.
+                // Every journal entry so far on disk before the file is: the tasks this file holds that finished since it
+                // began are in the new segment, and the old file needs the previous one until the rename.
+                if (previous is { } retiring)
+                {
+                    previous = null;
+                    FinishedTaskJournal.Retire(retiring);
+                }
                 FinishedTaskJournal.FlushToDisk(next);
                 File.Move(temporary, path, overwrite: true);
                 journal.Committed(next);
