@@ -228,7 +228,7 @@ internal sealed class TaskAssembler
         if (_pendingCount >= _options.MaxPending && Oldest() is PendingTask oldest)
         {
             Interlocked.Increment(ref _evicted);
-            Finish(oldest, FinishReason.Evicted, now);
+            Finish(oldest, FinishReason.Evicted, now, _time.GetUtcNow());
         }
         task = _pool.Rent(span.TraceId, now, SpansAhead(spans, at));
         _pending.Add(task);
@@ -406,6 +406,7 @@ internal sealed class TaskAssembler
     public int Sweep()
     {
         long now = NowMs();
+        DateTimeOffset wallNow = _time.GetUtcNow();
         int finishedCount = 0, finishedNow;
         do
         {
@@ -415,7 +416,7 @@ internal sealed class TaskAssembler
                 {
                     try
                     {
-                        finishedNow = FinishDue(now, SweepBatch);
+                        finishedNow = FinishDue(now, wallNow, SweepBatch);
                         if (finishedNow < SweepBatch) ForgetExpired(now);
                     }
                     finally
@@ -434,17 +435,17 @@ internal sealed class TaskAssembler
         return finishedCount;
     }
 
-    private int FinishDue(long now, int most)
+    private int FinishDue(long now, DateTimeOffset wallNow, int most)
     {
         int finished = 0;
         while (finished < most && _waiting.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
         {
-            Finish(task, FinishReason.OutcomeWindowElapsed, now);
+            Finish(task, FinishReason.OutcomeWindowElapsed, now, wallNow);
             finished++;
         }
         while (finished < most && _settling.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
         {
-            Finish(task, FinishReason.Settled, now);
+            Finish(task, FinishReason.Settled, now, wallNow);
             finished++;
         }
         return finished;
@@ -687,7 +688,8 @@ internal sealed class TaskAssembler
         return settling is not null && settling.FirstSeenMs < waiting.FirstSeenMs ? settling : waiting;
     }
 
-    private void Finish(PendingTask task, FinishReason reason, long now)
+    /// <param name="finishedAt">The wall clock now, for the exemplar's timestamp; read once per sweep.</param>
+    private void Finish(PendingTask task, FinishReason reason, long now, DateTimeOffset finishedAt)
     {
         if (!task.CallsCounted) CountHeld(task); // without a root, the use case is what the other spans said
         _pending.Remove(task);
@@ -697,7 +699,7 @@ internal sealed class TaskAssembler
 
         TaskLabels labels = LabelsOf(task);
         var record = new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
-            task.InputTokens, task.OutputTokens, _time.GetUtcNow(), reason);
+            task.InputTokens, task.OutputTokens, finishedAt, reason);
         (t_finished ??= []).Add(record);
         if (task.FirstSeenMs <= _writtenUpTo && Journal is not null) (t_journal ??= []).Add(task.TraceId);
 
