@@ -528,7 +528,7 @@ internal sealed class TaskAssembler
                 bool settling = false, more = true;
                 while (more)
                 {
-                    lock (_lock) more = WriteChunk(json, start, toWall, ref settling, ref tasks);
+                    lock (_lock) more = WriteChunk(json, buffer, start, toWall, ref settling, ref tasks);
                     Drain(json, buffer, output);
                 }
                 json.WriteEndArray();
@@ -548,10 +548,10 @@ internal sealed class TaskAssembler
     }
 
     /// <summary>Writes the next chunk of tasks, under the task lock; false when the walk is at its end.</summary>
-    private bool WriteChunk(Utf8JsonWriter json, long start, long toWall, ref bool settling, ref int written)
+    private bool WriteChunk(Utf8JsonWriter json, ArrayBufferWriter<byte> buffer, long start, long toWall, ref bool settling, ref int written)
     {
         int wrote = 0, skipped = 0;
-        while (wrote < CheckpointChunk && skipped < CheckpointSkipsPerChunk && json.BytesPending < CheckpointChunkBytes)
+        while (wrote < CheckpointChunk && skipped < CheckpointSkipsPerChunk && json.BytesPending + buffer.WrittenCount < CheckpointChunkBytes)
         {
             PendingTaskList list = settling ? _settling : _waiting;
             PendingTask? task = list.NextToWalk;

@@ -42,10 +42,12 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
     private sealed class BetweenChunks(Action<int> between) : MemoryStream
     {
         public int Writes { get; private set; }
+        public int Largest { get; private set; }
 
         public override void Write(byte[] buffer, int offset, int count)
         {
             base.Write(buffer, offset, count);
+            Largest = Math.Max(Largest, count);
             between(++Writes);
         }
 
@@ -68,6 +70,26 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
 
         Assert.Equal(5 * TaskAssembler.CheckpointChunk, tasks);
         Assert.True(output.Writes >= 5, $"{output.Writes} writes for 5 chunks");
+    }
+
+    [Fact]
+    public void WriteState_TasksWithLargeSpanTables_AChunkStaysNearAMegabyte()
+    {
+        TaskAssembler assembler = Assembler();
+        for (int t = 1; t <= 20; t++)
+        {
+            // 10,000 spans: about 400 KB of JSON for the task.
+            SpanFacts[] spans = Enumerable.Range(1, 10_000)
+                .Select(i => new SpanFacts { TraceId = Trace(t), SpanId = (ulong)i + 1, ParentSpanId = 1, ServiceName = "svc" }).ToArray();
+            assembler.Add(spans, new CallPrice[spans.Length]);
+        }
+        var output = new BetweenChunks(_ => { });
+
+        var (tasks, _) = assembler.WriteState(output);
+
+        Assert.Equal(20, tasks);
+        Assert.True(output.Writes >= 6, $"{output.Writes} writes");
+        Assert.True(output.Largest < 2 << 20, $"a chunk of {output.Largest} bytes");
     }
 
     [Fact]
