@@ -13,4 +13,5 @@ internal sealed class NullTaskSink : ITaskSink
     public void OutcomeDropped() { }
     public void CallCounted(string useCase, in CountedCall call) { }
     public void SpanDuplicated() { }
+    public void StateSaveFailed() { }
 }

@@ -159,7 +159,9 @@ internal static class CpstHost
                 case Listener.Metrics when path == "/healthz":
                     return Text(context, StatusCodes.Status200OK, "ok\n");
                 case Listener.Metrics when path == "/readyz":
-                    return readiness.IsReady ? Text(context, StatusCodes.Status200OK, "ready\n") : Text(context, StatusCodes.Status503ServiceUnavailable, "not ready\n");
+                    return readiness.NotReadyReason is string notReady
+                        ? Text(context, StatusCodes.Status503ServiceUnavailable, $"not ready: {notReady}\n")
+                        : Text(context, StatusCodes.Status200OK, "ready\n");
                 default:
                     return Text(context, StatusCodes.Status404NotFound, "not found\n");
             }

@@ -17,7 +17,7 @@ internal sealed class CpstMetrics : ITaskSink
     private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
     private const string Unknown = "unknown";
 
-    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _duplicateSpans, _useCaseReloadFailures;
+    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _duplicateSpans, _stateSaveFailures, _useCaseReloadFailures;
     private IReadOnlyDictionary<string, UseCaseOptions> _useCases;
 
     public CpstMetrics(int maxSeriesPerMetric, IReadOnlyDictionary<string, UseCaseOptions> useCases, TimeProvider time)
@@ -84,6 +84,7 @@ internal sealed class CpstMetrics : ITaskSink
     public long DroppedOutcomes => Interlocked.Read(ref _droppedOutcomes);
     public long EvictedTasks => Interlocked.Read(ref _evictedTasks);
     public long DuplicateSpans => Interlocked.Read(ref _duplicateSpans);
+    public long StateSaveFailures => Interlocked.Read(ref _stateSaveFailures);
 
     /// <summary>The per-call families: counted once the task's use case is final, under it (DESIGN.md §6).</summary>
     public void CallCounted(string useCase, in CountedCall call)
@@ -136,6 +137,8 @@ internal sealed class CpstMetrics : ITaskSink
     public void LateOutcome() => Interlocked.Increment(ref _lateOutcomes);
 
     public void OutcomeDropped() => Interlocked.Increment(ref _droppedOutcomes);
+
+    public void StateSaveFailed() => Interlocked.Increment(ref _stateSaveFailures);
 
     /// <summary>Puts new FinOps settings in force: targets and budgets at once, supporting costs from now on.</summary>
     public void ApplyUseCases(IReadOnlyDictionary<string, UseCaseOptions> useCases)

@@ -6,7 +6,7 @@ namespace CpstExporter.Aggregation;
 /// while running (configuration reload); each item keeps what it accrued at the old rate and goes on at the new one,
 /// so the counter is piecewise linear and never goes back. An item removed from the configuration stays at what it
 /// accrued (rate 0) until the process restarts. A restart resets every counter, which Prometheus's <c>increase</c>
-/// handles as for any counter.
+/// handles as for any counter. Time is measured on the monotonic clock, so a step of the wall clock accrues nothing.
 /// </summary>
 internal sealed class SupportingCostAccrual
 {
@@ -27,14 +27,14 @@ internal sealed class SupportingCostAccrual
     {
         lock (_lock)
         {
-            DateTimeOffset now = _time.GetUtcNow();
-            foreach (Item item in _items) item.Settle(now, monthlyUsd: 0);
+            long now = _time.GetTimestamp();
+            foreach (Item item in _items) item.Settle(_time, now, monthlyUsd: 0);
             foreach (var (useCase, options) in useCases)
                 foreach (var (name, monthlyUsd) in options.SupportingCosts)
                 {
                     Item? item = _items.Find(i => i.UseCase == useCase && i.Name == name);
                     if (item is null) _items.Add(item = new Item(useCase, name, now));
-                    item.Settle(now, monthlyUsd);
+                    item.Settle(_time, now, monthlyUsd);
                 }
         }
     }
@@ -44,30 +44,32 @@ internal sealed class SupportingCostAccrual
     {
         lock (_lock)
         {
-            DateTimeOffset now = _time.GetUtcNow();
-            return _items.ConvertAll(i => (i.UseCase, i.Name, i.AccruedAt(now)));
+            long now = _time.GetTimestamp();
+            return _items.ConvertAll(i => (i.UseCase, i.Name, i.AccruedAt(_time, now)));
         }
     }
 
-    private sealed class Item(string useCase, string name, DateTimeOffset since)
+    /// <param name="since">A monotonic timestamp of <see cref="TimeProvider.GetTimestamp"/>.</param>
+    private sealed class Item(string useCase, string name, long since)
     {
         // USD per month × ticks, an exact product; divided only when read, so settling often rounds nothing.
         private decimal _settledUsdTicks;
         private decimal _monthlyUsd;
-        private DateTimeOffset _since = since;
+        private long _since = since;
 
         public string UseCase { get; } = useCase;
         public string Name { get; } = name;
 
-        public decimal AccruedAt(DateTimeOffset now) => UsdTicksAt(now) / TicksPerMonth;
+        public decimal AccruedAt(TimeProvider time, long now) => UsdTicksAt(time, now) / TicksPerMonth;
 
-        public void Settle(DateTimeOffset now, decimal monthlyUsd)
+        public void Settle(TimeProvider time, long now, decimal monthlyUsd)
         {
-            _settledUsdTicks = UsdTicksAt(now);
+            _settledUsdTicks = UsdTicksAt(time, now);
             _since = now;
             _monthlyUsd = monthlyUsd;
         }
 
-        private decimal UsdTicksAt(DateTimeOffset now) => _settledUsdTicks + _monthlyUsd * Math.Max(0, (now - _since).Ticks);
+        private decimal UsdTicksAt(TimeProvider time, long now) =>
+            _settledUsdTicks + _monthlyUsd * Math.Max(0, time.GetElapsedTime(_since, now).Ticks);
     }
 }

@@ -210,6 +210,7 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
         Counter(o, om, "cpst_evicted_tasks_total", "Tasks finished early because the pending-task limit was reached.", metrics.EvictedTasks);
         Counter(o, om, "cpst_dropped_outcomes_total", "Outcomes for traces never seen within the outcome window.", metrics.DroppedOutcomes);
         Counter(o, om, "cpst_duplicate_spans_total", "Spans received again (a retried batch, another protocol) and not counted again.", metrics.DuplicateSpans);
+        Counter(o, om, "cpst_state_save_failures_total", "Writes of the state file or of its journal of finished tasks that failed; /readyz answers 503 until a checkpoint succeeds.", metrics.StateSaveFailures);
 
         Header(o, om, "cpst_series_overflow_total", "counter", "Updates folded into a metric's __overflow__ series by the series limit.");
         foreach (var (metric, count) in metrics.Overflows.Values())

@@ -11,4 +11,6 @@ internal interface ITaskSink
     void LateSpan(in TaskLabels labels, in LateContribution contribution);
     void LateOutcome();
     void OutcomeDropped();
+    /// <summary>A write of the state file or of its journal of finished tasks failed.</summary>
+    void StateSaveFailed();
 }

@@ -2,7 +2,10 @@ using CpstExporter.Conventions;
 
 namespace CpstExporter.Tasks;
 
-/// <summary>A pending task as written to <c>Cpst:Tasks:StateFile</c>. Money as decimal, times as Unix milliseconds.</summary>
+/// <summary>
+/// A pending task as written to <c>Cpst:Tasks:StateFile</c>. Money as decimal, times as wall-clock Unix milliseconds
+/// (the assembler keeps them on the monotonic clock and translates on save and load: <see cref="WallToMonotonic"/>).
+/// </summary>
 internal sealed record PendingTaskState(
     string TraceId,
     long FirstSeenMs,
@@ -41,10 +44,23 @@ internal sealed record HeldCallState(
     decimal CostUsd, bool Unpriced);
 
 /// <summary>The whole state file: pending tasks and outcomes held for traces not seen yet.</summary>
-internal sealed record TaskStateSnapshot(int Version, List<PendingTaskState> Tasks, List<HeldOutcomeState> HeldOutcomes)
+/// <remarks>
+/// The file is written a chunk of tasks at a time while the service runs (<see cref="TaskAssembler.WriteState"/>): a task
+/// that changed after its chunk was written may come again later in the list, and the last entry of a trace is the one
+/// that counts.
+/// </remarks>
+/// <param name="SavedAtMs">When the file was begun, wall-clock Unix milliseconds: a restart counts the time since as
+/// time down (<see cref="WallToMonotonic"/>). Since version 3.</param>
+/// <param name="JournalSegment">The first segment of the journal of finished tasks that belongs to this file
+/// (<see cref="FinishedTaskJournal"/>). Since version 3.</param>
+internal sealed record TaskStateSnapshot(int Version, List<PendingTaskState> Tasks, List<HeldOutcomeState> HeldOutcomes,
+    long? SavedAtMs = null, long? JournalSegment = null)
 {
-    /// <summary>2 added span ids and held calls; a version 1 file still loads (its calls were counted on arrival).</summary>
-    public const int CurrentVersion = 2;
+    /// <summary>
+    /// 2 added span ids and held calls; 3 the time of the save, the journal of finished tasks, and repeated entries.
+    /// Files of versions 1 and 2 still load (version 1's calls were counted on arrival; their times are read as of now).
+    /// </summary>
+    public const int CurrentVersion = 3;
     public const int OldestReadableVersion = 1;
 }
 

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
@@ -12,6 +14,9 @@ namespace CpstExporter.Tasks;
 /// outcome settles <see cref="TaskOptions.SettleSeconds"/> after its last span or outcome; one without waits up to
 /// <see cref="TaskOptions.OutcomeWindowSeconds"/> from its first span. Finished tasks are remembered for the outcome
 /// window so that late spans still add their cost under the task's labels and late outcomes are counted.
+/// Every deadline is kept on the monotonic clock (<see cref="TimeProvider.GetTimestamp"/>), as milliseconds since the
+/// assembler was made, so a step of the wall clock moves none; wall time is read only for what is written out (a
+/// finished task's <see cref="TaskRecord.FinishedAt"/>, the state file).
 /// </summary>
 /// <remarks>
 /// One lock guards all state and is taken once per export request, not per span. Deadlines need no priority queue:
@@ -25,6 +30,8 @@ internal sealed class TaskAssembler
     private readonly TaskOptions _options;
     private readonly ITaskSink _sink;
     private readonly TimeProvider _time;
+    /// <summary>The monotonic timestamp that task times count from: they are milliseconds since it.</summary>
+    private readonly long _origin;
     private readonly long _settleMs;
     private readonly long _windowMs;
     /// <summary>How long a finished task is remembered: for late outcomes and spans, and for duplicates of its spans.</summary>
@@ -63,6 +70,7 @@ internal sealed class TaskAssembler
         _options = options;
         _sink = sink;
         _time = time;
+        _origin = time.GetTimestamp();
         _settleMs = options.SettleSeconds * 1000L;
         _windowMs = options.OutcomeWindowSeconds * 1000L;
         _rememberMs = Math.Max(_windowMs, options.DuplicateWindowSeconds * 1000L);
@@ -82,6 +90,19 @@ internal sealed class TaskAssembler
             lock (_lock) return _heldOrder.Count;
         }
     }
+
+    /// <summary>
+    /// Where a finished task that a checkpoint wrote is recorded before it reaches the metrics, so that a restart after
+    /// a kill does not restore it from the state file and count it twice; null without a state file.
+    /// </summary>
+    public FinishedTaskJournal? Journal { get; set; }
+
+    /// <summary>
+    /// Tasks first seen at or before this time may be in the state file on disk: it is when the latest checkpoint began
+    /// (a checkpoint writes the tasks first seen by then), or when the tasks of the file were restored. Only those go to
+    /// the journal when they finish; the many that live a few seconds and never meet a checkpoint do not.
+    /// </summary>
+    private long _writtenUpTo = long.MinValue;
 
     /// <summary>Tasks finished early because <see cref="TaskOptions.MaxPending"/> was reached.</summary>
     public long EvictedCount => Interlocked.Read(ref _evicted);
@@ -111,18 +132,24 @@ internal sealed class TaskAssembler
             {
                 _evictionsLeft = _options.MaxEvictionsPerRequest;
                 _refused = 0;
-                for (int i = 0; i < spans.Length; i++) callers[i] = Add(spans, i, in prices[i], now);
-                for (int i = 0; i < spans.Length; i++)
-                    if (callers[i] is PendingTask task) CountOrHold(task, in spans[i], in prices[i]);
-                Recycle();
+                try
+                {
+                    for (int i = 0; i < spans.Length; i++) callers[i] = Add(spans, i, in prices[i], now);
+                    for (int i = 0; i < spans.Length; i++)
+                        if (callers[i] is PendingTask task) CountOrHold(task, in spans[i], in prices[i]);
+                }
+                finally
+                {
+                    Recycle();
+                }
                 refused = _refused;
             }
-            SendOutbox();
             return refused;
         }
         finally
         {
             ArrayPool<PendingTask?>.Shared.Return(callers, clearArray: true);
+            SendOutbox(); // also after a failure: what finished before it is not held back
         }
     }
 
@@ -133,24 +160,68 @@ internal sealed class TaskAssembler
     /// </summary>
     [ThreadStatic] private static List<(string UseCase, CountedCall Call)>? t_counted;
     [ThreadStatic] private static List<TaskRecord>? t_finished;
+    /// <summary>Finished tasks that a checkpoint wrote: recorded in the <see cref="Journal"/> before the metrics see them.</summary>
+    [ThreadStatic] private static List<TraceId>? t_journal;
 
     private static void QueueCounted(string useCase, in CountedCall call) => (t_counted ??= []).Add((useCase, call));
 
-    /// <summary>Sends what the calls under the task lock decided: finished tasks and counted calls.</summary>
+    /// <summary>
+    /// Sends what the calls under the task lock decided: finished tasks and counted calls, after the finished tasks that a
+    /// checkpoint wrote are in the journal. A sink that throws for one does not keep the others from it; the first
+    /// exception is thrown at the end.
+    /// </summary>
     private void SendOutbox()
     {
+        Exception? failed = null;
         try
         {
+            if (t_journal is { Count: > 0 } journal)
+            {
+                try
+                {
+                    Journal?.Append(CollectionsMarshal.AsSpan(journal));
+                }
+                catch (Exception e)
+                {
+                    failed = e;
+                }
+            }
             if (t_finished is { Count: > 0 } finished)
-                foreach (TaskRecord task in finished) _sink.TaskFinished(in task);
+            {
+                foreach (TaskRecord task in finished)
+                {
+                    try
+                    {
+                        _sink.TaskFinished(in task);
+                    }
+                    catch (Exception e)
+                    {
+                        failed ??= e;
+                    }
+                }
+            }
             if (t_counted is { Count: > 0 } counted)
-                foreach (var (useCase, call) in counted) _sink.CallCounted(useCase, in call);
+            {
+                foreach (var (useCase, call) in counted)
+                {
+                    try
+                    {
+                        _sink.CallCounted(useCase, in call);
+                    }
+                    catch (Exception e)
+                    {
+                        failed ??= e;
+                    }
+                }
+            }
         }
         finally
         {
+            t_journal?.Clear();
             t_finished?.Clear();
             t_counted?.Clear();
         }
+        if (failed is not null) ExceptionDispatchInfo.Throw(failed);
     }
 
     /// <summary>Merges one span; returns its task when the second pass has work for it: a call that counts, or the root.</summary>
@@ -185,7 +256,7 @@ internal sealed class TaskAssembler
             }
             _evictionsLeft--;
             Interlocked.Increment(ref _evicted);
-            Finish(oldest, FinishReason.Evicted, now);
+            Finish(oldest, FinishReason.Evicted, now, _time.GetUtcNow());
         }
         task = _pool.Rent(span.TraceId, now, SpansAhead(spans, at));
         _pending.Add(task);
@@ -378,33 +449,46 @@ internal sealed class TaskAssembler
     public int Sweep()
     {
         long now = NowMs();
+        DateTimeOffset wallNow = _time.GetUtcNow();
         int finishedCount = 0, finishedNow;
         do
         {
-            lock (_lock)
+            try
             {
-                finishedNow = FinishDue(now, SweepBatch);
-                if (finishedNow < SweepBatch) ForgetExpired(now);
-                Recycle();
+                lock (_lock)
+                {
+                    try
+                    {
+                        finishedNow = FinishDue(now, wallNow, SweepBatch);
+                        if (finishedNow < SweepBatch) ForgetExpired(now);
+                    }
+                    finally
+                    {
+                        Recycle();
+                    }
+                }
             }
-            SendOutbox();
+            finally
+            {
+                SendOutbox(); // also after a failure: tasks already finished reach the metrics
+            }
             finishedCount += finishedNow;
         }
         while (finishedNow == SweepBatch);
         return finishedCount;
     }
 
-    private int FinishDue(long now, int most)
+    private int FinishDue(long now, DateTimeOffset wallNow, int most)
     {
         int finished = 0;
         while (finished < most && _waiting.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
         {
-            Finish(task, FinishReason.OutcomeWindowElapsed, now);
+            Finish(task, FinishReason.OutcomeWindowElapsed, now, wallNow);
             finished++;
         }
         while (finished < most && _settling.Head is PendingTask task && task.DeadlineMs(_settleMs, _windowMs) <= now)
         {
-            Finish(task, FinishReason.Settled, now);
+            Finish(task, FinishReason.Settled, now, wallNow);
             finished++;
         }
         return finished;
@@ -424,105 +508,169 @@ internal sealed class TaskAssembler
         while (_finishedOrder.TryPeek(out var entry) && entry.ExpiresMs <= now) Forget(_finishedOrder.Dequeue());
     }
 
-    /// <summary>Everything pending, for the state file.</summary>
+    /// <summary>Tasks a checkpoint writes per hold of the task lock, so that an export waits at most that long for one.</summary>
+    internal const int CheckpointChunk = 1024;
+
+    /// <summary>A chunk ends early at this many bytes, so that tasks with large span tables keep it small in memory.</summary>
+    private const int CheckpointChunkBytes = 1 << 20;
+
+    /// <summary>Tasks a checkpoint passes over per hold (they arrived after it began), besides those it writes.</summary>
+    private const int CheckpointSkipsPerChunk = 16 * CheckpointChunk;
+
+    /// <summary>One checkpoint at a time: the walk's places are in the two lists.</summary>
+    private readonly Lock _checkpointing = new();
+
+    /// <summary>
+    /// Writes the state file's content to <paramref name="output"/>: every pending task and held outcome, as JSON, with
+    /// times as wall-clock Unix milliseconds. The task lock is held for one chunk of at most <see cref="CheckpointChunk"/>
+    /// tasks at a time, each chunk written to <paramref name="output"/> after the lock is released, so neither the whole
+    /// state nor a copy of it is ever in memory and an export waits at most one chunk. <paramref name="atStart"/> runs
+    /// under the task lock as the checkpoint begins (the journal of finished tasks moves to a new segment there).
+    /// </summary>
+    /// <remarks>
+    /// The tasks change between chunks. The walk takes the tasks waiting for an outcome in the order they arrived, up to
+    /// the first that arrived after the checkpoint began, then those settling, to the end of their list. A task keeps its
+    /// place or leaves its list, and one that had activity moves to the end of the settling list, so the walk meets every
+    /// task that was pending when it began and is still pending, and meets again one that changed after it was written
+    /// (an outcome, a span of a settling task), whose later entry replaces the earlier at load. A task that finishes after
+    /// it was written is in the journal (it was first seen before the checkpoint began), so a restart does not take it back.
+    /// Held outcomes are copied at the start, 32 bytes each, and written outside the lock.
+    /// </remarks>
+    public (int Tasks, int HeldOutcomes) WriteState(Stream output, long? journalSegment = null, Action? atStart = null)
+    {
+        lock (_checkpointing)
+        {
+            var buffer = new ArrayBufferWriter<byte>(CheckpointChunkBytes);
+            using var json = new Utf8JsonWriter(buffer);
+            long start, savedAt;
+            List<(TraceId Id, Outcome Outcome, long ExpiresMs)> held;
+            lock (_lock)
+            {
+                atStart?.Invoke();
+                start = NowMs();
+                _writtenUpTo = start;
+                savedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                held = new List<(TraceId, Outcome, long)>(_held.Count);
+                foreach (var (id, outcome) in _held) held.Add((id, outcome.Outcome, outcome.ExpiresMs));
+                _waiting.ResetWalk();
+                _settling.ResetWalk();
+            }
+            long toWall = savedAt - start;
+            int tasks = 0;
+            try
+            {
+                TaskStateJson.WriteStart(json, savedAt, journalSegment);
+                TaskStateJson.WriteStartHeldOutcomes(json);
+                foreach (var (id, outcome, expires) in held)
+                {
+                    TaskStateJson.WriteHeldOutcome(json, id, outcome, expires + toWall);
+                    if (json.BytesPending + buffer.WrittenCount >= CheckpointChunkBytes) Drain(json, buffer, output);
+                }
+                json.WriteEndArray();
+                TaskStateJson.WriteStartTasks(json);
+                bool settling = false, more = true;
+                while (more)
+                {
+                    lock (_lock) more = WriteChunk(json, buffer, start, toWall, ref settling, ref tasks);
+                    Drain(json, buffer, output);
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+                Drain(json, buffer, output);
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _waiting.ResetWalk();
+                    _settling.ResetWalk();
+                }
+            }
+            return (tasks, held.Count);
+        }
+    }
+
+    /// <summary>Writes the next chunk of tasks, under the task lock; false when the walk is at its end.</summary>
+    private bool WriteChunk(Utf8JsonWriter json, ArrayBufferWriter<byte> buffer, long start, long toWall, ref bool settling, ref int written)
+    {
+        int wrote = 0, skipped = 0;
+        while (wrote < CheckpointChunk && skipped < CheckpointSkipsPerChunk && json.BytesPending + buffer.WrittenCount < CheckpointChunkBytes)
+        {
+            PendingTaskList list = settling ? _settling : _waiting;
+            PendingTask? task = list.NextToWalk;
+            // The waiting list is in arrival order: from the first task that arrived after the checkpoint began, none is due.
+            if (task is null || (!settling && task.FirstSeenMs > start))
+            {
+                if (settling) break;
+                settling = true;
+                continue;
+            }
+            list.Walked(task);
+            if (task.FirstSeenMs > start)
+            {
+                skipped++; // arrived after the checkpoint began: the next one takes it
+                continue;
+            }
+            TaskStateJson.WriteTask(json, task, toWall);
+            wrote++;
+        }
+        written += wrote;
+        return !(settling && _settling.NextToWalk is null);
+    }
+
+    /// <summary>Hands what the writer holds to <paramref name="output"/>; outside the task lock.</summary>
+    private static void Drain(Utf8JsonWriter json, ArrayBufferWriter<byte> buffer, Stream output)
+    {
+        json.Flush();
+        output.Write(buffer.WrittenSpan);
+        buffer.ResetWrittenCount();
+    }
+
+    /// <summary>Everything pending, as the state file holds it (written the same way): for tests and tools.</summary>
     public TaskStateSnapshot Snapshot()
     {
-        lock (_lock)
-        {
-            var tasks = new List<PendingTaskState>(_pendingCount);
-            // No sorting under the lock: Restore orders by first span itself.
-            foreach (PendingTask t in _waiting.All().Concat(_settling.All())) tasks.Add(ToState(t));
-            var held = _held.Select(h => new HeldOutcomeState(h.Key.ToString(), h.Value.Outcome, h.Value.ExpiresMs)).ToList();
-            return new TaskStateSnapshot(TaskStateSnapshot.CurrentVersion, tasks, held);
-        }
+        using var memory = new MemoryStream();
+        WriteState(memory);
+        return JsonSerializer.Deserialize<TaskStateSnapshot>(memory.GetBuffer().AsSpan(0, (int)memory.Length), TaskStateJson.Options)!;
     }
 
-    private static PendingTaskState ToState(PendingTask t)
-    {
-        var models = new List<ModelShareState>();
-        if (t.Model is not null) models.Add(new ModelShareState(t.Model, t.ModelCostUsd, t.ModelCalls));
-        if (t.OtherModels is not null) models.AddRange(t.OtherModels.Select(m => new ModelShareState(m.Model, m.CostUsd, m.Calls)));
-        var spans = new List<SpanState>(t.Spans.Count);
-        ReadOnlySpan<SpanTable.Entry> entries = t.Spans.All;
-        foreach (ref readonly SpanTable.Entry e in entries)
-            spans.Add(new SpanState(e.SpanId, e.Parent < 0 ? 0 : entries[e.Parent].SpanId, (byte)e.Marks));
-        List<HeldCallState>? heldCalls = t.Held?.Select(h => new HeldCallState(h.SpanId, h.Call.Role, h.Call.Provider, h.Call.Model,
-            h.Call.Tool, h.Call.Tokens.Input, h.Call.Tokens.Output, h.Call.Tokens.CacheRead, h.Call.Tokens.CacheWrite,
-            h.Call.Tokens.Reasoning, h.Call.CostUsd, h.Call.Unpriced)).ToList();
-        return new PendingTaskState(t.TraceId.ToString(), t.FirstSeenMs, t.LastActivityMs, t.UseCase, t.UseCaseRank,
-            t.Environment, t.EnvironmentFromRoot, t.Variant, t.VariantFromRoot, t.Outcome, t.OutcomeSource, t.OutcomeSpanEnd,
-            t.RootError, t.SpanCostUsd, t.TaskCostUsd, t.LlmCalls, t.ToolCalls, t.InputTokens, t.OutputTokens, models,
-            t.UseCaseFinal, t.CallsCounted, spans, heldCalls);
-    }
+    /// <summary>Takes back the tasks and held outcomes of a snapshot already in memory (tests and tools), as <see cref="Restore(LoadedState, IReadOnlySet{TraceId})"/> does.</summary>
+    public void Restore(TaskStateSnapshot snapshot) =>
+        Restore(TaskStateJson.FromSnapshot(snapshot, NowMs(), _time.GetUtcNow().ToUnixTimeMilliseconds()), new HashSet<TraceId>());
 
-    private static PendingTask FromState(TraceId id, PendingTaskState s)
-    {
-        var task = new PendingTask(id, s.FirstSeenMs)
-        {
-            LastActivityMs = s.LastActivityMs, UseCase = s.UseCase, UseCaseRank = s.UseCaseRank, UseCaseFinal = s.UseCaseFinal, CallsCounted = s.CallsCounted,
-            Environment = s.Environment, EnvironmentFromRoot = s.EnvironmentFromRoot,
-            Variant = s.Variant, VariantFromRoot = s.VariantFromRoot, Outcome = s.Outcome,
-            OutcomeSource = s.OutcomeSource, OutcomeSpanEnd = s.OutcomeSpanEnd, RootError = s.RootError,
-            SpanCostUsd = s.SpanCostUsd, TaskCostUsd = s.TaskCostUsd, LlmCalls = s.LlmCalls, ToolCalls = s.ToolCalls,
-            InputTokens = s.InputTokens, OutputTokens = s.OutputTokens,
-            Spans = new SpanTable(Math.Max(3, s.Spans?.Count ?? 0)),
-        };
-        foreach (ModelShareState? m in s.Models ?? [])
-        {
-            if (m?.Model is null) continue;
-            task.AddModelCost(m.Model, m.CostUsd, m.Calls);
-        }
-        foreach (SpanState? span in s.Spans ?? [])
-            if (span is not null && task.Spans.IndexOf(span.Id) < 0) task.Spans.Add(span.Id, (SpanMarks)span.Marks);
-        foreach (SpanState? span in s.Spans ?? [])
-        {
-            if (span is null || span.Parent == 0) continue;
-            int child = task.Spans.IndexOf(span.Id), parent = task.Spans.IndexOf(span.Parent);
-            if (child >= 0 && parent >= 0 && parent != child) task.Spans.At(child).Parent = parent;
-        }
-        foreach (HeldCallState? h in s.HeldCalls ?? [])
-        {
-            if (h is null) continue;
-            var tokens = new TokenUsage(h.InputTokens, h.OutputTokens, h.CacheReadTokens, h.CacheWriteTokens, h.ReasoningTokens);
-            (task.Held ??= []).Add(new HeldCall(h.SpanId, new CountedCall(h.Role, h.Provider, h.Model, h.Tool, tokens, h.CostUsd, h.Unpriced)));
-        }
-        return task;
-    }
+    /// <summary>The assembler's monotonic now and the wall clock's, for reading a state file.</summary>
+    public (long NowMs, long WallNowMs) Clock() => (NowMs(), _time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>
-    /// Version 1 ranked use cases 0–2 on the root and 16–18 on other spans (explicit, agent name, service), and counted
-    /// every call when it arrived: in today's terms its calls are counted, and a root-ranked use case is final.
+    /// Takes back the tasks of a state file, their deadlines running on from when they were saved. A trace whose task
+    /// the journal lists as finished (<paramref name="finished"/>) is not taken back, since it was counted before the
+    /// restart; it is remembered as finished, so its late spans and outcomes count as late. Returns how many tasks were
+    /// restored and how many remembered as finished.
     /// </summary>
-    private static PendingTaskState FromVersion1(PendingTaskState s)
+    public (int Restored, int Finished) Restore(LoadedState state, IReadOnlySet<TraceId> finished)
     {
-        bool fromRoot = s.UseCaseRank < 16;
-        int rank = (fromRoot ? s.UseCaseRank : s.UseCaseRank - 16) switch
-        {
-            0 => fromRoot ? 0 : 1,
-            1 => fromRoot ? 2 : 4,
-            2 => fromRoot ? 3 : 5,
-            _ => int.MaxValue,
-        };
-        return s with { UseCaseRank = rank, UseCaseFinal = fromRoot && s.UseCase is not null, CallsCounted = true };
-    }
-
-    /// <summary>
-    /// Takes back tasks from the state file, oldest first; their deadlines run on from when they were saved. Entries
-    /// that say nothing usable (null, a bad trace id) are skipped.
-    /// </summary>
-    public void Restore(TaskStateSnapshot snapshot)
-    {
+        long now = NowMs();
+        int remembered = 0;
         lock (_lock)
         {
-            var restored = new List<PendingTask>(snapshot.Tasks.Count);
-            foreach (PendingTaskState s in snapshot.Tasks.OfType<PendingTaskState>().OrderBy(t => t.FirstSeenMs))
+            var restored = new List<PendingTask>(state.Tasks.Count);
+            // The last entry of a trace is its newest (a checkpoint writes a task again when it changed): taken first.
+            for (int i = state.Tasks.Count - 1; i >= 0; i--)
             {
-                if (s.TraceId is null || !TraceId.TryParseHex(s.TraceId, out TraceId id) || _pendingById.Contains(id)) continue;
-                PendingTask task = FromState(id, snapshot.Version == 1 ? FromVersion1(s) : s);
+                PendingTask task = state.Tasks[i];
+                if (_pendingById.Contains(task.TraceId) || _finished.ContainsKey(task.TraceId)) continue;
+                if (finished.Contains(task.TraceId))
+                {
+                    Remember(task.TraceId, LabelsOf(task), task.Spans, now);
+                    remembered++;
+                    continue;
+                }
                 _pending.Add(task);
                 _pendingCount++;
                 restored.Add(task);
             }
+            restored.Sort(static (a, b) => a.FirstSeenMs.CompareTo(b.FirstSeenMs));
+            _writtenUpTo = Math.Max(_writtenUpTo, now); // they are in the state file on disk until a checkpoint replaces it
             // A saved deadline may be earlier than a live task's: each task goes to its place in its list, not to the
             // end. Taken in each list's own order, so that at start-up, with no live tasks, every insertion is at the end.
             foreach (PendingTask task in restored.Where(t => !t.HasOutcomeSignal))
@@ -535,12 +683,14 @@ internal sealed class TaskAssembler
                 task.Phase = PendingPhase.Settling;
                 _settling.InsertOrdered(task, static t => t.LastActivityMs);
             }
-            foreach (HeldOutcomeState? h in snapshot.HeldOutcomes)
+            // The expiry queue is read from its head: in expiry order.
+            foreach (var (id, outcome, expires) in state.HeldOutcomes.OrderBy(h => h.ExpiresMs))
             {
-                if (h?.TraceId is null || !TraceId.TryParseHex(h.TraceId, out TraceId id)) continue;
-                _held[id] = new HeldOutcome(h.Outcome, h.ExpiresMs);
-                _heldOrder.Enqueue((id, h.ExpiresMs));
+                if (_pendingById.Contains(id) || _finished.ContainsKey(id)) continue;
+                _held[id] = new HeldOutcome(outcome, expires);
+                _heldOrder.Enqueue((id, expires));
             }
+            return (restored.Count, remembered);
         }
     }
 
@@ -581,7 +731,8 @@ internal sealed class TaskAssembler
         return settling is not null && settling.FirstSeenMs < waiting.FirstSeenMs ? settling : waiting;
     }
 
-    private void Finish(PendingTask task, FinishReason reason, long now)
+    /// <param name="finishedAt">The wall clock now, for the exemplar's timestamp; read once per sweep.</param>
+    private void Finish(PendingTask task, FinishReason reason, long now, DateTimeOffset finishedAt)
     {
         if (!task.CallsCounted) CountHeld(task); // without a root, the use case is what the other spans said
         _pending.Remove(task);
@@ -589,24 +740,33 @@ internal sealed class TaskAssembler
         ListOf(task)?.Remove(task);
         task.Phase = PendingPhase.New;
 
-        var labels = new TaskLabels(
-            task.UseCase ?? TaskLabels.UnknownUseCase,
-            task.FinalOutcome(),
-            task.PrimaryModel(),
-            task.Environment ?? TaskLabels.None,
-            task.Variant ?? TaskLabels.None);
+        TaskLabels labels = LabelsOf(task);
         var record = new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
-            task.InputTokens, task.OutputTokens, DateTimeOffset.FromUnixTimeMilliseconds(now), reason);
+            task.InputTokens, task.OutputTokens, finishedAt, reason);
         (t_finished ??= []).Add(record);
+        if (task.FirstSeenMs <= _writtenUpTo && Journal is not null) (t_journal ??= []).Add(task.TraceId);
 
-        if (_finished.Count >= _options.MaxFinishedRemembered && _finishedOrder.TryDequeue(out var oldest)) Forget(oldest);
-        long expires = now + _rememberMs;
-        ref FinishedTask remembered = ref CollectionsMarshal.GetValueRefOrAddDefault(_finished, task.TraceId, out bool existed);
-        if (existed) _pool.ReturnTable(in remembered.Spans);
-        remembered = new FinishedTask(labels, expires, task.Spans);
-        _finishedOrder.Enqueue((task.TraceId, expires));
+        Remember(task.TraceId, labels, task.Spans, now);
         task.Spans = default; // the table went with the finished task
         _recycle.Add(task);
+    }
+
+    private static TaskLabels LabelsOf(PendingTask task) => new(
+        task.UseCase ?? TaskLabels.UnknownUseCase,
+        task.FinalOutcome(),
+        task.PrimaryModel(),
+        task.Environment ?? TaskLabels.None,
+        task.Variant ?? TaskLabels.None);
+
+    /// <summary>Remembers a finished task, with its span table, for late spans, late outcomes and duplicates.</summary>
+    private void Remember(TraceId traceId, TaskLabels labels, SpanTable spans, long now)
+    {
+        if (_finished.Count >= _options.MaxFinishedRemembered && _finishedOrder.TryDequeue(out var oldest)) Forget(oldest);
+        long expires = now + _rememberMs;
+        ref FinishedTask remembered = ref CollectionsMarshal.GetValueRefOrAddDefault(_finished, traceId, out bool existed);
+        if (existed) _pool.ReturnTable(in remembered.Spans);
+        remembered = new FinishedTask(labels, expires, spans);
+        _finishedOrder.Enqueue((traceId, expires));
     }
 
     private void Forget((TraceId Id, long ExpiresMs) entry)
@@ -624,5 +784,6 @@ internal sealed class TaskAssembler
         _recycle.Clear();
     }
 
-    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>Monotonic milliseconds since the assembler was made: what every deadline is kept in.</summary>
+    private long NowMs() => _time.GetElapsedTime(_origin).Ticks / TimeSpan.TicksPerMillisecond;
 }

@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using CpstExporter.Receiving;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -10,20 +9,44 @@ namespace CpstExporter.Tasks;
 /// written every <see cref="TaskOptions.CheckpointSeconds"/> so a crash loses at most that window; written a last
 /// time when the application has stopped, after the listeners closed and the requests in flight finished, so no
 /// span accepted before shutdown is missed. Every write is atomic: a temporary file, flushed to disk, then renamed
-/// over the old one. The snapshot is taken under the task lock, the file written outside it. A file that cannot be
-/// read is renamed aside with the reason logged; the service starts empty rather than failing.
+/// over the old one. The tasks are written a chunk at a time, each under the task lock and each put to the file
+/// outside it (<see cref="TaskAssembler.WriteState"/>). Tasks that finish after a checkpoint wrote them are recorded in
+/// the journal beside the file (<see cref="FinishedTaskJournal"/>), so a restart after a kill does not count them
+/// again. A file that cannot be read, whatever its content, is renamed aside with the reason logged; the service starts
+/// empty rather than failing. A write that fails is counted (<c>cpst_state_save_failures_total</c>) and makes
+/// <c>/readyz</c> answer 503 until a later checkpoint succeeds (<see cref="Failure"/>).
 /// </summary>
 internal sealed partial class TaskStateFile(
-    TaskOptions options, TaskAssembler assembler, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<TaskStateFile> logger) : BackgroundService
+    TaskOptions options, TaskAssembler assembler, ITaskSink sink, IHostApplicationLifetime lifetime, TimeProvider time,
+    ILogger<TaskStateFile> logger) : BackgroundService
 {
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
     private readonly Lock _writing = new();
+    private FinishedTaskJournal? _journal;
+    private string? _failure;
+    private long _failures;
+
+    /// <summary>
+    /// Why the state is not safe on disk: the last write of the state file or of the journal failed, and no checkpoint
+    /// has succeeded since. Null when all is well. Names what failed, not where: it is shown on <c>/readyz</c>, which
+    /// is open to anyone; the log has the path and the reason.
+    /// </summary>
+    public string? Failure => Volatile.Read(ref _failure);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(options.StateFile)) return Task.CompletedTask;
-        Load(options.StateFile);
-        lifetime.ApplicationStopped.Register(() => Save(options.StateFile, checkpoint: false));
+        string path = options.StateFile;
+        Load(path);
+        try
+        {
+            // A segment of its own: the ones before belong to the state file as it is on disk, and stay until it is replaced.
+            Journal(path).SwapTo(Journal(path).OpenNext());
+        }
+        catch (Exception e)
+        {
+            Failed("the journal of finished tasks could not be opened", path, e.Message);
+        }
+        lifetime.ApplicationStopped.Register(() => Save(path, checkpoint: false));
         return base.StartAsync(cancellationToken);
     }
 
@@ -35,11 +58,32 @@ internal sealed partial class TaskStateFile(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.CheckpointSeconds), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stopping.Token).ConfigureAwait(false)) Checkpoint();
+            while (await timer.WaitForNextTickAsync(stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    Checkpoint();
+                }
+                catch (Exception e)
+                {
+                    // Save reports its own failures; this is anything else. The loop goes on: a checkpoint never stops the host.
+                    Failed("a checkpoint failed", options.StateFile!, e.ToString());
+                }
+            }
         }
         catch (OperationCanceledException)
         {
         }
+    }
+
+    private FinishedTaskJournal Journal(string path)
+    {
+        if (_journal is null)
+        {
+            _journal = new FinishedTaskJournal(path, (segment, reason) => Failed("the journal of finished tasks could not be written", segment, reason));
+            assembler.Journal = _journal;
+        }
+        return _journal;
     }
 
     /// <summary>Writes the pending tasks now, as the periodic checkpoint does.</summary>
@@ -48,46 +92,120 @@ internal sealed partial class TaskStateFile(
         if (!string.IsNullOrWhiteSpace(options.StateFile)) Save(options.StateFile, checkpoint: true);
     }
 
+    /// <summary>Reads the state file back, with the journal of the tasks that finished after it was written; anything else is moved aside.</summary>
     internal void Load(string path)
     {
         if (!File.Exists(path)) return;
         try
         {
-            TaskStateSnapshot snapshot = JsonSerializer.Deserialize<TaskStateSnapshot>(File.ReadAllBytes(path), Json)
-                ?? throw new JsonException("the file is empty");
-            if (snapshot.Version is < TaskStateSnapshot.OldestReadableVersion or > TaskStateSnapshot.CurrentVersion) throw new JsonException($"unknown version {snapshot.Version}");
-            if (snapshot.Tasks is null || snapshot.HeldOutcomes is null) throw new JsonException("'Tasks' or 'HeldOutcomes' is missing");
-            assembler.Restore(snapshot);
-            LogRestored(snapshot.Tasks.Count, path);
+            LoadedState state;
+            var (nowMs, wallNowMs) = assembler.Clock();
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan))
+                state = TaskStateJson.Read(file, nowMs, wallNowMs);
+            HashSet<TraceId> finished = FinishedTaskJournal.Read(path, state.JournalSegment);
+            var (restored, remembered) = assembler.Restore(state, finished);
+            LogRestored(restored, path, remembered, state.Skipped);
         }
-        catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Whatever the content (and whatever a reader makes of it), the service starts.
             MoveAside(path, e.Message);
         }
     }
 
     internal void Save(string path, bool checkpoint)
     {
-        TaskStateSnapshot snapshot = assembler.Snapshot(); // under the task lock; everything below is outside it
-        try
+        lock (_writing)
         {
-            byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(snapshot, Json);
-            lock (_writing)
+            long failuresBefore = Interlocked.Read(ref _failures);
+            string temporary = path + ".tmp";
+            FinishedTaskJournal.Segment? next = null, previous = null;
+            bool current = false;
+            try
             {
-                string temporary = path + ".tmp";
-                using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+                FinishedTaskJournal journal = Journal(path);
+                next = journal.OpenNext();
+                (int Tasks, int HeldOutcomes) written;
+                using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
                 {
-                    file.Write(bytes);
+                    written = assembler.WriteState(file, next.Number, atStart: () =>
+                    {
+                        previous = journal.SwapTo(next);
+                        current = true;
+                    });
                     file.Flush(flushToDisk: true); // the rename must not publish a file whose bytes are still in the page cache only
                 }
+                // Every journal entry so far on disk before the file is: the tasks this file holds that finished since it
+                // began are in the new segment, and the old file needs the previous one until the rename.
+                if (previous is { } retiring)
+                {
+                    previous = null;
+                    FinishedTaskJournal.Retire(retiring);
+                }
+                FinishedTaskJournal.FlushToDisk(next);
                 File.Move(temporary, path, overwrite: true);
+                journal.Committed(next);
+                // A failed journal append during this checkpoint may have missed a task this file holds: not well yet.
+                if (Interlocked.Read(ref _failures) == failuresBefore) Volatile.Write(ref _failure, null);
+                if (checkpoint) LogCheckpoint(written.Tasks, path);
+                else LogSaved(written.Tasks, path);
             }
-            if (checkpoint) LogCheckpoint(snapshot.Tasks.Count, path);
-            else LogSaved(snapshot.Tasks.Count, path);
+            catch (Exception e)
+            {
+                Failed(checkpoint ? "a checkpoint of the state file failed" : "the state file could not be saved", path, e.Message);
+                TryDelete(temporary);
+                if (next is not null && !current) TryDiscard(next);
+            }
+            finally
+            {
+                // No append goes to the previous segment any more; it is kept (on disk) until a state file replaces it.
+                if (previous is not null) TryRetire(previous);
+            }
+        }
+    }
+
+    /// <summary>Counts a failed write, makes <c>/readyz</c> say so, and logs the path and the reason.</summary>
+    private void Failed(string what, string path, string reason)
+    {
+        Interlocked.Increment(ref _failures);
+        Volatile.Write(ref _failure, what);
+        sink.StateSaveFailed();
+        LogSaveFailed(what, path, reason);
+    }
+
+    private void TryRetire(FinishedTaskJournal.Segment segment)
+    {
+        try
+        {
+            FinishedTaskJournal.Retire(segment);
+        }
+        catch (Exception e)
+        {
+            Failed("the journal of finished tasks could not be written", segment.Path, e.Message);
+        }
+    }
+
+    private static void TryDiscard(FinishedTaskJournal.Segment segment)
+    {
+        try
+        {
+            FinishedTaskJournal.Discard(segment);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            LogSaveFailed(path, e.Message);
+            // An empty segment left behind is read as empty and deleted by the next checkpoint.
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A temporary file left behind is replaced by the next save.
         }
     }
 
@@ -99,14 +217,20 @@ internal sealed partial class TaskStateFile(
             File.Move(path, aside, overwrite: true);
             LogUnreadable(path, aside, reason);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
             LogUnreadableKept(path, reason, e.Message);
         }
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Restored {Count} pending tasks from {Path}")]
-    private partial void LogRestored(int count, string path);
+    public override void Dispose()
+    {
+        base.Dispose();
+        _journal?.Dispose();
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Restored {Count} pending tasks from {Path}; {Finished} had finished before the restart and were not restored; {Skipped} unusable entries skipped")]
+    private partial void LogRestored(int count, string path, int finished, int skipped);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Saved {Count} pending tasks to {Path}")]
     private partial void LogSaved(int count, string path);
@@ -117,8 +241,8 @@ internal sealed partial class TaskStateFile(
     [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Checkpoint: {Count} pending tasks written to {Path}")]
     private partial void LogCheckpoint(int count, string path);
 
-    [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "Pending tasks could not be written to {Path}; a restart now would lose them: {Reason}")]
-    private partial void LogSaveFailed(string path, string reason);
+    [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "State not saved: {What} ({Path}); a crash now could lose or count again more than one checkpoint interval, until a checkpoint succeeds: {Reason}")]
+    private partial void LogSaveFailed(string what, string path, string reason);
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Error, Message = "State file {Path} could not be read and could not be moved aside ({MoveError}); starting without it, the next save replaces it: {Reason}")]
     private partial void LogUnreadableKept(string path, string reason, string moveError);

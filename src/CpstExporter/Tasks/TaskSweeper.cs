@@ -1,13 +1,16 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace CpstExporter.Tasks;
 
 /// <summary>
 /// Drives <see cref="TaskAssembler.Sweep"/> once a second, so deadlines are kept to within a second. Stops as soon as
 /// shutdown begins: a task due during the last seconds is saved to the state file and finished by the next instance,
-/// whose scrapes count it, instead of being counted here after the last scrape.
+/// whose scrapes count it, instead of being counted here after the last scrape. A sweep that throws (a sink that
+/// failed) is logged and the next one runs at the next tick: an exception never stops the sweeper or the host.
 /// </summary>
-internal sealed class TaskSweeper(TaskAssembler assembler, TimeProvider time, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed partial class TaskSweeper(TaskAssembler assembler, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<TaskSweeper> logger)
+    : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -17,10 +20,26 @@ internal sealed class TaskSweeper(TaskAssembler assembler, TimeProvider time, IH
         using var timer = new PeriodicTimer(Interval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stopping.Token).ConfigureAwait(false)) assembler.Sweep();
+            while (await timer.WaitForNextTickAsync(stopping.Token).ConfigureAwait(false)) SweepOnce();
         }
         catch (OperationCanceledException)
         {
         }
     }
+
+    /// <summary>One sweep; what it throws is logged, not passed on.</summary>
+    internal void SweepOnce()
+    {
+        try
+        {
+            assembler.Sweep();
+        }
+        catch (Exception e)
+        {
+            LogSweepFailed(e);
+        }
+    }
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "A sweep of pending tasks failed; the next one runs in a second")]
+    private partial void LogSweepFailed(Exception exception);
 }

@@ -32,6 +32,18 @@ public class SupportingCostAccrualTests
     }
 
     [Fact]
+    public void Read_WallClockSteps_AccrueNothing()
+    {
+        var accrual = new SupportingCostAccrual(_clock, Costs(("support", "vector_db", 730m)));
+
+        _clock.StepWall(TimeSpan.FromHours(5));
+        Assert.Equal(0m, accrual.Read()[0].Usd);
+        _clock.StepWall(TimeSpan.FromHours(-10));
+        _clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1m, accrual.Read()[0].Usd);
+    }
+
+    [Fact]
     public void Read_SubMillisecondSteps_LoseNothing()
     {
         var accrual = new SupportingCostAccrual(_clock, Costs(("support", "vector_db", 730m)));

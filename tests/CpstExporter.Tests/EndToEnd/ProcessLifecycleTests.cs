@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
+using CpstExporter.Conventions;
+using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Xunit;
@@ -9,7 +12,7 @@ namespace CpstExporter.Tests.EndToEnd;
 
 /// <summary>
 /// The built exporter as a real process: SIGTERM saves pending tasks and the next process finishes them; SIGKILL
-/// after a checkpoint loses nothing from before it.
+/// after a checkpoint loses nothing from before it and counts nothing twice.
 /// </summary>
 public sealed class ProcessLifecycleTests : IDisposable
 {
@@ -105,6 +108,95 @@ public sealed class ProcessLifecycleTests : IDisposable
         Assert.Equal("{\"applied\":1,\"unknown\":0,\"late\":0,\"dropped\":0}", await PostOutcomeAsync(second.HttpAddress, 32));
         string after = await ScrapeUntilCountedAsync(second.MetricsAddress, 0.006m);
         Assert.Equal(0m, MetricsText.Required(after, "cpst_pending_tasks"));
+    }
+
+    [Fact]
+    public async Task Sigkill_TasksFinishedAfterTheLastCheckpoint_AreNotCountedAgain_AndAnOutcomeFromBeforeItIsKept()
+    {
+        const int Tasks = 500, Kept = 10_000;
+        string state = Path.Combine(_dir, "state.json");
+        string[] settings = [$"--Cpst:Tasks:StateFile={state}", "--Cpst:Tasks:SettleSeconds=1", "--Cpst:Tasks:CheckpointSeconds=8"];
+
+        await using (ExporterProcess first = await ExporterProcess.StartAsync(settings))
+        {
+            // A task that gets its outcome before the checkpoint and is still pending at the kill: its spans keep coming.
+            await PostTracesAsync(first.HttpAddress, [Kept]);
+            Assert.Contains("\"applied\":1", await PostOutcomesAsync(first.HttpAddress, [Kept]));
+            using var stop = new CancellationTokenSource();
+            Task keepAlive = KeepAliveAsync(first.HttpAddress, Kept, stop.Token);
+
+            // 500 tasks are pending at a checkpoint, then get their outcome, finish and are scraped, before the next one.
+            // Should a checkpoint come in between (a slow machine), the round is repeated with new tasks.
+            for (int round = 0; ; round++)
+            {
+                int[] traces = Enumerable.Range(1 + round * Tasks, Tasks).ToArray();
+                await PostTracesAsync(first.HttpAddress, traces);
+                await Poll.UntilAsync(() => Checkpointed(state, traces, Kept), "a checkpoint with the tasks pending and the kept task's outcome");
+                Assert.Contains($"\"applied\":{Tasks}", await PostOutcomesAsync(first.HttpAddress, traces));
+                await Poll.UntilAsync(async () => MetricsText.Value(await ScrapeAsync(first.MetricsAddress), $"cpst_tasks_total{{{Labels}}}") == Tasks * (round + 1m),
+                    "the tasks to be counted");
+                if (Checkpointed(state, traces, Kept)) break; // still the last checkpoint: now is the moment
+                Assert.True(round < 3, "a checkpoint came between every round's outcomes and its scrape");
+            }
+            Assert.Equal(137, await first.SignalAsync("KILL"));
+            await stop.CancelAsync();
+            await keepAlive;
+        }
+
+        await using ExporterProcess second = await ExporterProcess.StartAsync(settings);
+        Assert.Contains($"Restored 1 pending tasks from {state}; {Tasks} had finished before the restart", second.Output);
+        string after = "";
+        await Poll.UntilAsync(async () => MetricsText.Value(after = await ScrapeAsync(second.MetricsAddress), $"cpst_tasks_total{{{Labels}}}") == 1m,
+            "the kept task to settle");
+        Assert.Equal(1m, MetricsText.Sum(after, "cpst_tasks_total")); // none of the 500 again, and no unknown
+        Assert.Equal(0.006m, MetricsText.Sum(after, "cpst_task_cost_usd_total"));
+        Assert.Equal(0m, MetricsText.Required(after, "cpst_pending_tasks"));
+    }
+
+    private static async Task PostTracesAsync(Uri http, int[] traces)
+    {
+        var spans = traces.SelectMany(t => new[] { Spans.Root(t), Spans.Llm(t, 2, "gpt-4o", 2000, 100) }).ToArray();
+        var content = new ByteArrayContent(Spans.Request("reviewer", spans).ToByteArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        using HttpResponseMessage response = await Client.PostAsync(new Uri(http, "/v1/traces"), content);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task<string> PostOutcomesAsync(Uri http, int[] traces)
+    {
+        string outcomes = string.Join(',', traces.Select(t => $$"""{"trace_id":"{{Spans.TraceHex(t)}}","outcome":"success"}"""));
+        var content = new StringContent($$"""{"outcomes":[{{outcomes}}]}""", Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await Client.PostAsync(new Uri(http, "/v1/outcomes"), content);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>A span of the task every 200 ms, each with a new span id: the task stays active, so it does not settle.</summary>
+    private static async Task KeepAliveAsync(Uri http, int trace, CancellationToken stop)
+    {
+        for (int span = 3; !stop.IsCancellationRequested; span++)
+        {
+            try
+            {
+                var content = new ByteArrayContent(Spans.Request("reviewer", Spans.Child(trace, span)).ToByteArray());
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+                using HttpResponseMessage response = await Client.PostAsync(new Uri(http, "/v1/traces"), content, stop);
+                await Task.Delay(200, stop);
+            }
+            catch (Exception e) when (e is OperationCanceledException or HttpRequestException)
+            {
+                return; // stopped, or the process is gone
+            }
+        }
+    }
+
+    /// <summary>Whether the state file on disk holds every one of <paramref name="traces"/> pending, and <paramref name="kept"/> with its outcome.</summary>
+    private static bool Checkpointed(string state, int[] traces, int kept)
+    {
+        if (!File.Exists(state)) return false;
+        TaskStateSnapshot snapshot = JsonSerializer.Deserialize<TaskStateSnapshot>(File.ReadAllBytes(state), TaskStateJson.Options)!;
+        var pending = snapshot.Tasks.GroupBy(t => t.TraceId).ToDictionary(g => g.Key, g => g.Last());
+        return traces.All(t => pending.ContainsKey(Spans.TraceHex(t))) &&
+               pending.TryGetValue(Spans.TraceHex(kept), out PendingTaskState? k) && k.Outcome == Outcome.Success;
     }
 
     [Fact]

@@ -30,6 +30,29 @@ public sealed class StateFileTests : IDisposable
 
     private static byte[] Waiting(int trace) => Spans.Request("reviewer", Spans.Root(trace), Spans.Llm(trace, 2, "gpt-4o", 2000, 100)).ToByteArray();
 
+    private static async Task<string> PostOutcomeAsync(ExporterUnderTest exporter, int trace, string outcome = "success")
+    {
+        using var content = new StringContent($$"""{"outcomes":[{"trace_id":"{{Spans.TraceHex(trace)}}","outcome":"{{outcome}}"}]}""", System.Text.Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await Client.PostAsync(new Uri(exporter.HttpAddress, "/v1/outcomes"), content);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> ReadyzAsync(ExporterUnderTest exporter)
+    {
+        using HttpResponseMessage response = await Client.GetAsync(new Uri(exporter.MetricsAddress, "/readyz"));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>What a SIGKILL now would leave on disk: the state file and the journal, copied to <paramref name="directory"/>.</summary>
+    private string CopyAsAKillWouldLeaveIt(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        foreach (string file in Directory.GetFiles(_dir, "state.json*")) File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
+        return Path.Combine(directory, "state.json");
+    }
+
+    private const string Success = "use_case=\"reviewer\",outcome=\"success\",model=\"gpt-4o\",environment=\"none\",variant=\"none\"";
+
     [Fact]
     public async Task Restart_PendingTaskWaitingForOutcome_IsCountedAfterRestart()
     {
@@ -117,17 +140,93 @@ public sealed class StateFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Crash_TaskFinishedAfterTheCheckpoint_IsNotCountedAgain_AndAnOutcomeFromBeforeItIsKept()
+    {
+        var clock = new ManualClock();
+        string crashed;
+        await using (var running = await ExporterUnderTest.StartAsync(Settings, clock))
+        {
+            await PostAsync(running, Waiting(40));
+            await PostAsync(running, Waiting(41));
+            Assert.Contains("\"applied\":1", await PostOutcomeAsync(running, 40));
+            Assert.Contains("\"applied\":1", await PostOutcomeAsync(running, 41));
+            running.Services.GetRequiredService<TaskStateFile>().Checkpoint();
+
+            // After the checkpoint: 41 has a span (so it settles later), then 40 settles and is counted.
+            clock.AdvanceSeconds(4);
+            await PostAsync(running, Spans.Request("reviewer", Spans.Child(41, 3)).ToByteArray());
+            running.Settle(seconds: 2);
+            Assert.Equal(1m, MetricsText.Required(await running.ScrapeAsync(), $"cpst_tasks_total{{{Success}}}"));
+            Assert.Equal(1, running.Tasks.PendingCount);
+
+            crashed = CopyAsAKillWouldLeaveIt(Path.Combine(_dir, "killed"));
+        }
+
+        await using var restarted = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Tasks:StateFile"] = crashed }, clock);
+        Assert.Equal([Spans.TraceHex(41)], restarted.Tasks.Snapshot().Tasks.Select(t => t.TraceId));
+        Assert.Contains("\"late\":1", await PostOutcomeAsync(restarted, 40, "failure")); // remembered as finished
+        restarted.Settle();
+        string after = await restarted.ScrapeAsync();
+        Assert.Equal(1m, MetricsText.Sum(after, "cpst_tasks_total")); // 41 only: 40 was counted before the crash
+        Assert.Equal(1m, MetricsText.Required(after, $"cpst_tasks_total{{{Success}}}")); // with the outcome it had before the checkpoint
+    }
+
+    [Fact]
+    public async Task Checkpoint_DiskFull_IsCountedAndReadyzSaysSoUntilALaterCheckpointSucceeds()
+    {
+        if (!File.Exists("/dev/full")) return; // Linux: a device on which every write fails with ENOSPC
+        await using var exporter = await ExporterUnderTest.StartAsync(Settings);
+        var stateFile = exporter.Services.GetRequiredService<TaskStateFile>();
+        await PostAsync(exporter, Waiting(42));
+        Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync(exporter)).Status);
+
+        File.CreateSymbolicLink(StatePath + ".tmp", "/dev/full"); // the temporary file the checkpoint writes
+        stateFile.Checkpoint();
+
+        Assert.Equal(1m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_state_save_failures_total"));
+        var (status, body) = await ReadyzAsync(exporter);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("checkpoint of the state file failed", body);
+        Assert.DoesNotContain(_dir, body); // /readyz is open to anyone: the path is in the log only
+
+        stateFile.Checkpoint(); // the disk has room again
+        Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync(exporter)).Status);
+        Assert.Equal(1m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_state_save_failures_total"));
+        Assert.Contains(Spans.TraceHex(42), await File.ReadAllTextAsync(StatePath));
+    }
+
+    [Fact]
+    public async Task Checkpoints_FailingOneAfterAnother_TheLoopGoesOnAndReadyzRecoversWhenOneSucceeds()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
+        {
+            ["Cpst:Tasks:StateFile"] = StatePath,
+            ["Cpst:Tasks:CheckpointSeconds"] = "1",
+        });
+        Directory.CreateDirectory(StatePath + ".tmp"); // the temporary file cannot be made, checkpoint after checkpoint
+
+        await Poll.UntilAsync(() => exporter.Metrics.StateSaveFailures >= 2, "two checkpoints to fail");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await ReadyzAsync(exporter)).Status);
+
+        Directory.Delete(StatePath + ".tmp");
+        await Poll.UntilAsync(async () => (await ReadyzAsync(exporter)).Status == HttpStatusCode.OK, "a checkpoint to succeed");
+        await PostAsync(exporter, Waiting(43));
+        Assert.Equal(1, exporter.Tasks.PendingCount);
+    }
+
+    [Fact]
     public async Task Checkpoint_StateFileDirectoryRemoved_LogsAndKeepsServing()
     {
         string nested = Path.Combine(_dir, "nested");
         Directory.CreateDirectory(nested);
         await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Tasks:StateFile"] = Path.Combine(nested, "state.json") });
-        Directory.Delete(nested);
+        Directory.Delete(nested, recursive: true); // with the journal segment the running service has open
 
         exporter.Services.GetRequiredService<TaskStateFile>().Checkpoint();
         await PostAsync(exporter, Waiting(27));
 
         Assert.Equal(1, exporter.Tasks.PendingCount);
+        Assert.Equal(1, exporter.Metrics.StateSaveFailures);
     }
 
     public static TheoryData<string, string> CorruptFiles => new()

@@ -11,6 +11,7 @@ internal sealed class RecordingTaskSink : ITaskSink
     public int DroppedOutcomes { get; private set; }
     public List<(string UseCase, CountedCall Call)> Calls { get; } = [];
     public int Duplicates { get; private set; }
+    public int StateSaveFailures { get; private set; }
 
     public void CallCounted(string useCase, in CountedCall call) => Calls.Add((useCase, call));
 
@@ -23,4 +24,6 @@ internal sealed class RecordingTaskSink : ITaskSink
     public void LateOutcome() => LateOutcomes++;
 
     public void OutcomeDropped() => DroppedOutcomes++;
+
+    public void StateSaveFailed() => StateSaveFailures++;
 }

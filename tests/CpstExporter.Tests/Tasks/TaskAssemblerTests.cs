@@ -248,6 +248,114 @@ public class TaskAssemblerTests
         Assert.Equal([Trace(2), Trace(1)], _sink.Finished.Select(t => t.TraceId));
     }
 
+    // ---------------------------------------------------------------- the wall clock steps
+
+    [Fact]
+    public void Sweep_WallClockStepsAnHourForward_FinishesNothingEarly()
+    {
+        TaskAssembler assembler = Assembler();
+        for (int i = 1; i <= 100; i++) Add(assembler, Root(i)); // waiting for an outcome
+        for (int i = 101; i <= 110; i++) Add(assembler, Root(i, Outcome.Success)); // settling
+        assembler.ApplyOutcome(Trace(500), Outcome.Success); // held for a trace not seen yet
+
+        _clock.StepWall(TimeSpan.FromHours(1));
+        AdvanceAndSweep(assembler, 3);
+
+        Assert.Empty(_sink.Finished);
+        Assert.Equal(110, assembler.PendingCount);
+        AdvanceAndSweep(assembler, Settle - 3);
+        Assert.Equal(10, _sink.Finished.Count); // at their own deadline, not earlier
+        AdvanceAndSweep(assembler, Window - Settle - 0.001);
+        Assert.Equal(10, _sink.Finished.Count);
+        Assert.Equal(0, _sink.DroppedOutcomes);
+        AdvanceAndSweep(assembler, 0.001);
+        Assert.Equal(110, _sink.Finished.Count);
+        Assert.Equal(1, _sink.DroppedOutcomes);
+    }
+
+    [Fact]
+    public void Sweep_WallClockStepsAnHourBack_DelaysNothing()
+    {
+        TaskAssembler assembler = Assembler();
+        for (int i = 1; i <= 100; i++) Add(assembler, Root(i));
+        Add(assembler, Root(101));
+        assembler.ApplyOutcome(Trace(500), Outcome.Success);
+        for (int i = 1; i <= 100; i++) Assert.Equal(OutcomeApplied.Applied, assembler.ApplyOutcome(Trace(i), Outcome.Success));
+
+        _clock.StepWall(TimeSpan.FromHours(-1));
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(100, _sink.Finished.Count);
+        Assert.All(_sink.Finished, t => Assert.Equal(Outcome.Success, t.Labels.Outcome));
+        AdvanceAndSweep(assembler, Window - Settle);
+        Assert.Equal(Trace(101), _sink.Finished[^1].TraceId); // the one without an outcome, at the window
+        Assert.Equal(1, _sink.DroppedOutcomes);
+    }
+
+    [Fact]
+    public void Finish_FinishedAt_IsTheWallClockAfterAStep()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1, Outcome.Success));
+
+        _clock.StepWall(TimeSpan.FromMinutes(-30));
+        AdvanceAndSweep(assembler, Settle);
+
+        Assert.Equal(_clock.GetUtcNow(), Assert.Single(_sink.Finished).FinishedAt); // exemplar timestamps are wall time
+    }
+
+    [Fact]
+    public void ApplyOutcome_FinishedTask_RememberedForTheWindowWhateverTheWallClockDoes()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, Root(1, Outcome.Success));
+        AdvanceAndSweep(assembler, Settle);
+
+        _clock.StepWall(TimeSpan.FromHours(2));
+        AdvanceAndSweep(assembler, Window - 1);
+        Assert.Equal(OutcomeApplied.Late, assembler.ApplyOutcome(Trace(1), Outcome.Failure));
+
+        _clock.StepWall(TimeSpan.FromHours(-4));
+        AdvanceAndSweep(assembler, 1);
+        Assert.Equal(OutcomeApplied.Held, assembler.ApplyOutcome(Trace(1), Outcome.Failure)); // forgotten at the window
+    }
+
+    [Fact]
+    public void Restore_WallClockSteppedBackWhileDown_TasksKeepTheAgeTheyHadWhenSaved()
+    {
+        TaskAssembler saved = Assembler();
+        Add(saved, Root(1));
+        AdvanceAndSweep(saved, 100);
+        TaskStateSnapshot snapshot = saved.Snapshot();
+
+        _clock.StepWall(TimeSpan.FromHours(-1)); // the restarted process reads an earlier wall clock than the save
+        TaskAssembler restarted = Assembler();
+        restarted.Restore(snapshot);
+        AdvanceAndSweep(restarted, Window - 100 - 0.001);
+        Assert.Empty(_sink.Finished);
+        AdvanceAndSweep(restarted, 0.001);
+        Assert.Equal(Trace(1), Assert.Single(_sink.Finished).TraceId);
+    }
+
+    [Fact]
+    public void Restore_TimeDown_CountsTowardsTheDeadlines()
+    {
+        TaskAssembler saved = Assembler();
+        Add(saved, Root(1));
+        saved.ApplyOutcome(Trace(2), Outcome.Success);
+        TaskStateSnapshot snapshot = saved.Snapshot();
+
+        _clock.AdvanceSeconds(300); // down for five minutes
+        TaskAssembler restarted = Assembler();
+        restarted.Restore(snapshot);
+        AdvanceAndSweep(restarted, Window - 300 - 0.001);
+        Assert.Empty(_sink.Finished);
+        Assert.Equal(0, _sink.DroppedOutcomes);
+        AdvanceAndSweep(restarted, 0.001);
+        Assert.Single(_sink.Finished);
+        Assert.Equal(1, _sink.DroppedOutcomes);
+    }
+
     // ---------------------------------------------------------------- outcome API
 
     [Fact]

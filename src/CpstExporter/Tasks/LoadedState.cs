@@ -1,0 +1,21 @@
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+
+namespace CpstExporter.Tasks;
+
+/// <summary>What a state file held, ready for <see cref="TaskAssembler.Restore(LoadedState, IReadOnlySet{TraceId})"/>: times already on the assembler's monotonic clock.</summary>
+internal sealed class LoadedState
+{
+    public int Version { get; set; }
+
+    /// <summary>The first journal segment that belongs to the file (<see cref="FinishedTaskJournal"/>); null when the file predates the journal.</summary>
+    public long? JournalSegment { get; set; }
+
+    /// <summary>Tasks in the order of the file: a trace may come more than once (a checkpoint wrote it again after it changed), the last is the newest.</summary>
+    public List<PendingTask> Tasks { get; } = [];
+
+    public List<(TraceId TraceId, Outcome Outcome, long ExpiresMs)> HeldOutcomes { get; } = [];
+
+    /// <summary>Entries left out because they said nothing usable: no or a bad trace id, a negative count, an unknown outcome.</summary>
+    public int Skipped { get; set; }
+}

@@ -1,0 +1,703 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+
+namespace CpstExporter.Tasks;
+
+/// <summary>
+/// The state file's JSON, written and read one entry at a time: a checkpoint writes straight from the pending tasks
+/// with a <see cref="Utf8JsonWriter"/>, and a start reads the file through a buffer that holds a few entries, so neither
+/// makes a copy of the whole state. The shape is that of <see cref="TaskStateSnapshot"/> (property names and enum
+/// spellings too), so the file also reads as one with <see cref="JsonSerializer"/>.
+/// </summary>
+internal static class TaskStateJson
+{
+    public static readonly JsonSerializerOptions Options = new() { Converters = { new JsonStringEnumConverter() } };
+
+    /// <summary>Nesting deeper than this is not a state file, which nests four deep.</summary>
+    private const int MaxDepth = 16;
+
+    /// <summary>Most bytes one entry may take: a task with as many span ids as a task keeps takes about 50 MB.</summary>
+    private const int MaxEntryBytes = 256 << 20;
+
+    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("Version");
+    private static readonly JsonEncodedText SavedAtMsName = JsonEncodedText.Encode("SavedAtMs");
+    private static readonly JsonEncodedText JournalSegmentName = JsonEncodedText.Encode("JournalSegment");
+    private static readonly JsonEncodedText TasksName = JsonEncodedText.Encode("Tasks");
+    private static readonly JsonEncodedText HeldOutcomesName = JsonEncodedText.Encode("HeldOutcomes");
+
+    private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode("TraceId");
+    private static readonly JsonEncodedText FirstSeenMsName = JsonEncodedText.Encode("FirstSeenMs");
+    private static readonly JsonEncodedText LastActivityMsName = JsonEncodedText.Encode("LastActivityMs");
+    private static readonly JsonEncodedText UseCaseName = JsonEncodedText.Encode("UseCase");
+    private static readonly JsonEncodedText UseCaseRankName = JsonEncodedText.Encode("UseCaseRank");
+    private static readonly JsonEncodedText EnvironmentName = JsonEncodedText.Encode("Environment");
+    private static readonly JsonEncodedText EnvironmentFromRootName = JsonEncodedText.Encode("EnvironmentFromRoot");
+    private static readonly JsonEncodedText VariantName = JsonEncodedText.Encode("Variant");
+    private static readonly JsonEncodedText VariantFromRootName = JsonEncodedText.Encode("VariantFromRoot");
+    private static readonly JsonEncodedText OutcomeName = JsonEncodedText.Encode("Outcome");
+    private static readonly JsonEncodedText OutcomeSourceName = JsonEncodedText.Encode("OutcomeSource");
+    private static readonly JsonEncodedText OutcomeSpanEndName = JsonEncodedText.Encode("OutcomeSpanEnd");
+    private static readonly JsonEncodedText RootErrorName = JsonEncodedText.Encode("RootError");
+    private static readonly JsonEncodedText SpanCostUsdName = JsonEncodedText.Encode("SpanCostUsd");
+    private static readonly JsonEncodedText TaskCostUsdName = JsonEncodedText.Encode("TaskCostUsd");
+    private static readonly JsonEncodedText LlmCallsName = JsonEncodedText.Encode("LlmCalls");
+    private static readonly JsonEncodedText ToolCallsName = JsonEncodedText.Encode("ToolCalls");
+    private static readonly JsonEncodedText InputTokensName = JsonEncodedText.Encode("InputTokens");
+    private static readonly JsonEncodedText OutputTokensName = JsonEncodedText.Encode("OutputTokens");
+    private static readonly JsonEncodedText ModelsName = JsonEncodedText.Encode("Models");
+    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("Model");
+    private static readonly JsonEncodedText CostUsdName = JsonEncodedText.Encode("CostUsd");
+    private static readonly JsonEncodedText CallsName = JsonEncodedText.Encode("Calls");
+    private static readonly JsonEncodedText UseCaseFinalName = JsonEncodedText.Encode("UseCaseFinal");
+    private static readonly JsonEncodedText CallsCountedName = JsonEncodedText.Encode("CallsCounted");
+    private static readonly JsonEncodedText SpansName = JsonEncodedText.Encode("Spans");
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("Id");
+    private static readonly JsonEncodedText ParentName = JsonEncodedText.Encode("Parent");
+    private static readonly JsonEncodedText MarksName = JsonEncodedText.Encode("Marks");
+    private static readonly JsonEncodedText HeldCallsName = JsonEncodedText.Encode("HeldCalls");
+    private static readonly JsonEncodedText SpanIdName = JsonEncodedText.Encode("SpanId");
+    private static readonly JsonEncodedText RoleName = JsonEncodedText.Encode("Role");
+    private static readonly JsonEncodedText ProviderName = JsonEncodedText.Encode("Provider");
+    private static readonly JsonEncodedText ToolName = JsonEncodedText.Encode("Tool");
+    private static readonly JsonEncodedText CacheReadTokensName = JsonEncodedText.Encode("CacheReadTokens");
+    private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode("CacheWriteTokens");
+    private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("ReasoningTokens");
+    private static readonly JsonEncodedText UnpricedName = JsonEncodedText.Encode("Unpriced");
+    private static readonly JsonEncodedText ExpiresMsName = JsonEncodedText.Encode("ExpiresMs");
+
+    // Spelled as JsonStringEnumConverter spells them.
+    private static readonly JsonEncodedText[] Outcomes = Names<Outcome>();
+    private static readonly JsonEncodedText[] OutcomeSources = Names<OutcomeSource>();
+    private static readonly JsonEncodedText[] Roles = Names<SpanRole>();
+
+    private static JsonEncodedText[] Names<T>() where T : struct, Enum
+    {
+        var names = new JsonEncodedText[byte.MaxValue + 1];
+        foreach (T value in Enum.GetValues<T>()) names[Convert.ToByte(value, System.Globalization.CultureInfo.InvariantCulture)] = JsonEncodedText.Encode(value.ToString());
+        return names;
+    }
+
+    // ------------------------------------------------------------------------------------------------ writing
+
+    /// <summary>Opens the file's object: its version, when it was saved and the journal segment it began with.</summary>
+    public static void WriteStart(Utf8JsonWriter json, long savedAtMs, long? journalSegment)
+    {
+        json.WriteStartObject();
+        json.WriteNumber(VersionName, TaskStateSnapshot.CurrentVersion);
+        json.WriteNumber(SavedAtMsName, savedAtMs);
+        if (journalSegment is long segment) json.WriteNumber(JournalSegmentName, segment);
+    }
+
+    public static void WriteStartTasks(Utf8JsonWriter json) => json.WriteStartArray(TasksName);
+
+    public static void WriteStartHeldOutcomes(Utf8JsonWriter json) => json.WriteStartArray(HeldOutcomesName);
+
+    public static void WriteHeldOutcome(Utf8JsonWriter json, TraceId traceId, Outcome outcome, long expiresWallMs)
+    {
+        json.WriteStartObject();
+        WriteTraceId(json, traceId);
+        json.WriteString(OutcomeName, Outcomes[(byte)outcome]);
+        json.WriteNumber(ExpiresMsName, expiresWallMs);
+        json.WriteEndObject();
+    }
+
+    /// <summary>Writes one pending task as a <see cref="PendingTaskState"/>; <paramref name="toWallMs"/> turns its monotonic times into wall-clock ones.</summary>
+    public static void WriteTask(Utf8JsonWriter json, PendingTask t, long toWallMs)
+    {
+        json.WriteStartObject();
+        WriteTraceId(json, t.TraceId);
+        json.WriteNumber(FirstSeenMsName, t.FirstSeenMs + toWallMs);
+        json.WriteNumber(LastActivityMsName, t.LastActivityMs + toWallMs);
+        WriteStringOrNull(json, UseCaseName, t.UseCase);
+        json.WriteNumber(UseCaseRankName, t.UseCaseRank);
+        WriteStringOrNull(json, EnvironmentName, t.Environment);
+        json.WriteBoolean(EnvironmentFromRootName, t.EnvironmentFromRoot);
+        WriteStringOrNull(json, VariantName, t.Variant);
+        json.WriteBoolean(VariantFromRootName, t.VariantFromRoot);
+        json.WriteString(OutcomeName, Outcomes[(byte)t.Outcome]);
+        json.WriteString(OutcomeSourceName, OutcomeSources[(byte)t.OutcomeSource]);
+        json.WriteNumber(OutcomeSpanEndName, t.OutcomeSpanEnd);
+        json.WriteBoolean(RootErrorName, t.RootError);
+        json.WriteNumber(SpanCostUsdName, t.SpanCostUsd);
+        if (t.TaskCostUsd is decimal taskCost) json.WriteNumber(TaskCostUsdName, taskCost);
+        else json.WriteNull(TaskCostUsdName);
+        json.WriteNumber(LlmCallsName, t.LlmCalls);
+        json.WriteNumber(ToolCallsName, t.ToolCalls);
+        json.WriteNumber(InputTokensName, t.InputTokens);
+        json.WriteNumber(OutputTokensName, t.OutputTokens);
+
+        json.WriteStartArray(ModelsName);
+        if (t.Model is not null) WriteModel(json, t.Model, t.ModelCostUsd, t.ModelCalls);
+        if (t.OtherModels is not null)
+            foreach (var (model, cost, calls) in t.OtherModels) WriteModel(json, model, cost, calls);
+        json.WriteEndArray();
+
+        json.WriteBoolean(UseCaseFinalName, t.UseCaseFinal);
+        json.WriteBoolean(CallsCountedName, t.CallsCounted);
+
+        json.WriteStartArray(SpansName);
+        ReadOnlySpan<SpanTable.Entry> entries = t.Spans.All;
+        foreach (ref readonly SpanTable.Entry e in entries)
+        {
+            json.WriteStartObject();
+            json.WriteNumber(IdName, e.SpanId);
+            json.WriteNumber(ParentName, e.Parent < 0 ? 0 : entries[e.Parent].SpanId);
+            json.WriteNumber(MarksName, (byte)e.Marks);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+
+        if (t.Held is { } held)
+        {
+            json.WriteStartArray(HeldCallsName);
+            foreach (HeldCall h in held) WriteHeldCall(json, in h);
+            json.WriteEndArray();
+        }
+        else json.WriteNull(HeldCallsName);
+        json.WriteEndObject();
+    }
+
+    private static void WriteTraceId(Utf8JsonWriter json, TraceId traceId)
+    {
+        Span<byte> hex = stackalloc byte[32];
+        traceId.TryFormat(hex, out _);
+        json.WriteString(TraceIdName, hex);
+    }
+
+    private static void WriteStringOrNull(Utf8JsonWriter json, JsonEncodedText name, string? value)
+    {
+        if (value is null) json.WriteNull(name);
+        else json.WriteString(name, value);
+    }
+
+    private static void WriteModel(Utf8JsonWriter json, string model, decimal cost, int calls)
+    {
+        json.WriteStartObject();
+        json.WriteString(ModelName, model);
+        json.WriteNumber(CostUsdName, cost);
+        json.WriteNumber(CallsName, calls);
+        json.WriteEndObject();
+    }
+
+    private static void WriteHeldCall(Utf8JsonWriter json, in HeldCall h)
+    {
+        json.WriteStartObject();
+        json.WriteNumber(SpanIdName, h.SpanId);
+        json.WriteString(RoleName, Roles[(byte)h.Call.Role]);
+        WriteStringOrNull(json, ProviderName, h.Call.Provider);
+        WriteStringOrNull(json, ModelName, h.Call.Model);
+        WriteStringOrNull(json, ToolName, h.Call.Tool);
+        json.WriteNumber(InputTokensName, h.Call.Tokens.Input);
+        json.WriteNumber(OutputTokensName, h.Call.Tokens.Output);
+        json.WriteNumber(CacheReadTokensName, h.Call.Tokens.CacheRead);
+        json.WriteNumber(CacheWriteTokensName, h.Call.Tokens.CacheWrite);
+        json.WriteNumber(ReasoningTokensName, h.Call.Tokens.Reasoning);
+        json.WriteNumber(CostUsdName, h.Call.CostUsd);
+        json.WriteBoolean(UnpricedName, h.Call.Unpriced);
+        json.WriteEndObject();
+    }
+
+    // ------------------------------------------------------------------------------------------------ reading
+
+    /// <summary>
+    /// Reads a state file of any version from <paramref name="stream"/>, an entry at a time, and makes its tasks with
+    /// times on the assembler's clock (<paramref name="nowMs"/>, with the wall clock <paramref name="wallNowMs"/>).
+    /// </summary>
+    /// <exception cref="JsonException">The content is not a state file; the message says where.</exception>
+    public static LoadedState Read(Stream stream, long nowMs, long wallNowMs)
+    {
+        var reading = new Reading(nowMs, wallNowMs);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            int length = 0;
+            bool final = false, first = true;
+            var state = new JsonReaderState(new JsonReaderOptions { MaxDepth = MaxDepth });
+            while (true)
+            {
+                while (!final && length < buffer.Length)
+                {
+                    int read = stream.Read(buffer, length, buffer.Length - length);
+                    if (read == 0) final = true;
+                    length += read;
+                }
+                if (first && buffer.AsSpan(0, length).StartsWith("\uFEFF"u8))
+                {
+                    // A byte order mark, as an editor may leave: not JSON, and meaningless in UTF-8.
+                    buffer.AsSpan(3, length - 3).CopyTo(buffer);
+                    length -= 3;
+                }
+                first = false;
+                var reader = new Utf8JsonReader(buffer.AsSpan(0, length), final, state);
+                bool done = reading.Advance(ref reader);
+                if (done) break;
+                if (final) throw new JsonException("the file ends before the state does");
+                int consumed = (int)reader.BytesConsumed;
+                state = reader.CurrentState;
+                buffer.AsSpan(consumed, length - consumed).CopyTo(buffer);
+                length -= consumed;
+                if (length == buffer.Length)
+                {
+                    // One entry is larger than the buffer: it grows to hold it, up to a bound.
+                    if (buffer.Length >= MaxEntryBytes) throw new JsonException($"an entry is larger than {MaxEntryBytes >> 20} MB");
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return reading.End();
+    }
+
+    /// <summary>Reads a whole snapshot that is already in memory (tests and tools), as a file of it would be read.</summary>
+    public static LoadedState FromSnapshot(TaskStateSnapshot snapshot, long nowMs, long wallNowMs)
+    {
+        var reading = new Reading(nowMs, wallNowMs) { Version = snapshot.Version, SavedAtMs = snapshot.SavedAtMs, SawTasks = true, SawHeld = true };
+        reading.Loaded.JournalSegment = snapshot.JournalSegment;
+        foreach (PendingTaskState? task in snapshot.Tasks ?? []) reading.Add(task);
+        foreach (HeldOutcomeState? held in snapshot.HeldOutcomes ?? []) reading.Add(held);
+        return reading.End();
+    }
+
+    private enum Part { Start, Properties, Tasks, HeldOutcomes, End }
+
+    /// <summary>Where the reading is, kept between buffers, and what it has made so far.</summary>
+    private sealed class Reading(long nowMs, long wallNowMs)
+    {
+        private Part _part = Part.Start;
+        /// <summary>Entries met before the version and the save time were known; converted at the end.</summary>
+        private List<PendingTaskState>? _early;
+
+        public LoadedState Loaded { get; } = new();
+        public int? Version { get; set; }
+        public long? SavedAtMs { get; set; }
+        public bool SawTasks { get; set; }
+        public bool SawHeld { get; set; }
+
+        /// <summary>Whether entries can be converted as they come: the version and, from version 3, the save time are known.</summary>
+        private bool Ready => Version is int v && (v < 3 || SavedAtMs is not null);
+
+        private WallToMonotonic Time => new(nowMs, wallNowMs, Version >= 3 ? SavedAtMs : null);
+
+        /// <summary>Reads as far as the buffer goes; true at the end of the state's object. Leaves the reader before anything incomplete.</summary>
+        public bool Advance(ref Utf8JsonReader reader)
+        {
+            while (true)
+            {
+                Utf8JsonReader before = reader;
+                if (!reader.Read()) return false;
+                switch (_part)
+                {
+                    case Part.Start:
+                        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("the file is not a JSON object");
+                        _part = Part.Properties;
+                        break;
+
+                    case Part.Properties when reader.TokenType == JsonTokenType.EndObject:
+                        _part = Part.End;
+                        return true;
+
+                    case Part.Properties:
+                        if (!ReadProperty(ref reader))
+                        {
+                            reader = before;
+                            return false;
+                        }
+                        break;
+
+                    case Part.Tasks or Part.HeldOutcomes when reader.TokenType == JsonTokenType.EndArray:
+                        _part = Part.Properties;
+                        break;
+
+                    case Part.Tasks or Part.HeldOutcomes:
+                        if (!ReadEntry(ref reader))
+                        {
+                            reader = before;
+                            return false;
+                        }
+                        break;
+                }
+            }
+        }
+
+        /// <summary>One entry of a list, its first token read; false when it is not all in the buffer.</summary>
+        private bool ReadEntry(ref Utf8JsonReader reader)
+        {
+            if (_part == Part.Tasks)
+            {
+                if (!TryReadTask(ref reader, out PendingTaskState? task)) return false;
+                Add(task);
+                return true;
+            }
+            if (!TryDeserialize(ref reader, out HeldOutcomeState? held)) return false;
+            Add(held);
+            return true;
+        }
+
+        /// <summary>One property of the state's object, its name read; false when its value is not all in the buffer.</summary>
+        private bool ReadProperty(ref Utf8JsonReader reader)
+        {
+            if (reader.ValueTextEquals("Tasks"u8) || reader.ValueTextEquals("HeldOutcomes"u8))
+            {
+                bool tasks = reader.ValueTextEquals("Tasks"u8);
+                if (!reader.Read()) return false;
+                if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException($"'{(tasks ? "Tasks" : "HeldOutcomes")}' is not a list");
+                _part = tasks ? Part.Tasks : Part.HeldOutcomes;
+                if (tasks) SawTasks = true;
+                else SawHeld = true;
+                return true;
+            }
+            if (reader.ValueTextEquals("Version"u8))
+            {
+                if (!reader.Read()) return false;
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int version)) throw new JsonException("'Version' is not a whole number");
+                if (version is < TaskStateSnapshot.OldestReadableVersion or > TaskStateSnapshot.CurrentVersion) throw new JsonException($"unknown version {version}");
+                Version = version;
+                return true;
+            }
+            if (reader.ValueTextEquals("SavedAtMs"u8) || reader.ValueTextEquals("JournalSegment"u8))
+            {
+                bool savedAt = reader.ValueTextEquals("SavedAtMs"u8);
+                if (!reader.Read()) return false;
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long value))
+                    throw new JsonException($"'{(savedAt ? "SavedAtMs" : "JournalSegment")}' is not a whole number");
+                if (savedAt) SavedAtMs = value;
+                else Loaded.JournalSegment = value;
+                return true;
+            }
+            // Something a later version added: skipped whole.
+            if (!reader.Read()) return false;
+            return reader.TrySkip();
+        }
+
+        public void Add(PendingTaskState? state)
+        {
+            if (state is null) return;
+            if (!Ready)
+            {
+                (_early ??= []).Add(state);
+                return;
+            }
+            if (TryMake(Version == 1 ? FromVersion1(state) : state, Time) is PendingTask task) Loaded.Tasks.Add(task);
+            else Loaded.Skipped++;
+        }
+
+        public void Add(HeldOutcomeState? held)
+        {
+            if (held is null) return;
+            if (held.TraceId is not null && TraceId.TryParseHex(held.TraceId, out TraceId id) && !id.IsEmpty && System.Enum.IsDefined(held.Outcome))
+                // Converted at the end: a held outcome's time needs the version too, and held outcomes are few.
+                _held.Add((id, held.Outcome, held.ExpiresMs));
+            else Loaded.Skipped++;
+        }
+
+        private readonly List<(TraceId, Outcome, long)> _held = [];
+
+        public LoadedState End()
+        {
+            if (Version is not int version) throw new JsonException("'Version' is missing");
+            if (!SawTasks || !SawHeld) throw new JsonException("'Tasks' or 'HeldOutcomes' is missing");
+            Loaded.Version = version;
+            List<PendingTaskState>? early = _early;
+            _early = null;
+            foreach (PendingTaskState state in early ?? [])
+            {
+                if (TryMake(version == 1 ? FromVersion1(state) : state, Time) is PendingTask task) Loaded.Tasks.Add(task);
+                else Loaded.Skipped++;
+            }
+            WallToMonotonic time = Time;
+            foreach (var (id, outcome, expires) in _held) Loaded.HeldOutcomes.Add((id, outcome, time.Any(expires)));
+            return Loaded;
+        }
+    }
+
+    /// <summary>
+    /// Deserializes the value at the reader, whole, or returns false when it is not all in the buffer. The serializer takes
+    /// a value whole or throws, so a value cut by the end of the buffer is told from a bad one only when it throws.
+    /// </summary>
+    private static bool TryDeserialize<T>(ref Utf8JsonReader reader, out T? value)
+    {
+        Utf8JsonReader start = reader;
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(ref reader, Options);
+            return true;
+        }
+        catch (JsonException) when (!start.IsFinalBlock && !start.TrySkip())
+        {
+            value = default;
+            return false;
+        }
+    }
+
+    // Tasks are read by hand, not with the serializer: a task is read once, without the serializer's scan ahead to find
+    // its end and its constructor-parameter machinery, which made reading a million tasks twice as slow as writing them.
+    // The rules are the serializer's: the property names of PendingTaskState, a value of the wrong kind is an error,
+    // unknown properties are skipped, enums by name (any case) or number.
+
+    /// <summary>One task, its first token read (an object, or null); false when it is not all in the buffer.</summary>
+    /// <exception cref="JsonException">It is not a task.</exception>
+    private static bool TryReadTask(ref Utf8JsonReader reader, out PendingTaskState? task)
+    {
+        task = null;
+        if (reader.TokenType == JsonTokenType.Null) return true;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a task is {reader.TokenType}, not an object");
+        string? traceId = null, useCase = null, environment = null, variant = null;
+        long firstSeen = 0, lastActivity = 0, inputTokens = 0, outputTokens = 0;
+        int useCaseRank = 0, llmCalls = 0, toolCalls = 0;
+        bool environmentFromRoot = false, variantFromRoot = false, rootError = false, useCaseFinal = false, callsCounted = false;
+        Outcome outcome = default;
+        OutcomeSource outcomeSource = default;
+        ulong outcomeSpanEnd = 0;
+        decimal spanCost = 0;
+        decimal? taskCost = null;
+        List<ModelShareState>? models = null;
+        List<SpanState>? spans = null;
+        List<HeldCallState>? heldCalls = null;
+        Span<char> name = stackalloc char[24];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            ReadOnlySpan<char> property = Name(in reader, name);
+            if (!reader.Read()) return false;
+            switch (property)
+            {
+                case "TraceId": traceId = StringOrNull(ref reader); break;
+                case "FirstSeenMs": firstSeen = Int64(ref reader); break;
+                case "LastActivityMs": lastActivity = Int64(ref reader); break;
+                case "UseCase": useCase = StringOrNull(ref reader); break;
+                case "UseCaseRank": useCaseRank = Int32(ref reader); break;
+                case "Environment": environment = StringOrNull(ref reader); break;
+                case "EnvironmentFromRoot": environmentFromRoot = Boolean(ref reader); break;
+                case "Variant": variant = StringOrNull(ref reader); break;
+                case "VariantFromRoot": variantFromRoot = Boolean(ref reader); break;
+                case "Outcome": outcome = ReadEnum<Outcome>(ref reader); break;
+                case "OutcomeSource": outcomeSource = ReadEnum<OutcomeSource>(ref reader); break;
+                case "OutcomeSpanEnd": outcomeSpanEnd = UInt64(ref reader); break;
+                case "RootError": rootError = Boolean(ref reader); break;
+                case "SpanCostUsd": spanCost = Decimal(ref reader); break;
+                case "TaskCostUsd": taskCost = reader.TokenType == JsonTokenType.Null ? null : Decimal(ref reader); break;
+                case "LlmCalls": llmCalls = Int32(ref reader); break;
+                case "ToolCalls": toolCalls = Int32(ref reader); break;
+                case "InputTokens": inputTokens = Int64(ref reader); break;
+                case "OutputTokens": outputTokens = Int64(ref reader); break;
+                case "UseCaseFinal": useCaseFinal = Boolean(ref reader); break;
+                case "CallsCounted": callsCounted = Boolean(ref reader); break;
+                case "Models":
+                    if (!TryReadList(ref reader, TryReadModel, out models)) return false;
+                    break;
+                case "Spans":
+                    if (!TryReadList(ref reader, TryReadSpan, out spans)) return false;
+                    break;
+                case "HeldCalls":
+                    if (!TryReadList(ref reader, TryDeserialize, out heldCalls)) return false;
+                    break;
+                default:
+                    if (!reader.TrySkip()) return false; // a property a later version added
+                    break;
+            }
+        }
+        task = new PendingTaskState(traceId!, firstSeen, lastActivity, useCase, useCaseRank, environment, environmentFromRoot, variant,
+            variantFromRoot, outcome, outcomeSource, outcomeSpanEnd, rootError, spanCost, taskCost, llmCalls, toolCalls, inputTokens,
+            outputTokens, models, useCaseFinal, callsCounted, spans, heldCalls);
+        return true;
+    }
+
+    private delegate bool TryRead<T>(ref Utf8JsonReader reader, out T? item);
+
+    /// <summary>A list (or null) whose entries are objects or nulls; false when it is not all in the buffer.</summary>
+    private static bool TryReadList<T>(ref Utf8JsonReader reader, TryRead<T> entry, out List<T>? list) where T : class
+    {
+        list = null;
+        if (reader.TokenType == JsonTokenType.Null) return true;
+        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException($"a list is {reader.TokenType}");
+        list = [];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndArray) return true;
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                list.Add(null!); // kept as the serializer keeps it; skipped when the task is made
+                continue;
+            }
+            if (!entry(ref reader, out T? item)) return false;
+            list.Add(item!);
+        }
+    }
+
+    private static bool TryReadSpan(ref Utf8JsonReader reader, out SpanState? span)
+    {
+        span = null;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a span is {reader.TokenType}, not an object");
+        ulong id = 0, parent = 0;
+        byte marks = 0;
+        Span<char> name = stackalloc char[24];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            ReadOnlySpan<char> property = Name(in reader, name);
+            if (!reader.Read()) return false;
+            switch (property)
+            {
+                case "Id": id = UInt64(ref reader); break;
+                case "Parent": parent = UInt64(ref reader); break;
+                case "Marks": marks = Byte(ref reader); break;
+                default:
+                    if (!reader.TrySkip()) return false;
+                    break;
+            }
+        }
+        span = new SpanState(id, parent, marks);
+        return true;
+    }
+
+    private static bool TryReadModel(ref Utf8JsonReader reader, out ModelShareState? model)
+    {
+        model = null;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a model is {reader.TokenType}, not an object");
+        string? name = null;
+        decimal cost = 0;
+        int calls = 0;
+        Span<char> property = stackalloc char[24];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            ReadOnlySpan<char> which = Name(in reader, property);
+            if (!reader.Read()) return false;
+            switch (which)
+            {
+                case "Model": name = StringOrNull(ref reader); break;
+                case "CostUsd": cost = Decimal(ref reader); break;
+                case "Calls": calls = Int32(ref reader); break;
+                default:
+                    if (!reader.TrySkip()) return false;
+                    break;
+            }
+        }
+        model = new ModelShareState(name!, cost, calls);
+        return true;
+    }
+
+    /// <summary>The property name at the reader, unescaped; one longer than any known name reads as unknown.</summary>
+    private static ReadOnlySpan<char> Name(in Utf8JsonReader reader, Span<char> buffer) =>
+        reader.ValueSpan.Length <= buffer.Length ? buffer[..reader.CopyString(buffer)] : "";
+
+    private static JsonException Wrong(ref Utf8JsonReader reader, string kind) =>
+        new($"{kind} expected, {reader.TokenType} found at byte {reader.TokenStartIndex} of the buffer");
+
+    private static string? StringOrNull(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => throw Wrong(ref reader, "a string"),
+    };
+
+    private static long Int64(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long value) ? value : throw Wrong(ref reader, "a whole number");
+
+    private static int Int32(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int value) ? value : throw Wrong(ref reader, "a whole number");
+
+    private static ulong UInt64(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetUInt64(out ulong value) ? value : throw Wrong(ref reader, "a whole number");
+
+    private static byte Byte(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetByte(out byte value) ? value : throw Wrong(ref reader, "a number from 0 to 255");
+
+    private static decimal Decimal(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out decimal value) ? value : throw Wrong(ref reader, "a decimal number");
+
+    private static bool Boolean(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        _ => throw Wrong(ref reader, "true or false"),
+    };
+
+    /// <summary>An enum by name, in any case, or by number, as JsonStringEnumConverter reads one; whether the value is one of its members is checked later.</summary>
+    private static T ReadEnum<T>(ref Utf8JsonReader reader) where T : struct, Enum
+    {
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetByte(out byte number)) return (T)(object)number;
+        if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length <= 32)
+        {
+            Span<char> text = stackalloc char[32];
+            ReadOnlySpan<char> name = text[..reader.CopyString(text)];
+            if (name.Length > 0 && char.IsAsciiLetter(name[0]) && System.Enum.TryParse(name, ignoreCase: true, out T value)) return value;
+        }
+        throw Wrong(ref reader, $"a {typeof(T).Name}");
+    }
+
+    /// <summary>A pending task from its saved state, or null when the state says nothing usable.</summary>
+    private static PendingTask? TryMake(PendingTaskState s, in WallToMonotonic time)
+    {
+        if (s.TraceId is null || !TraceId.TryParseHex(s.TraceId, out TraceId id) || id.IsEmpty) return null;
+        if (!System.Enum.IsDefined(s.Outcome) || !System.Enum.IsDefined(s.OutcomeSource)) return null;
+        // Counts and money only grow: a negative one would take a counter back.
+        if (s.SpanCostUsd < 0 || s.TaskCostUsd < 0 || s.LlmCalls < 0 || s.ToolCalls < 0 || s.InputTokens < 0 || s.OutputTokens < 0) return null;
+        foreach (ModelShareState? m in s.Models ?? [])
+            if (m is not null && (m.CostUsd < 0 || m.Calls < 0)) return null;
+        foreach (HeldCallState? h in s.HeldCalls ?? [])
+            if (h is not null && (!System.Enum.IsDefined(h.Role) || h.CostUsd < 0 || h.InputTokens < 0 || h.OutputTokens < 0 ||
+                h.CacheReadTokens < 0 || h.CacheWriteTokens < 0 || h.ReasoningTokens < 0)) return null;
+
+        var task = new PendingTask(id, time.Past(s.FirstSeenMs))
+        {
+            LastActivityMs = time.Past(s.LastActivityMs), UseCase = s.UseCase, UseCaseRank = s.UseCaseRank, UseCaseFinal = s.UseCaseFinal, CallsCounted = s.CallsCounted,
+            Environment = s.Environment, EnvironmentFromRoot = s.EnvironmentFromRoot,
+            Variant = s.Variant, VariantFromRoot = s.VariantFromRoot, Outcome = s.Outcome,
+            OutcomeSource = s.OutcomeSource, OutcomeSpanEnd = s.OutcomeSpanEnd, RootError = s.RootError,
+            SpanCostUsd = s.SpanCostUsd, TaskCostUsd = s.TaskCostUsd, LlmCalls = s.LlmCalls, ToolCalls = s.ToolCalls,
+            InputTokens = s.InputTokens, OutputTokens = s.OutputTokens,
+            Spans = new SpanTable(Math.Max(SpanTable.InitialCapacity, s.Spans?.Count ?? 0)),
+        };
+        foreach (ModelShareState? m in s.Models ?? [])
+        {
+            if (m?.Model is null) continue;
+            task.AddModelCost(m.Model, m.CostUsd, m.Calls);
+        }
+        foreach (SpanState? span in s.Spans ?? [])
+            if (span is not null && task.Spans.IndexOf(span.Id) < 0) task.Spans.Add(span.Id, (SpanMarks)span.Marks);
+        foreach (SpanState? span in s.Spans ?? [])
+        {
+            if (span is null || span.Parent == 0) continue;
+            int child = task.Spans.IndexOf(span.Id), parent = task.Spans.IndexOf(span.Parent);
+            if (child >= 0 && parent >= 0 && parent != child) task.Spans.At(child).Parent = parent;
+        }
+        foreach (HeldCallState? h in s.HeldCalls ?? [])
+        {
+            if (h is null) continue;
+            var tokens = new TokenUsage(h.InputTokens, h.OutputTokens, h.CacheReadTokens, h.CacheWriteTokens, h.ReasoningTokens);
+            (task.Held ??= []).Add(new HeldCall(h.SpanId, new CountedCall(h.Role, h.Provider, h.Model, h.Tool, tokens, h.CostUsd, h.Unpriced)));
+        }
+        return task;
+    }
+
+    /// <summary>
+    /// Version 1 ranked use cases 0–2 on the root and 16–18 on other spans (explicit, agent name, service), and counted
+    /// every call when it arrived: in today's terms its calls are counted, and a root-ranked use case is final.
+    /// </summary>
+    private static PendingTaskState FromVersion1(PendingTaskState s)
+    {
+        bool fromRoot = s.UseCaseRank < 16;
+        int rank = (fromRoot ? s.UseCaseRank : s.UseCaseRank - 16) switch
+        {
+            0 => fromRoot ? 0 : 1,
+            1 => fromRoot ? 2 : 4,
+            2 => fromRoot ? 3 : 5,
+            _ => int.MaxValue,
+        };
+        return s with { UseCaseRank = rank, UseCaseFinal = fromRoot && s.UseCase is not null, CallsCounted = true };
+    }
+}
