@@ -45,7 +45,14 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
         });
     }
 
-    private static int NewestFirst(TaskRecord a, TaskRecord b) => TaskTimes.End(in b).CompareTo(TaskTimes.End(in a));
+    /// <summary>By end, then by finish, then by trace id: the same tasks always come in the same order.</summary>
+    private static int NewestFirst(TaskRecord a, TaskRecord b)
+    {
+        int byEnd = TaskTimes.End(in b).CompareTo(TaskTimes.End(in a));
+        if (byEnd != 0) return byEnd;
+        int byFinish = b.FinishedAt.CompareTo(a.FinishedAt);
+        return byFinish != 0 ? byFinish : (b.TraceId.High, b.TraceId.Low).CompareTo((a.TraceId.High, a.TraceId.Low));
+    }
 
     private static int MostExpensiveFirst(TaskRecord a, TaskRecord b)
     {
@@ -56,7 +63,7 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
     private Task TaskAsync(HttpContext context, string traceId)
     {
         if (context.Request.Query.Count > 0) return BadRequest(context, $"{TasksPath}/{{trace_id}} takes no parameters");
-        if (!TraceId.TryParseHex(traceId, out TraceId id))
+        if (!TraceId.TryParseHex(traceId, out TraceId id) || id.IsEmpty)
             return BadRequest(context, $"'{traceId}' is not a trace id: give 32 hex digits, as in {TasksPath}/4bf92f3577b34da6a3ce929d0e0e4736");
         if (!recent.TryGet(id, out TaskRecord task))
             return WriteAsync(context, StatusCodes.Status404NotFound, json => WriteError(json,

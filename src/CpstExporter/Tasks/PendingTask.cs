@@ -55,6 +55,15 @@ internal sealed class PendingTask
     public string? Model;
     public decimal ModelCostUsd;
     public int ModelCalls;
+    /// <summary>The first tool called; its calls and cost are the task's less those of <see cref="OtherTools"/>.</summary>
+    public string? Tool;
+    public decimal ToolCostUsd;
+    public long CacheReadTokens;
+    public long CacheWriteTokens;
+    public long ReasoningTokens;
+    /// <summary>The earliest span start and the latest span end seen, Unix nanoseconds; 0 while no span said.</summary>
+    public ulong StartUnixNano;
+    public ulong EndUnixNano;
     public PendingTaskExtras? Extras;
 
     // Neighbours in the assembler's list for this task's phase, ordered by deadline.
@@ -71,8 +80,11 @@ internal sealed class PendingTask
         }
     }
 
-    /// <summary>Cost shares of the models after the first, in order of first use; null while the task used one model.</summary>
-    public List<(string Model, decimal CostUsd, int Calls)>? OtherModels => Extras?.OtherModels;
+    /// <summary>Shares of the models after the first, in order of first use; null while the task used one model.</summary>
+    public ShareList? OtherModels => Extras?.OtherModels;
+
+    /// <summary>Shares of the tools after the first, in order of first use; null while the task used one tool.</summary>
+    public ShareList? OtherTools => Extras?.OtherTools;
 
     /// <summary>
     /// Makes the object a new task of <paramref name="traceId"/>, as the constructor does: how <see cref="PendingTaskPool"/>
@@ -83,15 +95,16 @@ internal sealed class PendingTask
         TraceId = traceId;
         FirstSeenMs = LastActivityMs = firstSeenMs;
         Phase = PendingPhase.New;
-        UseCase = Environment = Variant = Model = null;
+        UseCase = Environment = Variant = Model = Tool = null;
         UseCaseRank = int.MaxValue;
         UseCaseFinal = CallsCounted = EnvironmentFromRoot = VariantFromRoot = RootError = false;
         Outcome = Outcome.Unknown;
         OutcomeSource = OutcomeSource.None;
         OutcomeSpanEnd = 0;
-        SpanCostUsd = ModelCostUsd = 0m;
+        SpanCostUsd = ModelCostUsd = ToolCostUsd = 0m;
         LlmCalls = ToolCalls = ModelCalls = 0;
-        InputTokens = OutputTokens = 0;
+        InputTokens = OutputTokens = CacheReadTokens = CacheWriteTokens = ReasoningTokens = 0;
+        StartUnixNano = EndUnixNano = 0;
         Spans = default;
         Extras = null;
         Older = Newer = null;
@@ -102,8 +115,9 @@ internal sealed class PendingTask
     public long DeadlineMs(long settleMs, long windowMs) =>
         HasOutcomeSignal ? LastActivityMs + settleMs : FirstSeenMs + windowMs;
 
-    /// <summary>Adds <paramref name="calls"/> calls of <paramref name="model"/> costing <paramref name="cost"/> in all to its share. O(1).</summary>
-    public void AddModelCost(string model, decimal cost, int calls = 1)
+    /// <summary>Adds calls of <paramref name="model"/> to its share. O(1).</summary>
+    /// <param name="inputTokens">Of these calls; the first model's tokens are the task's less the other models'.</param>
+    public void AddModelCost(string model, decimal cost, int calls = 1, long inputTokens = 0, long outputTokens = 0)
     {
         if (Model is null || ReferenceEquals(Model, model) || Model == model)
         {
@@ -112,16 +126,68 @@ internal sealed class PendingTask
             ModelCalls = Saturating.Add(ModelCalls, calls);
             return;
         }
-        PendingTaskExtras extras = Extras ??= new();
-        int at = extras.IndexOfModel(model);
-        if (at < 0)
+        ((Extras ??= new()).OtherModels ??= new()).Add(SpanRole.Llm, model, calls, inputTokens, outputTokens, cost);
+    }
+
+    /// <summary>Adds calls of <paramref name="tool"/> to its share (the task's own tool totals are kept by the caller). O(1).</summary>
+    public void AddToolShare(string tool, decimal cost, int calls = 1)
+    {
+        if (Tool is null || ReferenceEquals(Tool, tool) || Tool == tool)
         {
-            extras.AddModel(model, cost, calls);
+            Tool = tool;
             return;
         }
-        List<(string Model, decimal CostUsd, int Calls)> others = extras.OtherModels!;
-        var (name, total, count) = others[at];
-        others[at] = (name, Saturating.Add(total, cost), Saturating.Add(count, calls));
+        ((Extras ??= new()).OtherTools ??= new()).Add(SpanRole.Tool, tool, calls, 0, 0, cost);
+    }
+
+    /// <summary>Widens the task's time span to cover a span's.</summary>
+    public void Covers(ulong startUnixNano, ulong endUnixNano)
+    {
+        if (startUnixNano != 0 && (StartUnixNano == 0 || startUnixNano < StartUnixNano)) StartUnixNano = startUnixNano;
+        if (endUnixNano > EndUnixNano) EndUnixNano = endUnixNano;
+    }
+
+    /// <summary>The task's calls by model and by tool, for its breakdown.</summary>
+    public CallShare[] CallShares()
+    {
+        int count = (Model is null ? 0 : 1) + (OtherModels?.Count ?? 0) + (Tool is null ? 0 : 1) + (OtherTools?.Count ?? 0);
+        if (count == 0) return [];
+        var shares = new CallShare[count];
+        int at = 0;
+        if (Model is not null)
+        {
+            long input = InputTokens, output = OutputTokens;
+            foreach (CallShare other in OtherModels ?? Empty)
+            {
+                input -= other.InputTokens;
+                output -= other.OutputTokens;
+            }
+            shares[at++] = new CallShare(SpanRole.Llm, Model, ModelCalls, Math.Max(0, input), Math.Max(0, output), ModelCostUsd);
+            foreach (CallShare other in OtherModels ?? Empty) shares[at++] = other;
+        }
+        if (Tool is not null)
+        {
+            int calls = ToolCalls;
+            decimal cost = ToolCostUsd;
+            foreach (CallShare other in OtherTools ?? Empty)
+            {
+                calls -= other.Calls;
+                cost -= other.CostUsd;
+            }
+            shares[at++] = new CallShare(SpanRole.Tool, Tool, Math.Max(0, calls), 0, 0, Math.Max(0m, cost));
+            foreach (CallShare other in OtherTools ?? Empty) shares[at++] = other;
+        }
+        return shares;
+    }
+
+    private static readonly ShareList Empty = new();
+
+    /// <summary>What the models' calls cost, the first's and the others'.</summary>
+    public decimal InferenceCostUsd()
+    {
+        decimal cost = ModelCostUsd;
+        foreach (CallShare other in OtherModels ?? Empty) cost = Saturating.Add(cost, other.CostUsd);
+        return cost;
     }
 
     /// <summary>The model with the largest cost share; with equal cost (say, all unpriced), the one called most.</summary>
@@ -130,8 +196,8 @@ internal sealed class PendingTask
         if (Model is null) return TaskLabels.None;
         (string model, decimal cost, int calls) best = (Model, ModelCostUsd, ModelCalls);
         if (OtherModels is not null)
-            foreach (var other in OtherModels)
-                if (other.CostUsd > best.cost || (other.CostUsd == best.cost && other.Calls > best.calls)) best = other;
+            foreach (CallShare other in OtherModels)
+                if (other.CostUsd > best.cost || (other.CostUsd == best.cost && other.Calls > best.calls)) best = (other.Name, other.CostUsd, other.Calls);
         return best.model;
     }
 

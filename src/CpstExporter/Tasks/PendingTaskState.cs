@@ -30,9 +30,19 @@ internal sealed record PendingTaskState(
     bool UseCaseFinal = false,
     bool CallsCounted = false,
     List<SpanState>? Spans = null,
-    List<HeldCallState>? HeldCalls = null);
+    List<HeldCallState>? HeldCalls = null,
+    BreakdownState? Breakdown = null);
 
-internal sealed record ModelShareState(string Model, decimal CostUsd, int Calls);
+/// <summary>A model's share of a task; tokens of the models after the first (the first's are the task's less theirs).</summary>
+internal sealed record ModelShareState(string Model, decimal CostUsd, int Calls, long InputTokens = 0, long OutputTokens = 0);
+
+/// <summary>What the task API shows of a task beyond its totals, kept across a restart; absent in files before it.</summary>
+internal sealed record BreakdownState(
+    ulong StartUnixNano, ulong EndUnixNano, long CacheReadTokens, long CacheWriteTokens, long ReasoningTokens,
+    decimal ToolCostUsd, string? Tool, List<ToolShareState>? OtherTools);
+
+/// <summary>A tool's share of a task, for the tools after the first.</summary>
+internal sealed record ToolShareState(string Tool, decimal CostUsd, int Calls);
 
 /// <summary>A span id the task has seen (or a parent it has not), so a span resent after a restart is still a duplicate.</summary>
 internal sealed record SpanState(ulong Id, ulong Parent, byte Marks);

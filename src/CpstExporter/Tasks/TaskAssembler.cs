@@ -313,6 +313,7 @@ internal sealed class TaskAssembler
     private bool Merge(PendingTask task, in SpanFacts span, in CallPrice price, int index, long now)
     {
         task.LastActivityMs = now;
+        task.Covers(span.StartTimeUnixNano, span.EndTimeUnixNano);
 
         var (useCase, rank) = UseCaseRanks.Of(in span);
         if (!task.UseCaseFinal && useCase is not null && rank < task.UseCaseRank)
@@ -371,9 +372,17 @@ internal sealed class TaskAssembler
             task.LlmCalls = Saturating.Add(task.LlmCalls, 1);
             task.InputTokens = Saturating.Add(task.InputTokens, call.Tokens.Input);
             task.OutputTokens = Saturating.Add(task.OutputTokens, call.Tokens.Output);
-            task.AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd);
+            task.CacheReadTokens = Saturating.Add(task.CacheReadTokens, call.Tokens.CacheRead);
+            task.CacheWriteTokens = Saturating.Add(task.CacheWriteTokens, call.Tokens.CacheWrite);
+            task.ReasoningTokens = Saturating.Add(task.ReasoningTokens, call.Tokens.Reasoning);
+            task.AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd, 1, call.Tokens.Input, call.Tokens.Output);
         }
-        else task.ToolCalls = Saturating.Add(task.ToolCalls, 1);
+        else
+        {
+            task.ToolCalls = Saturating.Add(task.ToolCalls, 1);
+            task.ToolCostUsd = Saturating.Add(task.ToolCostUsd, call.CostUsd);
+            task.AddToolShare(call.Tool ?? TaskLabels.UnknownUseCase, call.CostUsd);
+        }
         QueueCounted(task.UseCase ?? TaskLabels.UnknownUseCase, in call);
     }
 
@@ -742,7 +751,7 @@ internal sealed class TaskAssembler
 
         TaskLabels labels = LabelsOf(task);
         var record = new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
-            task.InputTokens, task.OutputTokens, finishedAt, reason);
+            task.InputTokens, task.OutputTokens, finishedAt, reason, _options.RecentTasks > 0 ? BreakdownOf(task) : null);
         (t_finished ??= []).Add(record);
         if (task.FirstSeenMs <= _writtenUpTo && Journal is not null) (t_journal ??= []).Add(task.TraceId);
 
@@ -768,6 +777,11 @@ internal sealed class TaskAssembler
         remembered = new FinishedTask(labels, expires, spans);
         _finishedOrder.Enqueue((traceId, expires));
     }
+
+    /// <summary>What the task API shows of a finished task beyond its labels and totals.</summary>
+    private static TaskBreakdown BreakdownOf(PendingTask task) => new(
+        task.StartUnixNano, task.EndUnixNano, task.OutcomeSource, task.InferenceCostUsd(), task.ToolCostUsd,
+        task.CacheReadTokens, task.CacheWriteTokens, task.ReasoningTokens, task.CallShares());
 
     private void Forget((TraceId Id, long ExpiresMs) entry)
     {

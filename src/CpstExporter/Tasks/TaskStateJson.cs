@@ -67,6 +67,11 @@ internal static class TaskStateJson
     private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("ReasoningTokens");
     private static readonly JsonEncodedText UnpricedName = JsonEncodedText.Encode("Unpriced");
     private static readonly JsonEncodedText ExpiresMsName = JsonEncodedText.Encode("ExpiresMs");
+    private static readonly JsonEncodedText BreakdownName = JsonEncodedText.Encode("Breakdown");
+    private static readonly JsonEncodedText StartUnixNanoName = JsonEncodedText.Encode("StartUnixNano");
+    private static readonly JsonEncodedText EndUnixNanoName = JsonEncodedText.Encode("EndUnixNano");
+    private static readonly JsonEncodedText ToolCostUsdName = JsonEncodedText.Encode("ToolCostUsd");
+    private static readonly JsonEncodedText OtherToolsName = JsonEncodedText.Encode("OtherTools");
 
     // Spelled as JsonStringEnumConverter spells them.
     private static readonly JsonEncodedText[] Outcomes = Names<Outcome>();
@@ -132,7 +137,7 @@ internal static class TaskStateJson
         json.WriteStartArray(ModelsName);
         if (t.Model is not null) WriteModel(json, t.Model, t.ModelCostUsd, t.ModelCalls);
         if (t.OtherModels is not null)
-            foreach (var (model, cost, calls) in t.OtherModels) WriteModel(json, model, cost, calls);
+            foreach (CallShare model in t.OtherModels) WriteModel(json, model.Name, model.CostUsd, model.Calls, model.InputTokens, model.OutputTokens);
         json.WriteEndArray();
 
         json.WriteBoolean(UseCaseFinalName, t.UseCaseFinal);
@@ -157,6 +162,7 @@ internal static class TaskStateJson
             json.WriteEndArray();
         }
         else json.WriteNull(HeldCallsName);
+        WriteBreakdown(json, t);
         json.WriteEndObject();
     }
 
@@ -173,12 +179,43 @@ internal static class TaskStateJson
         else json.WriteString(name, value);
     }
 
-    private static void WriteModel(Utf8JsonWriter json, string model, decimal cost, int calls)
+    private static void WriteModel(Utf8JsonWriter json, string model, decimal cost, int calls, long inputTokens = 0, long outputTokens = 0)
     {
         json.WriteStartObject();
         json.WriteString(ModelName, model);
         json.WriteNumber(CostUsdName, cost);
         json.WriteNumber(CallsName, calls);
+        if (inputTokens != 0) json.WriteNumber(InputTokensName, inputTokens);
+        if (outputTokens != 0) json.WriteNumber(OutputTokensName, outputTokens);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The task API's view of the task, when it has anything to say (<see cref="BreakdownState"/>).</summary>
+    private static void WriteBreakdown(Utf8JsonWriter json, PendingTask t)
+    {
+        if (t.StartUnixNano == 0 && t.EndUnixNano == 0 && t.Tool is null && t.CacheReadTokens == 0 && t.CacheWriteTokens == 0 && t.ReasoningTokens == 0)
+            return;
+        json.WriteStartObject(BreakdownName);
+        json.WriteNumber(StartUnixNanoName, t.StartUnixNano);
+        json.WriteNumber(EndUnixNanoName, t.EndUnixNano);
+        json.WriteNumber(CacheReadTokensName, t.CacheReadTokens);
+        json.WriteNumber(CacheWriteTokensName, t.CacheWriteTokens);
+        json.WriteNumber(ReasoningTokensName, t.ReasoningTokens);
+        json.WriteNumber(ToolCostUsdName, t.ToolCostUsd);
+        WriteStringOrNull(json, ToolName, t.Tool);
+        if (t.OtherTools is { } tools)
+        {
+            json.WriteStartArray(OtherToolsName);
+            foreach (CallShare tool in tools)
+            {
+                json.WriteStartObject();
+                json.WriteString(ToolName, tool.Name);
+                json.WriteNumber(CostUsdName, tool.CostUsd);
+                json.WriteNumber(CallsName, tool.Calls);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
         json.WriteEndObject();
     }
 
@@ -462,6 +499,7 @@ internal static class TaskStateJson
         List<ModelShareState>? models = null;
         List<SpanState>? spans = null;
         List<HeldCallState>? heldCalls = null;
+        BreakdownState? breakdown = null;
         Span<char> name = stackalloc char[24];
         while (true)
         {
@@ -501,6 +539,9 @@ internal static class TaskStateJson
                 case "HeldCalls":
                     if (!TryReadList(ref reader, TryDeserialize, out heldCalls)) return false;
                     break;
+                case "Breakdown":
+                    if (!TryDeserialize(ref reader, out breakdown)) return false;
+                    break;
                 default:
                     if (!reader.TrySkip()) return false; // a property a later version added
                     break;
@@ -508,7 +549,7 @@ internal static class TaskStateJson
         }
         task = new PendingTaskState(traceId!, firstSeen, lastActivity, useCase, useCaseRank, environment, environmentFromRoot, variant,
             variantFromRoot, outcome, outcomeSource, outcomeSpanEnd, rootError, spanCost, taskCost, llmCalls, toolCalls, inputTokens,
-            outputTokens, models, useCaseFinal, callsCounted, spans, heldCalls);
+            outputTokens, models, useCaseFinal, callsCounted, spans, heldCalls, breakdown);
         return true;
     }
 
@@ -569,6 +610,7 @@ internal static class TaskStateJson
         string? name = null;
         decimal cost = 0;
         int calls = 0;
+        long input = 0, output = 0;
         Span<char> property = stackalloc char[24];
         while (true)
         {
@@ -581,12 +623,14 @@ internal static class TaskStateJson
                 case "Model": name = StringOrNull(ref reader); break;
                 case "CostUsd": cost = Decimal(ref reader); break;
                 case "Calls": calls = Int32(ref reader); break;
+                case "InputTokens": input = Int64(ref reader); break;
+                case "OutputTokens": output = Int64(ref reader); break;
                 default:
                     if (!reader.TrySkip()) return false;
                     break;
             }
         }
-        model = new ModelShareState(name!, cost, calls);
+        model = new ModelShareState(name!, cost, calls, input, output);
         return true;
     }
 
@@ -647,7 +691,9 @@ internal static class TaskStateJson
         // Counts and money only grow: a negative one would take a counter back.
         if (s.SpanCostUsd < 0 || s.TaskCostUsd < 0 || s.LlmCalls < 0 || s.ToolCalls < 0 || s.InputTokens < 0 || s.OutputTokens < 0) return null;
         foreach (ModelShareState? m in s.Models ?? [])
-            if (m is not null && (m.CostUsd < 0 || m.Calls < 0)) return null;
+            if (m is not null && (m.CostUsd < 0 || m.Calls < 0 || m.InputTokens < 0 || m.OutputTokens < 0)) return null;
+        if (s.Breakdown is { } b && (b.CacheReadTokens < 0 || b.CacheWriteTokens < 0 || b.ReasoningTokens < 0 || b.ToolCostUsd < 0 ||
+            (b.OtherTools ?? []).Any(tool => tool is not null && (tool.CostUsd < 0 || tool.Calls < 0)))) return null;
         foreach (HeldCallState? h in s.HeldCalls ?? [])
             if (h is not null && (!System.Enum.IsDefined(h.Role) || h.CostUsd < 0 || h.InputTokens < 0 || h.OutputTokens < 0 ||
                 h.CacheReadTokens < 0 || h.CacheWriteTokens < 0 || h.ReasoningTokens < 0)) return null;
@@ -665,7 +711,16 @@ internal static class TaskStateJson
         foreach (ModelShareState? m in s.Models ?? [])
         {
             if (m?.Model is null) continue;
-            task.AddModelCost(m.Model, m.CostUsd, m.Calls);
+            task.AddModelCost(m.Model, m.CostUsd, m.Calls, m.InputTokens, m.OutputTokens);
+        }
+        if (s.Breakdown is { } breakdown)
+        {
+            task.Covers(breakdown.StartUnixNano, breakdown.EndUnixNano);
+            (task.CacheReadTokens, task.CacheWriteTokens, task.ReasoningTokens) = (breakdown.CacheReadTokens, breakdown.CacheWriteTokens, breakdown.ReasoningTokens);
+            task.ToolCostUsd = breakdown.ToolCostUsd;
+            if (breakdown.Tool is not null) task.AddToolShare(breakdown.Tool, 0m);
+            foreach (ToolShareState? tool in breakdown.OtherTools ?? [])
+                if (tool?.Tool is not null) task.AddToolShare(tool.Tool, tool.CostUsd, tool.Calls);
         }
         foreach (SpanState? span in s.Spans ?? [])
             if (span is not null && task.Spans.IndexOf(span.Id) < 0) task.Spans.Add(span.Id, (SpanMarks)span.Marks);

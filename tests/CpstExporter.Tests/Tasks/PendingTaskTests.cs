@@ -47,7 +47,8 @@ public class PendingTaskTests
         twoModels.AddModelCost("b", 0.002m);
         taskCost.TaskCostUsd = 0.5m;
 
-        Assert.Equal(("b", 0.002m, 1), Assert.Single(twoModels.OtherModels!));
+        Assert.Equal(1, twoModels.OtherModels!.Count);
+        Assert.Equal(new CallShare(SpanRole.Llm, "b", 1, 0, 0, 0.002m), twoModels.OtherModels[0]);
         Assert.Equal(0.5m, taskCost.TotalCostUsd);
     }
 

@@ -212,6 +212,44 @@ public class TaskAssemblerTests
     }
 
     [Fact]
+    public void Restore_TaskWithABreakdown_FinishesWithTheSameBreakdown()
+    {
+        SpanFacts Timed(SpanFacts span, ulong start, ulong end)
+        {
+            span.StartTimeUnixNano = start;
+            span.EndTimeUnixNano = end;
+            return span;
+        }
+        SpanFacts cached = Llm(1, "b", input: 300, output: 30);
+        cached.Tokens = new TokenUsage(300, 30, 100, 50, 10);
+        (SpanFacts, decimal)[] spans =
+        [
+            (Timed(Llm(1, "a", input: 100, output: 10), 2_000, 5_000), 0.001m), (Timed(cached, 3_000, 9_000), 0.003m),
+            (Llm(1, "a", input: 200, output: 20), 0.002m), (Tool(1, "search"), 0.01m), (Tool(1, "fetch"), 0.02m), (Tool(1, "fetch"), 0.02m),
+            (Timed(Root(1, Outcome.Success), 1_000, 10_000), 0m),
+        ];
+        TaskAssembler live = Assembler(), saved = Assembler();
+        Add(live, spans);
+        Add(saved, spans);
+        TaskStateSnapshot snapshot = saved.Snapshot();
+        TaskAssembler restarted = Assembler();
+        restarted.Restore(snapshot);
+
+        AdvanceAndSweep(live, Settle);
+        AdvanceAndSweep(restarted, Settle);
+
+        Assert.Equal(2, _sink.Finished.Count);
+        TaskBreakdown expected = _sink.Finished[0].Breakdown!, actual = _sink.Finished[1].Breakdown!;
+        Assert.Equal(new TaskBreakdown(1_000, 10_000, OutcomeSource.Root, 0.006m, 0.05m, 100, 50, 10, expected.Calls), expected);
+        Assert.Equal([
+            new CallShare(SpanRole.Llm, "a", 2, 300, 30, 0.003m), new CallShare(SpanRole.Llm, "b", 1, 300, 30, 0.003m),
+            new CallShare(SpanRole.Tool, "search", 1, 0, 0, 0.01m), new CallShare(SpanRole.Tool, "fetch", 2, 0, 0, 0.04m),
+        ], expected.Calls);
+        Assert.Equal(expected with { Calls = [] }, actual with { Calls = [] }); // the arrays compare by reference: apart
+        Assert.Equal(expected.Calls, actual.Calls);
+    }
+
+    [Fact]
     public void Restore_SavedTaskDueBeforeALiveOne_FinishesFirst()
     {
         TaskAssembler saved = Assembler();
