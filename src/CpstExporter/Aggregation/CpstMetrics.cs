@@ -109,11 +109,11 @@ internal sealed class CpstMetrics : ITaskSink
     public void RecordToolCall(string useCase, string tool, decimal costUsd) =>
         ToolCalls.Get(new ToolCallKey(useCase, tool)).Record(costUsd);
 
-    public void SpanDuplicated() => Interlocked.Increment(ref _duplicateSpans);
+    public void SpanDuplicated() => Saturating.AddInterlocked(ref _duplicateSpans, 1);
 
     public void TaskFinished(in TaskRecord task)
     {
-        if (task.Reason == FinishReason.Evicted) Interlocked.Increment(ref _evictedTasks);
+        if (task.Reason == FinishReason.Evicted) Saturating.AddInterlocked(ref _evictedTasks, 1);
         var exemplar = new Exemplar(task.TraceId, task.CostUsd, task.FinishedAt.ToUnixTimeMilliseconds());
         Tasks.Get(task.Labels).Add(
             new TaskValues(1, task.CostUsd, task.LlmCalls, task.ToolCalls, task.InputTokens, task.OutputTokens, default),
@@ -123,15 +123,15 @@ internal sealed class CpstMetrics : ITaskSink
 
     public void LateSpan(in TaskLabels labels, in LateContribution late)
     {
-        Interlocked.Increment(ref _lateSpans);
+        Saturating.AddInterlocked(ref _lateSpans, 1);
         Tasks.Get(labels).Add(
             new TaskValues(0, late.CostUsd, late.LlmCalls, late.ToolCalls, late.InputTokens, late.OutputTokens, default),
             default);
     }
 
-    public void LateOutcome() => Interlocked.Increment(ref _lateOutcomes);
+    public void LateOutcome() => Saturating.AddInterlocked(ref _lateOutcomes, 1);
 
-    public void OutcomeDropped() => Interlocked.Increment(ref _droppedOutcomes);
+    public void OutcomeDropped() => Saturating.AddInterlocked(ref _droppedOutcomes, 1);
 
     /// <summary>Puts new FinOps settings in force: targets and budgets at once, supporting costs from now on.</summary>
     public void ApplyUseCases(IReadOnlyDictionary<string, UseCaseOptions> useCases)
@@ -140,5 +140,5 @@ internal sealed class CpstMetrics : ITaskSink
         Volatile.Write(ref _useCases, useCases);
     }
 
-    public void UseCaseReloadFailed() => Interlocked.Increment(ref _useCaseReloadFailures);
+    public void UseCaseReloadFailed() => Saturating.AddInterlocked(ref _useCaseReloadFailures, 1);
 }

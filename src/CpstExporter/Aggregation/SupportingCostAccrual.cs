@@ -1,3 +1,5 @@
+using CpstExporter.Conventions;
+
 namespace CpstExporter.Aggregation;
 
 /// <summary>
@@ -68,6 +70,10 @@ internal sealed class SupportingCostAccrual
             _monthlyUsd = monthlyUsd;
         }
 
-        private decimal UsdTicksAt(DateTimeOffset now) => _settledUsdTicks + _monthlyUsd * Math.Max(0, (now - _since).Ticks);
+        // Saturates at decimal's maximum of USD·ticks (about 3 × 10¹⁵ USD once divided): a monthly amount no budget has
+        // must not make every scrape fail.
+        private decimal UsdTicksAt(DateTimeOffset now) => _settledUsdTicks == decimal.MaxValue
+            ? decimal.MaxValue
+            : Saturating.Add(_settledUsdTicks, Saturating.Multiply(_monthlyUsd, Math.Max(0, (now - _since).Ticks)));
     }
 }

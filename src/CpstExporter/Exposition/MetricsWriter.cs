@@ -91,7 +91,7 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
                 long cumulative = 0;
                 for (int b = 0; b < buckets; b++)
                 {
-                    cumulative += counts[b];
+                    cumulative = Saturating.Add(cumulative, counts[b]); // stays monotonic, and at _count, when the buckets are full
                     Start(o, "cpst_task_cost_usd_bucket"u8, labels, BucketBounds[b]);
                     o.Write(cumulative);
                     if (om) WriteExemplar(o, exemplars[b]);
