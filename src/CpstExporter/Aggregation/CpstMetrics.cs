@@ -12,8 +12,6 @@ internal sealed class CpstMetrics : ITaskSink
 {
     public static readonly string[] TaskLabelNames = ["use_case", "outcome", "model", "environment", "variant"];
 
-    private readonly Func<TaskLabels, TaskLabels> _taskOverflow = static k =>
-        new TaskLabels(Overflow, k.Outcome, Overflow, Overflow, Overflow);
     private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
     private const string Unknown = "unknown";
 
@@ -27,24 +25,30 @@ internal sealed class CpstMetrics : ITaskSink
             "cpst_task_tokens_total", "cpst_task_cost_usd", "cpst_llm_calls_total", "cpst_llm_tokens_total",
             "cpst_llm_cost_usd_total", "cpst_unpriced_llm_calls_total", "cpst_tool_calls_total", "cpst_tool_cost_usd_total"]);
 
+        // Past the metric's limit everything but outcome and token_type folds; past a use case's share, everything but
+        // use_case, outcome and token_type. The histogram's labels are use_case and outcome only: no share to keep.
         Tasks = new(TaskLabelNames,
             ["cpst_tasks_total", "cpst_task_cost_usd_total", "cpst_task_llm_calls_total", "cpst_task_tool_calls_total", "cpst_task_tokens_total"],
             maxSeriesPerMetric,
             static k => new TaskSeries([k.UseCase, k.Outcome.LabelValue(), k.Model, k.Environment, k.Variant]),
-            _taskOverflow, Overflows);
+            static k => new TaskLabels(Overflow, k.Outcome, Overflow, Overflow, Overflow),
+            static k => k.UseCase, static k => new TaskLabels(k.UseCase, k.Outcome, Overflow, Overflow, Overflow), Overflows);
         CostHistogram = new(["use_case", "outcome"], ["cpst_task_cost_usd"], maxSeriesPerMetric,
             static k => new CostHistogramSeries([k.UseCase, k.Outcome.LabelValue()]),
-            static k => k with { UseCase = Overflow }, Overflows);
+            static k => k with { UseCase = Overflow }, null, null, Overflows);
         LlmCalls = new(["use_case", "provider", "model"], ["cpst_llm_calls_total", "cpst_llm_tokens_total", "cpst_llm_cost_usd_total"],
             maxSeriesPerMetric,
             static k => new LlmCallSeries([k.UseCase, k.Provider, k.Model]),
-            static _ => new LlmCallKey(Overflow, Overflow, Overflow), Overflows);
+            static _ => new LlmCallKey(Overflow, Overflow, Overflow),
+            static k => k.UseCase, static k => new LlmCallKey(k.UseCase, Overflow, Overflow), Overflows);
         UnpricedCalls = new(["use_case", "model"], ["cpst_unpriced_llm_calls_total"], maxSeriesPerMetric,
             static k => new CountSeries([k.UseCase, k.Model]),
-            static _ => new UnpricedKey(Overflow, Overflow), Overflows);
+            static _ => new UnpricedKey(Overflow, Overflow),
+            static k => k.UseCase, static k => new UnpricedKey(k.UseCase, Overflow), Overflows);
         ToolCalls = new(["use_case", "tool"], ["cpst_tool_calls_total", "cpst_tool_cost_usd_total"], maxSeriesPerMetric,
             static k => new ToolCallSeries([k.UseCase, k.Tool]),
-            static _ => new ToolCallKey(Overflow, Overflow), Overflows);
+            static _ => new ToolCallKey(Overflow, Overflow),
+            static k => k.UseCase, static k => new ToolCallKey(k.UseCase, Overflow), Overflows);
 
         _useCases = useCases;
         Supporting = new SupportingCostAccrual(time, useCases);

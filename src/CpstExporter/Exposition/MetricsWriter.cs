@@ -199,7 +199,7 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
         Counter(o, om, "cpst_dropped_outcomes_total", "Outcomes for traces never seen within the outcome window.", metrics.DroppedOutcomes);
         Counter(o, om, "cpst_duplicate_spans_total", "Spans received again (a retried batch, another protocol) and not counted again.", metrics.DuplicateSpans);
 
-        Header(o, om, "cpst_series_overflow_total", "counter", "Updates folded into a metric's __overflow__ series by the series limit.");
+        Header(o, om, "cpst_series_overflow_total", "counter", "Updates folded into an __overflow__ series by the series limit of the metric or of its use case.");
         foreach (var (metric, count) in metrics.Overflows.Values())
             Sample(o, "cpst_series_overflow_total"u8, LabelEncoder.EncodeOne("metric", metric), default, count);
 
