@@ -24,8 +24,6 @@ internal sealed class OverflowCounter
 
     public void Increment(int index) => Saturating.AddInterlocked(ref _counts[index], 1);
 
-    public void Increment(string metric) => Increment(IndexOf(metric));
-
     public long Get(string metric) => Interlocked.Read(ref _counts[IndexOf(metric)]);
 
     public IEnumerable<(string Metric, long Count)> Values()

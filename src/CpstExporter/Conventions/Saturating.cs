@@ -17,8 +17,7 @@ internal static class Saturating
     {
         // A sum pinned at a bound stays there without an exception per update: a series someone drove to the maximum
         // costs no more to update than any other.
-        if (a == decimal.MaxValue && b >= 0) return a;
-        if (a == decimal.MinValue && b <= 0) return a;
+        if (decimal.IsNegative(b) ? a == decimal.MinValue : a == decimal.MaxValue) return a;
         try
         {
             return a + b;
