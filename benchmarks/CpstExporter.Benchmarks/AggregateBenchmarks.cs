@@ -6,7 +6,7 @@ using CpstExporter.Tasks;
 
 namespace CpstExporter.Benchmarks;
 
-/// <summary>Updating the series of an existing label set: one LLM call, one finished task. Neither should allocate.</summary>
+/// <summary>Updating the series of an existing label set (one LLM call, one finished task) and of a folded one. None should allocate.</summary>
 [MemoryDiagnoser]
 public class AggregateBenchmarks
 {
@@ -22,6 +22,8 @@ public class AggregateBenchmarks
         _metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), _clock);
         RecordLlmCall();
         TaskFinished();
+        // A use case with more models than the series limit allows: its next new model is folded.
+        for (int i = 0; i < 2000; i++) _metrics.RecordLlmCall("noisy-bot", "openai", $"ft:gpt-4o:{i:D4}", in _tokens, 0.00224m);
     }
 
     [Benchmark]
@@ -32,4 +34,8 @@ public class AggregateBenchmarks
 
     [Benchmark]
     public void TaskFinished() => _metrics.TaskFinished(in _task);
+
+    /// <summary>An update of a label set past the series limit: folded into an overflow series and counted.</summary>
+    [Benchmark]
+    public void RecordLlmCallFolded() => _metrics.RecordLlmCall("noisy-bot", "openai", "ft:gpt-4o:9999", in _tokens, 0.00224m);
 }

@@ -20,7 +20,7 @@ internal sealed class CostHistogramSeries(string[] labelValues) : Series(labelVa
         int bucket = BucketOf(value);
         lock (Sync)
         {
-            Counts[bucket]++;
+            Counts[bucket] = Saturating.Add(Counts[bucket], 1);
             Exemplars[bucket] = exemplar;
             Sum = Saturating.Add(Sum, value);
             Count = Saturating.Add(Count, 1);

@@ -1,3 +1,5 @@
+using CpstExporter.Conventions;
+
 namespace CpstExporter.Aggregation;
 
 /// <summary>A plain counter series, e.g. <c>cpst_unpriced_llm_calls_total</c> for one (use_case, model).</summary>
@@ -5,7 +7,7 @@ internal sealed class CountSeries(string[] labelValues) : Series(labelValues)
 {
     private long _count;
 
-    public void Increment() => Interlocked.Increment(ref _count);
+    public void Increment() => Saturating.AddInterlocked(ref _count, 1);
 
     public long Value => Interlocked.Read(ref _count);
 }

@@ -12,8 +12,6 @@ internal sealed class CpstMetrics : ITaskSink
 {
     public static readonly string[] TaskLabelNames = ["use_case", "outcome", "model", "environment", "variant"];
 
-    private readonly Func<TaskLabels, TaskLabels> _taskOverflow = static k =>
-        new TaskLabels(Overflow, k.Outcome, Overflow, Overflow, Overflow);
     private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
     private const string Unknown = "unknown";
 
@@ -27,24 +25,30 @@ internal sealed class CpstMetrics : ITaskSink
             "cpst_task_tokens_total", "cpst_task_cost_usd", "cpst_llm_calls_total", "cpst_llm_tokens_total",
             "cpst_llm_cost_usd_total", "cpst_unpriced_llm_calls_total", "cpst_tool_calls_total", "cpst_tool_cost_usd_total"]);
 
+        // Past the metric's limit everything but outcome and token_type folds; past a use case's share, everything but
+        // use_case, outcome and token_type. The histogram's labels are use_case and outcome only: no share to keep.
         Tasks = new(TaskLabelNames,
             ["cpst_tasks_total", "cpst_task_cost_usd_total", "cpst_task_llm_calls_total", "cpst_task_tool_calls_total", "cpst_task_tokens_total"],
             maxSeriesPerMetric,
             static k => new TaskSeries([k.UseCase, k.Outcome.LabelValue(), k.Model, k.Environment, k.Variant]),
-            _taskOverflow, Overflows);
+            static k => new TaskLabels(Overflow, k.Outcome, Overflow, Overflow, Overflow),
+            static k => k.UseCase, static k => new TaskLabels(k.UseCase, k.Outcome, Overflow, Overflow, Overflow), Overflows);
         CostHistogram = new(["use_case", "outcome"], ["cpst_task_cost_usd"], maxSeriesPerMetric,
             static k => new CostHistogramSeries([k.UseCase, k.Outcome.LabelValue()]),
-            static k => k with { UseCase = Overflow }, Overflows);
+            static k => k with { UseCase = Overflow }, null, null, Overflows);
         LlmCalls = new(["use_case", "provider", "model"], ["cpst_llm_calls_total", "cpst_llm_tokens_total", "cpst_llm_cost_usd_total"],
             maxSeriesPerMetric,
             static k => new LlmCallSeries([k.UseCase, k.Provider, k.Model]),
-            static _ => new LlmCallKey(Overflow, Overflow, Overflow), Overflows);
+            static _ => new LlmCallKey(Overflow, Overflow, Overflow),
+            static k => k.UseCase, static k => new LlmCallKey(k.UseCase, Overflow, Overflow), Overflows);
         UnpricedCalls = new(["use_case", "model"], ["cpst_unpriced_llm_calls_total"], maxSeriesPerMetric,
             static k => new CountSeries([k.UseCase, k.Model]),
-            static _ => new UnpricedKey(Overflow, Overflow), Overflows);
+            static _ => new UnpricedKey(Overflow, Overflow),
+            static k => k.UseCase, static k => new UnpricedKey(k.UseCase, Overflow), Overflows);
         ToolCalls = new(["use_case", "tool"], ["cpst_tool_calls_total", "cpst_tool_cost_usd_total"], maxSeriesPerMetric,
             static k => new ToolCallSeries([k.UseCase, k.Tool]),
-            static _ => new ToolCallKey(Overflow, Overflow), Overflows);
+            static _ => new ToolCallKey(Overflow, Overflow),
+            static k => k.UseCase, static k => new ToolCallKey(k.UseCase, Overflow), Overflows);
 
         _useCases = useCases;
         Supporting = new SupportingCostAccrual(time, useCases);
@@ -110,11 +114,11 @@ internal sealed class CpstMetrics : ITaskSink
     public void RecordToolCall(string useCase, string tool, decimal costUsd) =>
         ToolCalls.Get(new ToolCallKey(useCase, tool)).Record(costUsd);
 
-    public void SpanDuplicated() => Interlocked.Increment(ref _duplicateSpans);
+    public void SpanDuplicated() => Saturating.AddInterlocked(ref _duplicateSpans, 1);
 
     public void TaskFinished(in TaskRecord task)
     {
-        if (task.Reason == FinishReason.Evicted) Interlocked.Increment(ref _evictedTasks);
+        if (task.Reason == FinishReason.Evicted) Saturating.AddInterlocked(ref _evictedTasks, 1);
         var exemplar = new Exemplar(task.TraceId, task.CostUsd, task.FinishedAt.ToUnixTimeMilliseconds());
         Tasks.Get(task.Labels).Add(
             new TaskValues(1, task.CostUsd, task.LlmCalls, task.ToolCalls, task.InputTokens, task.OutputTokens, default),
@@ -128,15 +132,15 @@ internal sealed class CpstMetrics : ITaskSink
 
     public void LateSpan(in TaskLabels labels, in LateContribution late)
     {
-        Interlocked.Increment(ref _lateSpans);
+        Saturating.AddInterlocked(ref _lateSpans, 1);
         Tasks.Get(labels).Add(
             new TaskValues(0, late.CostUsd, late.LlmCalls, late.ToolCalls, late.InputTokens, late.OutputTokens, default),
             default);
     }
 
-    public void LateOutcome() => Interlocked.Increment(ref _lateOutcomes);
+    public void LateOutcome() => Saturating.AddInterlocked(ref _lateOutcomes, 1);
 
-    public void OutcomeDropped() => Interlocked.Increment(ref _droppedOutcomes);
+    public void OutcomeDropped() => Saturating.AddInterlocked(ref _droppedOutcomes, 1);
 
     public void StateSaveFailed() => Interlocked.Increment(ref _stateSaveFailures);
 
@@ -147,5 +151,5 @@ internal sealed class CpstMetrics : ITaskSink
         Volatile.Write(ref _useCases, useCases);
     }
 
-    public void UseCaseReloadFailed() => Interlocked.Increment(ref _useCaseReloadFailures);
+    public void UseCaseReloadFailed() => Saturating.AddInterlocked(ref _useCaseReloadFailures, 1);
 }

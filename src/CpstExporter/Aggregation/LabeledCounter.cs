@@ -1,3 +1,5 @@
+using CpstExporter.Conventions;
+
 namespace CpstExporter.Aggregation;
 
 /// <summary>A counter with one label whose values are fixed at start (protocol, reason): no lookup, no allocation.</summary>
@@ -13,7 +15,7 @@ internal sealed class LabeledCounter<TLabel>(string labelName, params (TLabel Va
         for (int i = 0; i < values.Length; i++)
         {
             if (!EqualityComparer<TLabel>.Default.Equals(values[i].Value, value)) continue;
-            Interlocked.Add(ref _counts[i], count);
+            Saturating.AddInterlocked(ref _counts[i], count);
             return;
         }
     }

@@ -1,3 +1,5 @@
+using CpstExporter.Conventions;
+
 namespace CpstExporter.Aggregation;
 
 /// <summary><c>cpst_series_overflow_total{metric}</c>: one counter per metric name known at start.</summary>
@@ -12,11 +14,17 @@ internal sealed class OverflowCounter
         _counts = new long[_metrics.Length];
     }
 
-    public void Increment(string metric)
+    /// <summary>The slot of <paramref name="metric"/>, looked up once so that counting a fold compares no strings.</summary>
+    public int IndexOf(string metric)
     {
         int index = Array.IndexOf(_metrics, metric);
-        if (index >= 0) Interlocked.Increment(ref _counts[index]);
+        if (index < 0) throw new ArgumentException($"{metric} is not a metric with a series limit", nameof(metric));
+        return index;
     }
+
+    public void Increment(int index) => Saturating.AddInterlocked(ref _counts[index], 1);
+
+    public long Get(string metric) => Interlocked.Read(ref _counts[IndexOf(metric)]);
 
     public IEnumerable<(string Metric, long Count)> Values()
     {

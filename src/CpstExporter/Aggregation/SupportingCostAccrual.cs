@@ -1,3 +1,5 @@
+using CpstExporter.Conventions;
+
 namespace CpstExporter.Aggregation;
 
 /// <summary>
@@ -69,7 +71,10 @@ internal sealed class SupportingCostAccrual
             _monthlyUsd = monthlyUsd;
         }
 
-        private decimal UsdTicksAt(TimeProvider time, long now) =>
-            _settledUsdTicks + _monthlyUsd * Math.Max(0, time.GetElapsedTime(_since, now).Ticks);
+        // Saturates at decimal's maximum of USD·ticks (about 3 × 10¹⁵ USD once divided): a monthly amount no budget has
+        // must not make every scrape fail.
+        private decimal UsdTicksAt(TimeProvider time, long now) => _settledUsdTicks == decimal.MaxValue
+            ? decimal.MaxValue
+            : Saturating.Add(_settledUsdTicks, Saturating.Multiply(_monthlyUsd, Math.Max(0, time.GetElapsedTime(_since, now).Ticks)));
     }
 }

@@ -15,6 +15,9 @@ internal static class Saturating
 
     public static decimal Add(decimal a, decimal b)
     {
+        // A sum pinned at a bound stays there without an exception per update: a series someone drove to the maximum
+        // costs no more to update than any other.
+        if (decimal.IsNegative(b) ? a == decimal.MinValue : a == decimal.MaxValue) return a;
         try
         {
             return a + b;
@@ -22,6 +25,34 @@ internal static class Saturating
         catch (OverflowException)
         {
             return a < 0 ? decimal.MinValue : decimal.MaxValue;
+        }
+    }
+
+    public static decimal Multiply(decimal a, decimal b)
+    {
+        try
+        {
+            return a * b;
+        }
+        catch (OverflowException)
+        {
+            return (a < 0) != (b < 0) ? decimal.MinValue : decimal.MaxValue;
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="value"/> to a counter other threads update too, as <see cref="Interlocked.Add(ref long, long)"/>
+    /// does, but stopping at <see cref="long.MaxValue"/> (or <see cref="long.MinValue"/>) instead of wrapping.
+    /// </summary>
+    public static long AddInterlocked(ref long location, long value)
+    {
+        long current = Volatile.Read(ref location);
+        while (true)
+        {
+            long sum = Add(current, value);
+            long seen = Interlocked.CompareExchange(ref location, sum, current);
+            if (seen == current) return sum;
+            current = seen;
         }
     }
 }

@@ -91,7 +91,7 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
                 long cumulative = 0;
                 for (int b = 0; b < buckets; b++)
                 {
-                    cumulative += counts[b];
+                    cumulative = Saturating.Add(cumulative, counts[b]); // stays monotonic, and at _count, when the buckets are full
                     Start(o, "cpst_task_cost_usd_bucket"u8, labels, BucketBounds[b]);
                     o.Write(cumulative);
                     if (om) WriteExemplar(o, exemplars[b]);
@@ -212,7 +212,7 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
         Counter(o, om, "cpst_duplicate_spans_total", "Spans received again (a retried batch, another protocol) and not counted again.", metrics.DuplicateSpans);
         Counter(o, om, "cpst_state_save_failures_total", "Writes of the state file or of its journal of finished tasks that failed; /readyz answers 503 until a checkpoint succeeds.", metrics.StateSaveFailures);
 
-        Header(o, om, "cpst_series_overflow_total", "counter", "Updates folded into a metric's __overflow__ series by the series limit.");
+        Header(o, om, "cpst_series_overflow_total", "counter", "Updates folded into an __overflow__ series by the series limit of the metric or of its use case.");
         foreach (var (metric, count) in metrics.Overflows.Values())
             Sample(o, "cpst_series_overflow_total"u8, LabelEncoder.EncodeOne("metric", metric), default, count);
 

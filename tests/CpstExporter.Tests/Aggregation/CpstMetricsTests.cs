@@ -110,4 +110,70 @@ public class CpstMetricsTests
         Assert.Equal([("grpc", 0L), ("http_protobuf", 0L), ("http_json", 4L)], metrics.ReceivedSpans.Values());
         Assert.Equal(2, metrics.RejectedSpans.Get(RejectionReason.InvalidSpanId));
     }
+    private static readonly TaskLabels Billing = new("billing", Outcome.Success, "gpt-4o", "prod", "none");
+
+    [Fact]
+    public void TaskFinished_CostAndTokensAtTheirMaximum_PinTheSeries_AndLeaveOthersExact()
+    {
+        CpstMetrics metrics = Metrics();
+        metrics.TaskFinished(new TaskRecord(new TraceId(1, 1), Billing, 0.0042m, 1, 0, 1000, 100, DateTimeOffset.UnixEpoch, FinishReason.Settled));
+
+        for (int i = 0; i < 3; i++)
+        {
+            metrics.TaskFinished(new TaskRecord(new TraceId(2, (ulong)i), Support, decimal.MaxValue, int.MaxValue, int.MaxValue,
+                long.MaxValue, long.MaxValue, DateTimeOffset.UnixEpoch, FinishReason.Settled));
+            metrics.LateSpan(Support, new LateContribution(decimal.MaxValue, int.MaxValue, int.MaxValue, long.MaxValue, long.MaxValue));
+        }
+        metrics.TaskFinished(new TaskRecord(new TraceId(1, 2), Billing, 0.0017m, 1, 1, 300, 20, DateTimeOffset.UnixEpoch, FinishReason.Settled));
+
+        TaskValues pinned = metrics.Tasks.Get(Support).Read();
+        Assert.Equal((3L, decimal.MaxValue, 6L * int.MaxValue, 6L * int.MaxValue, long.MaxValue, long.MaxValue),
+            (pinned.Tasks, pinned.CostUsd, pinned.LlmCalls, pinned.ToolCalls, pinned.InputTokens, pinned.OutputTokens));
+        TaskValues billing = metrics.Tasks.Get(Billing).Read();
+        Assert.Equal((2L, 0.0059m, 2L, 1L, 1300L, 120L),
+            (billing.Tasks, billing.CostUsd, billing.LlmCalls, billing.ToolCalls, billing.InputTokens, billing.OutputTokens));
+
+        var counts = new long[CostHistogramSeries.Bounds.Length + 1];
+        var exemplars = new Exemplar[CostHistogramSeries.Bounds.Length + 1];
+        metrics.CostHistogram.Get(new HistogramKey("support", Outcome.Success)).Read(counts, exemplars, out decimal sum, out long count);
+        Assert.Equal((decimal.MaxValue, 3L, 3L), (sum, count, counts[^1]));
+    }
+
+    [Fact]
+    public void RecordLlmCall_PinnedOverflowSeries_StillTakesEveryFoldedLabelSet()
+    {
+        var metrics = new CpstMetrics(2, new Dictionary<string, UseCaseOptions>(), _clock);
+        metrics.RecordLlmCall("a", "openai", "gpt-4o", new TokenUsage(10, 1, 0, 0, 0), 0.01m);
+        metrics.RecordLlmCall("b", "openai", "gpt-4o", new TokenUsage(10, 1, 0, 0, 0), 0.01m);
+        var max = new TokenUsage(long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue);
+
+        // Every label set past the limit folds into one series; one of them at decimal's maximum must not break the others.
+        for (int i = 0; i < 100; i++)
+        {
+            metrics.RecordLlmCall($"use-{i}", "openai", "gpt-4o", in max, decimal.MaxValue);
+            metrics.RecordToolCall($"use-{i}", "search", decimal.MaxValue);
+            metrics.RecordUnpricedCall($"use-{i}", "mystery");
+        }
+
+        var overflow = metrics.LlmCalls.Get(new LlmCallKey("__overflow__", "__overflow__", "__overflow__")).Read();
+        Assert.Equal((100L, max, decimal.MaxValue), overflow); // "a" and "b" took the two label sets
+        Assert.Equal((98L, decimal.MaxValue), metrics.ToolCalls.Get(new ToolCallKey("__overflow__", "__overflow__")).Read());
+        Assert.Equal((1L, decimal.MaxValue), metrics.ToolCalls.Get(new ToolCallKey("use-0", "search")).Read());
+        Assert.Equal((1L, new TokenUsage(10, 1, 0, 0, 0), 0.01m), metrics.LlmCalls.Get(new LlmCallKey("a", "openai", "gpt-4o")).Read());
+        Assert.Equal(100, metrics.Overflows.Get("cpst_llm_calls_total"));
+    }
+
+    [Fact]
+    public void Counters_PastTheMaximum_StopThere()
+    {
+        CpstMetrics metrics = Metrics();
+
+        metrics.ReceivedSpans.Add(Protocol.Grpc, long.MaxValue - 1);
+        metrics.ReceivedSpans.Add(Protocol.Grpc, 510);
+        metrics.ReceivedSpans.Add(Protocol.Grpc);
+        metrics.ReceivedSpans.Add(Protocol.HttpJson, 2);
+
+        Assert.Equal(long.MaxValue, metrics.ReceivedSpans.Get(Protocol.Grpc));
+        Assert.Equal(2, metrics.ReceivedSpans.Get(Protocol.HttpJson));
+    }
 }

@@ -92,4 +92,20 @@ public class SupportingCostAccrualTests
 
         Assert.Equal([("support", "vector_db", 1m)], accrual.Read());
     }
+    [Fact]
+    public void Read_AmountNoBudgetHas_StopsAtTheMaximum_AndLeavesOtherItemsExact()
+    {
+        var accrual = new SupportingCostAccrual(_clock, Costs(("support", "vector_db", 730m), ("search", "api", decimal.MaxValue)));
+        decimal ceiling = decimal.MaxValue / SupportingCostAccrual.TicksPerMonth;
+
+        _clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal([("support", "vector_db", 1m), ("search", "api", ceiling)], accrual.Read());
+
+        accrual.Configure(Costs(("support", "vector_db", 730m), ("search", "api", 1m))); // settles the pinned item
+        _clock.Advance(TimeSpan.FromHours(1000));
+        accrual.Configure(Costs(("support", "vector_db", 730m), ("search", "api", decimal.MaxValue)));
+        _clock.Advance(TimeSpan.FromDays(365 * 100));
+
+        Assert.Equal([("support", "vector_db", 730m * 24 * 365 * 100 / 730 + 1001m), ("search", "api", ceiling)], accrual.Read());
+    }
 }

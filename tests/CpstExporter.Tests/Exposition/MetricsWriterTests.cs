@@ -275,4 +275,82 @@ public class MetricsWriterTests
 
         Assert.Equal(families.Length, families.Distinct().Count());
     }
+    /// <summary>Every series at the largest value it can hold: money at decimal's maximum, counts at long's.</summary>
+    private static CpstMetrics PinnedMetrics()
+    {
+        var clock = new ManualClock(Start);
+        var useCases = new Dictionary<string, UseCaseOptions>
+        {
+            ["support"] = new() { TargetUsd = decimal.MaxValue, MonthlyBudgetUsd = decimal.MaxValue, SupportingCosts = { ["gpu"] = decimal.MaxValue } },
+        };
+        var metrics = new CpstMetrics(2, useCases, clock) { PendingTasks = () => int.MaxValue };
+        var max = new TokenUsage(long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue);
+        for (int i = 0; i < 4; i++) // two label sets, then the overflow series, all pinned
+        {
+            var labels = new TaskLabels($"use-{i}", Outcome.Success, "gpt-4o", "prod", "none");
+            for (int n = 0; n < 2; n++)
+            {
+                metrics.TaskFinished(new TaskRecord(Trace(i), labels, decimal.MaxValue, int.MaxValue, int.MaxValue, long.MaxValue, long.MaxValue,
+                    clock.GetUtcNow(), FinishReason.Settled));
+                metrics.LateSpan(labels, new LateContribution(decimal.MaxValue, int.MaxValue, int.MaxValue, long.MaxValue, long.MaxValue));
+                metrics.RecordLlmCall($"use-{i}", "openai", "gpt-4o", in max, decimal.MaxValue);
+                metrics.RecordToolCall($"use-{i}", "search", decimal.MaxValue);
+                metrics.RecordUnpricedCall($"use-{i}", "mystery");
+            }
+        }
+        foreach (CostHistogramSeries series in metrics.CostHistogram.All) SeriesState.SetEveryBucketCount(series, long.MaxValue - 1);
+        foreach (CountSeries series in metrics.UnpricedCalls.All) SeriesState.SetCount(series, long.MaxValue);
+        metrics.RecordUnpricedCall("use-0", "mystery");
+        metrics.ReceivedSpans.Add(Protocol.Grpc, long.MaxValue);
+        metrics.ReceivedSpans.Add(Protocol.Grpc, 1);
+        clock.Advance(TimeSpan.FromDays(365));
+        return metrics;
+    }
+
+    [Fact]
+    public void Write_EverySeriesAtItsMaximum_WritesExactPinnedValuesInBothFormats()
+    {
+        foreach (ExpositionFormat format in new[] { ExpositionFormat.Text, ExpositionFormat.OpenMetrics })
+        {
+            string text = Render(PinnedMetrics(), format);
+
+            const string Task = "use_case=\"use-0\",outcome=\"success\",model=\"gpt-4o\",environment=\"prod\",variant=\"none\"";
+            Assert.Equal(decimal.MaxValue, MetricsText.Required(text, $"cpst_task_cost_usd_total{{{Task}}}"));
+            Assert.Equal(long.MaxValue, MetricsText.Required(text, $"cpst_task_tokens_total{{{Task},token_type=\"input\"}}"));
+            Assert.Equal(2, MetricsText.Required(text, $"cpst_tasks_total{{{Task}}}"));
+            Assert.Equal(decimal.MaxValue, MetricsText.Required(text, "cpst_llm_cost_usd_total{use_case=\"__overflow__\",provider=\"__overflow__\",model=\"__overflow__\"}"));
+            Assert.Equal(long.MaxValue, MetricsText.Required(text, "cpst_llm_tokens_total{use_case=\"__overflow__\",provider=\"__overflow__\",model=\"__overflow__\",token_type=\"reasoning\"}"));
+            Assert.Equal(long.MaxValue, MetricsText.Required(text, "cpst_unpriced_llm_calls_total{use_case=\"use-0\",model=\"mystery\"}"));
+            Assert.Equal(long.MaxValue, MetricsText.Required(text, "cpst_received_spans_total{protocol=\"grpc\"}"));
+            Assert.Equal(decimal.MaxValue / SupportingCostAccrual.TicksPerMonth,
+                MetricsText.Required(text, "cpst_supporting_cost_usd_total{use_case=\"support\",item=\"gpu\"}"));
+            Assert.Equal(decimal.MaxValue, MetricsText.Required(text, "cpst_target_usd{use_case=\"support\"}"));
+
+            // Cumulative buckets stop at the maximum instead of wrapping negative, and +Inf equals _count.
+            decimal[] buckets = MetricsText.Samples(text, "cpst_task_cost_usd_bucket")
+                .Where(b => b.Labels.StartsWith("use_case=\"use-0\"", StringComparison.Ordinal)).Select(b => b.Value).ToArray();
+            Assert.Equal(CostHistogramSeries.Bounds.Length + 1, buckets.Length);
+            Assert.Equal(long.MaxValue - 1, buckets[0]);
+            Assert.All(buckets.Skip(1), b => Assert.Equal(long.MaxValue, b));
+            Assert.Equal(long.MaxValue, MetricsText.Required(text, "cpst_task_cost_usd_count{use_case=\"use-0\",outcome=\"success\"}"));
+            Assert.Equal(decimal.MaxValue, MetricsText.Required(text, "cpst_task_cost_usd_sum{use_case=\"use-0\",outcome=\"success\"}"));
+
+            // Every sample line is a name, labels and a plain number (an exemplar after it in OpenMetrics).
+            foreach (string line in text.Split('\n').Where(l => l.Length > 0 && l[0] != '#'))
+                Assert.Matches(SampleLine, line);
+        }
+    }
+
+    private static readonly Regex SampleLine = new(
+        @"^[a-z_]+(\{[^}]*\})? -?[0-9]+(\.[0-9]+)?( # \{trace_id=""[0-9a-f]{32}""\} [0-9]+(\.[0-9]+)? [0-9]+\.[0-9]{3})?$");
+
+    [RequiresBinaryFact("promtool")]
+    public async Task Write_EverySeriesAtItsMaximum_PromtoolFindsNoProblem()
+    {
+        string text = Render(PinnedMetrics(), ExpositionFormat.Text);
+
+        var (exitCode, output) = await Processes.RunAsync(Binaries.Find("promtool") ?? "promtool", "check metrics", text);
+
+        Assert.True(exitCode == 0 && output.Trim().Length == 0, $"promtool check metrics (exit {exitCode}):\n{output}");
+    }
 }

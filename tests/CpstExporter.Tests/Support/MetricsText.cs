@@ -31,7 +31,7 @@ internal static class MetricsText
             string labels = "";
             if (rest[0] == '{')
             {
-                int close = rest.LastIndexOf("} ", StringComparison.Ordinal);
+                int close = LabelsEnd(rest);
                 labels = rest[1..close];
                 rest = rest[(close + 1)..];
             }
@@ -41,6 +41,19 @@ internal static class MetricsText
             if (exemplar >= 0) rest = rest[..exemplar];
             yield return (labels, decimal.Parse(rest, NumberStyles.Float, CultureInfo.InvariantCulture));
         }
+    }
+
+    /// <summary>The closing brace of the label set that starts <paramref name="rest"/>, skipping braces inside quoted values.</summary>
+    private static int LabelsEnd(string rest)
+    {
+        bool quoted = false;
+        for (int i = 1; i < rest.Length; i++)
+        {
+            if (quoted && rest[i] == '\\') i++;
+            else if (rest[i] == '"') quoted = !quoted;
+            else if (!quoted && rest[i] == '}') return i;
+        }
+        throw new FormatException($"label set not closed: {rest}");
     }
 
     public static decimal Required(string exposition, string series) =>
