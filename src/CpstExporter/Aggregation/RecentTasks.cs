@@ -9,9 +9,10 @@ namespace CpstExporter.Aggregation;
 /// case shares the store instead of pushing every other use case's tasks out: each keeps at least its fair share.
 /// </summary>
 /// <remarks>
-/// Use cases are kept in buckets by how many tasks they hold, so finding the one that holds the most, and moving a use
-/// case to its next bucket, are O(1) however many use cases there are. Queries copy what matches under the lock and
-/// sort outside it; a query scans at most <see cref="Capacity"/> tasks.
+/// Tasks live in a fixed array of slots, each use case's in a list linked through the slots, oldest first, so keeping a
+/// task allocates nothing once the store is full. Use cases are kept in buckets by how many tasks they hold, so finding
+/// the one that holds the most, and moving a use case to its next bucket, are O(1) however many use cases there are.
+/// Queries copy what matches under the lock and sort outside it; a query scans at most <see cref="Capacity"/> tasks.
 /// </remarks>
 internal sealed class RecentTasks
 {
@@ -21,10 +22,17 @@ internal sealed class RecentTasks
     /// <summary>The highest <c>Cpst:Tasks:RecentTasks</c> accepted: about 400 MB.</summary>
     public const int MaxCapacity = 1_000_000;
 
+    private const int None = -1;
+
     private readonly Lock _lock = new();
+    private readonly TaskRecord[] _tasks;
+    /// <summary>Per slot: the next newer and older slot of its use case's list, or the next free slot.</summary>
+    private readonly int[] _newer, _older;
+    private readonly UseCaseTasks?[] _owner;
+    private int _free;
     private readonly Dictionary<string, UseCaseTasks> _byUseCase = new(StringComparer.Ordinal);
-    private readonly Dictionary<TraceId, LinkedListNode<TaskRecord>> _byTraceId = new();
-    /// <summary>Use cases by how many tasks each holds: <c>_byCount[n]</c> holds those with n tasks (null while none does).</summary>
+    private readonly Dictionary<TraceId, int> _byTraceId;
+    /// <summary>Use cases by how many tasks each holds: <c>_byCount[n]</c> holds those with n tasks (null until one did).</summary>
     private readonly List<HashSet<UseCaseTasks>?> _byCount = [];
     private int _largest;
     private int _count;
@@ -34,6 +42,13 @@ internal sealed class RecentTasks
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
         Capacity = capacity;
+        _tasks = new TaskRecord[capacity];
+        _newer = new int[capacity];
+        _older = new int[capacity];
+        _owner = new UseCaseTasks?[capacity];
+        for (int i = 0; i < capacity; i++) _newer[i] = i + 1 < capacity ? i + 1 : None;
+        _free = capacity > 0 ? 0 : None;
+        _byTraceId = new Dictionary<TraceId, int>(capacity);
     }
 
     public int Capacity { get; }
@@ -55,17 +70,27 @@ internal sealed class RecentTasks
         lock (_lock)
         {
             // A trace finished again after the task stage forgot it: the newer task replaces the older.
-            if (_byTraceId.Remove(task.TraceId, out LinkedListNode<TaskRecord>? earlier)) Remove(_byUseCase[earlier.Value.Labels.UseCase], earlier);
+            if (_byTraceId.Remove(task.TraceId, out int earlier)) Release(earlier);
             _byUseCase.TryGetValue(task.Labels.UseCase, out UseCaseTasks? useCase);
-            if (_count == Capacity) Evict(useCase is not null && useCase.Tasks.Count >= _largest ? useCase : First(_byCount[_largest]!));
-            if (useCase is null || useCase.Tasks.Count == 0)
+            if (_count == Capacity) Evict(useCase is not null && useCase.Count >= _largest ? useCase : First(_byCount[_largest]!));
+            if (useCase is null || useCase.Count == 0)
             {
                 useCase = new UseCaseTasks(task.Labels.UseCase);
                 _byUseCase.Add(useCase.Name, useCase);
             }
-            _byTraceId[task.TraceId] = useCase.Tasks.AddLast(task);
+            int slot = _free;
+            _free = _newer[slot];
+            _tasks[slot] = task;
+            _owner[slot] = useCase;
+            _older[slot] = useCase.Newest;
+            _newer[slot] = None;
+            if (useCase.Newest != None) _newer[useCase.Newest] = slot;
+            else useCase.Oldest = slot;
+            useCase.Newest = slot;
+            useCase.Count++;
+            _byTraceId[task.TraceId] = slot;
             _count++;
-            Moved(useCase, useCase.Tasks.Count - 1);
+            Moved(useCase, useCase.Count - 1);
         }
     }
 
@@ -73,8 +98,8 @@ internal sealed class RecentTasks
     {
         lock (_lock)
         {
-            bool found = _byTraceId.TryGetValue(traceId, out LinkedListNode<TaskRecord>? node);
-            task = found ? node!.Value : default;
+            bool found = _byTraceId.TryGetValue(traceId, out int slot);
+            task = found ? _tasks[slot] : default;
             return found;
         }
     }
@@ -85,9 +110,8 @@ internal sealed class RecentTasks
         var found = new List<TaskRecord>();
         lock (_lock)
         {
-            foreach (UseCaseTasks useCase in _byUseCase.Values)
-                foreach (TaskRecord task in useCase.Tasks)
-                    if (matches(task)) found.Add(task);
+            foreach (int slot in _byTraceId.Values)
+                if (matches(_tasks[slot])) found.Add(_tasks[slot]);
         }
         return found;
     }
@@ -98,21 +122,32 @@ internal sealed class RecentTasks
         lock (_lock) return [.. _byUseCase.Keys];
     }
 
-    /// <summary>Drops the oldest task of <paramref name="useCase"/>: the task's own use case when it holds the most, so
-    /// that shares stay even, else one of those that hold the most.</summary>
+    /// <summary>Drops the oldest task of <paramref name="useCase"/>: the new task's own use case when it holds the most,
+    /// so that shares stay even, else one of those that hold the most.</summary>
     private void Evict(UseCaseTasks useCase)
     {
-        LinkedListNode<TaskRecord> oldest = useCase.Tasks.First!;
-        _byTraceId.Remove(oldest.Value.TraceId);
-        Remove(useCase, oldest);
+        int oldest = useCase.Oldest;
+        _byTraceId.Remove(_tasks[oldest].TraceId);
+        Release(oldest);
     }
 
-    private void Remove(UseCaseTasks useCase, LinkedListNode<TaskRecord> node)
+    /// <summary>Takes a slot out of its use case's list and gives it back to the free list.</summary>
+    private void Release(int slot)
     {
-        useCase.Tasks.Remove(node);
+        UseCaseTasks useCase = _owner[slot]!;
+        int older = _older[slot], newer = _newer[slot];
+        if (older != None) _newer[older] = newer;
+        else useCase.Oldest = newer;
+        if (newer != None) _older[newer] = older;
+        else useCase.Newest = older;
+        _tasks[slot] = default; // no references kept to labels or breakdowns of tasks gone
+        _owner[slot] = null;
+        _newer[slot] = _free;
+        _free = slot;
+        useCase.Count--;
         _count--;
-        Moved(useCase, useCase.Tasks.Count + 1);
-        if (useCase.Tasks.Count == 0)
+        Moved(useCase, useCase.Count + 1);
+        if (useCase.Count == 0)
         {
             _byCount[0]!.Remove(useCase);
             _byUseCase.Remove(useCase.Name);
@@ -122,7 +157,7 @@ internal sealed class RecentTasks
     /// <summary>Moves a use case from the bucket of <paramref name="from"/> tasks to that of its count now.</summary>
     private void Moved(UseCaseTasks useCase, int from)
     {
-        int to = useCase.Tasks.Count;
+        int to = useCase.Count;
         if (from < _byCount.Count) _byCount[from]?.Remove(useCase);
         while (_byCount.Count <= to) _byCount.Add(null);
         (_byCount[to] ??= []).Add(useCase);
@@ -139,6 +174,7 @@ internal sealed class RecentTasks
     private sealed class UseCaseTasks(string name)
     {
         public string Name { get; } = name;
-        public LinkedList<TaskRecord> Tasks { get; } = new();
+        public int Count;
+        public int Oldest = None, Newest = None;
     }
 }

@@ -112,7 +112,7 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
         if (withCalls)
         {
             json.WriteStartArray("calls");
-            foreach (CallShare call in b?.Calls ?? [])
+            foreach (CallShare call in b?.Calls() ?? [])
             {
                 json.WriteStartObject();
                 json.WriteString("kind", call.Role == SpanRole.Tool ? "tool" : "llm");

@@ -147,13 +147,10 @@ internal sealed class PendingTask
         if (endUnixNano > EndUnixNano) EndUnixNano = endUnixNano;
     }
 
-    /// <summary>The task's calls by model and by tool, for its breakdown.</summary>
-    public CallShare[] CallShares()
+    /// <summary>The task's breakdown for the task API: allocates only for a task with more than one model or tool.</summary>
+    public TaskBreakdown Breakdown()
     {
-        int count = (Model is null ? 0 : 1) + (OtherModels?.Count ?? 0) + (Tool is null ? 0 : 1) + (OtherTools?.Count ?? 0);
-        if (count == 0) return [];
-        var shares = new CallShare[count];
-        int at = 0;
+        CallShare firstModel = default, firstTool = default;
         if (Model is not null)
         {
             long input = InputTokens, output = OutputTokens;
@@ -162,8 +159,7 @@ internal sealed class PendingTask
                 input -= other.InputTokens;
                 output -= other.OutputTokens;
             }
-            shares[at++] = new CallShare(SpanRole.Llm, Model, ModelCalls, Math.Max(0, input), Math.Max(0, output), ModelCostUsd);
-            foreach (CallShare other in OtherModels ?? Empty) shares[at++] = other;
+            firstModel = new CallShare(SpanRole.Llm, Model, ModelCalls, Math.Max(0, input), Math.Max(0, output), ModelCostUsd);
         }
         if (Tool is not null)
         {
@@ -174,10 +170,20 @@ internal sealed class PendingTask
                 calls -= other.Calls;
                 cost -= other.CostUsd;
             }
-            shares[at++] = new CallShare(SpanRole.Tool, Tool, Math.Max(0, calls), 0, 0, Math.Max(0m, cost));
-            foreach (CallShare other in OtherTools ?? Empty) shares[at++] = other;
+            firstTool = new CallShare(SpanRole.Tool, Tool, Math.Max(0, calls), 0, 0, Math.Max(0m, cost));
         }
-        return shares;
+        CallShare[]? all = null;
+        if (OtherModels is not null || OtherTools is not null)
+        {
+            all = new CallShare[(Model is null ? 0 : 1) + (OtherModels?.Count ?? 0) + (Tool is null ? 0 : 1) + (OtherTools?.Count ?? 0)];
+            int at = 0;
+            if (Model is not null) all[at++] = firstModel;
+            foreach (CallShare other in OtherModels ?? Empty) all[at++] = other;
+            if (Tool is not null) all[at++] = firstTool;
+            foreach (CallShare other in OtherTools ?? Empty) all[at++] = other;
+        }
+        return new TaskBreakdown(StartUnixNano, EndUnixNano, OutcomeSource, InferenceCostUsd(), ToolCostUsd,
+            CacheReadTokens, CacheWriteTokens, ReasoningTokens, firstModel, firstTool, all);
     }
 
     private static readonly ShareList Empty = new();

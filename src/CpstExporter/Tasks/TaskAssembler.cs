@@ -751,7 +751,7 @@ internal sealed class TaskAssembler
 
         TaskLabels labels = LabelsOf(task);
         var record = new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
-            task.InputTokens, task.OutputTokens, finishedAt, reason, _options.RecentTasks > 0 ? BreakdownOf(task) : null);
+            task.InputTokens, task.OutputTokens, finishedAt, reason, _options.RecentTasks > 0 ? task.Breakdown() : null);
         (t_finished ??= []).Add(record);
         if (task.FirstSeenMs <= _writtenUpTo && Journal is not null) (t_journal ??= []).Add(task.TraceId);
 
@@ -777,11 +777,6 @@ internal sealed class TaskAssembler
         remembered = new FinishedTask(labels, expires, spans);
         _finishedOrder.Enqueue((traceId, expires));
     }
-
-    /// <summary>What the task API shows of a finished task beyond its labels and totals.</summary>
-    private static TaskBreakdown BreakdownOf(PendingTask task) => new(
-        task.StartUnixNano, task.EndUnixNano, task.OutcomeSource, task.InferenceCostUsd(), task.ToolCostUsd,
-        task.CacheReadTokens, task.CacheWriteTokens, task.ReasoningTokens, task.CallShares());
 
     private void Forget((TraceId Id, long ExpiresMs) entry)
     {

@@ -2,12 +2,15 @@ namespace CpstExporter.Tasks;
 
 /// <summary>
 /// What a finished task spent where, for the task API (<c>/api/v1/tasks</c>): its span times, where its outcome came
-/// from, its cost split and token classes, and its calls by model and by tool. Made once per finished task, and only
-/// when the recent-task store keeps tasks (<c>Cpst:Tasks:RecentTasks</c> above 0).
+/// from, its cost split and token classes, and its calls by model and by tool. A value, with the first model's and the
+/// first tool's shares inline: a task that used one of each (most do) costs no allocation to finish.
 /// </summary>
 /// <param name="StartUnixNano">The earliest span start of the task; 0 when no span said.</param>
 /// <param name="EndUnixNano">The latest span end of the task; 0 when no span said.</param>
-internal sealed record TaskBreakdown(
+/// <param name="FirstModel">The first model's share; <c>default</c> (no name) without LLM calls.</param>
+/// <param name="FirstTool">The first tool's share; <c>default</c> without tool calls.</param>
+/// <param name="AllCalls">Every share, models first, when the task used more than one model or tool; else null.</param>
+internal readonly record struct TaskBreakdown(
     ulong StartUnixNano,
     ulong EndUnixNano,
     OutcomeSource OutcomeSource,
@@ -16,4 +19,16 @@ internal sealed record TaskBreakdown(
     long CacheReadTokens,
     long CacheWriteTokens,
     long ReasoningTokens,
-    CallShare[] Calls);
+    CallShare FirstModel,
+    CallShare FirstTool,
+    CallShare[]? AllCalls)
+{
+    /// <summary>The task's calls by model, then by tool, each in order of first use.</summary>
+    public CallShare[] Calls() => AllCalls ?? (FirstModel.Name, FirstTool.Name) switch
+    {
+        (null, null) => [],
+        (_, null) => [FirstModel],
+        (null, _) => [FirstTool],
+        _ => [FirstModel, FirstTool],
+    };
+}

@@ -239,14 +239,29 @@ public class TaskAssemblerTests
         AdvanceAndSweep(restarted, Settle);
 
         Assert.Equal(2, _sink.Finished.Count);
-        TaskBreakdown expected = _sink.Finished[0].Breakdown!, actual = _sink.Finished[1].Breakdown!;
-        Assert.Equal(new TaskBreakdown(1_000, 10_000, OutcomeSource.Root, 0.006m, 0.05m, 100, 50, 10, expected.Calls), expected);
-        Assert.Equal([
+        TaskBreakdown expected = _sink.Finished[0].Breakdown!.Value, actual = _sink.Finished[1].Breakdown!.Value;
+        CallShare[] calls =
+        [
             new CallShare(SpanRole.Llm, "a", 2, 300, 30, 0.003m), new CallShare(SpanRole.Llm, "b", 1, 300, 30, 0.003m),
             new CallShare(SpanRole.Tool, "search", 1, 0, 0, 0.01m), new CallShare(SpanRole.Tool, "fetch", 2, 0, 0, 0.04m),
-        ], expected.Calls);
-        Assert.Equal(expected with { Calls = [] }, actual with { Calls = [] }); // the arrays compare by reference: apart
-        Assert.Equal(expected.Calls, actual.Calls);
+        ];
+        Assert.Equal(new TaskBreakdown(1_000, 10_000, OutcomeSource.Root, 0.006m, 0.05m, 100, 50, 10, calls[0], calls[2], expected.AllCalls), expected);
+        Assert.Equal(calls, expected.Calls());
+        Assert.Equal(expected with { AllCalls = null }, actual with { AllCalls = null }); // the arrays compare by reference: apart
+        Assert.Equal(expected.Calls(), actual.Calls());
+    }
+
+    [Fact]
+    public void Finish_OneModelAndOneTool_BreakdownInlineWithoutAnArray()
+    {
+        TaskAssembler assembler = Assembler();
+        Add(assembler, (Llm(1, "a", input: 100, output: 10), 0.001m), (Tool(1, "search"), 0.01m), (Tool(1, "search"), 0.01m), (Root(1, Outcome.Success), 0m));
+
+        AdvanceAndSweep(assembler, Settle);
+
+        TaskBreakdown breakdown = Assert.Single(_sink.Finished).Breakdown!.Value;
+        Assert.Null(breakdown.AllCalls);
+        Assert.Equal([new CallShare(SpanRole.Llm, "a", 1, 100, 10, 0.001m), new CallShare(SpanRole.Tool, "search", 2, 0, 0, 0.02m)], breakdown.Calls());
     }
 
     [Fact]
