@@ -81,10 +81,10 @@ internal sealed class PendingTask
     }
 
     /// <summary>Shares of the models after the first, in order of first use; null while the task used one model.</summary>
-    public ShareList? OtherModels => Extras?.OtherModels;
+    public ShareList? OtherModels => Extras?.OtherModels is { Count: > 0 } models ? models : null;
 
     /// <summary>Shares of the tools after the first, in order of first use; null while the task used one tool.</summary>
-    public ShareList? OtherTools => Extras?.OtherTools;
+    public ShareList? OtherTools => Extras?.OtherTools is { Count: > 0 } tools ? tools : null;
 
     /// <summary>
     /// Makes the object a new task of <paramref name="traceId"/>, as the constructor does: how <see cref="PendingTaskPool"/>
@@ -106,7 +106,7 @@ internal sealed class PendingTask
         InputTokens = OutputTokens = CacheReadTokens = CacheWriteTokens = ReasoningTokens = 0;
         StartUnixNano = EndUnixNano = 0;
         Spans = default;
-        Extras = null;
+        Extras?.Clear(); // kept, emptied, with the pooled object: a task of several tools then allocates nothing
         Older = Newer = null;
     }
 

@@ -14,4 +14,13 @@ internal sealed class PendingTaskExtras
     /// <summary>Shares of the tools after the first, in order of first use.</summary>
     public ShareList? OtherTools;
     public List<HeldCall>? Held;
+
+    /// <summary>Empties the extras for the task object's next use, keeping the share lists' room.</summary>
+    public void Clear()
+    {
+        TaskCostUsd = null;
+        OtherModels?.Clear();
+        OtherTools?.Clear();
+        Held = null;
+    }
 }

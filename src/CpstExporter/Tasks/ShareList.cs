@@ -11,10 +11,21 @@ internal sealed class ShareList
     /// <summary>A short list is searched; past this many names an index keeps each lookup O(1).</summary>
     private const int Searched = 8;
 
-    private readonly List<CallShare> _shares = [];
     private Dictionary<string, int>? _index;
 
+    /// <summary>Room kept by <see cref="Clear"/>; a list that grew past it (a trace of many models) is let go.</summary>
+    private const int RoomKept = 16;
+
+    private List<CallShare> _shares = [];
+
     public int Count => _shares.Count;
+
+    public void Clear()
+    {
+        if (_shares.Capacity > RoomKept) _shares = [];
+        else _shares.Clear();
+        _index = null;
+    }
 
     public CallShare this[int at] => _shares[at];
 

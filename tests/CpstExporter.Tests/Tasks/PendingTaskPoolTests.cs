@@ -11,7 +11,8 @@ public class PendingTaskPoolTests
     /// <summary>Every field of a task, as text, so a field a reset forgot shows by name.</summary>
     private static Dictionary<string, string?> Fields(PendingTask task) =>
         typeof(PendingTask).GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
-            .Where(f => f.Name != "<Spans>k__BackingField" && f.FieldType != typeof(SpanTable))
+            // The extras object is kept, emptied, for reuse: what it holds is compared through the task's properties.
+            .Where(f => f.Name != "<Spans>k__BackingField" && f.FieldType != typeof(SpanTable) && f.FieldType != typeof(PendingTaskExtras))
             .ToDictionary(f => f.Name, f => f.GetValue(task) switch
             {
                 null => null,
@@ -31,6 +32,10 @@ public class PendingTaskPoolTests
         used.OutcomeSpanEnd = 5; used.SpanCostUsd = 1m; used.LlmCalls = used.ToolCalls = 2; used.InputTokens = used.OutputTokens = 3;
         used.AddModelCost("a", 1m);
         used.AddModelCost("b", 2m);
+        used.AddToolShare("search", 0.01m);
+        used.AddToolShare("fetch", 0.02m);
+        used.ToolCostUsd = 0.03m; used.CacheReadTokens = used.CacheWriteTokens = used.ReasoningTokens = 4;
+        used.Covers(100, 200);
         used.TaskCostUsd = 4m;
         used.Held = [new HeldCall(1, default)];
         used.Older = used.Newer = new PendingTask(new TraceId(9, 9), 0);
@@ -41,6 +46,11 @@ public class PendingTaskPoolTests
 
         Assert.Same(used, reused);
         Assert.Equal(Fields(new PendingTask(new TraceId(2, 2), 2_000)), Fields(reused));
+        Assert.Null(reused.TaskCostUsd);
+        Assert.Null(reused.OtherModels);
+        Assert.Null(reused.OtherTools);
+        Assert.Null(reused.Held);
+        Assert.Equal(new PendingTask(new TraceId(2, 2), 2_000).Breakdown(), reused.Breakdown());
         Assert.Equal(0, reused.Spans.Count);
         Assert.Equal(-1, reused.Spans.IndexOf(7));
     }
