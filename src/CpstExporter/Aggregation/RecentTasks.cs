@@ -99,7 +99,8 @@ internal sealed class RecentTasks
         lock (_lock)
         {
             bool found = _byTraceId.TryGetValue(traceId, out int slot);
-            task = found ? _tasks[slot] : default;
+            // The stored calls go back to their pool when the slot is freed: the caller gets a copy of its own.
+            task = found ? _tasks[slot] with { Breakdown = _tasks[slot].Breakdown?.WithOwnCalls() } : default;
             return found;
         }
     }
@@ -140,6 +141,7 @@ internal sealed class RecentTasks
         else useCase.Oldest = newer;
         if (newer != None) _older[newer] = older;
         else useCase.Newest = older;
+        _tasks[slot].Breakdown?.ReturnCalls();
         _tasks[slot] = default; // no references kept to labels or breakdowns of tasks gone
         _owner[slot] = null;
         _newer[slot] = _free;

@@ -173,17 +173,19 @@ internal sealed class PendingTask
             firstTool = new CallShare(SpanRole.Tool, Tool, Math.Max(0, calls), 0, 0, Math.Max(0m, cost));
         }
         CallShare[]? all = null;
+        int at = 0;
         if (OtherModels is not null || OtherTools is not null)
         {
-            all = new CallShare[(Model is null ? 0 : 1) + (OtherModels?.Count ?? 0) + (Tool is null ? 0 : 1) + (OtherTools?.Count ?? 0)];
-            int at = 0;
+            all = CallShare.Pool.Rent(
+                (Model is null ? 0 : 1) + (OtherModels?.Count ?? 0) + (Tool is null ? 0 : 1) + (OtherTools?.Count ?? 0));
+            at = 0;
             if (Model is not null) all[at++] = firstModel;
             foreach (CallShare other in OtherModels ?? Empty) all[at++] = other;
             if (Tool is not null) all[at++] = firstTool;
             foreach (CallShare other in OtherTools ?? Empty) all[at++] = other;
         }
         return new TaskBreakdown(StartUnixNano, EndUnixNano, OutcomeSource, InferenceCostUsd(), ToolCostUsd,
-            CacheReadTokens, CacheWriteTokens, ReasoningTokens, firstModel, firstTool, all);
+            CacheReadTokens, CacheWriteTokens, ReasoningTokens, firstModel, firstTool, all, at);
     }
 
     private static readonly ShareList Empty = new();

@@ -9,7 +9,11 @@ namespace CpstExporter.Tasks;
 /// <param name="EndUnixNano">The latest span end of the task; 0 when no span said.</param>
 /// <param name="FirstModel">The first model's share; <c>default</c> (no name) without LLM calls.</param>
 /// <param name="FirstTool">The first tool's share; <c>default</c> without tool calls.</param>
-/// <param name="AllCalls">Every share, models first, when the task used more than one model or tool; else null.</param>
+/// <param name="AllCalls">
+/// Every share, models first, in the first <paramref name="CallCount"/> entries, when the task used more than one model
+/// or tool; else null. Rented from <see cref="CallShare.Pool"/>: whoever keeps the breakdown
+/// returns it (<see cref="ReturnCalls"/>), so finishing such a task allocates nothing once the pool is warm.
+/// </param>
 internal readonly record struct TaskBreakdown(
     ulong StartUnixNano,
     ulong EndUnixNano,
@@ -21,14 +25,24 @@ internal readonly record struct TaskBreakdown(
     long ReasoningTokens,
     CallShare FirstModel,
     CallShare FirstTool,
-    CallShare[]? AllCalls)
+    CallShare[]? AllCalls,
+    int CallCount)
 {
-    /// <summary>The task's calls by model, then by tool, each in order of first use.</summary>
-    public CallShare[] Calls() => AllCalls ?? (FirstModel.Name, FirstTool.Name) switch
+    /// <summary>The task's calls by model, then by tool, each in order of first use: a new array.</summary>
+    public CallShare[] Calls() => AllCalls is not null ? AllCalls.AsSpan(0, CallCount).ToArray() : (FirstModel.Name, FirstTool.Name) switch
     {
         (null, null) => [],
         (_, null) => [FirstModel],
         (null, _) => [FirstTool],
         _ => [FirstModel, FirstTool],
     };
+
+    /// <summary>This breakdown with its calls in an array of its own, which it keeps.</summary>
+    public TaskBreakdown WithOwnCalls() => AllCalls is null ? this : this with { AllCalls = Calls() };
+
+    /// <summary>Gives the rented array of calls back; the breakdown must not be read after.</summary>
+    public void ReturnCalls()
+    {
+        if (AllCalls is not null) CallShare.Pool.Return(AllCalls, clearArray: true);
+    }
 }

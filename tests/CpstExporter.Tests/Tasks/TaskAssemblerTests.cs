@@ -245,7 +245,7 @@ public class TaskAssemblerTests
             new CallShare(SpanRole.Llm, "a", 2, 300, 30, 0.003m), new CallShare(SpanRole.Llm, "b", 1, 300, 30, 0.003m),
             new CallShare(SpanRole.Tool, "search", 1, 0, 0, 0.01m), new CallShare(SpanRole.Tool, "fetch", 2, 0, 0, 0.04m),
         ];
-        Assert.Equal(new TaskBreakdown(1_000, 10_000, OutcomeSource.Root, 0.006m, 0.05m, 100, 50, 10, calls[0], calls[2], expected.AllCalls), expected);
+        Assert.Equal(new TaskBreakdown(1_000, 10_000, OutcomeSource.Root, 0.006m, 0.05m, 100, 50, 10, calls[0], calls[2], expected.AllCalls, 4), expected);
         Assert.Equal(calls, expected.Calls());
         Assert.Equal(expected with { AllCalls = null }, actual with { AllCalls = null }); // the arrays compare by reference: apart
         Assert.Equal(expected.Calls(), actual.Calls());
