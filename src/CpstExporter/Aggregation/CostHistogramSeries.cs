@@ -2,7 +2,7 @@ using CpstExporter.Conventions;
 
 namespace CpstExporter.Aggregation;
 
-/// <summary><c>cpst_task_cost_usd</c> for one (use_case, outcome): cumulative-at-exposition bucket counts, exact sum, exemplars per bucket.</summary>
+/// <summary><c>cpst_cost_per_task_usd</c> for one (use_case, outcome): cumulative-at-exposition bucket counts, exact sum, exemplars per bucket.</summary>
 internal sealed class CostHistogramSeries(string[] labelValues) : Series(labelValues)
 {
     /// <summary>Upper bounds in USD: from a fraction of a cent (a single small call) to tens of dollars (a long agent run).</summary>

@@ -22,7 +22,7 @@ internal sealed class CpstMetrics : ITaskSink
     {
         Overflows = new OverflowCounter([
             "cpst_tasks_total", "cpst_task_cost_usd_total", "cpst_task_llm_calls_total", "cpst_task_tool_calls_total",
-            "cpst_task_tokens_total", "cpst_task_cost_usd", "cpst_llm_calls_total", "cpst_llm_tokens_total",
+            "cpst_task_tokens_total", "cpst_cost_per_task_usd", "cpst_llm_calls_total", "cpst_llm_tokens_total",
             "cpst_llm_cost_usd_total", "cpst_unpriced_llm_calls_total", "cpst_tool_calls_total", "cpst_tool_cost_usd_total"]);
 
         // Past the metric's limit everything but outcome and token_type folds; past a use case's share, everything but
@@ -33,7 +33,7 @@ internal sealed class CpstMetrics : ITaskSink
             static k => new TaskSeries([k.UseCase, k.Outcome.LabelValue(), k.Model, k.Environment, k.Variant]),
             static k => new TaskLabels(Overflow, k.Outcome, Overflow, Overflow, Overflow),
             static k => k.UseCase, static k => new TaskLabels(k.UseCase, k.Outcome, Overflow, Overflow, Overflow), Overflows);
-        CostHistogram = new(["use_case", "outcome"], ["cpst_task_cost_usd"], maxSeriesPerMetric,
+        CostHistogram = new(["use_case", "outcome"], ["cpst_cost_per_task_usd"], maxSeriesPerMetric,
             static k => new CostHistogramSeries([k.UseCase, k.Outcome.LabelValue()]),
             static k => k with { UseCase = Overflow }, null, null, Overflows);
         LlmCalls = new(["use_case", "provider", "model"], ["cpst_llm_calls_total", "cpst_llm_tokens_total", "cpst_llm_cost_usd_total"],

@@ -78,7 +78,7 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
     {
         ReadOnlySpan<CostHistogramSeries> all = metrics.CostHistogram.All;
         if (all.IsEmpty) return;
-        Header(o, om, "cpst_task_cost_usd", "histogram", "Cost of finished tasks, USD.");
+        Header(o, om, "cpst_cost_per_task_usd", "histogram", "Cost of finished tasks, USD.");
         int buckets = CostHistogramSeries.Bounds.Length + 1;
         Span<long> counts = stackalloc long[buckets];
         Exemplar[] exemplars = ArrayPool<Exemplar>.Shared.Rent(buckets);
@@ -92,15 +92,15 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
                 for (int b = 0; b < buckets; b++)
                 {
                     cumulative = Saturating.Add(cumulative, counts[b]); // stays monotonic, and at _count, when the buckets are full
-                    Start(o, "cpst_task_cost_usd_bucket"u8, labels, BucketBounds[b]);
+                    Start(o, "cpst_cost_per_task_usd_bucket"u8, labels, BucketBounds[b]);
                     o.Write(cumulative);
                     if (om) WriteExemplar(o, exemplars[b]);
                     o.Write((byte)'\n');
                 }
-                Start(o, "cpst_task_cost_usd_sum"u8, labels, default);
+                Start(o, "cpst_cost_per_task_usd_sum"u8, labels, default);
                 o.Write(sum);
                 o.Write((byte)'\n');
-                Sample(o, "cpst_task_cost_usd_count"u8, labels, default, count);
+                Sample(o, "cpst_cost_per_task_usd_count"u8, labels, default, count);
             }
         }
         finally

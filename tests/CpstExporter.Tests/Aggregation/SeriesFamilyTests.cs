@@ -95,7 +95,7 @@ public class SeriesFamilyTests
         Assert.Equal(recorded.Count, count);
         Assert.Contains(all, s => s.LabelValues is [Overflow, "success"]);
         Assert.Contains(all, s => s.LabelValues is [Overflow, "failure"]);
-        Assert.Equal(4, OverflowCount(metrics, "cpst_task_cost_usd"));
+        Assert.Equal(4, OverflowCount(metrics, "cpst_cost_per_task_usd"));
     }
 
     [Fact]
@@ -234,7 +234,7 @@ public class SeriesFamilyTests
         Assert.Equal(3500, OverflowCount(metrics, "cpst_tasks_total"));
         Assert.Equal(3500, OverflowCount(metrics, "cpst_task_tokens_total"));
         // The histogram has only use_case and outcome: nothing of it folds.
-        Assert.Equal(0, OverflowCount(metrics, "cpst_task_cost_usd"));
+        Assert.Equal(0, OverflowCount(metrics, "cpst_cost_per_task_usd"));
         Assert.Equal(5, metrics.CostHistogram.All.Length);
     }
 
@@ -316,6 +316,6 @@ public class SeriesFamilyTests
         metrics.TaskFinished(Task(3, "support", Outcome.Unknown, 0.03m));
 
         Assert.Equal(["success", "failure", "unknown"], metrics.CostHistogram.All.ToArray().Select(s => s.LabelValues[1]));
-        Assert.Equal(0, OverflowCount(metrics, "cpst_task_cost_usd"));
+        Assert.Equal(0, OverflowCount(metrics, "cpst_cost_per_task_usd"));
     }
 }

@@ -88,8 +88,8 @@ public sealed class SaturationTests
             MetricsText.Required(metrics, "cpst_llm_cost_usd_total{use_case=\"__overflow__\",provider=\"__overflow__\",model=\"__overflow__\"}"));
         Assert.Equal(long.MaxValue,
             MetricsText.Required(metrics, "cpst_llm_tokens_total{use_case=\"coder\",provider=\"unknown\",model=\"gpt-4o\",token_type=\"output\"}"));
-        Assert.Equal(decimal.Parse(MaxCost, CultureInfo.InvariantCulture), MetricsText.Required(metrics, "cpst_task_cost_usd_sum{use_case=\"coder\",outcome=\"success\"}"));
-        Assert.Equal(Requests, MetricsText.Required(metrics, "cpst_task_cost_usd_count{use_case=\"coder\",outcome=\"success\"}"));
+        Assert.Equal(decimal.Parse(MaxCost, CultureInfo.InvariantCulture), MetricsText.Required(metrics, "cpst_cost_per_task_usd_sum{use_case=\"coder\",outcome=\"success\"}"));
+        Assert.Equal(Requests, MetricsText.Required(metrics, "cpst_cost_per_task_usd_count{use_case=\"coder\",outcome=\"success\"}"));
 
         // The use case that never came near a limit counts to the last digit: 2 tasks × 2 calls × (1,000 × $2.50 + 100 × $10) / 1M.
         const string Quiet = "use_case=\"quiet\",outcome=\"success\",model=\"gpt-4o\",environment=\"none\",variant=\"none\"";

@@ -91,7 +91,7 @@ public sealed class PrometheusSystemTests(PrometheusStack stack) : IClassFixture
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         string range = $"start={(now - 3600).ToString(CultureInfo.InvariantCulture)}&end={(now + 3600).ToString(CultureInfo.InvariantCulture)}";
-        JsonElement data = await Prometheus.GetAsync($"api/v1/query_exemplars?query={Uri.EscapeDataString("cpst_task_cost_usd_bucket")}&{range}");
+        JsonElement data = await Prometheus.GetAsync($"api/v1/query_exemplars?query={Uri.EscapeDataString("cpst_cost_per_task_usd_bucket")}&{range}");
 
         var traceIds = data.EnumerateArray()
             .SelectMany(series => series.GetProperty("exemplars").EnumerateArray())
