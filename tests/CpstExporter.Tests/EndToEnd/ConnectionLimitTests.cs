@@ -161,15 +161,6 @@ public sealed class ConnectionLimitTests
     {
         NetworkStream stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        var answer = new StringBuilder();
-        byte[] buffer = new byte[4096];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!answer.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-        {
-            int read = await stream.ReadAsync(buffer, timeout.Token);
-            if (read == 0) break;
-            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
-        }
-        return answer.ToString();
+        return await RawHttp.ReadHeadAsync(stream);
     }
 }

@@ -15,7 +15,12 @@ internal static class RawHttp
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
         await stream.WriteAsync(bodyStart);
         await stream.FlushAsync();
+        return await ReadHeadAsync(stream);
+    }
 
+    /// <summary>Reads an answer's status line and headers from <paramref name="stream"/>, waiting 30 s at most.</summary>
+    public static async Task<string> ReadHeadAsync(NetworkStream stream)
+    {
         var answer = new StringBuilder();
         byte[] buffer = new byte[4096];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
