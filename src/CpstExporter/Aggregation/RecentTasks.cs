@@ -34,6 +34,8 @@ internal sealed class RecentTasks
     private readonly Dictionary<TraceId, int> _byTraceId;
     /// <summary>Use cases by how many tasks each holds: <c>_byCount[n]</c> holds those with n tasks (null until one did).</summary>
     private readonly List<HashSet<UseCaseTasks>?> _byCount = [];
+    /// <summary>Buckets emptied, kept for the next count that needs one: there are never more than use cases.</summary>
+    private readonly Stack<HashSet<UseCaseTasks>> _spareBuckets = new();
     private int _largest;
     private int _count;
 
@@ -117,6 +119,15 @@ internal sealed class RecentTasks
         return found;
     }
 
+    /// <summary>Bucket sets held, in use or spare (for tests of their bound).</summary>
+    internal int BucketSets
+    {
+        get
+        {
+            lock (_lock) return _byCount.Count(bucket => bucket is not null) + _spareBuckets.Count;
+        }
+    }
+
     /// <summary>The use cases with tasks in the store.</summary>
     public List<string> UseCases()
     {
@@ -160,9 +171,14 @@ internal sealed class RecentTasks
     private void Moved(UseCaseTasks useCase, int from)
     {
         int to = useCase.Count;
-        if (from < _byCount.Count) _byCount[from]?.Remove(useCase);
+        if (from < _byCount.Count && _byCount[from] is { } left && left.Remove(useCase) && left.Count == 0 && from != 0)
+        {
+            // An empty bucket goes back to the spares: one use case climbing to a million tasks keeps one set, not a million.
+            _byCount[from] = null;
+            _spareBuckets.Push(left);
+        }
         while (_byCount.Count <= to) _byCount.Add(null);
-        (_byCount[to] ??= []).Add(useCase);
+        (_byCount[to] ??= _spareBuckets.TryPop(out HashSet<UseCaseTasks>? spare) ? spare : []).Add(useCase);
         if (to > _largest) _largest = to;
         while (_largest > 0 && _byCount[_largest] is not { Count: > 0 }) _largest--;
     }

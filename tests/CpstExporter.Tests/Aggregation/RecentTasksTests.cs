@@ -73,4 +73,16 @@ public class RecentTasksTests
         Assert.Equal(0, recent.Count);
         Assert.Empty(recent.UseCases());
     }
+
+    [Fact]
+    public void Add_OneUseCaseFillsTheStore_KeepsAFewBucketSetsNotOnePerCount()
+    {
+        var recent = new RecentTasks(10_000);
+        for (int t = 0; t < 20_000; t++) recent.Add(Task(t, "coder"));
+        for (int t = 0; t < 100; t++) recent.Add(Task(100_000 + t, $"uc-{t % 3}"));
+
+        Assert.Equal(10_000, recent.Count);
+        Assert.InRange(recent.BucketSets, 1, 8);
+        Assert.Equal(9_900, recent.Where(task => task.Labels.UseCase == "coder").Count);
+    }
 }
