@@ -10,8 +10,9 @@ namespace CpstExporter.Aggregation;
 /// </summary>
 /// <remarks>
 /// Tasks live in a fixed array of slots, each use case's in a list linked through the slots, oldest first, so keeping a
-/// task allocates nothing once the store is full. Use cases are kept in buckets by how many tasks they hold, so finding
-/// the one that holds the most, and moving a use case to its next bucket, are O(1) however many use cases there are.
+/// task allocates nothing once the store is full. Use cases are kept in lists by how many tasks they hold, so finding
+/// the one that holds the most, and moving a use case to its next count, are O(1) however many use cases there are. In
+/// the steady state a full store's new task takes the slot of its own use case's oldest: nothing moves but two links.
 /// Queries copy what matches under the lock and sort outside it; a query scans at most <see cref="Capacity"/> tasks.
 /// </remarks>
 internal sealed class RecentTasks
@@ -32,10 +33,9 @@ internal sealed class RecentTasks
     private int _free;
     private readonly Dictionary<string, UseCaseTasks> _byUseCase = new(StringComparer.Ordinal);
     private readonly Dictionary<TraceId, int> _byTraceId;
-    /// <summary>Use cases by how many tasks each holds: <c>_byCount[n]</c> holds those with n tasks (null until one did).</summary>
-    private readonly List<HashSet<UseCaseTasks>?> _byCount = [];
-    /// <summary>Buckets emptied, kept for the next count that needs one: there are never more than use cases.</summary>
-    private readonly Stack<HashSet<UseCaseTasks>> _spareBuckets = new();
+    /// <summary>Use cases by how many tasks each holds: <c>_byCount[n]</c> heads the list of those with n tasks, linked
+    /// through the use cases themselves, so moving one to the next count hashes nothing and allocates nothing.</summary>
+    private readonly List<UseCaseTasks?> _byCount = [];
     private int _largest;
     private int _count;
 
@@ -74,8 +74,16 @@ internal sealed class RecentTasks
             // A trace finished again after the task stage forgot it: the newer task replaces the older.
             if (_byTraceId.Remove(task.TraceId, out int earlier)) Release(earlier);
             _byUseCase.TryGetValue(task.Labels.UseCase, out UseCaseTasks? useCase);
-            if (_count == Capacity) Evict(useCase is not null && useCase.Count >= _largest ? useCase : First(_byCount[_largest]!));
-            if (useCase is null || useCase.Count == 0)
+            if (_count == Capacity)
+            {
+                if (useCase is not null && useCase.Count >= _largest)
+                {
+                    Recycle(useCase, in task);
+                    return;
+                }
+                Evict(_byCount[_largest]!);
+            }
+            if (useCase is null)
             {
                 useCase = new UseCaseTasks(task.Labels.UseCase);
                 _byUseCase.Add(useCase.Name, useCase);
@@ -84,13 +92,9 @@ internal sealed class RecentTasks
             _free = _newer[slot];
             _tasks[slot] = task;
             _owner[slot] = useCase;
-            _older[slot] = useCase.Newest;
-            _newer[slot] = None;
-            if (useCase.Newest != None) _newer[useCase.Newest] = slot;
-            else useCase.Oldest = slot;
-            useCase.Newest = slot;
-            useCase.Count++;
+            Append(useCase, slot);
             _byTraceId[task.TraceId] = slot;
+            useCase.Count++;
             _count++;
             Moved(useCase, useCase.Count - 1);
         }
@@ -119,23 +123,26 @@ internal sealed class RecentTasks
         return found;
     }
 
-    /// <summary>Bucket sets held, in use or spare (for tests of their bound).</summary>
-    internal int BucketSets
-    {
-        get
-        {
-            lock (_lock) return _byCount.Count(bucket => bucket is not null) + _spareBuckets.Count;
-        }
-    }
-
     /// <summary>The use cases with tasks in the store.</summary>
     public List<string> UseCases()
     {
         lock (_lock) return [.. _byUseCase.Keys];
     }
 
-    /// <summary>Drops the oldest task of <paramref name="useCase"/>: the new task's own use case when it holds the most,
-    /// so that shares stay even, else one of those that hold the most.</summary>
+    /// <summary>The new task of a full store whose use case holds the most takes the slot of that use case's oldest:
+    /// its share stays even, and no count changes.</summary>
+    private void Recycle(UseCaseTasks useCase, in TaskRecord task)
+    {
+        int slot = useCase.Oldest;
+        _byTraceId.Remove(_tasks[slot].TraceId);
+        _tasks[slot].Breakdown?.ReturnCalls();
+        Unlink(useCase, slot);
+        _tasks[slot] = task;
+        Append(useCase, slot);
+        _byTraceId[task.TraceId] = slot;
+    }
+
+    /// <summary>Drops the oldest task of one of the use cases that hold the most.</summary>
     private void Evict(UseCaseTasks useCase)
     {
         int oldest = useCase.Oldest;
@@ -147,11 +154,7 @@ internal sealed class RecentTasks
     private void Release(int slot)
     {
         UseCaseTasks useCase = _owner[slot]!;
-        int older = _older[slot], newer = _newer[slot];
-        if (older != None) _newer[older] = newer;
-        else useCase.Oldest = newer;
-        if (newer != None) _older[newer] = older;
-        else useCase.Newest = older;
+        Unlink(useCase, slot);
         _tasks[slot].Breakdown?.ReturnCalls();
         _tasks[slot] = default; // no references kept to labels or breakdowns of tasks gone
         _owner[slot] = null;
@@ -160,33 +163,48 @@ internal sealed class RecentTasks
         useCase.Count--;
         _count--;
         Moved(useCase, useCase.Count + 1);
-        if (useCase.Count == 0)
-        {
-            _byCount[0]!.Remove(useCase);
-            _byUseCase.Remove(useCase.Name);
-        }
+        if (useCase.Count == 0) _byUseCase.Remove(useCase.Name);
     }
 
-    /// <summary>Moves a use case from the bucket of <paramref name="from"/> tasks to that of its count now.</summary>
+    private void Append(UseCaseTasks useCase, int slot)
+    {
+        _older[slot] = useCase.Newest;
+        _newer[slot] = None;
+        if (useCase.Newest != None) _newer[useCase.Newest] = slot;
+        else useCase.Oldest = slot;
+        useCase.Newest = slot;
+    }
+
+    private void Unlink(UseCaseTasks useCase, int slot)
+    {
+        int older = _older[slot], newer = _newer[slot];
+        if (older != None) _newer[older] = newer;
+        else useCase.Oldest = newer;
+        if (newer != None) _older[newer] = older;
+        else useCase.Newest = older;
+    }
+
+    /// <summary>Moves a use case from the list of those with <paramref name="from"/> tasks to that of its count now
+    /// (none at zero).</summary>
     private void Moved(UseCaseTasks useCase, int from)
     {
-        int to = useCase.Count;
-        if (from < _byCount.Count && _byCount[from] is { } left && left.Remove(useCase) && left.Count == 0 && from != 0)
+        if (from > 0)
         {
-            // An empty bucket goes back to the spares: one use case climbing to a million tasks keeps one set, not a million.
-            _byCount[from] = null;
-            _spareBuckets.Push(left);
+            if (useCase.NextByCount is { } next) next.PreviousByCount = useCase.PreviousByCount;
+            if (useCase.PreviousByCount is { } previous) previous.NextByCount = useCase.NextByCount;
+            else _byCount[from] = useCase.NextByCount;
+            useCase.PreviousByCount = useCase.NextByCount = null;
         }
-        while (_byCount.Count <= to) _byCount.Add(null);
-        (_byCount[to] ??= _spareBuckets.TryPop(out HashSet<UseCaseTasks>? spare) ? spare : []).Add(useCase);
+        int to = useCase.Count;
+        if (to > 0)
+        {
+            while (_byCount.Count <= to) _byCount.Add(null);
+            useCase.NextByCount = _byCount[to];
+            if (_byCount[to] is { } head) head.PreviousByCount = useCase;
+            _byCount[to] = useCase;
+        }
         if (to > _largest) _largest = to;
-        while (_largest > 0 && _byCount[_largest] is not { Count: > 0 }) _largest--;
-    }
-
-    private static UseCaseTasks First(HashSet<UseCaseTasks> set)
-    {
-        foreach (UseCaseTasks useCase in set) return useCase;
-        throw new InvalidOperationException("no use case holds the largest count");
+        while (_largest > 0 && _byCount[_largest] is null) _largest--;
     }
 
     private sealed class UseCaseTasks(string name)
@@ -194,5 +212,7 @@ internal sealed class RecentTasks
         public string Name { get; } = name;
         public int Count;
         public int Oldest = None, Newest = None;
+        /// <summary>The neighbours in the list of use cases that hold as many tasks.</summary>
+        public UseCaseTasks? PreviousByCount, NextByCount;
     }
 }

@@ -75,14 +75,46 @@ public class RecentTasksTests
     }
 
     [Fact]
-    public void Add_OneUseCaseFillsTheStore_KeepsAFewBucketSetsNotOnePerCount()
+    public void Add_OneUseCaseFillsTheStore_NewUseCasesTakeItsOldestTasks()
     {
         var recent = new RecentTasks(10_000);
         for (int t = 0; t < 20_000; t++) recent.Add(Task(t, "coder"));
         for (int t = 0; t < 100; t++) recent.Add(Task(100_000 + t, $"uc-{t % 3}"));
 
         Assert.Equal(10_000, recent.Count);
-        Assert.InRange(recent.BucketSets, 1, 8);
+        Assert.False(recent.TryGet(new TraceId(7, 10_099), out _));
+        Assert.True(recent.TryGet(new TraceId(7, 10_100), out _));
         Assert.Equal(9_900, recent.Where(task => task.Labels.UseCase == "coder").Count);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Add_RandomTraffic_EachUseCaseKeepsItsNewestAndSharesStayEven(int seed)
+    {
+        const int capacity = 50;
+        var random = new Random(seed);
+        var recent = new RecentTasks(capacity);
+        var added = new Dictionary<string, List<int>>(); // per use case, its traces newest last, each once
+        for (int n = 0; n < 5_000; n++)
+        {
+            // Uneven traffic over five use cases, and now and then a trace finished again.
+            string useCase = $"uc-{Math.Min(random.Next(8), 4)}";
+            int trace = random.Next(10) == 0 && n > 0 ? random.Next(n) : n;
+            foreach (List<int> traces in added.Values) traces.Remove(trace);
+            (added.TryGetValue(useCase, out List<int>? list) ? list : added[useCase] = []).Add(trace);
+            recent.Add(Task(trace, useCase));
+
+            Assert.True(recent.TryGet(new TraceId(7, (ulong)trace), out TaskRecord kept));
+            Assert.Equal(useCase, kept.Labels.UseCase);
+            var held = recent.UseCases().ToDictionary(u => u, u => recent.Where(t => t.Labels.UseCase == u).Select(t => (int)t.TraceId.Low).ToHashSet());
+            Assert.Equal(Math.Min(capacity, added.Values.Sum(l => l.Count)), recent.Count);
+            Assert.Equal(recent.Count, held.Values.Sum(h => h.Count));
+            foreach ((string name, HashSet<int> traces) in held)
+                Assert.True(traces.SetEquals(added[name].TakeLast(traces.Count)), $"{name} keeps its newest tasks");
+        }
+        // Every use case that kept sending holds a share of the store.
+        Assert.All(recent.UseCases(), u => Assert.True(recent.Where(t => t.Labels.UseCase == u).Count >= capacity / 10, u));
     }
 }
