@@ -78,7 +78,9 @@ internal static class CpstHost
         services.AddSingleton<SpanPipeline>();
         services.AddSingleton<ISpanBatchSink>(sp => sp.GetRequiredService<SpanPipeline>());
         services.AddSingleton<IOutcomeSink>(sp => sp.GetRequiredService<SpanPipeline>());
-        services.AddSingleton<SpanBatchPool>();
+        // Decoding keeps only the attributes the conventions read.
+        services.AddSingleton(sp => new SpanBatchPool(settings.Receiver, sp.GetRequiredService<SpanFactsReader>().SpanKeys,
+            sp.GetRequiredService<SpanFactsReader>().ResourceKeys));
         services.AddSingleton<OtlpGrpcReceiver>();
         services.AddGrpc(grpc =>
         {

@@ -1,13 +1,14 @@
-using System.Buffers.Binary;
 using System.Text;
+using CpstExporter.Receiving;
 
 namespace CpstExporter.Conventions;
 
 /// <summary>
 /// The attribute names of DESIGN.md §3, each with the fact it feeds and its rank (0 wins over 1 over 2: the order in
 /// which the conventions try names). An operator's own names (<see cref="ConventionOptions"/>) come first. An
-/// open-addressing table over UTF-8 keys, so matching an attribute costs one hash of at most 16 bytes and one
-/// comparison, with no string made.
+/// open-addressing table over UTF-8 keys (<see cref="AttributeKeySet"/>), so matching an attribute costs one hash of
+/// at most 16 bytes and one comparison, with no string made. The receivers match with the same set as they read, and
+/// keep only the attributes it names, each with its code: a span's attributes are matched once.
 /// </summary>
 internal sealed class AttributeKeyTable
 {
@@ -50,34 +51,31 @@ internal sealed class AttributeKeyTable
     public static readonly AttributeKeyTable Span = ForSpans(ConventionOptions.None);
     public static readonly AttributeKeyTable Resource = ForResources(ConventionOptions.None);
 
-    private readonly Entry[] _entries;
-    private readonly int _mask;
+    /// <summary>Per code of <see cref="Keys"/>: the fact its key names and the key's rank among that fact's names.</summary>
+    private readonly (Fact Fact, int Rank)[] _codes;
     private readonly byte[] _operatorNames = new byte[(int)Fact.TaskCost + 1];
-
-    private readonly record struct Entry(byte[] Key, Fact Fact, byte Rank);
 
     private AttributeKeyTable(IEnumerable<(Fact Fact, string[] Names)> operatorNames, IEnumerable<(Fact Fact, string[] Names)> builtIn)
     {
-        var keys = new List<(string Key, Fact Fact, int Rank)>();
+        var keys = new List<(byte[] Key, int Code)>();
+        var codes = new List<(Fact, int)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var nextRank = new int[_operatorNames.Length];
         foreach (var (fact, names) in operatorNames.Concat(builtIn))
             foreach (string name in names)
-                if (seen.Add(name)) keys.Add((name, fact, nextRank[(int)fact]++)); // an operator's name for one fact is not also a built-in one's
+            {
+                if (!seen.Add(name)) continue; // an operator's name for one fact is not also a built-in one's
+                keys.Add((Encoding.UTF8.GetBytes(name), codes.Count));
+                codes.Add((fact, nextRank[(int)fact]++));
+            }
         foreach (var (fact, names) in operatorNames) _operatorNames[(int)fact] = (byte)names.Length;
-
-        int size = 16;
-        while (size < keys.Count * 4) size *= 2;
-        _entries = new Entry[size];
-        _mask = size - 1;
-        foreach (var (key, fact, rank) in keys)
-        {
-            byte[] bytes = Encoding.UTF8.GetBytes(key);
-            int slot = Hash(bytes) & _mask;
-            while (_entries[slot].Key is not null) slot = (slot + 1) & _mask;
-            _entries[slot] = new Entry(bytes, fact, (byte)rank);
-        }
+        _codes = [.. codes];
+        Keys = new AttributeKeySet(keys);
     }
+
+    /// <summary>The keys of this table, for the receivers to keep only those attributes; the code of a key is what
+    /// <see cref="FromCode"/> takes.</summary>
+    public AttributeKeySet Keys { get; }
 
     public static AttributeKeyTable ForSpans(ConventionOptions options) =>
         new(options.Names.Select(n => (n.Key, n.Value)), SpanNames);
@@ -90,38 +88,22 @@ internal sealed class AttributeKeyTable
 
     public bool TryMatch(ReadOnlySpan<byte> key, out Fact fact, out int rank)
     {
-        int slot = Hash(key) & _mask;
-        while (true)
-        {
-            ref readonly Entry entry = ref _entries[slot];
-            if (entry.Key is null) break;
-            if (key.SequenceEqual(entry.Key))
-            {
-                fact = entry.Fact;
-                rank = entry.Rank;
-                return true;
-            }
-            slot = (slot + 1) & _mask;
-        }
+        if (Keys.TryMatch(key, out int code)) return FromCode(code, out fact, out rank);
         fact = default;
         rank = 0;
         return false;
     }
 
-    // Length plus the first and last eight bytes tell these names apart; the full comparison settles the rest.
-    private static int Hash(ReadOnlySpan<byte> key)
+    /// <summary>The fact and rank of an attribute a receiver kept with a code of <see cref="Keys"/>.</summary>
+    public bool FromCode(int code, out Fact fact, out int rank)
     {
-        ulong head = 0, tail = 0;
-        if (key.Length >= 8)
+        if ((uint)code < (uint)_codes.Length)
         {
-            head = BinaryPrimitives.ReadUInt64LittleEndian(key);
-            tail = BinaryPrimitives.ReadUInt64LittleEndian(key[^8..]);
+            (fact, rank) = _codes[code];
+            return true;
         }
-        else
-        {
-            foreach (byte b in key) head = head << 8 | b;
-        }
-        ulong mixed = (head * 0x9E3779B97F4A7C15UL) ^ (tail * 0xC2B2AE3D27D4EB4FUL) ^ (ulong)key.Length;
-        return (int)(mixed >> 32 ^ mixed);
+        fact = default;
+        rank = 0;
+        return false;
     }
 }

@@ -32,6 +32,12 @@ internal sealed class SpanFactsReader
         _range = range ?? PlausibleRange.Default;
     }
 
+    /// <summary>The span attribute keys the conventions read: the receivers keep only these.</summary>
+    public AttributeKeySet SpanKeys => _spanKeys.Keys;
+
+    /// <summary>The resource attribute keys the conventions read.</summary>
+    public AttributeKeySet ResourceKeys => _resourceKeys.Keys;
+
     /// <summary>The plausible token counts and costs; a span beyond them is marked <see cref="SpanFacts.Implausible"/>.</summary>
     public PlausibleRange Range => _range;
 
@@ -39,7 +45,7 @@ internal sealed class SpanFactsReader
     {
         Span<int> best = stackalloc int[FactCount];
         Span<int> ranks = stackalloc int[FactCount];
-        FindBest(batch, resource.AttributeStart, resource.AttributeCount, _resourceKeys, best, ranks);
+        FindBest(batch, resource.AttributeStart, resource.AttributeCount, _resourceKeys, batch.ResourceKeys, best, ranks);
         return new ResourceFacts(
             StringFact(batch, best[(int)Fact.ServiceName]),
             StringFact(batch, best[(int)Fact.Environment]),
@@ -50,7 +56,7 @@ internal sealed class SpanFactsReader
     {
         Span<int> best = stackalloc int[FactCount];
         Span<int> ranks = stackalloc int[FactCount];
-        FindBest(batch, span.AttributeStart, span.AttributeCount, _spanKeys, best, ranks);
+        FindBest(batch, span.AttributeStart, span.AttributeCount, _spanKeys, batch.SpanKeys, best, ranks);
 
         bool implausible = false;
         var facts = new SpanFacts
@@ -95,9 +101,11 @@ internal sealed class SpanFactsReader
         return facts;
     }
 
-    /// <summary>Fills <paramref name="best"/> with the index of the best-ranked attribute per fact, -1 where none matched.</summary>
-    private static void FindBest(SpanBatch batch, int start, int count, AttributeKeyTable table, Span<int> best, Span<int> ranks)
+    /// <summary>Fills <paramref name="best"/> with the index of the best-ranked attribute per fact, -1 where none matched.
+    /// Attributes a receiver kept with this table's keys carry their code; those of a batch that kept all are matched here.</summary>
+    private static void FindBest(SpanBatch batch, int start, int count, AttributeKeyTable table, AttributeKeySet? kept, Span<int> best, Span<int> ranks)
     {
+        bool coded = ReferenceEquals(kept, table.Keys);
         best.Fill(-1);
         ranks.Fill(int.MaxValue);
         ReadOnlySpan<AttributeRecord> attributes = batch.Attributes;
@@ -106,7 +114,9 @@ internal sealed class SpanFactsReader
             ref readonly AttributeRecord attribute = ref attributes[i];
             // An empty value is no value: the next convention in the order applies.
             if (attribute.Kind == AttributeValueKind.Empty || (attribute.Kind == AttributeValueKind.String && attribute.ValueLength == 0)) continue;
-            if (!table.TryMatch(batch.KeyOf(attribute), out Fact fact, out int rank)) continue;
+            Fact fact;
+            int rank;
+            if (coded ? !table.FromCode(attribute.Code, out fact, out rank) : !table.TryMatch(batch.KeyOf(attribute), out fact, out rank)) continue;
             if (rank >= ranks[(int)fact]) continue;
             ranks[(int)fact] = rank;
             best[(int)fact] = i;

@@ -3,6 +3,8 @@ namespace CpstExporter.Receiving;
 /// <summary>One key/value attribute. Key and string value are slices of the owning <see cref="SpanBatch"/>'s byte arena.</summary>
 internal struct AttributeRecord
 {
+    /// <summary>The code its key has in the batch's <see cref="AttributeKeySet"/>; -1 in a batch that keeps every attribute.</summary>
+    public int Code;
     public int KeyOffset;
     public int KeyLength;
     public AttributeValueKind Kind;

@@ -63,7 +63,7 @@ internal static class OtlpJsonReader
                 batch.ResourceAt(resourceIndex).AttributeStart = batch.AttributeCount;
                 while (NextProperty(ref reader))
                 {
-                    if (Is(ref reader, "attributes"u8, "attributes"u8)) ReadArray(ref reader, batch, ReadKeyValue);
+                    if (Is(ref reader, "attributes"u8, "attributes"u8)) ReadArray(ref reader, batch, ReadResourceAttribute);
                     else SkipValue(ref reader);
                 }
                 batch.CloseResourceAttributes(resourceIndex);
@@ -130,7 +130,7 @@ internal static class OtlpJsonReader
                 reader.Read();
                 span.EndTimeUnixNano = ReadUInt64(ref reader, "endTimeUnixNano");
             }
-            else if (Is(ref reader, "attributes"u8, "attributes"u8)) ReadArray(ref reader, batch, ReadKeyValue);
+            else if (Is(ref reader, "attributes"u8, "attributes"u8)) ReadArray(ref reader, batch, ReadSpanAttribute);
             else if (Is(ref reader, "status"u8, "status"u8)) span.StatusCode = ReadStatusCode(ref reader);
             else SkipValue(ref reader);
         }
@@ -167,7 +167,12 @@ internal static class OtlpJsonReader
         return code;
     }
 
-    private static void ReadKeyValue(ref Utf8JsonReader reader, SpanBatch batch)
+    private static void ReadResourceAttribute(ref Utf8JsonReader reader, SpanBatch batch) => ReadKeyValue(ref reader, batch, batch.ResourceKeys);
+
+    private static void ReadSpanAttribute(ref Utf8JsonReader reader, SpanBatch batch) => ReadKeyValue(ref reader, batch, batch.SpanKeys);
+
+    /// <summary>Reads one attribute; one whose key <paramref name="keys"/> does not name is taken back once read.</summary>
+    private static void ReadKeyValue(ref Utf8JsonReader reader, SpanBatch batch, AttributeKeySet? keys)
     {
         ExpectStartObject(ref reader, "attribute");
         // The key may follow the value in the object, so the attribute is added when the key is seen and the
@@ -198,6 +203,10 @@ internal static class OtlpJsonReader
             else SkipValue(ref reader);
         }
         if (attributeIndex < 0) batch.AddAttribute(ReadOnlySpan<byte>.Empty);
+        if (keys is null) return;
+        ref AttributeRecord added = ref batch.AttributeAt(batch.AttributeCount - 1);
+        if (keys.TryMatch(batch.KeyOf(added), out int code)) added.Code = code;
+        else batch.RemoveLastAttribute();
     }
 
     private static void CopyValue(in AttributeRecord from, ref AttributeRecord to)

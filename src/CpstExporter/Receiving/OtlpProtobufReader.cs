@@ -58,7 +58,7 @@ internal static class OtlpProtobufReader
             if (field == 1)
             {
                 reader.Expect(wireType, ProtoReader.LengthDelimited, "resource.attributes");
-                ReadKeyValue(reader.ReadLengthDelimited(), batch);
+                ReadKeyValue(reader.ReadLengthDelimited(), batch, batch.ResourceKeys);
             }
             else reader.Skip(wireType);
         }
@@ -116,7 +116,7 @@ internal static class OtlpProtobufReader
                     break;
                 case 9:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "span.attributes");
-                    ReadKeyValue(reader.ReadLengthDelimited(), batch);
+                    ReadKeyValue(reader.ReadLengthDelimited(), batch, batch.SpanKeys);
                     break;
                 case 15:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "span.status");
@@ -147,7 +147,8 @@ internal static class OtlpProtobufReader
         return code;
     }
 
-    private static void ReadKeyValue(ReadOnlySpan<byte> payload, SpanBatch batch)
+    /// <summary>Reads one attribute; one whose key <paramref name="keys"/> does not name is skipped, value unread.</summary>
+    private static void ReadKeyValue(ReadOnlySpan<byte> payload, SpanBatch batch, AttributeKeySet? keys)
     {
         ReadOnlySpan<byte> key = default, value = default;
         bool hasValue = false;
@@ -171,7 +172,9 @@ internal static class OtlpProtobufReader
             }
         }
 
-        ref AttributeRecord attribute = ref batch.AddAttribute(key);
+        int code = -1;
+        if (keys is not null && !keys.TryMatch(key, out code)) return;
+        ref AttributeRecord attribute = ref batch.AddAttribute(key, code);
         if (hasValue) ReadAnyValue(value, batch, ref attribute);
     }
 

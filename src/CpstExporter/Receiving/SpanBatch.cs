@@ -42,16 +42,27 @@ internal sealed class SpanBatch
     private readonly long _maxDecodedBytes;
     private long _decodeLimit, _decodeLeft;
 
+    /// <summary>A batch that keeps every attribute, with the default ceiling.</summary>
     public SpanBatch() : this(DefaultMaxDecodedBytes)
     {
     }
 
     /// <param name="maxDecodedBytes">What one request may take decoded, however large it is: twice <c>Cpst:Limits:MaxRequestBytes</c>.</param>
-    public SpanBatch(long maxDecodedBytes)
+    /// <param name="spanKeys">The span attributes to keep, the others skipped as they are read; null keeps all.</param>
+    /// <param name="resourceKeys">The same for resource attributes.</param>
+    public SpanBatch(long maxDecodedBytes, AttributeKeySet? spanKeys = null, AttributeKeySet? resourceKeys = null)
     {
         _maxDecodedBytes = maxDecodedBytes;
         _decodeLimit = _decodeLeft = maxDecodedBytes;
+        SpanKeys = spanKeys;
+        ResourceKeys = resourceKeys;
     }
+
+    /// <summary>The span attributes kept, each with its code in this set; null when every attribute is kept (codes -1).</summary>
+    public AttributeKeySet? SpanKeys { get; }
+
+    /// <summary>The resource attributes kept, as <see cref="SpanKeys"/>.</summary>
+    public AttributeKeySet? ResourceKeys { get; }
 
     public int SpanCount { get; private set; }
     public int ResourceCount { get; private set; }
@@ -137,7 +148,12 @@ internal sealed class SpanBatch
         RejectionMessage ??= message;
     }
 
-    public ref AttributeRecord AddAttribute(ReadOnlySpan<byte> key) => ref AddAttribute(Append(key), key.Length);
+    public ref AttributeRecord AddAttribute(ReadOnlySpan<byte> key, int code = -1)
+    {
+        ref AttributeRecord attribute = ref AddAttribute(Append(key), key.Length);
+        attribute.Code = code;
+        return ref attribute;
+    }
 
     /// <summary>Adds an attribute whose key is already in the arena (written through <see cref="Reserve"/>).</summary>
     public ref AttributeRecord AddAttribute(int keyOffset, int keyLength)
@@ -146,6 +162,7 @@ internal sealed class SpanBatch
         if (AttributeCount == _attributes.Length) Grow(ref _attributes);
         ref AttributeRecord attribute = ref _attributes[AttributeCount++];
         attribute = default;
+        attribute.Code = -1;
         attribute.KeyOffset = keyOffset;
         attribute.KeyLength = keyLength;
         return ref attribute;
@@ -153,6 +170,8 @@ internal sealed class SpanBatch
 
     public ref AttributeRecord AttributeAt(int index) => ref _attributes[index];
 
+    /// <summary>Takes back the attribute added last (one its reader found it should not keep). Its bytes stay charged.</summary>
+    public void RemoveLastAttribute() => AttributeCount--;
 
     public void SetString(ref AttributeRecord attribute, ReadOnlySpan<byte> utf8)
     {

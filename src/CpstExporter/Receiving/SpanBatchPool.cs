@@ -7,7 +7,9 @@ namespace CpstExporter.Receiving;
 /// <see cref="MaxBatchBytes"/> for one large request is dropped on return rather than kept, and the pool keeps at
 /// most <see cref="MaxRetainedBytes"/> in all, so a burst of large requests does not pin its memory afterwards.
 /// </summary>
-internal sealed class SpanBatchPool(ReceiverOptions options)
+/// <param name="spanKeys">The span attributes its batches keep (those the conventions read); null keeps all.</param>
+/// <param name="resourceKeys">The resource attributes its batches keep.</param>
+internal sealed class SpanBatchPool(ReceiverOptions options, AttributeKeySet? spanKeys = null, AttributeKeySet? resourceKeys = null)
 {
     /// <summary>
     /// Largest batch kept: room for a Collector batch of 8,192 spans with about ten attributes each (about 10 MB decoded),
@@ -32,7 +34,7 @@ internal sealed class SpanBatchPool(ReceiverOptions options)
 
     public SpanBatch Rent()
     {
-        if (!_batches.TryTake(out SpanBatch? batch)) return new SpanBatch(_maxDecodedBytes);
+        if (!_batches.TryTake(out SpanBatch? batch)) return new SpanBatch(_maxDecodedBytes, spanKeys, resourceKeys);
         Interlocked.Add(ref _retained, -batch.CapacityBytes);
         return batch;
     }

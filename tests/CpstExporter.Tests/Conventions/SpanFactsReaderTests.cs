@@ -11,13 +11,19 @@ public class SpanFactsReaderTests
 {
     private static readonly KeyValue Chat = Attr("gen_ai.operation.name", "chat");
 
+    /// <summary>The facts of a span as the service reads them: decoded keeping only the attributes the conventions
+    /// name, each with its code. A batch that kept every attribute must give the same facts.</summary>
     private static SpanFacts Read(Span span, params KeyValue[] resource)
     {
-        SpanBatch batch = Batches.Decode(Request(resource, span));
         var reader = new SpanFactsReader(new LabelValueCache());
-        ResourceFacts resourceFacts = reader.ReadResource(batch, batch.Resources[0]);
-        return reader.Read(batch, batch.Spans[0], resourceFacts);
+        ExportTraceServiceRequest request = Request(resource, span);
+        SpanFacts kept = ReadFirst(reader, Batches.Decode(request, reader.SpanKeys, reader.ResourceKeys));
+        Assert.Equal(ReadFirst(reader, Batches.Decode(request)), kept);
+        return kept;
     }
+
+    private static SpanFacts ReadFirst(SpanFactsReader reader, SpanBatch batch) =>
+        reader.Read(batch, batch.Spans[0], reader.ReadResource(batch, batch.Resources[0]));
 
     private static SpanFacts ReadChild(params KeyValue[] attributes) => Read(Child(1, 2, attributes), Attr("service.name", "svc"));
 

@@ -233,6 +233,24 @@ public class OtlpJsonReaderTests
         Assert.Equal(3, batch.Spans[0].AttributeCount);
     }
 
+    [Fact]
+    public void Read_WithKeySets_KeepsTheNamedAttributesWithTheirCodesWhereverTheKeyStands()
+    {
+        var keys = new AttributeKeySet([("gen_ai.request.model"u8.ToArray(), 3), ("kéy"u8.ToArray(), 4), ("service.name"u8.ToArray(), 5)]);
+        string json = OneSpan("", """
+            [{"value":{"stringValue":"gpt-4o"},"key":"gen_ai.request.model"},
+             {"value":{"intValue":"12"},"key":"gen_ai.usage.input_tokens"},
+             {"key":"k\u00e9y","value":{"boolValue":true}},
+             {"key":"plain","value":{"stringValue":"x"}}]
+            """);
+        var kept = new SpanBatch(SpanBatch.DefaultMaxDecodedBytes, keys, keys);
+        OtlpJsonReader.Read(Encoding.UTF8.GetBytes(json), kept);
+
+        Assert.Equal(Batches.Describe(Batches.Only(Read(json), keys)), Batches.Describe(kept));
+        Assert.Equal([5, 3, 4], kept.Attributes.ToArray().Select(a => a.Code));
+        Assert.Equal("gpt-4o", Encoding.UTF8.GetString(kept.StringOf(Attribute(kept, "gen_ai.request.model"))));
+    }
+
     [Theory]
     [InlineData(@"line\nbreak", "line\nbreak")]
     [InlineData("quote \\\"here\\\"", "quote \"here\"")]

@@ -245,6 +245,66 @@ public class OtlpProtobufReaderTests
         }).QuickCheckThrowOnFailure();
     }
 
+    /// <summary>Keys the random requests use often (single pieces), with codes, and one they never use.</summary>
+    private static readonly AttributeKeySet SomeKeys = new(
+        new[] { "outcome", "a", "gen_ai.request.model", "模型", "", "not.generated" }.Select((k, i) => (Encoding.UTF8.GetBytes(k), 10 + i)).ToArray());
+
+    [Fact]
+    public void Read_WithKeySets_KeepsExactlyTheNamedAttributesEachWithItsCode()
+    {
+        var all = new SpanBatch();
+        var kept = new SpanBatch(SpanBatch.DefaultMaxDecodedBytes, spanKeys: SomeKeys, resourceKeys: SomeKeys);
+        Prop.ForAll(RequestGen.ToArbitrary(), request =>
+        {
+            byte[] payload = request.ToByteArray();
+            all.Clear();
+            kept.Clear();
+            OtlpProtobufReader.Read(payload, all);
+            OtlpProtobufReader.Read(payload, kept);
+            Assert.Equal(Batches.Describe(Batches.Only(all, SomeKeys)), Batches.Describe(kept));
+            foreach (AttributeRecord attribute in kept.Attributes)
+            {
+                Assert.True(SomeKeys.TryMatch(kept.KeyOf(attribute), out int code));
+                Assert.Equal(code, attribute.Code);
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void Read_UnnamedAttributeWithAMalformedValue_SkippedUnread()
+    {
+        // An attribute no convention reads is skipped whole, as events and links are: its value is not looked into.
+        var request = new ExportTraceServiceRequest();
+        request.ResourceSpans.Add(new ResourceSpans { ScopeSpans = { new ScopeSpans { Spans = { Spans.Root(1) } } } });
+        byte[] attribute = [0x4A, 7, 0x0A, 1, (byte)'x', 0x12, 2, 0x0A, 9]; // key "x", value: a string claiming 9 bytes, with none
+        var batch = new SpanBatch(SpanBatch.DefaultMaxDecodedBytes, spanKeys: SomeKeys, resourceKeys: SomeKeys);
+        OtlpProtobufReader.Read(WithSpanBytes(request, attribute), batch);
+        Assert.Equal(1, batch.SpanCount);
+        Assert.Equal(0, batch.AttributeCount);
+        Assert.Throws<OtlpFormatException>(() => OtlpProtobufReader.Read(WithSpanBytes(request, attribute), new SpanBatch()));
+    }
+
+    /// <summary>The request with <paramref name="extra"/> appended to its one span's bytes (lengths fixed up by re-encoding).</summary>
+    private static byte[] WithSpanBytes(ExportTraceServiceRequest request, byte[] extra)
+    {
+        byte[] span = [.. request.ResourceSpans[0].ScopeSpans[0].Spans[0].ToByteArray(), .. extra];
+        byte[] scope = [0x12, .. Varint(span.Length), .. span];
+        byte[] resource = [0x12, .. Varint(scope.Length), .. scope];
+        return [0x0A, .. Varint(resource.Length), .. resource];
+    }
+
+    private static byte[] Varint(int value)
+    {
+        var bytes = new List<byte>();
+        while (value >= 0x80)
+        {
+            bytes.Add((byte)(value | 0x80));
+            value >>= 7;
+        }
+        bytes.Add((byte)value);
+        return [.. bytes];
+    }
+
     private enum Mutation { Flip, Set, Truncate, Insert, Delete, Duplicate }
 
     private static readonly Gen<(Mutation Kind, int Position, int Length, byte Value)> MutationGen =

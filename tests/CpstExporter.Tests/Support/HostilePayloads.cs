@@ -5,15 +5,24 @@ namespace CpstExporter.Tests.Support;
 
 /// <summary>
 /// Requests that are small on the wire and large once decoded, written byte by byte (the generated classes would
-/// need the memory the exporter is meant not to spend): one valid span carrying nothing but empty attributes.
+/// need the memory the exporter is meant not to spend): one valid span carrying nothing but attributes without values.
 /// </summary>
 internal static class HostilePayloads
 {
     /// <summary>An <c>ExportTraceServiceRequest</c> in protobuf whose one span has <paramref name="count"/> empty attributes, 2 bytes each.</summary>
-    public static byte[] EmptyAttributesProtobuf(int count)
+    public static byte[] EmptyAttributesProtobuf(int count) => KeyedAttributesProtobuf(count, "");
+
+    /// <summary>
+    /// The same with attributes that have a key and no value: <paramref name="key"/> one the conventions read, so the
+    /// exporter keeps each as a record (4 + key bytes on the wire each), or empty for attributes it skips (2 bytes each).
+    /// </summary>
+    public static byte[] KeyedAttributesProtobuf(int count, string key)
     {
-        // Span: trace_id (field 1), span_id (field 2), then attributes (field 9) of length 0.
-        long spanLength = 2 + 16 + 2 + 8 + 2L * count;
+        byte[] keyBytes = Encoding.UTF8.GetBytes(key);
+        if (keyBytes.Length > 120) throw new ArgumentException("a short key, so that lengths are one byte", nameof(key));
+        int keyValueLength = keyBytes.Length == 0 ? 0 : 2 + keyBytes.Length;
+        // Span: trace_id (field 1), span_id (field 2), then attributes (field 9).
+        long spanLength = 2 + 16 + 2 + 8 + (2L + keyValueLength) * count;
         long scopeLength = 1 + VarintLength(spanLength) + spanLength;
         long resourceLength = 1 + VarintLength(scopeLength) + scopeLength;
         long total = 1 + VarintLength(resourceLength) + resourceLength;
@@ -35,8 +44,13 @@ internal static class HostilePayloads
         at += 8;
         for (int i = 0; i < count; i++)
         {
-            payload[at++] = 0x4A; // Span.attributes, an empty KeyValue
-            payload[at++] = 0;
+            payload[at++] = 0x4A; // Span.attributes: a KeyValue
+            payload[at++] = (byte)keyValueLength;
+            if (keyValueLength == 0) continue;
+            payload[at++] = 0x0A; // KeyValue.key
+            payload[at++] = (byte)keyBytes.Length;
+            keyBytes.CopyTo(payload, at);
+            at += keyBytes.Length;
         }
         return payload;
     }
