@@ -9,11 +9,15 @@ namespace CpstExporter.Aggregation;
 /// case shares the store instead of pushing every other use case's tasks out: each keeps at least its fair share.
 /// </summary>
 /// <remarks>
-/// Tasks live in a fixed array of slots, each use case's in a list linked through the slots, oldest first, so keeping a
-/// task allocates nothing once the store is full. Use cases are kept in lists by how many tasks they hold, so finding
-/// the one that holds the most, and moving a use case to its next count, are O(1) however many use cases there are. In
-/// the steady state a full store's new task takes the slot of its own use case's oldest: nothing moves but two links.
-/// Queries copy what matches under the lock and sort outside it; a query scans at most <see cref="Capacity"/> tasks.
+/// <para>Every finished task passes through here, so keeping one touches as little memory as it can: the new task
+/// takes the slot of the task that goes, whose record is overwritten, not read; what is read of the old slot is its
+/// links, 24 bytes. Tasks live in a fixed array of slots, each use case's in a list linked through the slots, oldest
+/// first, so keeping a task allocates nothing once the store is full. Use cases are kept in lists by how many tasks they
+/// hold, so finding the one that holds the most, and moving a use case to its next count, are O(1) however many use
+/// cases there are.</para>
+/// <para>There is no index by trace id, which would cost every task two lookups in a table as large as the store:
+/// queries scan the store under the lock (10,000 tasks in well under a millisecond) and sort outside it. A trace that
+/// finishes again after the task stage forgot it is kept again; queries see only its newest task.</para>
 /// </remarks>
 internal sealed class RecentTasks
 {
@@ -27,17 +31,16 @@ internal sealed class RecentTasks
 
     private readonly Lock _lock = new();
     private readonly TaskRecord[] _tasks;
-    /// <summary>Per slot: the next newer and older slot of its use case's list, or the next free slot.</summary>
-    private readonly int[] _newer, _older;
-    private readonly UseCaseTasks?[] _owner;
-    private int _free;
+    private readonly Links[] _links;
     private readonly Dictionary<string, UseCaseTasks> _byUseCase = new(StringComparer.Ordinal);
-    private readonly Dictionary<TraceId, int> _byTraceId;
     /// <summary>Use cases by how many tasks each holds: <c>_byCount[n]</c> heads the list of those with n tasks, linked
     /// through the use cases themselves, so moving one to the next count hashes nothing and allocates nothing.</summary>
-    private readonly List<UseCaseTasks?> _byCount = [];
+    private readonly List<UseCaseTasks?> _byCount = [null];
     private int _largest;
+    /// <summary>Slots in use: until the store is full, the next free slot is this one.</summary>
     private int _count;
+    /// <summary>Tasks kept so far: the newer of two tasks of one trace is the one kept later.</summary>
+    private long _kept;
 
     public RecentTasks(int capacity)
     {
@@ -45,12 +48,7 @@ internal sealed class RecentTasks
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
         Capacity = capacity;
         _tasks = new TaskRecord[capacity];
-        _newer = new int[capacity];
-        _older = new int[capacity];
-        _owner = new UseCaseTasks?[capacity];
-        for (int i = 0; i < capacity; i++) _newer[i] = i + 1 < capacity ? i + 1 : None;
-        _free = capacity > 0 ? 0 : None;
-        _byTraceId = new Dictionary<TraceId, int>(capacity);
+        _links = new Links[capacity];
     }
 
     public int Capacity { get; }
@@ -71,53 +69,55 @@ internal sealed class RecentTasks
         if (!Enabled) return;
         lock (_lock)
         {
-            // A trace finished again after the task stage forgot it: the newer task replaces the older.
-            if (_byTraceId.Remove(task.TraceId, out int earlier)) Release(earlier);
             _byUseCase.TryGetValue(task.Labels.UseCase, out UseCaseTasks? useCase);
-            if (_count == Capacity)
+            int slot;
+            if (_count < Capacity) slot = _count++;
+            else
             {
-                if (useCase is not null && useCase.Count >= _largest)
+                UseCaseTasks evicted = useCase is not null && useCase.Count >= _largest ? useCase : _byCount[_largest]!;
+                slot = TakeOldest(evicted);
+                if (evicted == useCase)
                 {
-                    Recycle(useCase, in task);
+                    // Its own use case holds the most: the task takes the slot of its oldest, and no count changes.
+                    Keep(useCase, slot, in task);
                     return;
                 }
-                Evict(_byCount[_largest]!);
+                Counted(evicted, -1);
             }
             if (useCase is null)
             {
                 useCase = new UseCaseTasks(task.Labels.UseCase);
                 _byUseCase.Add(useCase.Name, useCase);
             }
-            int slot = _free;
-            _free = _newer[slot];
-            _tasks[slot] = task;
-            _owner[slot] = useCase;
-            Append(useCase, slot);
-            _byTraceId[task.TraceId] = slot;
-            useCase.Count++;
-            _count++;
-            Moved(useCase, useCase.Count - 1);
+            Keep(useCase, slot, in task);
+            Counted(useCase, +1);
         }
     }
 
+    /// <summary>The newest task of a trace, with its calls in an array of the caller's own.</summary>
     public bool TryGet(TraceId traceId, out TaskRecord task)
     {
         lock (_lock)
         {
-            bool found = _byTraceId.TryGetValue(traceId, out int slot);
-            // The stored calls go back to their pool when the slot is freed: the caller gets a copy of its own.
-            task = found ? _tasks[slot] with { Breakdown = _tasks[slot].Breakdown?.WithOwnCalls() } : default;
-            return found;
+            int found = None;
+            for (int slot = 0; slot < _count; slot++)
+                if (_tasks[slot].TraceId == traceId && (found == None || IsNewer(slot, found))) found = slot;
+            // The stored calls go back to their pool when the slot is taken: the caller gets a copy of its own.
+            task = found != None ? _tasks[found] with { Breakdown = _tasks[found].Breakdown?.WithOwnCalls() } : default;
+            return found != None;
         }
     }
 
-    /// <summary>The tasks that match, in no order; the caller sorts and cuts.</summary>
+    /// <summary>The tasks that match, newest of each trace, in no order; the caller sorts and cuts.</summary>
     public List<TaskRecord> Where(Func<TaskRecord, bool> matches)
     {
+        var newest = new Dictionary<TraceId, int>();
         var found = new List<TaskRecord>();
         lock (_lock)
         {
-            foreach (int slot in _byTraceId.Values)
+            for (int slot = 0; slot < _count; slot++)
+                if (!newest.TryGetValue(_tasks[slot].TraceId, out int other) || IsNewer(slot, other)) newest[_tasks[slot].TraceId] = slot;
+            foreach (int slot in newest.Values)
                 if (matches(_tasks[slot])) found.Add(_tasks[slot]);
         }
         return found;
@@ -129,65 +129,40 @@ internal sealed class RecentTasks
         lock (_lock) return [.. _byUseCase.Keys];
     }
 
-    /// <summary>The new task of a full store whose use case holds the most takes the slot of that use case's oldest:
-    /// its share stays even, and no count changes.</summary>
-    private void Recycle(UseCaseTasks useCase, in TaskRecord task)
+    private bool IsNewer(int slot, int than) => _links[slot].Sequence > _links[than].Sequence;
+
+    private void Keep(UseCaseTasks useCase, int slot, in TaskRecord task)
     {
-        int slot = useCase.Oldest;
-        _byTraceId.Remove(_tasks[slot].TraceId);
-        _tasks[slot].Breakdown?.ReturnCalls();
-        Unlink(useCase, slot);
         _tasks[slot] = task;
-        Append(useCase, slot);
-        _byTraceId[task.TraceId] = slot;
-    }
-
-    /// <summary>Drops the oldest task of one of the use cases that hold the most.</summary>
-    private void Evict(UseCaseTasks useCase)
-    {
-        int oldest = useCase.Oldest;
-        _byTraceId.Remove(_tasks[oldest].TraceId);
-        Release(oldest);
-    }
-
-    /// <summary>Takes a slot out of its use case's list and gives it back to the free list.</summary>
-    private void Release(int slot)
-    {
-        UseCaseTasks useCase = _owner[slot]!;
-        Unlink(useCase, slot);
-        _tasks[slot].Breakdown?.ReturnCalls();
-        _tasks[slot] = default; // no references kept to labels or breakdowns of tasks gone
-        _owner[slot] = null;
-        _newer[slot] = _free;
-        _free = slot;
-        useCase.Count--;
-        _count--;
-        Moved(useCase, useCase.Count + 1);
-        if (useCase.Count == 0) _byUseCase.Remove(useCase.Name);
-    }
-
-    private void Append(UseCaseTasks useCase, int slot)
-    {
-        _older[slot] = useCase.Newest;
-        _newer[slot] = None;
-        if (useCase.Newest != None) _newer[useCase.Newest] = slot;
+        ref Links links = ref _links[slot];
+        links.Calls = task.Breakdown?.AllCalls;
+        links.Sequence = ++_kept;
+        links.Older = useCase.Newest;
+        links.Newer = None;
+        if (useCase.Newest != None) _links[useCase.Newest].Newer = slot;
         else useCase.Oldest = slot;
         useCase.Newest = slot;
     }
 
-    private void Unlink(UseCaseTasks useCase, int slot)
+    /// <summary>Takes the oldest task of <paramref name="useCase"/> out of its list and its calls back to their pool;
+    /// returns its slot, for the caller to overwrite.</summary>
+    private int TakeOldest(UseCaseTasks useCase)
     {
-        int older = _older[slot], newer = _newer[slot];
-        if (older != None) _newer[older] = newer;
-        else useCase.Oldest = newer;
-        if (newer != None) _older[newer] = older;
-        else useCase.Newest = older;
+        int slot = useCase.Oldest;
+        ref Links links = ref _links[slot];
+        useCase.Oldest = links.Newer;
+        if (links.Newer != None) _links[links.Newer].Older = None;
+        else useCase.Newest = None;
+        if (links.Calls is not null) CallShare.Pool.Return(links.Calls, clearArray: true);
+        links.Calls = null;
+        return slot;
     }
 
-    /// <summary>Moves a use case from the list of those with <paramref name="from"/> tasks to that of its count now
-    /// (none at zero).</summary>
-    private void Moved(UseCaseTasks useCase, int from)
+    /// <summary>Changes a use case's count by one and moves it to the list of its new count; one with none is dropped.</summary>
+    private void Counted(UseCaseTasks useCase, int change)
     {
+        int from = useCase.Count, to = from + change;
+        useCase.Count = to;
         if (from > 0)
         {
             if (useCase.NextByCount is { } next) next.PreviousByCount = useCase.PreviousByCount;
@@ -195,7 +170,6 @@ internal sealed class RecentTasks
             else _byCount[from] = useCase.NextByCount;
             useCase.PreviousByCount = useCase.NextByCount = null;
         }
-        int to = useCase.Count;
         if (to > 0)
         {
             while (_byCount.Count <= to) _byCount.Add(null);
@@ -203,8 +177,18 @@ internal sealed class RecentTasks
             if (_byCount[to] is { } head) head.PreviousByCount = useCase;
             _byCount[to] = useCase;
         }
+        else _byUseCase.Remove(useCase.Name);
         if (to > _largest) _largest = to;
         while (_largest > 0 && _byCount[_largest] is null) _largest--;
+    }
+
+    /// <summary>Per slot, what taking it needs: its neighbours in its use case's list and the pooled calls of its task;
+    /// and when it was kept.</summary>
+    private struct Links
+    {
+        public int Older, Newer;
+        public CallShare[]? Calls;
+        public long Sequence;
     }
 
     private sealed class UseCaseTasks(string name)
