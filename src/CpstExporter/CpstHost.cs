@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
@@ -92,12 +93,15 @@ internal static class CpstHost
         services.AddSingleton<OtlpHttpReceiver>();
         services.AddSingleton<OutcomeApiReceiver>();
         services.AddSingleton(new ProcessMetrics());
+        services.AddSingleton(sp => new RuntimeMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton(sp => new MetricsWriter(sp.GetRequiredService<CpstMetrics>(), sp.GetRequiredService<ProcessMetrics>(),
             () => sp.GetRequiredService<PriceTableProvider>().Current.Version, Version,
-            () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures));
+            () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures, sp.GetRequiredService<RuntimeMetrics>()));
         services.AddSingleton<MetricsEndpoint>();
 
         WebApplication app = builder.Build();
+        // Listening before Kestrel starts, so every connection it counts up it also counts down here.
+        app.Services.GetRequiredService<RuntimeMetrics>();
         var metrics = app.Services.GetRequiredService<CpstMetrics>();
         var assembler = app.Services.GetRequiredService<TaskAssembler>();
         metrics.PendingTasks = () => assembler.PendingCount;
