@@ -5,6 +5,7 @@ using CpstExporter.Exposition;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using CpstExporter.Telemetry;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -32,6 +33,8 @@ internal static class CpstHost
     {
         WebApplicationBuilder builder = CreateBuilder(args, customize);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
+        // First, so the SDK is listening before the services whose events it records start.
+        SelfTelemetry.AddIfConfigured(builder);
         long? openFileLimit = OpenFileLimit.Read();
         List<string> warnings = ConfigurationCheck.Run(builder.Configuration, settings, openFileLimit);
         ListenerBinding.Probe(settings.Listen);
@@ -58,7 +61,7 @@ internal static class CpstHost
         services.AddSingleton(settings.Receiver);
         services.AddSingleton<ExportGate>();
         services.AddSingleton(sp => new ExportAdmission(new BearerTokens(settings.Auth.Tokens), sp.GetRequiredService<ExportGate>(),
-            sp.GetRequiredService<CpstMetrics>(), settings.Receiver));
+            sp.GetRequiredService<CpstMetrics>(), settings.Receiver, sp.GetService<CpstTelemetry>()));
         services.AddSingleton(new LabelValueCache());
         services.AddSingleton(sp => new SpanFactsReader(sp.GetRequiredService<LabelValueCache>(), settings.Conventions, settings.Plausible));
         services.AddSingleton<PriceTableProvider>();
