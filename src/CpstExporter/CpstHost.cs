@@ -34,7 +34,7 @@ internal static class CpstHost
         WebApplicationBuilder builder = CreateBuilder(args, customize);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
         // First, so the SDK is listening before the services whose events it records start.
-        SelfTelemetry.AddIfConfigured(builder);
+        OtlpSignals ownTelemetry = SelfTelemetry.AddIfConfigured(builder);
         long? openFileLimit = OpenFileLimit.Read();
         List<string> warnings = ConfigurationCheck.Run(builder.Configuration, settings, openFileLimit);
         ListenerBinding.Probe(settings.Listen);
@@ -119,6 +119,7 @@ internal static class CpstHost
         var metricsTokens = new BearerTokens(settings.Auth.MetricsTokens);
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpstExporter");
         foreach (string warning in warnings) CpstHostLog.ConfigurationWarning(log, warning);
+        if (ownTelemetry.Any) CpstHostLog.OwnTelemetry(log, ownTelemetry.ToString());
         CpstHostLog.ConnectionLimit(log, maxConnections, settings.MaxConnections is not null ? "Cpst:Limits:MaxConnections"
             : openFileLimit is long files && maxConnections < ConnectionLimit.DefaultMax ? $"the default, lowered to fit the open-file limit of {files}" : "the default");
         var refused = new RefusedConnections(log, metrics, app.Services.GetRequiredService<TimeProvider>());
@@ -205,10 +206,12 @@ internal static class CpstHost
     {
         WebApplicationBuilder builder = CreateBuilder(args, customize: null);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
+        OtlpSignals ownTelemetry = OtlpSignals.Read(builder.Configuration);
         foreach (string warning in ConfigurationCheck.Run(builder.Configuration, settings, OpenFileLimit.Read())) warnings.WriteLine($"cpst-exporter: warning: {warning}");
         string listeners = string.Join(", ", Enum.GetValues<Listener>().Select(l => $"{l} {settings.Listen.Endpoint(l)}"));
         return $"cpst-exporter: configuration OK ({listeners}; price table {settings.Pricing.ResolvePath()}; " +
-            $"auth {(settings.Auth.Tokens.Count > 0 ? "on" : "off")}, metrics auth {(settings.Auth.MetricsTokens.Count > 0 ? "on" : "off")})";
+            $"auth {(settings.Auth.Tokens.Count > 0 ? "on" : "off")}, metrics auth {(settings.Auth.MetricsTokens.Count > 0 ? "on" : "off")}" +
+            (ownTelemetry.Any ? $"; own telemetry over OTLP: {ownTelemetry})" : ")");
     }
 
     private static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? customize)

@@ -19,6 +19,7 @@ internal sealed class RuntimeFamily
     private readonly Lock _adding = new();
     private readonly bool _observable;
     private readonly bool _floating;
+    private readonly byte[] _name;
     private RuntimeSeries[] _series = [];
     private RuntimeSeries? _overflow;
 
@@ -30,6 +31,7 @@ internal sealed class RuntimeFamily
         _floating = value == typeof(double) || value == typeof(float) || value == typeof(decimal);
         Type = counter ? "counter" : "gauge";
         Name = PrometheusName.Metric(instrument.Name, instrument.Unit, counter);
+        _name = System.Text.Encoding.UTF8.GetBytes(Name);
         Help = string.IsNullOrWhiteSpace(instrument.Description) ? instrument.Name : instrument.Description.ReplaceLineEndings(" ");
     }
 
@@ -67,14 +69,13 @@ internal sealed class RuntimeFamily
         RuntimeSeries? overflow = Volatile.Read(ref _overflow);
         if (all.Length == 0 && overflow is null) return;
         MetricsWriter.Header(o, om, Name, Type, Help);
-        byte[] name = System.Text.Encoding.UTF8.GetBytes(Name);
-        foreach (RuntimeSeries series in all) Sample(o, name, series);
-        if (overflow is not null) Sample(o, name, overflow);
+        foreach (RuntimeSeries series in all) Sample(o, series);
+        if (overflow is not null) Sample(o, overflow);
     }
 
-    private void Sample(ExpositionBuffer o, byte[] name, RuntimeSeries series)
+    private void Sample(ExpositionBuffer o, RuntimeSeries series)
     {
-        o.Write(name);
+        o.Write(_name);
         if (series.Labels.Length > 0)
         {
             o.Write((byte)'{');
