@@ -20,6 +20,8 @@ internal sealed class RuntimeFamily
     private readonly bool _observable;
     private readonly bool _floating;
     private readonly byte[] _name;
+    /// <summary>HELP and TYPE lines, in text 0.0.4 and in OpenMetrics, encoded once.</summary>
+    private readonly byte[] _header, _headerOpenMetrics;
     private RuntimeSeries[] _series = [];
     private RuntimeSeries? _overflow;
 
@@ -31,8 +33,10 @@ internal sealed class RuntimeFamily
         _floating = value == typeof(double) || value == typeof(float) || value == typeof(decimal);
         Type = counter ? "counter" : "gauge";
         Name = PrometheusName.Metric(instrument.Name, instrument.Unit, counter);
-        _name = System.Text.Encoding.UTF8.GetBytes(Name);
         Help = string.IsNullOrWhiteSpace(instrument.Description) ? instrument.Name : instrument.Description.ReplaceLineEndings(" ");
+        _name = System.Text.Encoding.UTF8.GetBytes(Name);
+        _header = Header(om: false);
+        _headerOpenMetrics = Header(om: true);
     }
 
     public string Name { get; }
@@ -68,9 +72,16 @@ internal sealed class RuntimeFamily
         RuntimeSeries[] all = Volatile.Read(ref _series);
         RuntimeSeries? overflow = Volatile.Read(ref _overflow);
         if (all.Length == 0 && overflow is null) return;
-        MetricsWriter.Header(o, om, Name, Type, Help);
+        o.Write(om ? _headerOpenMetrics : _header);
         foreach (RuntimeSeries series in all) Sample(o, series);
         if (overflow is not null) Sample(o, overflow);
+    }
+
+    private byte[] Header(bool om)
+    {
+        var header = new ExpositionBuffer(256);
+        MetricsWriter.Header(header, om, Name, Type, Help);
+        return header.Written.ToArray();
     }
 
     private void Sample(ExpositionBuffer o, RuntimeSeries series)
