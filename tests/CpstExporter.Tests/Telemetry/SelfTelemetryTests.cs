@@ -133,6 +133,26 @@ public sealed class SelfTelemetryTests : IDisposable
     }
 
     [Fact]
+    public async Task OwnTelemetry_AtShutdown_TheLastSaveOfTheStateFileIsSent()
+    {
+        await using OtlpCollector collector = await OtlpCollector.StartAsync();
+        var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
+        {
+            [OtlpSignals.TracesEndpoint] = new Uri(collector.Endpoint, "/v1/traces").ToString(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "60000", // nothing goes out on a timer: only the flush at shutdown sends it
+            ["Cpst:Tasks:StateFile"] = Path.Combine(_directory, "pending-tasks"),
+        });
+        await PostAsync(exporter, Spans.Request("support-bot", Spans.Llm(1, 2, "gpt-4o", 1000, 200)));
+
+        await exporter.DisposeAsync();
+
+        Span save = Assert.Single(collector.Spans, s => s.Span.Name == "cpst.checkpoint").Span;
+        Assert.Equal("shutdown", OtlpCollector.Attribute(save.Attributes, "cpst.checkpoint.kind"));
+        Assert.Equal(1, save.Attributes.Single(a => a.Key == "cpst.tasks.written").Value.IntValue);
+    }
+
+    [Fact]
     public async Task OwnTelemetry_ServiceNameVariable_OverridesTheDefault()
     {
         await using OtlpCollector collector = await OtlpCollector.StartAsync();
