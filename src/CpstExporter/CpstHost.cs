@@ -1,9 +1,11 @@
+using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using CpstExporter.Telemetry;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -31,6 +33,8 @@ internal static class CpstHost
     {
         WebApplicationBuilder builder = CreateBuilder(args, customize);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
+        // First, so the SDK is listening before the services whose events it records start.
+        OtlpSignals ownTelemetry = SelfTelemetry.AddIfConfigured(builder);
         long? openFileLimit = OpenFileLimit.Read();
         List<string> warnings = ConfigurationCheck.Run(builder.Configuration, settings, openFileLimit);
         ListenerBinding.Probe(settings.Listen);
@@ -57,7 +61,7 @@ internal static class CpstHost
         services.AddSingleton(settings.Receiver);
         services.AddSingleton<ExportGate>();
         services.AddSingleton(sp => new ExportAdmission(new BearerTokens(settings.Auth.Tokens), sp.GetRequiredService<ExportGate>(),
-            sp.GetRequiredService<CpstMetrics>(), settings.Receiver));
+            sp.GetRequiredService<CpstMetrics>(), settings.Receiver, sp.GetService<CpstTelemetry>()));
         services.AddSingleton(new LabelValueCache());
         services.AddSingleton(sp => new SpanFactsReader(sp.GetRequiredService<LabelValueCache>(), settings.Conventions, settings.Plausible));
         services.AddSingleton<PriceTableProvider>();
@@ -94,12 +98,15 @@ internal static class CpstHost
         services.AddSingleton<OtlpHttpReceiver>();
         services.AddSingleton<OutcomeApiReceiver>();
         services.AddSingleton(new ProcessMetrics());
+        services.AddSingleton(sp => new RuntimeMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton(sp => new MetricsWriter(sp.GetRequiredService<CpstMetrics>(), sp.GetRequiredService<ProcessMetrics>(),
             () => sp.GetRequiredService<PriceTableProvider>().Current.Version, Version,
-            () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures));
+            () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures, sp.GetRequiredService<RuntimeMetrics>()));
         services.AddSingleton<MetricsEndpoint>();
 
         WebApplication app = builder.Build();
+        // Listening before Kestrel starts, so every connection it counts up it also counts down here.
+        app.Services.GetRequiredService<RuntimeMetrics>();
         var metrics = app.Services.GetRequiredService<CpstMetrics>();
         var assembler = app.Services.GetRequiredService<TaskAssembler>();
         metrics.PendingTasks = () => assembler.PendingCount;
@@ -114,6 +121,7 @@ internal static class CpstHost
         var metricsTokens = new BearerTokens(settings.Auth.MetricsTokens);
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpstExporter");
         foreach (string warning in warnings) CpstHostLog.ConfigurationWarning(log, warning);
+        if (ownTelemetry.Any) CpstHostLog.OwnTelemetry(log, ownTelemetry.ToString());
         CpstHostLog.ConnectionLimit(log, maxConnections, settings.MaxConnections is not null ? "Cpst:Limits:MaxConnections"
             : openFileLimit is long files && maxConnections < ConnectionLimit.DefaultMax ? $"the default, lowered to fit the open-file limit of {files}" : "the default");
         var refused = new RefusedConnections(log, metrics, app.Services.GetRequiredService<TimeProvider>());
@@ -200,10 +208,12 @@ internal static class CpstHost
     {
         WebApplicationBuilder builder = CreateBuilder(args, customize: null);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
+        OtlpSignals ownTelemetry = OtlpSignals.Read(builder.Configuration);
         foreach (string warning in ConfigurationCheck.Run(builder.Configuration, settings, OpenFileLimit.Read())) warnings.WriteLine($"cpst-exporter: warning: {warning}");
         string listeners = string.Join(", ", Enum.GetValues<Listener>().Select(l => $"{l} {settings.Listen.Endpoint(l)}"));
         return $"cpst-exporter: configuration OK ({listeners}; price table {settings.Pricing.ResolvePath()}; " +
-            $"auth {(settings.Auth.Tokens.Count > 0 ? "on" : "off")}, metrics auth {(settings.Auth.MetricsTokens.Count > 0 ? "on" : "off")})";
+            $"auth {(settings.Auth.Tokens.Count > 0 ? "on" : "off")}, metrics auth {(settings.Auth.MetricsTokens.Count > 0 ? "on" : "off")}" +
+            (ownTelemetry.Any ? $"; own telemetry over OTLP: {ownTelemetry})" : ")");
     }
 
     private static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? customize)

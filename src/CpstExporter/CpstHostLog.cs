@@ -18,4 +18,7 @@ internal static partial class CpstHostLog
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Each listener accepts at most {Max} connections at once ({Source})")]
     public static partial void ConnectionLimit(ILogger logger, int max, string source);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Information, Message = "Own telemetry over OTLP: {Signals} (OTEL_EXPORTER_OTLP_*)")]
+    public static partial void OwnTelemetry(ILogger logger, string signals);
 }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using CpstExporter.Aggregation;
 using CpstExporter.Receiving;
+using CpstExporter.Telemetry;
 using Microsoft.AspNetCore.Http;
 
 namespace CpstExporter;
@@ -8,10 +10,14 @@ namespace CpstExporter;
 /// Lets a write request (OTLP/gRPC, OTLP/HTTP, outcomes) in: the bearer token (<c>Cpst:Auth:Tokens</c>) is checked
 /// before a byte of the body is read; a place in the <see cref="ExportGate"/> is taken only once the body was received
 /// whole, so clients that upload slowly hold no place while others wait. Every refusal is counted in
-/// <c>cpst_rejected_requests_total</c>; a request that got a place is processed to the end.
+/// <c>cpst_rejected_requests_total</c>; a request that got a place is processed to the end, and its processing time
+/// is recorded when the exporter sends its own telemetry.
 /// </summary>
-internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, CpstMetrics metrics, ReceiverOptions options)
+internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, CpstMetrics metrics, ReceiverOptions options,
+    CpstTelemetry? telemetry = null)
 {
+    public CpstTelemetry? Telemetry => telemetry;
+
     /// <summary>OTLP/HTTP and the outcome API: authenticate, receive the body, take a place, process.</summary>
     public async Task RunAsync(HttpContext context, IWriteReceiver receiver)
     {
@@ -28,6 +34,7 @@ internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, Cpst
                 await receiver.RefuseAsync(context, Refusal.Overloaded).ConfigureAwait(false);
                 return;
             }
+            long started = telemetry is null ? 0 : Stopwatch.GetTimestamp();
             try
             {
                 await receiver.ProcessAsync(context, body).ConfigureAwait(false);
@@ -35,6 +42,7 @@ internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, Cpst
             finally
             {
                 gate.Exit();
+                telemetry?.ExportHandled(receiver is OutcomeApiReceiver ? CpstTelemetry.Outcomes : CpstTelemetry.OtlpHttp, started);
             }
         }
     }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using CpstExporter.Receiving;
+using CpstExporter.Telemetry;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -19,6 +21,7 @@ internal sealed class ExportGateInterceptor(ExportAdmission admission, SpanBatch
             if (request is SpanBatch batch) pool.Return(batch);
             throw OtlpGrpcAnswers.Overloaded();
         }
+        long started = admission.Telemetry is null ? 0 : Stopwatch.GetTimestamp();
         Task<TResponse> handled;
         try
         {
@@ -26,19 +29,19 @@ internal sealed class ExportGateInterceptor(ExportAdmission admission, SpanBatch
         }
         catch
         {
-            admission.Exit();
+            Exit(started);
             throw;
         }
         // The export handler finishes synchronously: leave the gate at once, without an async state machine per call.
         if (handled.IsCompleted)
         {
-            admission.Exit();
+            Exit(started);
             return handled;
         }
-        return ExitWhenDone(handled);
+        return ExitWhenDone(handled, started);
     }
 
-    private async Task<TResponse> ExitWhenDone<TResponse>(Task<TResponse> handled)
+    private async Task<TResponse> ExitWhenDone<TResponse>(Task<TResponse> handled, long started)
     {
         try
         {
@@ -46,7 +49,13 @@ internal sealed class ExportGateInterceptor(ExportAdmission admission, SpanBatch
         }
         finally
         {
-            admission.Exit();
+            Exit(started);
         }
+    }
+
+    private void Exit(long started)
+    {
+        admission.Exit();
+        admission.Telemetry?.ExportHandled(CpstTelemetry.OtlpGrpc, started);
     }
 }

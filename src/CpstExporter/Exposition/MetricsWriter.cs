@@ -8,10 +8,11 @@ namespace CpstExporter.Exposition;
 /// <summary>
 /// Writes every series of <see cref="CpstMetrics"/> in Prometheus text 0.0.4 or OpenMetrics 1.0.0. Each series is
 /// copied under its own lock and formatted outside it; label sets are encoded once per series; numbers are
-/// formatted in place, so a scrape allocates only the scratch arrays it rents.
+/// formatted in place, so a scrape allocates only the scratch arrays it rents (and what the runtime's observable
+/// instruments allocate when <see cref="RuntimeMetrics"/> reads them).
 /// </summary>
 internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process, Func<string> pricingVersion, string version,
-    Func<long>? pricingReloadFailures = null)
+    Func<long>? pricingReloadFailures = null, RuntimeMetrics? runtime = null)
 {
     private static readonly byte[][] TokenTypesTask = [Encoding.UTF8.GetBytes("token_type=\"input\""), Encoding.UTF8.GetBytes("token_type=\"output\"")];
     private static readonly byte[][] TokenTypesLlm =
@@ -29,6 +30,7 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
         WriteFinOps(o, om);
         WriteSelf(o, om);
         process.Write(o, om);
+        runtime?.Write(o, om);
         if (om) o.Write("# EOF\n"u8);
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using CpstExporter.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -15,14 +17,17 @@ internal sealed partial class PriceTableProvider : BackgroundService
     private readonly PricingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PriceTableProvider> _logger;
+    private readonly CpstTelemetry? _telemetry;
     private (string File, DateTime WriteTime, long Length) _seen;
     private long _reloadFailures;
 
-    public PriceTableProvider(PricingOptions options, TimeProvider time, ILogger<PriceTableProvider> logger)
+    /// <param name="telemetry">Present when the exporter sends its own telemetry: a changed file is then a <c>cpst.reload</c> span.</param>
+    public PriceTableProvider(PricingOptions options, TimeProvider time, ILogger<PriceTableProvider> logger, CpstTelemetry? telemetry = null)
     {
         _options = options;
         _time = time;
         _logger = logger;
+        _telemetry = telemetry;
         _path = options.ResolvePath();
         _seen = Stamp();
         Current = PriceTableLoader.Load(_path); // a broken file at start-up is a configuration error: fail fast
@@ -39,6 +44,8 @@ internal sealed partial class PriceTableProvider : BackgroundService
         Current = table;
     }
 
+    private const string Config = "pricing";
+
     public PriceTable Current { get; private set; }
     public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
 
@@ -49,19 +56,28 @@ internal sealed partial class PriceTableProvider : BackgroundService
         var stamp = Stamp();
         if (stamp == _seen) return false;
         _seen = stamp;
+        using Activity? activity = _telemetry?.StartReload(Config);
         try
         {
             PriceTable table = PriceTableLoader.Load(_path);
-            if (table.Version == Current.Version) return false;
+            if (table.Version == Current.Version)
+            {
+                _telemetry?.Reloaded(activity, Config, "unchanged");
+                return false;
+            }
             Current = table;
             LogReloaded(_path, table.Models.Count, table.ToolCount, table.Version);
+            activity?.SetTag("cpst.pricing.version", table.Version);
+            _telemetry?.Reloaded(activity, Config, "applied");
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A price table parser error, or anything else the file provokes: the table in force stays, the loop runs on.
             Interlocked.Increment(ref _reloadFailures);
-            LogReloadFailed(e is PriceTableException ? e.Message : $"{_path}: {e.GetType().Name}: {e.Message}", Current.Version);
+            string reason = e is PriceTableException ? e.Message : $"{_path}: {e.GetType().Name}: {e.Message}";
+            LogReloadFailed(reason, Current.Version);
+            _telemetry?.Reloaded(activity, Config, "refused", reason);
             return false;
         }
     }

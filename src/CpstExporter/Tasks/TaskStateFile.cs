@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using CpstExporter.Receiving;
+using CpstExporter.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -14,11 +16,12 @@ namespace CpstExporter.Tasks;
 /// the journal beside the file (<see cref="FinishedTaskJournal"/>), so a restart after a kill does not count them
 /// again. A file that cannot be read, whatever its content, is renamed aside with the reason logged; the service starts
 /// empty rather than failing. A write that fails is counted (<c>cpst_state_save_failures_total</c>) and makes
-/// <c>/readyz</c> answer 503 until a later checkpoint succeeds (<see cref="Failure"/>).
+/// <c>/readyz</c> answer 503 until a later checkpoint succeeds (<see cref="Failure"/>). Each write is a
+/// <c>cpst.checkpoint</c> span when the exporter sends its own telemetry.
 /// </summary>
 internal sealed partial class TaskStateFile(
     TaskOptions options, TaskAssembler assembler, ITaskSink sink, IHostApplicationLifetime lifetime, TimeProvider time,
-    ILogger<TaskStateFile> logger) : BackgroundService
+    ILogger<TaskStateFile> logger, CpstTelemetry? telemetry = null) : BackgroundService
 {
     private readonly Lock _writing = new();
     private FinishedTaskJournal? _journal;
@@ -117,6 +120,8 @@ internal sealed partial class TaskStateFile(
     {
         lock (_writing)
         {
+            using Activity? activity = telemetry?.StartCheckpoint(final: !checkpoint);
+            long started = Stopwatch.GetTimestamp();
             long failuresBefore = Interlocked.Read(ref _failures);
             string temporary = path + ".tmp";
             FinishedTaskJournal.Segment? next = null, previous = null;
@@ -149,10 +154,13 @@ internal sealed partial class TaskStateFile(
                 if (Interlocked.Read(ref _failures) == failuresBefore) Volatile.Write(ref _failure, null);
                 if (checkpoint) LogCheckpoint(written.Tasks, path);
                 else LogSaved(written.Tasks, path);
+                telemetry?.Checkpointed(activity, final: !checkpoint, started, written.Tasks, written.HeldOutcomes);
             }
             catch (Exception e)
             {
-                Failed(checkpoint ? "a checkpoint of the state file failed" : "the state file could not be saved", path, e.Message);
+                string what = checkpoint ? "a checkpoint of the state file failed" : "the state file could not be saved";
+                Failed(what, path, e.Message);
+                telemetry?.CheckpointFailed(activity, final: !checkpoint, started, what, e);
                 TryDelete(temporary);
                 if (next is not null && !current) TryDiscard(next);
             }

@@ -32,6 +32,21 @@ public sealed class ConfigurationErrorTests : IDisposable
         Assert.Equal("cpst-exporter: Cpst:Tasks:SettleSeconds: 'five' is not a whole number (up to 2147483647); fix the value", line);
     }
 
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "otel-collector:4318", "is not an http:// or https:// URL")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/v1/traces", "is not an http:// or https:// URL")]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", "use grpc or http/protobuf")]
+    public async Task Start_OtlpVariableTheSdkWouldIgnore_Exit2NamingIt(string key, string value, string fix)
+    {
+        string line = await ExpectExit2Async($"--{key}={value}", $"--{OtlpEndpointFor(key)}");
+        Assert.StartsWith($"cpst-exporter: {key}: '{value}' ", line);
+        Assert.Contains(fix, line);
+    }
+
+    /// <summary>A valid endpoint beside a wrong protocol, so that own telemetry is asked for.</summary>
+    private static string OtlpEndpointFor(string key) =>
+        key.EndsWith("_PROTOCOL", StringComparison.Ordinal) ? "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318" : "Cpst:Tasks:SettleSeconds=5";
+
     [Fact]
     public async Task Start_HostNameAsBindAddress_Exit2NamingTheKey()
     {
@@ -101,6 +116,16 @@ public sealed class ConfigurationErrorTests : IDisposable
         string line = output.Trim();
         Assert.DoesNotContain('\n', line);
         Assert.StartsWith($"cpst-exporter: configuration OK (OtlpGrpc http://127.0.0.1:{port}, OtlpHttp http://127.0.0.1:4318, Metrics http://127.0.0.1:9464;", line);
+    }
+
+    [Fact]
+    public async Task CheckConfig_OtlpEndpoints_SaysWhichSignalsGoOut()
+    {
+        var (exitCode, output) = await ExporterProcess.RunToEndAsync("--check-config",
+            "--OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://otel-collector:4318/v1/traces", "--OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=http://otel-collector:4318/v1/logs");
+
+        Assert.True(exitCode == 0, output);
+        Assert.EndsWith("; own telemetry over OTLP: traces, logs)", output.Trim());
     }
 
     [Fact]

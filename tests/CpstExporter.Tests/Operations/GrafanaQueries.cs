@@ -37,6 +37,28 @@ internal static partial class GrafanaQueries
         }
     }
 
+    /// <summary>The targets of the panels under one row of one dashboard, in the order the dashboard lists them.</summary>
+    public static IEnumerable<Query> RowTargets(string dashboardFile, string row)
+    {
+        using JsonDocument dashboard = JsonDocument.Parse(File.ReadAllText(RepoFiles.Path("dashboards", dashboardFile)));
+        string? current = null;
+        var queries = new List<Query>();
+        foreach (JsonElement panel in Panels(dashboard.RootElement.GetProperty("panels")))
+        {
+            if (panel.GetProperty("type").GetString() == "row")
+            {
+                current = panel.GetProperty("title").GetString();
+                continue;
+            }
+            if (current != row || !panel.TryGetProperty("targets", out JsonElement targets)) continue;
+            foreach (JsonElement target in targets.EnumerateArray())
+                if (target.TryGetProperty("expr", out JsonElement expr))
+                    queries.Add(new Query($"{dashboardFile} › {panel.GetProperty("title").GetString()} › {target.GetProperty("refId").GetString()}",
+                        Substitute(expr.GetString()!)));
+        }
+        return queries;
+    }
+
     public static IEnumerable<LabelValues> Variables()
     {
         foreach (string file in Dashboards())

@@ -62,6 +62,17 @@ public sealed class PrometheusSystemTests(PrometheusStack stack) : IClassFixture
         Assert.Equal(3, (await Prometheus.QueryAsync(headline.PromQl)).GetArrayLength());
     }
 
+    /// <summary>Every panel of the exporter dashboard's Runtime row has a line, but for exceptions, which appear when one is thrown.</summary>
+    [RequiresBinaryFact("prometheus")]
+    public async Task RuntimeRow_ShowsTheExportersRuntime()
+    {
+        var queries = GrafanaQueries.RowTargets("cpst-exporter.json", "Runtime").ToList();
+        Assert.True(queries.Count >= 10, $"only {queries.Count} targets in the Runtime row");
+
+        foreach (GrafanaQueries.Query query in queries.Where(q => !q.Where.Contains("› Exceptions by type ›", StringComparison.Ordinal)))
+            Assert.True((await Prometheus.QueryAsync(query.PromQl)).GetArrayLength() > 0, $"{query.Where}: no series");
+    }
+
     [RequiresBinaryFact("prometheus")]
     public async Task GrafanaAlertRuleQueries_RunWithoutError()
     {

@@ -31,7 +31,9 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
 
     /// <param name="clock">Shared with an earlier instance when a test restarts the service on the same state file; system
     /// tests that meet a real Prometheus start it at the real time so exemplar timestamps fall where Prometheus looks.</param>
-    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null, ManualClock? clock = null)
+    /// <param name="customize">Runs after the test's configuration is added, as <see cref="CpstHost.Build"/>'s hook.</param>
+    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null, ManualClock? clock = null,
+        Action<WebApplicationBuilder>? customize = null)
     {
         clock ??= new ManualClock();
         var config = new Dictionary<string, string?>
@@ -46,6 +48,7 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(config);
             builder.Services.AddSingleton<TimeProvider>(clock);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            customize?.Invoke(builder);
         });
         await app.StartAsync();
         return new ExporterUnderTest(app, clock);

@@ -1,0 +1,135 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+
+namespace CpstExporter.Exposition;
+
+/// <summary>
+/// The series of one instrument of the runtime's or Kestrel's meter, written as one Prometheus family under its
+/// <see cref="PrometheusName"/>: a counter where the semantic conventions define a Counter, a gauge where they define
+/// an UpDownCounter or a gauge. Attribute sets are found by a scan of a copy-on-write array, so a measurement
+/// takes no lock once its set exists; at most <see cref="MaxSeries"/> sets are kept, the rest add into one series
+/// whose labels are <c>__overflow__</c>, so an attribute with many values (an exception type) cannot grow a scrape
+/// without bound.
+/// </summary>
+internal sealed class RuntimeFamily
+{
+    public const int MaxSeries = 64;
+    public const string Overflow = "__overflow__";
+
+    private readonly Lock _adding = new();
+    private readonly bool _observable;
+    private readonly bool _floating;
+    private readonly byte[] _name;
+    /// <summary>HELP and TYPE lines, in text 0.0.4 and in OpenMetrics, encoded once.</summary>
+    private readonly byte[] _header, _headerOpenMetrics;
+    private RuntimeSeries[] _series = [];
+    private RuntimeSeries? _overflow;
+
+    /// <param name="counter">Whether the conventions define the instrument as a Counter (a monotonic sum).</param>
+    public RuntimeFamily(Instrument instrument, bool counter)
+    {
+        _observable = instrument.IsObservable;
+        Type value = instrument.GetType().IsGenericType ? instrument.GetType().GetGenericArguments()[0] : typeof(long);
+        _floating = value == typeof(double) || value == typeof(float) || value == typeof(decimal);
+        Type = counter ? "counter" : "gauge";
+        Name = PrometheusName.Metric(instrument.Name, instrument.Unit, counter);
+        Help = string.IsNullOrWhiteSpace(instrument.Description) ? instrument.Name : instrument.Description.ReplaceLineEndings(" ");
+        _name = System.Text.Encoding.UTF8.GetBytes(Name);
+        _header = Header(om: false);
+        _headerOpenMetrics = Header(om: true);
+    }
+
+    public string Name { get; }
+    public string Type { get; }
+    public string Help { get; }
+
+    public void Record(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (_floating)
+        {
+            Record((double)value, tags);
+            return;
+        }
+        RuntimeSeries series = Find(tags);
+        if (_observable) series.Set(value);
+        else series.Add(value);
+    }
+
+    public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (!_floating)
+        {
+            Record((long)value, tags);
+            return;
+        }
+        RuntimeSeries series = Find(tags);
+        if (_observable) series.Set(value);
+        else series.Add(value);
+    }
+
+    public void Write(ExpositionBuffer o, bool om)
+    {
+        RuntimeSeries[] all = Volatile.Read(ref _series);
+        RuntimeSeries? overflow = Volatile.Read(ref _overflow);
+        if (all.Length == 0 && overflow is null) return;
+        o.Write(om ? _headerOpenMetrics : _header);
+        foreach (RuntimeSeries series in all) Sample(o, series);
+        if (overflow is not null) Sample(o, overflow);
+    }
+
+    private byte[] Header(bool om)
+    {
+        var header = new ExpositionBuffer(256);
+        MetricsWriter.Header(header, om, Name, Type, Help);
+        return header.Written.ToArray();
+    }
+
+    private void Sample(ExpositionBuffer o, RuntimeSeries series)
+    {
+        o.Write(_name);
+        if (series.Labels.Length > 0)
+        {
+            o.Write((byte)'{');
+            o.Write(series.Labels);
+            o.Write((byte)'}');
+        }
+        o.Write((byte)' ');
+        if (_floating) o.Write(series.DoubleValue);
+        else o.Write(series.LongValue);
+        o.Write((byte)'\n');
+    }
+
+    private RuntimeSeries Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (RuntimeSeries series in Volatile.Read(ref _series))
+            if (series.Matches(tags)) return series;
+        lock (_adding)
+        {
+            RuntimeSeries[] all = _series;
+            foreach (RuntimeSeries series in all)
+                if (series.Matches(tags)) return series;
+            if (all.Length >= MaxSeries) return _overflow ??= Create(tags, overflow: true);
+            RuntimeSeries added = Create(tags, overflow: false);
+            Volatile.Write(ref _series, [.. all, added]);
+            return added;
+        }
+    }
+
+    private static RuntimeSeries Create(ReadOnlySpan<KeyValuePair<string, object?>> tags, bool overflow)
+    {
+        KeyValuePair<string, object?>[] copy = tags.ToArray();
+        KeyValuePair<string, object?>[] sorted = copy.OrderBy(t => t.Key, StringComparer.Ordinal).ToArray();
+        string[] names = sorted.Select(t => PrometheusName.Label(t.Key)).ToArray();
+        string[] values = sorted.Select(t => overflow ? Overflow : Text(t.Value)).ToArray();
+        return new RuntimeSeries(copy, LabelEncoder.Encode(names, values));
+    }
+
+    private static string Text(object? value) => value switch
+    {
+        null => "",
+        string s => s,
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}
