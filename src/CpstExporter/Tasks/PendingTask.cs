@@ -1,4 +1,5 @@
 using CpstExporter.Conventions;
+using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 
 namespace CpstExporter.Tasks;
@@ -114,6 +115,85 @@ internal sealed class PendingTask
 
     public long DeadlineMs(long settleMs, long windowMs) =>
         HasOutcomeSignal ? LastActivityMs + settleMs : FirstSeenMs + windowMs;
+
+    /// <summary>
+    /// Merges a span's facts into the task: its time, use case, environment, variant, outcome, an explicit cost, and
+    /// whether its call counts (<see cref="WrapperRule"/>), <paramref name="index"/> being its entry in <see cref="Spans"/>.
+    /// Returns true when the span has a call that counts, or is the root, whose arrival makes the calls held so far
+    /// count: the assembler has work for it once the whole request is merged.
+    /// </summary>
+    public bool Merge(in SpanFacts span, in CallPrice price, int index, long nowMs)
+    {
+        LastActivityMs = nowMs;
+        Covers(span.StartTimeUnixNano, span.EndTimeUnixNano);
+
+        var (useCase, rank) = UseCaseRanks.Of(in span);
+        if (!UseCaseFinal && useCase is not null && rank < UseCaseRank)
+        {
+            UseCase = useCase;
+            UseCaseRank = rank;
+        }
+        if (span.Environment is not null && (Environment is null || (span.IsRoot && !EnvironmentFromRoot)))
+        {
+            Environment = span.Environment;
+            EnvironmentFromRoot = span.IsRoot;
+        }
+        if (span.Variant is not null && (Variant is null || (span.IsRoot && !VariantFromRoot)))
+        {
+            Variant = span.Variant;
+            VariantFromRoot = span.IsRoot;
+        }
+
+        if (span.Outcome != Outcome.Unknown)
+        {
+            OutcomeSource source = span.IsRoot ? OutcomeSource.Root : OutcomeSource.Span;
+            // Among non-root spans the one that ended last is the end of the chain.
+            if (source > OutcomeSource || (source == OutcomeSource && span.EndTimeUnixNano >= OutcomeSpanEnd))
+            {
+                Outcome = span.Outcome;
+                OutcomeSource = source;
+                OutcomeSpanEnd = span.EndTimeUnixNano;
+            }
+        }
+        if (span.IsRoot && span.StatusError) RootError = true;
+        if (span.TaskCost is decimal taskCost) TaskCostUsd = taskCost;
+
+        if (span.IsRoot) UseCaseFinal = true;
+
+        bool counts = WrapperRule.Counts(ref Spans, index, span.Role, CallsCounted);
+        if (span.Role == SpanRole.Other) SpanCostUsd = Saturating.Add(SpanCostUsd, price.CostUsd); // an explicit cost only
+        return counts || span.IsRoot;
+    }
+
+    /// <summary>Adds a call that counts to the task's totals and to its model's or tool's share.</summary>
+    public void AddCall(in CountedCall call)
+    {
+        SpanCostUsd = Saturating.Add(SpanCostUsd, call.CostUsd);
+        if (call.Role == SpanRole.Llm)
+        {
+            LlmCalls = Saturating.Add(LlmCalls, 1);
+            InputTokens = Saturating.Add(InputTokens, call.Tokens.Input);
+            OutputTokens = Saturating.Add(OutputTokens, call.Tokens.Output);
+            CacheReadTokens = Saturating.Add(CacheReadTokens, call.Tokens.CacheRead);
+            CacheWriteTokens = Saturating.Add(CacheWriteTokens, call.Tokens.CacheWrite);
+            ReasoningTokens = Saturating.Add(ReasoningTokens, call.Tokens.Reasoning);
+            AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd, 1, call.Tokens.Input, call.Tokens.Output);
+        }
+        else
+        {
+            ToolCalls = Saturating.Add(ToolCalls, 1);
+            ToolCostUsd = Saturating.Add(ToolCostUsd, call.CostUsd);
+            AddToolShare(call.Tool ?? TaskLabels.UnknownUseCase, call.CostUsd);
+        }
+    }
+
+    /// <summary>The labels the task is counted under when it finishes, or would be if it finished now.</summary>
+    public TaskLabels Labels() => new(
+        UseCase ?? TaskLabels.UnknownUseCase,
+        FinalOutcome(),
+        PrimaryModel(),
+        Environment ?? TaskLabels.None,
+        Variant ?? TaskLabels.None);
 
     /// <summary>Adds calls of <paramref name="model"/> to its share. O(1).</summary>
     /// <param name="inputTokens">Of these calls; the first model's tokens are the task's less the other models'.</param>

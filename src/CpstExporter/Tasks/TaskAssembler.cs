@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
@@ -24,6 +23,13 @@ namespace CpstExporter.Tasks;
 /// they arrived; a task with an outcome is due a fixed time after its last activity, so moving it to the end of the
 /// settling list on every activity keeps that list in deadline order too. The sweep takes due tasks off the heads of
 /// the two lists, and nothing is left behind when a deadline moves.
+/// <para>
+/// The assembler orchestrates: the lock, where each task is in its lifecycle (pending, finished, remembered), and the
+/// outbox to the metrics. What a span adds to its task is <see cref="PendingTask.Merge"/>; finished tasks and outcomes
+/// held for unseen traces are each an <see cref="ExpiringMap{TKey, TValue}"/>; the state file's JSON is written by
+/// <see cref="TaskStateWriter"/> and read by <see cref="TaskStateJson"/>, the assembler walking its tasks for one and
+/// placing them back for the other.
+/// </para>
 /// </remarks>
 internal sealed class TaskAssembler
 {
@@ -47,19 +53,17 @@ internal sealed class TaskAssembler
     /// <summary>Tasks finished during the current call, handed to the pool when it ends: the second pass of
     /// <see cref="Add(ReadOnlySpan{SpanFacts}, ReadOnlySpan{CallPrice})"/> may still hold one.</summary>
     private readonly List<PendingTask> _recycle = [];
-    private readonly Dictionary<TraceId, FinishedTask> _finished = new();
-    private readonly Queue<(TraceId Id, long ExpiresMs)> _finishedOrder = new();
-    private readonly Dictionary<TraceId, HeldOutcome> _held = new();
-    private readonly Queue<(TraceId Id, long ExpiresMs)> _heldOrder = new();
+    /// <summary>Finished tasks, remembered for late spans, late outcomes and duplicates of their spans; the oldest goes when full.</summary>
+    private readonly ExpiringMap<TraceId, FinishedTask> _finished;
+    /// <summary>Outcomes from the outcome API for traces not seen yet, held for the outcome window; refused when full.</summary>
+    private readonly ExpiringMap<TraceId, Outcome> _held;
 
-    /// <summary>A finished task as remembered: a mutable struct, updated in place in the dictionary as late spans arrive.</summary>
-    private struct FinishedTask(TaskLabels labels, long expiresMs, SpanTable spans)
+    /// <summary>A finished task as remembered: a mutable struct, updated in place in the map as late spans arrive.</summary>
+    private struct FinishedTask(TaskLabels labels, SpanTable spans)
     {
         public readonly TaskLabels Labels = labels;
-        public readonly long ExpiresMs = expiresMs;
         public SpanTable Spans = spans;
     }
-    private readonly record struct HeldOutcome(Outcome Outcome, long ExpiresMs);
 
     private long _evicted;
     /// <summary>Of the request being added (under the lock): tasks it may still evict, and spans refused when it could not.</summary>
@@ -75,6 +79,8 @@ internal sealed class TaskAssembler
         _windowMs = options.OutcomeWindowSeconds * 1000L;
         _rememberMs = Math.Max(_windowMs, options.DuplicateWindowSeconds * 1000L);
         _pendingById = _pending.GetAlternateLookup<TraceId>();
+        _finished = new(options.MaxFinishedRemembered);
+        _held = new(options.MaxPending);
     }
 
     public TaskOptions Options => _options;
@@ -82,12 +88,12 @@ internal sealed class TaskAssembler
     public int PendingCount => Volatile.Read(ref _pendingCount);
     private int _pendingCount;
 
-    /// <summary>Outcomes held for traces not seen yet, as entries of the expiry queue (for tests of its bound).</summary>
+    /// <summary>Outcomes held for traces not seen yet, as places in the expiry queue (for tests of its bound).</summary>
     internal int HeldOutcomeEntries
     {
         get
         {
-            lock (_lock) return _heldOrder.Count;
+            lock (_lock) return _held.QueuedExpiries;
         }
     }
 
@@ -235,11 +241,11 @@ internal sealed class TaskAssembler
                 _sink.SpanDuplicated();
                 return null;
             }
-            bool counts = Merge(task, in span, in price, index, now);
+            bool counts = task.Merge(in span, in price, index, now);
             Schedule(task);
             return counts ? task : null;
         }
-        ref FinishedTask finished = ref CollectionsMarshal.GetValueRefOrNullRef(_finished, span.TraceId);
+        ref FinishedTask finished = ref _finished.GetValueRefOrNullRef(span.TraceId);
         if (!Unsafe.IsNullRef(ref finished))
         {
             if (!finished.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int index)) _sink.SpanDuplicated();
@@ -261,13 +267,13 @@ internal sealed class TaskAssembler
         task = _pool.Rent(span.TraceId, now, SpansAhead(spans, at));
         _pending.Add(task);
         _pendingCount++;
-        if (_held.Remove(span.TraceId, out HeldOutcome held))
+        if (_held.Remove(span.TraceId, out Outcome held))
         {
-            task.Outcome = held.Outcome;
+            task.Outcome = held;
             task.OutcomeSource = OutcomeSource.Api;
         }
         task.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int first);
-        bool firstCounts = Merge(task, in span, in price, first, now);
+        bool firstCounts = task.Merge(in span, in price, first, now);
         Schedule(task);
         return firstCounts ? task : null;
     }
@@ -299,7 +305,7 @@ internal sealed class TaskAssembler
         {
             // Finished while this request was being added (evicted at MaxPending): a late call of the finished task,
             // whose span table went with it.
-            ref FinishedTask finished = ref CollectionsMarshal.GetValueRefOrNullRef(_finished, task.TraceId);
+            ref FinishedTask finished = ref _finished.GetValueRefOrNullRef(task.TraceId);
             if (!Unsafe.IsNullRef(ref finished) && finished.Spans.IsCounted(span.SpanId)) CountLate(in finished.Labels, in call);
             return;
         }
@@ -307,51 +313,6 @@ internal sealed class TaskAssembler
         if (task.UseCaseFinal && !task.CallsCounted) CountHeld(task);
         if (task.CallsCounted) Count(task, in call);
         else (task.Held ??= []).Add(new HeldCall(span.SpanId, call)); // rare: the root comes in a later request
-    }
-
-    /// <summary>Merges a span's facts into its task; true when the second pass has work for it (<see cref="CountOrHold"/>).</summary>
-    private bool Merge(PendingTask task, in SpanFacts span, in CallPrice price, int index, long now)
-    {
-        task.LastActivityMs = now;
-        task.Covers(span.StartTimeUnixNano, span.EndTimeUnixNano);
-
-        var (useCase, rank) = UseCaseRanks.Of(in span);
-        if (!task.UseCaseFinal && useCase is not null && rank < task.UseCaseRank)
-        {
-            task.UseCase = useCase;
-            task.UseCaseRank = rank;
-        }
-        if (span.Environment is not null && (task.Environment is null || (span.IsRoot && !task.EnvironmentFromRoot)))
-        {
-            task.Environment = span.Environment;
-            task.EnvironmentFromRoot = span.IsRoot;
-        }
-        if (span.Variant is not null && (task.Variant is null || (span.IsRoot && !task.VariantFromRoot)))
-        {
-            task.Variant = span.Variant;
-            task.VariantFromRoot = span.IsRoot;
-        }
-
-        if (span.Outcome != Outcome.Unknown)
-        {
-            OutcomeSource source = span.IsRoot ? OutcomeSource.Root : OutcomeSource.Span;
-            // Among non-root spans the one that ended last is the end of the chain.
-            if (source > task.OutcomeSource || (source == task.OutcomeSource && span.EndTimeUnixNano >= task.OutcomeSpanEnd))
-            {
-                task.Outcome = span.Outcome;
-                task.OutcomeSource = source;
-                task.OutcomeSpanEnd = span.EndTimeUnixNano;
-            }
-        }
-        if (span.IsRoot && span.StatusError) task.RootError = true;
-        if (span.TaskCost is decimal taskCost) task.TaskCostUsd = taskCost;
-
-        if (span.IsRoot) task.UseCaseFinal = true;
-
-        bool counts = WrapperRule.Counts(ref task.Spans, index, span.Role, task.CallsCounted);
-        if (span.Role == SpanRole.Other) task.SpanCostUsd = Saturating.Add(task.SpanCostUsd, price.CostUsd); // an explicit cost only
-        // The root goes to the second pass too: its arrival makes the calls held so far count.
-        return counts || span.IsRoot;
     }
 
     /// <summary>Counts the held calls that still count (a later span may have shown one a wrapper) under the use case, now fixed.</summary>
@@ -364,25 +325,10 @@ internal sealed class TaskAssembler
         task.Held = null;
     }
 
-    private void Count(PendingTask task, in CountedCall call)
+    /// <summary>Adds a call to its task and sends it to the per-call metrics under the task's use case, now final.</summary>
+    private static void Count(PendingTask task, in CountedCall call)
     {
-        task.SpanCostUsd = Saturating.Add(task.SpanCostUsd, call.CostUsd);
-        if (call.Role == SpanRole.Llm)
-        {
-            task.LlmCalls = Saturating.Add(task.LlmCalls, 1);
-            task.InputTokens = Saturating.Add(task.InputTokens, call.Tokens.Input);
-            task.OutputTokens = Saturating.Add(task.OutputTokens, call.Tokens.Output);
-            task.CacheReadTokens = Saturating.Add(task.CacheReadTokens, call.Tokens.CacheRead);
-            task.CacheWriteTokens = Saturating.Add(task.CacheWriteTokens, call.Tokens.CacheWrite);
-            task.ReasoningTokens = Saturating.Add(task.ReasoningTokens, call.Tokens.Reasoning);
-            task.AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd, 1, call.Tokens.Input, call.Tokens.Output);
-        }
-        else
-        {
-            task.ToolCalls = Saturating.Add(task.ToolCalls, 1);
-            task.ToolCostUsd = Saturating.Add(task.ToolCostUsd, call.CostUsd);
-            task.AddToolShare(call.Tool ?? TaskLabels.UnknownUseCase, call.CostUsd);
-        }
+        task.AddCall(in call);
         QueueCounted(task.UseCase ?? TaskLabels.UnknownUseCase, in call);
     }
 
@@ -433,20 +379,18 @@ internal sealed class TaskAssembler
                 _sink.LateOutcome();
                 return OutcomeApplied.Late;
             }
-            ref HeldOutcome already = ref CollectionsMarshal.GetValueRefOrNullRef(_held, traceId);
+            ref Outcome already = ref _held.GetValueRefOrNullRef(traceId);
             if (!Unsafe.IsNullRef(ref already))
             {
-                already = already with { Outcome = outcome };
+                already = outcome;
                 return OutcomeApplied.Held;
             }
-            if (_held.Count >= _options.MaxPending)
+            if (_held.IsFull)
             {
                 _sink.OutcomeDropped();
                 return OutcomeApplied.Dropped;
             }
-            long expires = now + _windowMs;
-            _held[traceId] = new HeldOutcome(outcome, expires);
-            _heldOrder.Enqueue((traceId, expires));
+            _held.Set(traceId, outcome, now + _windowMs, out _);
             return OutcomeApplied.Held;
         }
     }
@@ -505,23 +449,12 @@ internal sealed class TaskAssembler
 
     private void ForgetExpired(long now)
     {
-        while (_heldOrder.TryPeek(out var held) && held.ExpiresMs <= now)
-        {
-            _heldOrder.Dequeue();
-            if (_held.TryGetValue(held.Id, out HeldOutcome current) && current.ExpiresMs == held.ExpiresMs)
-            {
-                _held.Remove(held.Id);
-                _sink.OutcomeDropped();
-            }
-        }
-        while (_finishedOrder.TryPeek(out var entry) && entry.ExpiresMs <= now) Forget(_finishedOrder.Dequeue());
+        while (_held.TryTakeExpired(now, out _, out _)) _sink.OutcomeDropped();
+        while (_finished.TryTakeExpired(now, out _, out FinishedTask forgotten)) _pool.ReturnTable(in forgotten.Spans);
     }
 
     /// <summary>Tasks a checkpoint writes per hold of the task lock, so that an export waits at most that long for one.</summary>
     internal const int CheckpointChunk = 1024;
-
-    /// <summary>A chunk ends early at this many bytes, so that tasks with large span tables keep it small in memory.</summary>
-    private const int CheckpointChunkBytes = 1 << 20;
 
     /// <summary>Tasks a checkpoint passes over per hold (they arrived after it began), besides those it writes.</summary>
     private const int CheckpointSkipsPerChunk = 16 * CheckpointChunk;
@@ -530,8 +463,8 @@ internal sealed class TaskAssembler
     private readonly Lock _checkpointing = new();
 
     /// <summary>
-    /// Writes the state file's content to <paramref name="output"/>: every pending task and held outcome, as JSON, with
-    /// times as wall-clock Unix milliseconds. The task lock is held for one chunk of at most <see cref="CheckpointChunk"/>
+    /// Writes the state file's content to <paramref name="output"/>: every pending task and held outcome, as JSON
+    /// (<see cref="TaskStateWriter"/>), with times as wall-clock Unix milliseconds. The task lock is held for one chunk of at most <see cref="CheckpointChunk"/>
     /// tasks at a time, each chunk written to <paramref name="output"/> after the lock is released, so neither the whole
     /// state nor a copy of it is ever in memory and an export waits at most one chunk. <paramref name="atStart"/> runs
     /// under the task lock as the checkpoint begins (the journal of finished tasks moves to a new segment there).
@@ -549,8 +482,6 @@ internal sealed class TaskAssembler
     {
         lock (_checkpointing)
         {
-            var buffer = new ArrayBufferWriter<byte>(CheckpointChunkBytes);
-            using var json = new Utf8JsonWriter(buffer);
             long start, savedAt;
             List<(TraceId Id, Outcome Outcome, long ExpiresMs)> held;
             lock (_lock)
@@ -559,33 +490,22 @@ internal sealed class TaskAssembler
                 start = NowMs();
                 _writtenUpTo = start;
                 savedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
-                held = new List<(TraceId, Outcome, long)>(_held.Count);
-                foreach (var (id, outcome) in _held) held.Add((id, outcome.Outcome, outcome.ExpiresMs));
+                held = [.. _held.Entries()];
                 _waiting.ResetWalk();
                 _settling.ResetWalk();
             }
-            long toWall = savedAt - start;
+            using var writer = new TaskStateWriter(output, toWallMs: savedAt - start);
             int tasks = 0;
             try
             {
-                TaskStateJson.WriteStart(json, savedAt, journalSegment);
-                TaskStateJson.WriteStartHeldOutcomes(json);
-                foreach (var (id, outcome, expires) in held)
-                {
-                    TaskStateJson.WriteHeldOutcome(json, id, outcome, expires + toWall);
-                    if (json.BytesPending + buffer.WrittenCount >= CheckpointChunkBytes) Drain(json, buffer, output);
-                }
-                json.WriteEndArray();
-                TaskStateJson.WriteStartTasks(json);
+                writer.WriteStart(savedAt, journalSegment, held);
                 bool settling = false, more = true;
                 while (more)
                 {
-                    lock (_lock) more = WriteChunk(json, buffer, start, toWall, ref settling, ref tasks);
-                    Drain(json, buffer, output);
+                    lock (_lock) more = WriteChunk(writer, start, ref settling, ref tasks);
+                    writer.Drain();
                 }
-                json.WriteEndArray();
-                json.WriteEndObject();
-                Drain(json, buffer, output);
+                writer.WriteEnd();
             }
             finally
             {
@@ -600,10 +520,10 @@ internal sealed class TaskAssembler
     }
 
     /// <summary>Writes the next chunk of tasks, under the task lock; false when the walk is at its end.</summary>
-    private bool WriteChunk(Utf8JsonWriter json, ArrayBufferWriter<byte> buffer, long start, long toWall, ref bool settling, ref int written)
+    private bool WriteChunk(TaskStateWriter writer, long start, ref bool settling, ref int written)
     {
         int wrote = 0, skipped = 0;
-        while (wrote < CheckpointChunk && skipped < CheckpointSkipsPerChunk && json.BytesPending + buffer.WrittenCount < CheckpointChunkBytes)
+        while (wrote < CheckpointChunk && skipped < CheckpointSkipsPerChunk && !writer.ChunkFull)
         {
             PendingTaskList list = settling ? _settling : _waiting;
             PendingTask? task = list.NextToWalk;
@@ -620,32 +540,12 @@ internal sealed class TaskAssembler
                 skipped++; // arrived after the checkpoint began: the next one takes it
                 continue;
             }
-            TaskStateJson.WriteTask(json, task, toWall);
+            writer.WriteTask(task);
             wrote++;
         }
         written += wrote;
         return !(settling && _settling.NextToWalk is null);
     }
-
-    /// <summary>Hands what the writer holds to <paramref name="output"/>; outside the task lock.</summary>
-    private static void Drain(Utf8JsonWriter json, ArrayBufferWriter<byte> buffer, Stream output)
-    {
-        json.Flush();
-        output.Write(buffer.WrittenSpan);
-        buffer.ResetWrittenCount();
-    }
-
-    /// <summary>Everything pending, as the state file holds it (written the same way): for tests and tools.</summary>
-    public TaskStateSnapshot Snapshot()
-    {
-        using var memory = new MemoryStream();
-        WriteState(memory);
-        return JsonSerializer.Deserialize<TaskStateSnapshot>(memory.GetBuffer().AsSpan(0, (int)memory.Length), TaskStateJson.Options)!;
-    }
-
-    /// <summary>Takes back the tasks and held outcomes of a snapshot already in memory (tests and tools), as <see cref="Restore(LoadedState, IReadOnlySet{TraceId})"/> does.</summary>
-    public void Restore(TaskStateSnapshot snapshot) =>
-        Restore(TaskStateJson.FromSnapshot(snapshot, NowMs(), _time.GetUtcNow().ToUnixTimeMilliseconds()), new HashSet<TraceId>());
 
     /// <summary>The assembler's monotonic now and the wall clock's, for reading a state file.</summary>
     public (long NowMs, long WallNowMs) Clock() => (NowMs(), _time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -670,7 +570,7 @@ internal sealed class TaskAssembler
                 if (_pendingById.Contains(task.TraceId) || _finished.ContainsKey(task.TraceId)) continue;
                 if (finished.Contains(task.TraceId))
                 {
-                    Remember(task.TraceId, LabelsOf(task), task.Spans, now);
+                    Remember(task.TraceId, task.Labels(), task.Spans, now);
                     remembered++;
                     continue;
                 }
@@ -696,8 +596,7 @@ internal sealed class TaskAssembler
             foreach (var (id, outcome, expires) in state.HeldOutcomes.OrderBy(h => h.ExpiresMs))
             {
                 if (_pendingById.Contains(id) || _finished.ContainsKey(id)) continue;
-                _held[id] = new HeldOutcome(outcome, expires);
-                _heldOrder.Enqueue((id, expires));
+                _held.Set(id, outcome, expires, out _);
             }
             return (restored.Count, remembered);
         }
@@ -749,7 +648,7 @@ internal sealed class TaskAssembler
         ListOf(task)?.Remove(task);
         task.Phase = PendingPhase.New;
 
-        TaskLabels labels = LabelsOf(task);
+        TaskLabels labels = task.Labels();
         var record = new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
             task.InputTokens, task.OutputTokens, finishedAt, reason, _options.RecentTasks > 0 ? task.Breakdown() : null);
         (t_finished ??= []).Add(record);
@@ -760,31 +659,12 @@ internal sealed class TaskAssembler
         _recycle.Add(task);
     }
 
-    private static TaskLabels LabelsOf(PendingTask task) => new(
-        task.UseCase ?? TaskLabels.UnknownUseCase,
-        task.FinalOutcome(),
-        task.PrimaryModel(),
-        task.Environment ?? TaskLabels.None,
-        task.Variant ?? TaskLabels.None);
-
     /// <summary>Remembers a finished task, with its span table, for late spans, late outcomes and duplicates.</summary>
     private void Remember(TraceId traceId, TaskLabels labels, SpanTable spans, long now)
     {
-        if (_finished.Count >= _options.MaxFinishedRemembered && _finishedOrder.TryDequeue(out var oldest)) Forget(oldest);
-        long expires = now + _rememberMs;
-        ref FinishedTask remembered = ref CollectionsMarshal.GetValueRefOrAddDefault(_finished, traceId, out bool existed);
-        if (existed) _pool.ReturnTable(in remembered.Spans);
-        remembered = new FinishedTask(labels, expires, spans);
-        _finishedOrder.Enqueue((traceId, expires));
-    }
-
-    private void Forget((TraceId Id, long ExpiresMs) entry)
-    {
-        if (_finished.TryGetValue(entry.Id, out FinishedTask finished) && finished.ExpiresMs == entry.ExpiresMs)
-        {
-            _finished.Remove(entry.Id);
-            _pool.ReturnTable(in finished.Spans);
-        }
+        if (_finished.IsFull && _finished.TryTakeOldest(out _, out FinishedTask oldest)) _pool.ReturnTable(in oldest.Spans);
+        if (_finished.Set(traceId, new FinishedTask(labels, spans), now + _rememberMs, out FinishedTask replaced))
+            _pool.ReturnTable(in replaced.Spans);
     }
 
     private void Recycle()

@@ -7,10 +7,10 @@ using CpstExporter.Receiving;
 namespace CpstExporter.Tasks;
 
 /// <summary>
-/// The state file's JSON, written and read one entry at a time: a checkpoint writes straight from the pending tasks
-/// with a <see cref="Utf8JsonWriter"/>, and a start reads the file through a buffer that holds a few entries, so neither
-/// makes a copy of the whole state. The shape is that of <see cref="TaskStateSnapshot"/> (property names and enum
-/// spellings too), so the file also reads as one with <see cref="JsonSerializer"/>.
+/// The state file's JSON read back, one entry at a time: a start reads the file through a buffer that holds a few
+/// entries, so it never makes a copy of the whole state, and makes pending tasks of the entries (<see cref="TryMake"/>).
+/// The shape is that of <see cref="TaskStateSnapshot"/> (property names and enum spellings too), as
+/// <see cref="TaskStateWriter"/> writes it, so the file also reads as one with <see cref="JsonSerializer"/>.
 /// </summary>
 internal static class TaskStateJson
 {
@@ -22,222 +22,23 @@ internal static class TaskStateJson
     /// <summary>Most bytes one entry may take: a task with as many span ids as a task keeps takes about 50 MB.</summary>
     private const int MaxEntryBytes = 256 << 20;
 
-    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("Version");
-    private static readonly JsonEncodedText SavedAtMsName = JsonEncodedText.Encode("SavedAtMs");
-    private static readonly JsonEncodedText JournalSegmentName = JsonEncodedText.Encode("JournalSegment");
-    private static readonly JsonEncodedText TasksName = JsonEncodedText.Encode("Tasks");
-    private static readonly JsonEncodedText HeldOutcomesName = JsonEncodedText.Encode("HeldOutcomes");
-
-    private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode("TraceId");
-    private static readonly JsonEncodedText FirstSeenMsName = JsonEncodedText.Encode("FirstSeenMs");
-    private static readonly JsonEncodedText LastActivityMsName = JsonEncodedText.Encode("LastActivityMs");
-    private static readonly JsonEncodedText UseCaseName = JsonEncodedText.Encode("UseCase");
-    private static readonly JsonEncodedText UseCaseRankName = JsonEncodedText.Encode("UseCaseRank");
-    private static readonly JsonEncodedText EnvironmentName = JsonEncodedText.Encode("Environment");
-    private static readonly JsonEncodedText EnvironmentFromRootName = JsonEncodedText.Encode("EnvironmentFromRoot");
-    private static readonly JsonEncodedText VariantName = JsonEncodedText.Encode("Variant");
-    private static readonly JsonEncodedText VariantFromRootName = JsonEncodedText.Encode("VariantFromRoot");
-    private static readonly JsonEncodedText OutcomeName = JsonEncodedText.Encode("Outcome");
-    private static readonly JsonEncodedText OutcomeSourceName = JsonEncodedText.Encode("OutcomeSource");
-    private static readonly JsonEncodedText OutcomeSpanEndName = JsonEncodedText.Encode("OutcomeSpanEnd");
-    private static readonly JsonEncodedText RootErrorName = JsonEncodedText.Encode("RootError");
-    private static readonly JsonEncodedText SpanCostUsdName = JsonEncodedText.Encode("SpanCostUsd");
-    private static readonly JsonEncodedText TaskCostUsdName = JsonEncodedText.Encode("TaskCostUsd");
-    private static readonly JsonEncodedText LlmCallsName = JsonEncodedText.Encode("LlmCalls");
-    private static readonly JsonEncodedText ToolCallsName = JsonEncodedText.Encode("ToolCalls");
-    private static readonly JsonEncodedText InputTokensName = JsonEncodedText.Encode("InputTokens");
-    private static readonly JsonEncodedText OutputTokensName = JsonEncodedText.Encode("OutputTokens");
-    private static readonly JsonEncodedText ModelsName = JsonEncodedText.Encode("Models");
-    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("Model");
-    private static readonly JsonEncodedText CostUsdName = JsonEncodedText.Encode("CostUsd");
-    private static readonly JsonEncodedText CallsName = JsonEncodedText.Encode("Calls");
-    private static readonly JsonEncodedText UseCaseFinalName = JsonEncodedText.Encode("UseCaseFinal");
-    private static readonly JsonEncodedText CallsCountedName = JsonEncodedText.Encode("CallsCounted");
-    private static readonly JsonEncodedText SpansName = JsonEncodedText.Encode("Spans");
-    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("Id");
-    private static readonly JsonEncodedText ParentName = JsonEncodedText.Encode("Parent");
-    private static readonly JsonEncodedText MarksName = JsonEncodedText.Encode("Marks");
-    private static readonly JsonEncodedText HeldCallsName = JsonEncodedText.Encode("HeldCalls");
-    private static readonly JsonEncodedText SpanIdName = JsonEncodedText.Encode("SpanId");
-    private static readonly JsonEncodedText RoleName = JsonEncodedText.Encode("Role");
-    private static readonly JsonEncodedText ProviderName = JsonEncodedText.Encode("Provider");
-    private static readonly JsonEncodedText ToolName = JsonEncodedText.Encode("Tool");
-    private static readonly JsonEncodedText CacheReadTokensName = JsonEncodedText.Encode("CacheReadTokens");
-    private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode("CacheWriteTokens");
-    private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("ReasoningTokens");
-    private static readonly JsonEncodedText UnpricedName = JsonEncodedText.Encode("Unpriced");
-    private static readonly JsonEncodedText ExpiresMsName = JsonEncodedText.Encode("ExpiresMs");
-    private static readonly JsonEncodedText BreakdownName = JsonEncodedText.Encode("Breakdown");
-    private static readonly JsonEncodedText StartUnixNanoName = JsonEncodedText.Encode("StartUnixNano");
-    private static readonly JsonEncodedText EndUnixNanoName = JsonEncodedText.Encode("EndUnixNano");
-    private static readonly JsonEncodedText ToolCostUsdName = JsonEncodedText.Encode("ToolCostUsd");
-    private static readonly JsonEncodedText OtherToolsName = JsonEncodedText.Encode("OtherTools");
-
-    // Spelled as JsonStringEnumConverter spells them.
-    private static readonly JsonEncodedText[] Outcomes = Names<Outcome>();
-    private static readonly JsonEncodedText[] OutcomeSources = Names<OutcomeSource>();
-    private static readonly JsonEncodedText[] Roles = Names<SpanRole>();
-
-    private static JsonEncodedText[] Names<T>() where T : struct, Enum
+    /// <summary>Everything pending in <paramref name="assembler"/>, as the state file holds it (written the same way): for tests and tools.</summary>
+    public static TaskStateSnapshot Snapshot(this TaskAssembler assembler)
     {
-        var names = new JsonEncodedText[byte.MaxValue + 1];
-        foreach (T value in Enum.GetValues<T>()) names[Convert.ToByte(value, System.Globalization.CultureInfo.InvariantCulture)] = JsonEncodedText.Encode(value.ToString());
-        return names;
+        using var memory = new MemoryStream();
+        assembler.WriteState(memory);
+        return JsonSerializer.Deserialize<TaskStateSnapshot>(memory.GetBuffer().AsSpan(0, (int)memory.Length), Options)!;
     }
 
-    // ------------------------------------------------------------------------------------------------ writing
-
-    /// <summary>Opens the file's object: its version, when it was saved and the journal segment it began with.</summary>
-    public static void WriteStart(Utf8JsonWriter json, long savedAtMs, long? journalSegment)
+    /// <summary>
+    /// Gives <paramref name="assembler"/> back the tasks and held outcomes of a snapshot already in memory (tests and tools),
+    /// as a start does with the state file (<see cref="TaskAssembler.Restore(LoadedState, IReadOnlySet{TraceId})"/>).
+    /// </summary>
+    public static void Restore(this TaskAssembler assembler, TaskStateSnapshot snapshot)
     {
-        json.WriteStartObject();
-        json.WriteNumber(VersionName, TaskStateSnapshot.CurrentVersion);
-        json.WriteNumber(SavedAtMsName, savedAtMs);
-        if (journalSegment is long segment) json.WriteNumber(JournalSegmentName, segment);
+        var (nowMs, wallNowMs) = assembler.Clock();
+        assembler.Restore(FromSnapshot(snapshot, nowMs, wallNowMs), new HashSet<TraceId>());
     }
-
-    public static void WriteStartTasks(Utf8JsonWriter json) => json.WriteStartArray(TasksName);
-
-    public static void WriteStartHeldOutcomes(Utf8JsonWriter json) => json.WriteStartArray(HeldOutcomesName);
-
-    public static void WriteHeldOutcome(Utf8JsonWriter json, TraceId traceId, Outcome outcome, long expiresWallMs)
-    {
-        json.WriteStartObject();
-        WriteTraceId(json, traceId);
-        json.WriteString(OutcomeName, Outcomes[(byte)outcome]);
-        json.WriteNumber(ExpiresMsName, expiresWallMs);
-        json.WriteEndObject();
-    }
-
-    /// <summary>Writes one pending task as a <see cref="PendingTaskState"/>; <paramref name="toWallMs"/> turns its monotonic times into wall-clock ones.</summary>
-    public static void WriteTask(Utf8JsonWriter json, PendingTask t, long toWallMs)
-    {
-        json.WriteStartObject();
-        WriteTraceId(json, t.TraceId);
-        json.WriteNumber(FirstSeenMsName, t.FirstSeenMs + toWallMs);
-        json.WriteNumber(LastActivityMsName, t.LastActivityMs + toWallMs);
-        WriteStringOrNull(json, UseCaseName, t.UseCase);
-        json.WriteNumber(UseCaseRankName, t.UseCaseRank);
-        WriteStringOrNull(json, EnvironmentName, t.Environment);
-        json.WriteBoolean(EnvironmentFromRootName, t.EnvironmentFromRoot);
-        WriteStringOrNull(json, VariantName, t.Variant);
-        json.WriteBoolean(VariantFromRootName, t.VariantFromRoot);
-        json.WriteString(OutcomeName, Outcomes[(byte)t.Outcome]);
-        json.WriteString(OutcomeSourceName, OutcomeSources[(byte)t.OutcomeSource]);
-        json.WriteNumber(OutcomeSpanEndName, t.OutcomeSpanEnd);
-        json.WriteBoolean(RootErrorName, t.RootError);
-        json.WriteNumber(SpanCostUsdName, t.SpanCostUsd);
-        if (t.TaskCostUsd is decimal taskCost) json.WriteNumber(TaskCostUsdName, taskCost);
-        else json.WriteNull(TaskCostUsdName);
-        json.WriteNumber(LlmCallsName, t.LlmCalls);
-        json.WriteNumber(ToolCallsName, t.ToolCalls);
-        json.WriteNumber(InputTokensName, t.InputTokens);
-        json.WriteNumber(OutputTokensName, t.OutputTokens);
-
-        json.WriteStartArray(ModelsName);
-        if (t.Model is not null) WriteModel(json, t.Model, t.ModelCostUsd, t.ModelCalls);
-        if (t.OtherModels is not null)
-            foreach (CallShare model in t.OtherModels) WriteModel(json, model.Name, model.CostUsd, model.Calls, model.InputTokens, model.OutputTokens);
-        json.WriteEndArray();
-
-        json.WriteBoolean(UseCaseFinalName, t.UseCaseFinal);
-        json.WriteBoolean(CallsCountedName, t.CallsCounted);
-
-        json.WriteStartArray(SpansName);
-        ReadOnlySpan<SpanTable.Entry> entries = t.Spans.All;
-        foreach (ref readonly SpanTable.Entry e in entries)
-        {
-            json.WriteStartObject();
-            json.WriteNumber(IdName, e.SpanId);
-            json.WriteNumber(ParentName, e.Parent < 0 ? 0 : entries[e.Parent].SpanId);
-            json.WriteNumber(MarksName, (byte)e.Marks);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-
-        if (t.Held is { } held)
-        {
-            json.WriteStartArray(HeldCallsName);
-            foreach (HeldCall h in held) WriteHeldCall(json, in h);
-            json.WriteEndArray();
-        }
-        else json.WriteNull(HeldCallsName);
-        WriteBreakdown(json, t);
-        json.WriteEndObject();
-    }
-
-    private static void WriteTraceId(Utf8JsonWriter json, TraceId traceId)
-    {
-        Span<byte> hex = stackalloc byte[32];
-        traceId.TryFormat(hex, out _);
-        json.WriteString(TraceIdName, hex);
-    }
-
-    private static void WriteStringOrNull(Utf8JsonWriter json, JsonEncodedText name, string? value)
-    {
-        if (value is null) json.WriteNull(name);
-        else json.WriteString(name, value);
-    }
-
-    private static void WriteModel(Utf8JsonWriter json, string model, decimal cost, int calls, long inputTokens = 0, long outputTokens = 0)
-    {
-        json.WriteStartObject();
-        json.WriteString(ModelName, model);
-        json.WriteNumber(CostUsdName, cost);
-        json.WriteNumber(CallsName, calls);
-        if (inputTokens != 0) json.WriteNumber(InputTokensName, inputTokens);
-        if (outputTokens != 0) json.WriteNumber(OutputTokensName, outputTokens);
-        json.WriteEndObject();
-    }
-
-    /// <summary>The task API's view of the task, when it has anything to say (<see cref="BreakdownState"/>).</summary>
-    private static void WriteBreakdown(Utf8JsonWriter json, PendingTask t)
-    {
-        if (t.StartUnixNano == 0 && t.EndUnixNano == 0 && t.Tool is null && t.CacheReadTokens == 0 && t.CacheWriteTokens == 0 && t.ReasoningTokens == 0)
-            return;
-        json.WriteStartObject(BreakdownName);
-        json.WriteNumber(StartUnixNanoName, t.StartUnixNano);
-        json.WriteNumber(EndUnixNanoName, t.EndUnixNano);
-        json.WriteNumber(CacheReadTokensName, t.CacheReadTokens);
-        json.WriteNumber(CacheWriteTokensName, t.CacheWriteTokens);
-        json.WriteNumber(ReasoningTokensName, t.ReasoningTokens);
-        json.WriteNumber(ToolCostUsdName, t.ToolCostUsd);
-        WriteStringOrNull(json, ToolName, t.Tool);
-        if (t.OtherTools is { } tools)
-        {
-            json.WriteStartArray(OtherToolsName);
-            foreach (CallShare tool in tools)
-            {
-                json.WriteStartObject();
-                json.WriteString(ToolName, tool.Name);
-                json.WriteNumber(CostUsdName, tool.CostUsd);
-                json.WriteNumber(CallsName, tool.Calls);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-        }
-        json.WriteEndObject();
-    }
-
-    private static void WriteHeldCall(Utf8JsonWriter json, in HeldCall h)
-    {
-        json.WriteStartObject();
-        json.WriteNumber(SpanIdName, h.SpanId);
-        json.WriteString(RoleName, Roles[(byte)h.Call.Role]);
-        WriteStringOrNull(json, ProviderName, h.Call.Provider);
-        WriteStringOrNull(json, ModelName, h.Call.Model);
-        WriteStringOrNull(json, ToolName, h.Call.Tool);
-        json.WriteNumber(InputTokensName, h.Call.Tokens.Input);
-        json.WriteNumber(OutputTokensName, h.Call.Tokens.Output);
-        json.WriteNumber(CacheReadTokensName, h.Call.Tokens.CacheRead);
-        json.WriteNumber(CacheWriteTokensName, h.Call.Tokens.CacheWrite);
-        json.WriteNumber(ReasoningTokensName, h.Call.Tokens.Reasoning);
-        json.WriteNumber(CostUsdName, h.Call.CostUsd);
-        json.WriteBoolean(UnpricedName, h.Call.Unpriced);
-        json.WriteEndObject();
-    }
-
-    // ------------------------------------------------------------------------------------------------ reading
 
     /// <summary>
     /// Reads a state file of any version from <paramref name="stream"/>, an entry at a time, and makes its tasks with

@@ -1,4 +1,5 @@
 using CpstExporter.Conventions;
+using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using Xunit;
@@ -108,5 +109,61 @@ public class PendingTaskTests
 
         task.TaskCostUsd = 0m;
         Assert.Equal(0m, task.TotalCostUsd);
+    }
+
+    private static bool Merge(PendingTask task, SpanFacts span, decimal cost = 0m, long nowMs = 2_000)
+    {
+        task.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int index);
+        return task.Merge(in span, new CallPrice(cost, false), index, nowMs);
+    }
+
+    [Fact]
+    public void Merge_ChildThenRoot_RootsFactsWinAndFixTheUseCase()
+    {
+        PendingTask task = Task();
+        task.Spans = new SpanTable(SpanTable.InitialCapacity);
+
+        Merge(task, new SpanFacts { SpanId = 2, ParentSpanId = 1, AgentName = "child-agent", Environment = "staging", Outcome = Outcome.Failure });
+        Assert.Equal("child-agent", task.UseCase);
+        Assert.False(task.UseCaseFinal);
+
+        bool rootHasWork = Merge(task, new SpanFacts { SpanId = 1, IsRoot = true, ServiceName = "support", Environment = "prod", Outcome = Outcome.Success });
+        Merge(task, new SpanFacts { SpanId = 3, ParentSpanId = 1, UseCase = "explicit" }, nowMs: 3_000);
+
+        Assert.True(rootHasWork);
+        Assert.Equal("support", task.UseCase); // final once the root came
+        Assert.True(task.UseCaseFinal);
+        Assert.Equal("prod", task.Environment);
+        Assert.Equal((Outcome.Success, OutcomeSource.Root), (task.Outcome, task.OutcomeSource));
+        Assert.Equal(3_000, task.LastActivityMs);
+    }
+
+    [Fact]
+    public void Merge_ToolCallCounts_SpanWithoutACallAddsOnlyItsExplicitCost()
+    {
+        PendingTask task = Task();
+        task.Spans = new SpanTable(SpanTable.InitialCapacity);
+
+        bool tool = Merge(task, new SpanFacts { SpanId = 2, ParentSpanId = 1, Role = SpanRole.Tool, ToolName = "web_search" }, cost: 0.01m);
+        bool other = Merge(task, new SpanFacts { SpanId = 3, ParentSpanId = 1 }, cost: 0.5m);
+
+        Assert.True(tool);
+        Assert.False(other);
+        Assert.Equal(0.5m, task.SpanCostUsd); // the tool's cost is added when its call is counted (AddCall)
+    }
+
+    [Fact]
+    public void AddCall_LlmAndTool_AddToTotalsAndShares()
+    {
+        PendingTask task = Task();
+
+        task.AddCall(new CountedCall(SpanRole.Llm, "openai", "gpt-4o", null, new TokenUsage(100, 10, 40, 0, 5), 0.002m, false));
+        task.AddCall(new CountedCall(SpanRole.Tool, null, null, "web_search", default, 0.01m, false));
+
+        Assert.Equal((1, 1), (task.LlmCalls, task.ToolCalls));
+        Assert.Equal((100L, 10L, 40L, 5L), (task.InputTokens, task.OutputTokens, task.CacheReadTokens, task.ReasoningTokens));
+        Assert.Equal(0.012m, task.SpanCostUsd);
+        Assert.Equal(0.01m, task.ToolCostUsd);
+        Assert.Equal(new TaskLabels("unknown", Outcome.Unknown, "gpt-4o", "none", "none"), task.Labels());
     }
 }

@@ -1,0 +1,272 @@
+using System.Buffers;
+using System.Text.Json;
+using CpstExporter.Conventions;
+using CpstExporter.Receiving;
+
+namespace CpstExporter.Tasks;
+
+/// <summary>
+/// Writes the state file's JSON (<see cref="TaskStateSnapshot"/>'s shape, property names and enum spellings too) straight
+/// from the pending tasks, with a <see cref="Utf8JsonWriter"/>, a chunk at a time: the assembler writes a chunk of tasks
+/// under its lock (<see cref="TaskAssembler.WriteState"/>) and hands it to the output with <see cref="Drain"/> once the
+/// lock is released, so neither the whole state nor a copy of it is ever in memory. Times go out as wall-clock Unix
+/// milliseconds: the assembler keeps them on the monotonic clock, and <c>toWallMs</c> turns one into the other as of
+/// the save. <see cref="TaskStateJson"/> reads the file back.
+/// </summary>
+internal sealed class TaskStateWriter : IDisposable
+{
+    /// <summary>A chunk ends early at this many bytes, so that tasks with large span tables keep it small in memory.</summary>
+    public const int ChunkBytes = 1 << 20;
+
+    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("Version");
+    private static readonly JsonEncodedText SavedAtMsName = JsonEncodedText.Encode("SavedAtMs");
+    private static readonly JsonEncodedText JournalSegmentName = JsonEncodedText.Encode("JournalSegment");
+    private static readonly JsonEncodedText TasksName = JsonEncodedText.Encode("Tasks");
+    private static readonly JsonEncodedText HeldOutcomesName = JsonEncodedText.Encode("HeldOutcomes");
+
+    private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode("TraceId");
+    private static readonly JsonEncodedText FirstSeenMsName = JsonEncodedText.Encode("FirstSeenMs");
+    private static readonly JsonEncodedText LastActivityMsName = JsonEncodedText.Encode("LastActivityMs");
+    private static readonly JsonEncodedText UseCaseName = JsonEncodedText.Encode("UseCase");
+    private static readonly JsonEncodedText UseCaseRankName = JsonEncodedText.Encode("UseCaseRank");
+    private static readonly JsonEncodedText EnvironmentName = JsonEncodedText.Encode("Environment");
+    private static readonly JsonEncodedText EnvironmentFromRootName = JsonEncodedText.Encode("EnvironmentFromRoot");
+    private static readonly JsonEncodedText VariantName = JsonEncodedText.Encode("Variant");
+    private static readonly JsonEncodedText VariantFromRootName = JsonEncodedText.Encode("VariantFromRoot");
+    private static readonly JsonEncodedText OutcomeName = JsonEncodedText.Encode("Outcome");
+    private static readonly JsonEncodedText OutcomeSourceName = JsonEncodedText.Encode("OutcomeSource");
+    private static readonly JsonEncodedText OutcomeSpanEndName = JsonEncodedText.Encode("OutcomeSpanEnd");
+    private static readonly JsonEncodedText RootErrorName = JsonEncodedText.Encode("RootError");
+    private static readonly JsonEncodedText SpanCostUsdName = JsonEncodedText.Encode("SpanCostUsd");
+    private static readonly JsonEncodedText TaskCostUsdName = JsonEncodedText.Encode("TaskCostUsd");
+    private static readonly JsonEncodedText LlmCallsName = JsonEncodedText.Encode("LlmCalls");
+    private static readonly JsonEncodedText ToolCallsName = JsonEncodedText.Encode("ToolCalls");
+    private static readonly JsonEncodedText InputTokensName = JsonEncodedText.Encode("InputTokens");
+    private static readonly JsonEncodedText OutputTokensName = JsonEncodedText.Encode("OutputTokens");
+    private static readonly JsonEncodedText ModelsName = JsonEncodedText.Encode("Models");
+    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("Model");
+    private static readonly JsonEncodedText CostUsdName = JsonEncodedText.Encode("CostUsd");
+    private static readonly JsonEncodedText CallsName = JsonEncodedText.Encode("Calls");
+    private static readonly JsonEncodedText UseCaseFinalName = JsonEncodedText.Encode("UseCaseFinal");
+    private static readonly JsonEncodedText CallsCountedName = JsonEncodedText.Encode("CallsCounted");
+    private static readonly JsonEncodedText SpansName = JsonEncodedText.Encode("Spans");
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("Id");
+    private static readonly JsonEncodedText ParentName = JsonEncodedText.Encode("Parent");
+    private static readonly JsonEncodedText MarksName = JsonEncodedText.Encode("Marks");
+    private static readonly JsonEncodedText HeldCallsName = JsonEncodedText.Encode("HeldCalls");
+    private static readonly JsonEncodedText SpanIdName = JsonEncodedText.Encode("SpanId");
+    private static readonly JsonEncodedText RoleName = JsonEncodedText.Encode("Role");
+    private static readonly JsonEncodedText ProviderName = JsonEncodedText.Encode("Provider");
+    private static readonly JsonEncodedText ToolName = JsonEncodedText.Encode("Tool");
+    private static readonly JsonEncodedText CacheReadTokensName = JsonEncodedText.Encode("CacheReadTokens");
+    private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode("CacheWriteTokens");
+    private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("ReasoningTokens");
+    private static readonly JsonEncodedText UnpricedName = JsonEncodedText.Encode("Unpriced");
+    private static readonly JsonEncodedText ExpiresMsName = JsonEncodedText.Encode("ExpiresMs");
+    private static readonly JsonEncodedText BreakdownName = JsonEncodedText.Encode("Breakdown");
+    private static readonly JsonEncodedText StartUnixNanoName = JsonEncodedText.Encode("StartUnixNano");
+    private static readonly JsonEncodedText EndUnixNanoName = JsonEncodedText.Encode("EndUnixNano");
+    private static readonly JsonEncodedText ToolCostUsdName = JsonEncodedText.Encode("ToolCostUsd");
+    private static readonly JsonEncodedText OtherToolsName = JsonEncodedText.Encode("OtherTools");
+
+    // Spelled as JsonStringEnumConverter spells them.
+    private static readonly JsonEncodedText[] Outcomes = Names<Outcome>();
+    private static readonly JsonEncodedText[] OutcomeSources = Names<OutcomeSource>();
+    private static readonly JsonEncodedText[] Roles = Names<SpanRole>();
+
+    private static JsonEncodedText[] Names<T>() where T : struct, Enum
+    {
+        var names = new JsonEncodedText[byte.MaxValue + 1];
+        foreach (T value in Enum.GetValues<T>()) names[Convert.ToByte(value, System.Globalization.CultureInfo.InvariantCulture)] = JsonEncodedText.Encode(value.ToString());
+        return names;
+    }
+
+    private readonly ArrayBufferWriter<byte> _buffer = new(ChunkBytes);
+    private readonly Utf8JsonWriter _json;
+    private readonly Stream _output;
+    private readonly long _toWallMs;
+
+    /// <param name="toWallMs">What to add to a time of the assembler's monotonic clock to make it wall-clock Unix milliseconds.</param>
+    public TaskStateWriter(Stream output, long toWallMs)
+    {
+        _output = output;
+        _toWallMs = toWallMs;
+        _json = new Utf8JsonWriter(_buffer);
+    }
+
+    /// <summary>Whether the chunk being written has reached <see cref="ChunkBytes"/>: time to <see cref="Drain"/> it.</summary>
+    public bool ChunkFull => _json.BytesPending + _buffer.WrittenCount >= ChunkBytes;
+
+    /// <summary>
+    /// Opens the file's object (its version, when it was saved, the journal segment it began with), writes the held
+    /// outcomes, a chunk at a time, and opens the list of tasks. Outside the task lock: the held outcomes are a copy.
+    /// </summary>
+    public void WriteStart(long savedAtMs, long? journalSegment, IEnumerable<(TraceId TraceId, Outcome Outcome, long ExpiresMs)> heldOutcomes)
+    {
+        _json.WriteStartObject();
+        _json.WriteNumber(VersionName, TaskStateSnapshot.CurrentVersion);
+        _json.WriteNumber(SavedAtMsName, savedAtMs);
+        if (journalSegment is long segment) _json.WriteNumber(JournalSegmentName, segment);
+        _json.WriteStartArray(HeldOutcomesName);
+        foreach (var (traceId, outcome, expiresMs) in heldOutcomes)
+        {
+            _json.WriteStartObject();
+            WriteTraceId(_json, traceId);
+            _json.WriteString(OutcomeName, Outcomes[(byte)outcome]);
+            _json.WriteNumber(ExpiresMsName, expiresMs + _toWallMs);
+            _json.WriteEndObject();
+            if (ChunkFull) Drain();
+        }
+        _json.WriteEndArray();
+        _json.WriteStartArray(TasksName);
+    }
+
+    /// <summary>Writes one pending task into the chunk; under the task lock, which keeps the task still.</summary>
+    public void WriteTask(PendingTask task) => WriteTask(_json, task, _toWallMs);
+
+    /// <summary>Closes the list of tasks and the file's object, and hands the rest to the output.</summary>
+    public void WriteEnd()
+    {
+        _json.WriteEndArray();
+        _json.WriteEndObject();
+        Drain();
+    }
+
+    /// <summary>Hands what the chunk holds to the output; outside the task lock.</summary>
+    public void Drain()
+    {
+        _json.Flush();
+        _output.Write(_buffer.WrittenSpan);
+        _buffer.ResetWrittenCount();
+    }
+
+    public void Dispose() => _json.Dispose();
+
+    /// <summary>Writes one pending task as a <see cref="PendingTaskState"/>; <paramref name="toWallMs"/> turns its monotonic times into wall-clock ones.</summary>
+    private static void WriteTask(Utf8JsonWriter json, PendingTask t, long toWallMs)
+    {
+        json.WriteStartObject();
+        WriteTraceId(json, t.TraceId);
+        json.WriteNumber(FirstSeenMsName, t.FirstSeenMs + toWallMs);
+        json.WriteNumber(LastActivityMsName, t.LastActivityMs + toWallMs);
+        WriteStringOrNull(json, UseCaseName, t.UseCase);
+        json.WriteNumber(UseCaseRankName, t.UseCaseRank);
+        WriteStringOrNull(json, EnvironmentName, t.Environment);
+        json.WriteBoolean(EnvironmentFromRootName, t.EnvironmentFromRoot);
+        WriteStringOrNull(json, VariantName, t.Variant);
+        json.WriteBoolean(VariantFromRootName, t.VariantFromRoot);
+        json.WriteString(OutcomeName, Outcomes[(byte)t.Outcome]);
+        json.WriteString(OutcomeSourceName, OutcomeSources[(byte)t.OutcomeSource]);
+        json.WriteNumber(OutcomeSpanEndName, t.OutcomeSpanEnd);
+        json.WriteBoolean(RootErrorName, t.RootError);
+        json.WriteNumber(SpanCostUsdName, t.SpanCostUsd);
+        if (t.TaskCostUsd is decimal taskCost) json.WriteNumber(TaskCostUsdName, taskCost);
+        else json.WriteNull(TaskCostUsdName);
+        json.WriteNumber(LlmCallsName, t.LlmCalls);
+        json.WriteNumber(ToolCallsName, t.ToolCalls);
+        json.WriteNumber(InputTokensName, t.InputTokens);
+        json.WriteNumber(OutputTokensName, t.OutputTokens);
+
+        json.WriteStartArray(ModelsName);
+        if (t.Model is not null) WriteModel(json, t.Model, t.ModelCostUsd, t.ModelCalls);
+        if (t.OtherModels is not null)
+            foreach (CallShare model in t.OtherModels) WriteModel(json, model.Name, model.CostUsd, model.Calls, model.InputTokens, model.OutputTokens);
+        json.WriteEndArray();
+
+        json.WriteBoolean(UseCaseFinalName, t.UseCaseFinal);
+        json.WriteBoolean(CallsCountedName, t.CallsCounted);
+
+        json.WriteStartArray(SpansName);
+        ReadOnlySpan<SpanTable.Entry> entries = t.Spans.All;
+        foreach (ref readonly SpanTable.Entry e in entries)
+        {
+            json.WriteStartObject();
+            json.WriteNumber(IdName, e.SpanId);
+            json.WriteNumber(ParentName, e.Parent < 0 ? 0 : entries[e.Parent].SpanId);
+            json.WriteNumber(MarksName, (byte)e.Marks);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+
+        if (t.Held is { } held)
+        {
+            json.WriteStartArray(HeldCallsName);
+            foreach (HeldCall h in held) WriteHeldCall(json, in h);
+            json.WriteEndArray();
+        }
+        else json.WriteNull(HeldCallsName);
+        WriteBreakdown(json, t);
+        json.WriteEndObject();
+    }
+
+    private static void WriteTraceId(Utf8JsonWriter json, TraceId traceId)
+    {
+        Span<byte> hex = stackalloc byte[32];
+        traceId.TryFormat(hex, out _);
+        json.WriteString(TraceIdName, hex);
+    }
+
+    private static void WriteStringOrNull(Utf8JsonWriter json, JsonEncodedText name, string? value)
+    {
+        if (value is null) json.WriteNull(name);
+        else json.WriteString(name, value);
+    }
+
+    private static void WriteModel(Utf8JsonWriter json, string model, decimal cost, int calls, long inputTokens = 0, long outputTokens = 0)
+    {
+        json.WriteStartObject();
+        json.WriteString(ModelName, model);
+        json.WriteNumber(CostUsdName, cost);
+        json.WriteNumber(CallsName, calls);
+        if (inputTokens != 0) json.WriteNumber(InputTokensName, inputTokens);
+        if (outputTokens != 0) json.WriteNumber(OutputTokensName, outputTokens);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The task API's view of the task, when it has anything to say (<see cref="BreakdownState"/>).</summary>
+    private static void WriteBreakdown(Utf8JsonWriter json, PendingTask t)
+    {
+        if (t.StartUnixNano == 0 && t.EndUnixNano == 0 && t.Tool is null && t.CacheReadTokens == 0 && t.CacheWriteTokens == 0 && t.ReasoningTokens == 0)
+            return;
+        json.WriteStartObject(BreakdownName);
+        json.WriteNumber(StartUnixNanoName, t.StartUnixNano);
+        json.WriteNumber(EndUnixNanoName, t.EndUnixNano);
+        json.WriteNumber(CacheReadTokensName, t.CacheReadTokens);
+        json.WriteNumber(CacheWriteTokensName, t.CacheWriteTokens);
+        json.WriteNumber(ReasoningTokensName, t.ReasoningTokens);
+        json.WriteNumber(ToolCostUsdName, t.ToolCostUsd);
+        WriteStringOrNull(json, ToolName, t.Tool);
+        if (t.OtherTools is { } tools)
+        {
+            json.WriteStartArray(OtherToolsName);
+            foreach (CallShare tool in tools)
+            {
+                json.WriteStartObject();
+                json.WriteString(ToolName, tool.Name);
+                json.WriteNumber(CostUsdName, tool.CostUsd);
+                json.WriteNumber(CallsName, tool.Calls);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        json.WriteEndObject();
+    }
+
+    private static void WriteHeldCall(Utf8JsonWriter json, in HeldCall h)
+    {
+        json.WriteStartObject();
+        json.WriteNumber(SpanIdName, h.SpanId);
+        json.WriteString(RoleName, Roles[(byte)h.Call.Role]);
+        WriteStringOrNull(json, ProviderName, h.Call.Provider);
+        WriteStringOrNull(json, ModelName, h.Call.Model);
+        WriteStringOrNull(json, ToolName, h.Call.Tool);
+        json.WriteNumber(InputTokensName, h.Call.Tokens.Input);
+        json.WriteNumber(OutputTokensName, h.Call.Tokens.Output);
+        json.WriteNumber(CacheReadTokensName, h.Call.Tokens.CacheRead);
+        json.WriteNumber(CacheWriteTokensName, h.Call.Tokens.CacheWrite);
+        json.WriteNumber(ReasoningTokensName, h.Call.Tokens.Reasoning);
+        json.WriteNumber(CostUsdName, h.Call.CostUsd);
+        json.WriteBoolean(UnpricedName, h.Call.Unpriced);
+        json.WriteEndObject();
+    }
+}
