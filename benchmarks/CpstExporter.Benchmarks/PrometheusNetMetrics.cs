@@ -29,21 +29,33 @@ internal sealed class PrometheusNetMetrics
         // The default provider attaches Activity.Current's trace: here, exemplars come only where the contract has them.
         _factory.ExemplarBehavior = Prom.ExemplarBehavior.NoExemplars();
 
-        string[] task = CpstMetrics.TaskLabelNames;
-        _tasks = _factory.CreateCounter("cpst_tasks_total", "Tasks finished, by outcome and primary model.", task);
-        _taskCost = _factory.CreateCounter("cpst_task_cost_usd_total", "Inference and tool spend of finished tasks, USD.", task);
-        _taskLlmCalls = _factory.CreateCounter("cpst_task_llm_calls_total", "LLM calls made by finished tasks.", task);
-        _taskToolCalls = _factory.CreateCounter("cpst_task_tool_calls_total", "Tool calls made by finished tasks.", task);
-        _taskTokens = _factory.CreateCounter("cpst_task_tokens_total", "Tokens used by finished tasks, by token type.", [.. task, "token_type"]);
-        _costPerTask = _factory.CreateHistogram("cpst_cost_per_task_usd", "Cost of finished tasks, USD.", ["use_case", "outcome"],
+        _tasks = Counter(MetricId.Tasks);
+        _taskCost = Counter(MetricId.TaskCost);
+        _taskLlmCalls = Counter(MetricId.TaskLlmCalls);
+        _taskToolCalls = Counter(MetricId.TaskToolCalls);
+        _taskTokens = Counter(MetricId.TaskTokens);
+        MetricDescriptor costPerTask = MetricCatalogue.Get(MetricId.CostPerTask);
+        _costPerTask = _factory.CreateHistogram(costPerTask.Name, costPerTask.Help, costPerTask.LabelNames,
             new Prom.HistogramConfiguration { Buckets = Array.ConvertAll(CostHistogramSeries.Bounds, b => (double)b) });
 
-        string[] llm = ["use_case", "provider", "model"];
-        _llmCalls = _factory.CreateCounter("cpst_llm_calls_total", "LLM calls, as their spans arrive.", llm);
-        _llmTokens = _factory.CreateCounter("cpst_llm_tokens_total", "LLM tokens by type; cache and reasoning tokens are subsets of input and output.", [.. llm, "token_type"]);
-        _llmCost = _factory.CreateCounter("cpst_llm_cost_usd_total", "LLM spend priced from the price table or explicit span costs, USD.", llm);
-        _toolCalls = _factory.CreateCounter("cpst_tool_calls_total", "Tool calls, as their spans arrive.", "use_case", "tool");
-        _toolCost = _factory.CreateCounter("cpst_tool_cost_usd_total", "Tool spend, USD.", "use_case", "tool");
+        _llmCalls = Counter(MetricId.LlmCalls);
+        _llmTokens = Counter(MetricId.LlmTokens);
+        _llmCost = Counter(MetricId.LlmCost);
+        _toolCalls = Counter(MetricId.ToolCalls);
+        _toolCost = Counter(MetricId.ToolCost);
+    }
+
+    /// <summary>A counter of the catalogue's family, with its name, help and labels.</summary>
+    private Prom.Counter Counter(MetricId id)
+    {
+        MetricDescriptor metric = MetricCatalogue.Get(id);
+        return _factory.CreateCounter(metric.Name, metric.Help, metric.LabelNames);
+    }
+
+    private Prom.Gauge Gauge(MetricId id)
+    {
+        MetricDescriptor metric = MetricCatalogue.Get(id);
+        return _factory.CreateGauge(metric.Name, metric.Help, metric.LabelNames);
     }
 
     public Prom.CollectorRegistry Registry { get; } = Prom.Metrics.NewCustomRegistry();
@@ -85,31 +97,31 @@ internal sealed class PrometheusNetMetrics
     /// </summary>
     public void MirrorSelfMetrics(string version, string pricingVersion)
     {
-        _factory.CreateGauge("cpst_pending_tasks", "Tasks waiting for more spans or an outcome.").Set(_source.PendingTasks());
-        Labelled("cpst_received_spans_total", "Spans accepted, by protocol.", "protocol", _source.ReceivedSpans.Values());
-        Labelled("cpst_rejected_spans_total", "Spans refused in otherwise valid requests, by reason.", "reason", _source.RejectedSpans.Values());
-        Labelled("cpst_rejected_requests_total", "Export and outcome requests refused whole, by reason.", "reason", _source.RejectedRequests.Values());
-        _factory.CreateCounter("cpst_late_spans_total", "Spans that arrived after their task finished; their cost was added under the task's labels.").Inc(_source.LateSpans);
-        _factory.CreateCounter("cpst_late_outcomes_total", "Outcomes that arrived after their task finished; they changed nothing.").Inc(_source.LateOutcomes);
-        _factory.CreateCounter("cpst_evicted_tasks_total", "Tasks finished early because the pending-task limit was reached.").Inc(_source.EvictedTasks);
-        _factory.CreateCounter("cpst_dropped_outcomes_total", "Outcomes for traces never seen within the outcome window.").Inc(_source.DroppedOutcomes);
-        _factory.CreateCounter("cpst_duplicate_spans_total", "Spans received again (a retried batch, another protocol) and not counted again.").Inc(_source.DuplicateSpans);
-        _factory.CreateCounter("cpst_state_save_failures_total", "Writes of the state file or of its journal of finished tasks that failed; /readyz answers 503 until a checkpoint succeeds.").Inc(_source.StateSaveFailures);
-        Labelled("cpst_series_overflow_total", "Updates folded into an __overflow__ series by the series limit of the metric or of its use case.", "metric", _source.Overflows.Values());
-        _factory.CreateGauge("cpst_build_info", "Version of the running exporter.", "version").WithLabels(version).Set(1);
-        _factory.CreateGauge("cpst_pricing_info", "Version (content hash) of the live price table.", "version").WithLabels(pricingVersion).Set(1);
-        var reloads = _factory.CreateCounter("cpst_config_reload_failures_total", "Reloads refused because the file or a value was wrong; the last good configuration stays in force.", "config");
+        Gauge(MetricId.PendingTasks).Set(_source.PendingTasks());
+        Labelled(MetricId.ReceivedSpans, _source.ReceivedSpans.Values());
+        Labelled(MetricId.RejectedSpans, _source.RejectedSpans.Values());
+        Labelled(MetricId.RejectedRequests, _source.RejectedRequests.Values());
+        Counter(MetricId.LateSpans).Inc(_source.LateSpans);
+        Counter(MetricId.LateOutcomes).Inc(_source.LateOutcomes);
+        Counter(MetricId.EvictedTasks).Inc(_source.EvictedTasks);
+        Counter(MetricId.DroppedOutcomes).Inc(_source.DroppedOutcomes);
+        Counter(MetricId.DuplicateSpans).Inc(_source.DuplicateSpans);
+        Counter(MetricId.StateSaveFailures).Inc(_source.StateSaveFailures);
+        Labelled(MetricId.SeriesOverflow, _source.Overflows.Values());
+        Gauge(MetricId.BuildInfo).WithLabels(version).Set(1);
+        Gauge(MetricId.PricingInfo).WithLabels(pricingVersion).Set(1);
+        var reloads = Counter(MetricId.ConfigReloadFailures);
         reloads.WithLabels("pricing").Inc(0);
         reloads.WithLabels("use_cases").Inc(_source.UseCaseReloadFailures);
-        _factory.CreateCounter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.").IncTo(Environment.CpuUsage.TotalTime.TotalSeconds);
-        _factory.CreateGauge("process_resident_memory_bytes", "Resident memory size in bytes.").Set(Environment.WorkingSet);
-        _factory.CreateGauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.")
+        Counter(MetricId.ProcessCpuSeconds).IncTo(Environment.CpuUsage.TotalTime.TotalSeconds);
+        Gauge(MetricId.ProcessResidentMemory).Set(Environment.WorkingSet);
+        Gauge(MetricId.ProcessStartTime)
             .Set(new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0);
     }
 
-    private void Labelled(string name, string help, string label, IEnumerable<(string Label, long Count)> values)
+    private void Labelled(MetricId id, IEnumerable<(string Label, long Count)> values)
     {
-        var counter = _factory.CreateCounter(name, help, label);
+        var counter = Counter(id);
         foreach (var (value, count) in values) counter.WithLabels(value).Inc(count);
     }
 }

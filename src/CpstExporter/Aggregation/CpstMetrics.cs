@@ -5,12 +5,12 @@ using CpstExporter.Tasks;
 namespace CpstExporter.Aggregation;
 
 /// <summary>
-/// Every series the service exposes (DESIGN.md §6). Per-call metrics are updated as spans arrive, task metrics as
-/// tasks finish; each update takes only its own series' lock.
+/// Every series the service exposes (DESIGN.md §6), under the names of <see cref="MetricCatalogue"/>. Per-call metrics
+/// are updated as spans arrive, task metrics as tasks finish; each update takes only its own series' lock.
 /// </summary>
 internal sealed class CpstMetrics : ITaskSink
 {
-    public static readonly string[] TaskLabelNames = ["use_case", "outcome", "model", "environment", "variant"];
+    public static readonly string[] TaskLabelNames = MetricCatalogue.TaskLabels;
 
     private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
     private const string Unknown = "unknown";
@@ -20,32 +20,32 @@ internal sealed class CpstMetrics : ITaskSink
 
     public CpstMetrics(int maxSeriesPerMetric, IReadOnlyDictionary<string, UseCaseOptions> useCases, TimeProvider time)
     {
-        Overflows = new OverflowCounter([
-            "cpst_tasks_total", "cpst_task_cost_usd_total", "cpst_task_llm_calls_total", "cpst_task_tool_calls_total",
-            "cpst_task_tokens_total", "cpst_cost_per_task_usd", "cpst_llm_calls_total", "cpst_llm_tokens_total",
-            "cpst_llm_cost_usd_total", "cpst_unpriced_llm_calls_total", "cpst_tool_calls_total", "cpst_tool_cost_usd_total"]);
+        // The metrics whose series each family holds; every one has a series limit, so cpst_series_overflow_total counts each.
+        MetricDescriptor[] tasks = Metrics(MetricId.Tasks, MetricId.TaskCost, MetricId.TaskLlmCalls, MetricId.TaskToolCalls, MetricId.TaskTokens);
+        MetricDescriptor[] costHistogram = Metrics(MetricId.CostPerTask);
+        MetricDescriptor[] llmCalls = Metrics(MetricId.LlmCalls, MetricId.LlmTokens, MetricId.LlmCost);
+        MetricDescriptor[] unpricedCalls = Metrics(MetricId.UnpricedLlmCalls);
+        MetricDescriptor[] toolCalls = Metrics(MetricId.ToolCalls, MetricId.ToolCost);
+        Overflows = new OverflowCounter([.. tasks, .. costHistogram, .. llmCalls, .. unpricedCalls, .. toolCalls]);
 
         // Past the metric's limit everything but outcome and token_type folds; past a use case's share, everything but
         // use_case, outcome and token_type. The histogram's labels are use_case and outcome only: no share to keep.
-        Tasks = new(TaskLabelNames,
-            ["cpst_tasks_total", "cpst_task_cost_usd_total", "cpst_task_llm_calls_total", "cpst_task_tool_calls_total", "cpst_task_tokens_total"],
-            maxSeriesPerMetric,
+        Tasks = new(tasks, maxSeriesPerMetric,
             static k => new TaskSeries([k.UseCase, k.Outcome.LabelValue(), k.Model, k.Environment, k.Variant]),
             static k => new TaskLabels(Overflow, k.Outcome, Overflow, Overflow, Overflow),
             static k => k.UseCase, static k => new TaskLabels(k.UseCase, k.Outcome, Overflow, Overflow, Overflow), Overflows);
-        CostHistogram = new(["use_case", "outcome"], ["cpst_cost_per_task_usd"], maxSeriesPerMetric,
+        CostHistogram = new(costHistogram, maxSeriesPerMetric,
             static k => new CostHistogramSeries([k.UseCase, k.Outcome.LabelValue()]),
             static k => k with { UseCase = Overflow }, null, null, Overflows);
-        LlmCalls = new(["use_case", "provider", "model"], ["cpst_llm_calls_total", "cpst_llm_tokens_total", "cpst_llm_cost_usd_total"],
-            maxSeriesPerMetric,
+        LlmCalls = new(llmCalls, maxSeriesPerMetric,
             static k => new LlmCallSeries([k.UseCase, k.Provider, k.Model]),
             static _ => new LlmCallKey(Overflow, Overflow, Overflow),
             static k => k.UseCase, static k => new LlmCallKey(k.UseCase, Overflow, Overflow), Overflows);
-        UnpricedCalls = new(["use_case", "model"], ["cpst_unpriced_llm_calls_total"], maxSeriesPerMetric,
+        UnpricedCalls = new(unpricedCalls, maxSeriesPerMetric,
             static k => new CountSeries([k.UseCase, k.Model]),
             static _ => new UnpricedKey(Overflow, Overflow),
             static k => k.UseCase, static k => new UnpricedKey(k.UseCase, Overflow), Overflows);
-        ToolCalls = new(["use_case", "tool"], ["cpst_tool_calls_total", "cpst_tool_cost_usd_total"], maxSeriesPerMetric,
+        ToolCalls = new(toolCalls, maxSeriesPerMetric,
             static k => new ToolCallSeries([k.UseCase, k.Tool]),
             static _ => new ToolCallKey(Overflow, Overflow),
             static k => k.UseCase, static k => new ToolCallKey(k.UseCase, Overflow), Overflows);
@@ -54,6 +54,8 @@ internal sealed class CpstMetrics : ITaskSink
         Supporting = new SupportingCostAccrual(time, useCases);
     }
 
+    private static MetricDescriptor[] Metrics(params MetricId[] ids) => Array.ConvertAll(ids, MetricCatalogue.Get);
+
     public SeriesFamily<TaskLabels, TaskSeries> Tasks { get; }
     public SeriesFamily<HistogramKey, CostHistogramSeries> CostHistogram { get; }
     public SeriesFamily<LlmCallKey, LlmCallSeries> LlmCalls { get; }
@@ -61,14 +63,14 @@ internal sealed class CpstMetrics : ITaskSink
     public SeriesFamily<ToolCallKey, ToolCallSeries> ToolCalls { get; }
     public OverflowCounter Overflows { get; }
 
-    public LabeledCounter<Protocol> ReceivedSpans { get; } = new("protocol",
+    public LabeledCounter<Protocol> ReceivedSpans { get; } = new(
         (Protocol.Grpc, "grpc"), (Protocol.HttpProtobuf, "http_protobuf"), (Protocol.HttpJson, "http_json"));
 
-    public LabeledCounter<RejectionReason> RejectedSpans { get; } = new("reason",
+    public LabeledCounter<RejectionReason> RejectedSpans { get; } = new(
         (RejectionReason.InvalidTraceId, "invalid_trace_id"), (RejectionReason.InvalidSpanId, "invalid_span_id"),
         (RejectionReason.ImplausibleUsage, "implausible_usage"), (RejectionReason.PendingLimit, "pending_limit"));
 
-    public LabeledCounter<RequestRejection> RejectedRequests { get; } = new("reason",
+    public LabeledCounter<RequestRejection> RejectedRequests { get; } = new(
         (RequestRejection.Malformed, "malformed"), (RequestRejection.TooLarge, "too_large"),
         (RequestRejection.UnsupportedMediaType, "unsupported_media_type"),
         (RequestRejection.Unauthenticated, "unauthenticated"), (RequestRejection.Overloaded, "overloaded"));

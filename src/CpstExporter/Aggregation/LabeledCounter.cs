@@ -2,13 +2,14 @@ using CpstExporter.Conventions;
 
 namespace CpstExporter.Aggregation;
 
-/// <summary>A counter with one label whose values are fixed at start (protocol, reason): no lookup, no allocation.</summary>
-internal sealed class LabeledCounter<TLabel>(string labelName, params (TLabel Value, string Label)[] values)
+/// <summary>
+/// A counter with one label whose values are fixed at start (protocol, reason): no lookup, no allocation. The label's
+/// name is its metric's, in <see cref="MetricCatalogue"/>.
+/// </summary>
+internal sealed class LabeledCounter<TLabel>(params (TLabel Value, string Label)[] values)
     where TLabel : struct, Enum
 {
     private readonly long[] _counts = new long[values.Length];
-
-    public string LabelName { get; } = labelName;
 
     public void Add(TLabel value, long count = 1)
     {

@@ -7,7 +7,4 @@ internal abstract class Series(string[] labelValues)
 
     /// <summary>Label values in the order of the family's label names.</summary>
     public string[] LabelValues { get; } = labelValues;
-
-    /// <summary>The label set encoded once for exposition (set by the exposition stage on first use).</summary>
-    public byte[]? EncodedLabels;
 }

@@ -35,17 +35,23 @@ internal sealed class SeriesFamily<TKey, TSeries>
     /// <summary>Series that count against <see cref="MaxSeries"/>: every series but the overflow ones.</summary>
     private int _held;
 
+    /// <param name="metrics">The metrics whose samples the series hold, from <see cref="MetricCatalogue"/>; the series'
+    /// labels are the first one's, which the others may follow with a label of their own (<c>token_type</c>).</param>
     /// <param name="toOverflow">The label set a new one folds into past the metric's limit.</param>
     /// <param name="useCaseOf">The use case of a label set; null when the labels are only <c>use_case</c> and <c>outcome</c>,
     /// so a use case has no more than one label set per outcome and needs no share.</param>
     /// <param name="toUseCaseOverflow">The label set a new one folds into past its use case's share.</param>
-    public SeriesFamily(string[] labelNames, string[] metricNames, int maxSeries, Func<TKey, TSeries> create,
+    public SeriesFamily(MetricDescriptor[] metrics, int maxSeries, Func<TKey, TSeries> create,
         Func<TKey, TKey> toOverflow, Func<TKey, string>? useCaseOf, Func<TKey, TKey>? toUseCaseOverflow, OverflowCounter overflow)
     {
         if ((useCaseOf is null) != (toUseCaseOverflow is null))
             throw new ArgumentException("a use case share needs both the use case of a label set and its overflow label set");
+        string[] labelNames = metrics[0].LabelNames;
+        foreach (MetricDescriptor metric in metrics)
+            if (!metric.LabelNames.AsSpan().StartsWith(labelNames))
+                throw new ArgumentException($"{metric.Name} does not have the labels of {metrics[0].Name}", nameof(metrics));
         LabelNames = labelNames;
-        MetricNames = metricNames;
+        Metrics = metrics;
         MaxSeries = maxSeries;
         MaxSeriesPerUseCase = Math.Max(1, maxSeries / UseCaseShareDivisor);
         _create = create;
@@ -53,11 +59,14 @@ internal sealed class SeriesFamily<TKey, TSeries>
         _useCaseOf = useCaseOf;
         _toUseCaseOverflow = toUseCaseOverflow;
         _overflow = overflow;
-        _overflowSlots = Array.ConvertAll(metricNames, overflow.IndexOf);
+        _overflowSlots = Array.ConvertAll(metrics, overflow.IndexOf);
     }
 
+    /// <summary>The labels of each series, in the order of its <see cref="Series.LabelValues"/>.</summary>
     public string[] LabelNames { get; }
-    public string[] MetricNames { get; }
+
+    /// <summary>The metrics whose samples the series hold.</summary>
+    public MetricDescriptor[] Metrics { get; }
 
     /// <summary>Label sets of the metric before new ones fold into the all-<c>__overflow__</c> series.</summary>
     public int MaxSeries { get; }

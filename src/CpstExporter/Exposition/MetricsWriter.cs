@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
@@ -6,103 +7,260 @@ using CpstExporter.Conventions;
 namespace CpstExporter.Exposition;
 
 /// <summary>
-/// Writes every series of <see cref="CpstMetrics"/> in Prometheus text 0.0.4 or OpenMetrics 1.0.0. Each series is
-/// copied under its own lock and formatted outside it; label sets are encoded once per series; numbers are
-/// formatted in place, so a scrape allocates only the scratch arrays it rents (and what the runtime's observable
-/// instruments allocate when <see cref="RuntimeMetrics"/> reads them).
+/// Writes every family of <see cref="MetricCatalogue"/>, in its order and with its HELP and TYPE, from the series of
+/// <see cref="CpstMetrics"/> and the process, then the runtime's (<see cref="RuntimeMetrics"/>), in Prometheus text
+/// 0.0.4 or OpenMetrics 1.0.0. Each series is copied under its own lock and formatted outside it; names and headers are
+/// encoded once, label sets once per series (<see cref="SeriesLabelCache"/>); numbers are formatted in place, so a
+/// scrape allocates little beyond the scratch arrays it rents (and what the runtime's observable instruments allocate
+/// when <see cref="RuntimeMetrics"/> reads them). The writer only reads the aggregation: nothing it keeps is in a series.
 /// </summary>
 internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process, Func<string> pricingVersion, string version,
     Func<long>? pricingReloadFailures = null, RuntimeMetrics? runtime = null)
 {
-    private static readonly byte[][] TokenTypesTask = [Encoding.UTF8.GetBytes("token_type=\"input\""), Encoding.UTF8.GetBytes("token_type=\"output\"")];
-    private static readonly byte[][] TokenTypesLlm =
-        new[] { "input", "output", "cache_read", "cache_write", "reasoning" }.Select(t => Encoding.UTF8.GetBytes($"token_type=\"{t}\"")).ToArray();
+    /// <summary>The name of each family's samples, by <see cref="MetricId"/>.</summary>
+    private static readonly byte[][] Names = Encode(static m => Encoding.UTF8.GetBytes(m.Name));
+
+    /// <summary>Each family's HELP and TYPE lines in text 0.0.4 and in OpenMetrics, by <see cref="MetricId"/>.</summary>
+    private static readonly byte[][] TextHeaders = Encode(static m => EncodeHeader(m, om: false));
+    private static readonly byte[][] OpenMetricsHeaders = Encode(static m => EncodeHeader(m, om: true));
+
+    private static readonly byte[] BucketName = SampleName(MetricId.CostPerTask, "_bucket");
+    private static readonly byte[] SumName = SampleName(MetricId.CostPerTask, "_sum");
+    private static readonly byte[] CountName = SampleName(MetricId.CostPerTask, "_count");
+
+    private static readonly byte[][] TokenTypesTask = TokenTypes(MetricId.TaskTokens, "input", "output");
+    private static readonly byte[][] TokenTypesLlm = TokenTypes(MetricId.LlmTokens, "input", "output", "cache_read", "cache_write", "reasoning");
     private static readonly byte[][] BucketBounds =
         CostHistogramSeries.Bounds.Select(b => Encoding.UTF8.GetBytes($"le=\"{b.ToString(System.Globalization.CultureInfo.InvariantCulture)}\""))
             .Append(Encoding.UTF8.GetBytes("le=\"+Inf\"")).ToArray();
 
+    private readonly SeriesLabelCache _taskLabels = new(metrics.Tasks.LabelNames);
+    private readonly SeriesLabelCache _histogramLabels = new(metrics.CostHistogram.LabelNames);
+    private readonly SeriesLabelCache _llmLabels = new(metrics.LlmCalls.LabelNames);
+    private readonly SeriesLabelCache _unpricedLabels = new(metrics.UnpricedCalls.LabelNames);
+    private readonly SeriesLabelCache _toolLabels = new(metrics.ToolCalls.LabelNames);
+
     public void Write(ExpositionBuffer o, ExpositionFormat format)
     {
         bool om = format == ExpositionFormat.OpenMetrics;
-        WriteTaskMetrics(o, om);
-        WriteCostHistogram(o, om);
-        WriteCallMetrics(o, om);
-        WriteFinOps(o, om);
-        WriteSelf(o, om);
-        process.Write(o, om);
+        // The task families are read once, so that the five of them agree.
+        ReadOnlySpan<TaskSeries> tasks = metrics.Tasks.All;
+        TaskValues[] taskValues = ArrayPool<TaskValues>.Shared.Rent(tasks.Length);
+        try
+        {
+            for (int i = 0; i < tasks.Length; i++) taskValues[i] = tasks[i].Read();
+            var scrape = new Scrape(om, tasks, taskValues.AsSpan(0, tasks.Length), metrics.UseCases);
+            foreach (MetricDescriptor metric in MetricCatalogue.All) WriteFamily(o, metric, in scrape);
+        }
+        finally
+        {
+            ArrayPool<TaskValues>.Shared.Return(taskValues);
+        }
         runtime?.Write(o, om);
         if (om) o.Write("# EOF\n"u8);
     }
 
-    private void WriteTaskMetrics(ExpositionBuffer o, bool om)
+    /// <summary>What every family of one scrape reads alike.</summary>
+    private readonly ref struct Scrape(bool om, ReadOnlySpan<TaskSeries> tasks, ReadOnlySpan<TaskValues> taskValues,
+        IReadOnlyDictionary<string, UseCaseOptions> useCases)
     {
-        ReadOnlySpan<TaskSeries> all = metrics.Tasks.All;
-        if (all.IsEmpty) return;
-        TaskValues[] values = ArrayPool<TaskValues>.Shared.Rent(all.Length);
-        try
+        public readonly bool OpenMetrics = om;
+        public readonly ReadOnlySpan<TaskSeries> Tasks = tasks;
+        public readonly ReadOnlySpan<TaskValues> TaskValues = taskValues;
+        public readonly IReadOnlyDictionary<string, UseCaseOptions> UseCases = useCases;
+    }
+
+    /// <summary>One family: its HELP and TYPE and its samples; nothing for a family of series that has none yet.</summary>
+    private void WriteFamily(ExpositionBuffer o, MetricDescriptor metric, in Scrape scrape)
+    {
+        bool om = scrape.OpenMetrics;
+        byte[] name = Names[(int)metric.Id];
+        switch (metric.Id)
         {
-            for (int i = 0; i < all.Length; i++) values[i] = all[i].Read();
-            ReadOnlySpan<TaskValues> v = values.AsSpan(0, all.Length);
+            case MetricId.Tasks or MetricId.TaskCost or MetricId.TaskLlmCalls or MetricId.TaskToolCalls or MetricId.TaskTokens:
+                WriteTaskFamily(o, metric, name, in scrape);
+                break;
+            case MetricId.CostPerTask:
+                WriteCostHistogram(o, om, metric);
+                break;
 
-            Header(o, om, "cpst_tasks_total", "counter", "Tasks finished, by outcome and primary model.");
-            for (int i = 0; i < all.Length; i++) Sample(o, "cpst_tasks_total"u8, Labels(all[i], metrics.Tasks.LabelNames), default, v[i].Tasks);
+            case MetricId.LlmCalls:
+            case MetricId.LlmTokens:
+            case MetricId.LlmCost:
+                WriteLlmCalls(o, om, metric, name);
+                break;
+            case MetricId.UnpricedLlmCalls:
+                ReadOnlySpan<CountSeries> unpriced = metrics.UnpricedCalls.All;
+                if (unpriced.IsEmpty) break;
+                Header(o, om, metric);
+                for (int i = 0; i < unpriced.Length; i++) Sample(o, name, _unpricedLabels.Get(i, unpriced[i]), default, unpriced[i].Value);
+                break;
+            case MetricId.ToolCalls:
+            case MetricId.ToolCost:
+                ReadOnlySpan<ToolCallSeries> tools = metrics.ToolCalls.All;
+                if (tools.IsEmpty) break;
+                Header(o, om, metric);
+                for (int i = 0; i < tools.Length; i++)
+                {
+                    var (calls, costUsd) = tools[i].Read();
+                    if (metric.Id == MetricId.ToolCalls) Sample(o, name, _toolLabels.Get(i, tools[i]), default, calls);
+                    else Sample(o, name, _toolLabels.Get(i, tools[i]), default, costUsd);
+                }
+                break;
 
-            Header(o, om, "cpst_task_cost_usd_total", "counter", "Inference and tool spend of finished tasks, USD.");
-            for (int i = 0; i < all.Length; i++)
-            {
-                Start(o, "cpst_task_cost_usd_total"u8, Labels(all[i], metrics.Tasks.LabelNames), default);
-                o.Write(v[i].CostUsd);
-                if (om) WriteExemplar(o, v[i].CostExemplar);
-                o.Write((byte)'\n');
-            }
+            case MetricId.SupportingCost:
+                var supporting = metrics.Supporting.Read();
+                if (supporting.Count == 0) break;
+                Header(o, om, metric);
+                foreach (var (useCase, item, usd) in supporting) Sample(o, name, LabelEncoder.Encode(metric.LabelNames, [useCase, item]), default, usd);
+                break;
+            case MetricId.Target:
+                WriteUseCaseGauge(o, om, metric, scrape.UseCases, static u => u.TargetUsd);
+                break;
+            case MetricId.MonthlyBudget:
+                WriteUseCaseGauge(o, om, metric, scrape.UseCases, static u => u.MonthlyBudgetUsd);
+                break;
+            case MetricId.SpikeFactor:
+                WriteUseCaseGauge(o, om, metric, scrape.UseCases, static u => u.SpikeFactor);
+                break;
+            case MetricId.MinTasksPerHour:
+                if (!scrape.UseCases.Values.Any(u => u.MinTasksPerHour is not null)) break;
+                Header(o, om, metric);
+                foreach (var (useCase, options) in scrape.UseCases)
+                    if (options.MinTasksPerHour is long minTasks) Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], useCase), default, minTasks);
+                break;
 
-            Header(o, om, "cpst_task_llm_calls_total", "counter", "LLM calls made by finished tasks.");
-            for (int i = 0; i < all.Length; i++) Sample(o, "cpst_task_llm_calls_total"u8, Labels(all[i], metrics.Tasks.LabelNames), default, v[i].LlmCalls);
+            case MetricId.PendingTasks:
+                Header(o, om, metric);
+                Sample(o, name, null, default, metrics.PendingTasks());
+                break;
+            case MetricId.ReceivedSpans:
+                WriteLabeled(o, om, metric, metrics.ReceivedSpans.Values());
+                break;
+            case MetricId.RejectedSpans:
+                WriteLabeled(o, om, metric, metrics.RejectedSpans.Values());
+                break;
+            case MetricId.RejectedRequests:
+                WriteLabeled(o, om, metric, metrics.RejectedRequests.Values());
+                break;
+            case MetricId.LateSpans:
+                WriteCounter(o, om, metric, metrics.LateSpans);
+                break;
+            case MetricId.LateOutcomes:
+                WriteCounter(o, om, metric, metrics.LateOutcomes);
+                break;
+            case MetricId.EvictedTasks:
+                WriteCounter(o, om, metric, metrics.EvictedTasks);
+                break;
+            case MetricId.DroppedOutcomes:
+                WriteCounter(o, om, metric, metrics.DroppedOutcomes);
+                break;
+            case MetricId.DuplicateSpans:
+                WriteCounter(o, om, metric, metrics.DuplicateSpans);
+                break;
+            case MetricId.StateSaveFailures:
+                WriteCounter(o, om, metric, metrics.StateSaveFailures);
+                break;
+            case MetricId.SeriesOverflow:
+                WriteLabeled(o, om, metric, metrics.Overflows.Values());
+                break;
+            case MetricId.BuildInfo:
+                Header(o, om, metric);
+                Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], version), default, 1);
+                break;
+            case MetricId.PricingInfo:
+                Header(o, om, metric);
+                Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], pricingVersion()), default, 1);
+                break;
+            case MetricId.ConfigReloadFailures:
+                Header(o, om, metric);
+                Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], "pricing"), default, pricingReloadFailures?.Invoke() ?? 0);
+                Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], "use_cases"), default, metrics.UseCaseReloadFailures);
+                break;
 
-            Header(o, om, "cpst_task_tool_calls_total", "counter", "Tool calls made by finished tasks.");
-            for (int i = 0; i < all.Length; i++) Sample(o, "cpst_task_tool_calls_total"u8, Labels(all[i], metrics.Tasks.LabelNames), default, v[i].ToolCalls);
+            case MetricId.ProcessCpuSeconds:
+                Header(o, om, metric);
+                Sample(o, name, null, default, process.CpuSeconds);
+                break;
+            case MetricId.ProcessResidentMemory:
+                Header(o, om, metric);
+                Sample(o, name, null, default, process.ResidentMemoryBytes);
+                break;
+            case MetricId.ProcessStartTime:
+                Header(o, om, metric);
+                Sample(o, name, null, default, process.StartTimeSeconds);
+                break;
 
-            Header(o, om, "cpst_task_tokens_total", "counter", "Tokens used by finished tasks, by token type.");
-            for (int i = 0; i < all.Length; i++)
-            {
-                byte[] labels = Labels(all[i], metrics.Tasks.LabelNames);
-                Sample(o, "cpst_task_tokens_total"u8, labels, TokenTypesTask[0], v[i].InputTokens);
-                Sample(o, "cpst_task_tokens_total"u8, labels, TokenTypesTask[1], v[i].OutputTokens);
-            }
-        }
-        finally
-        {
-            ArrayPool<TaskValues>.Shared.Return(values);
+            default:
+                throw new UnreachableException($"{metric.Name} is in the catalogue but the writer has no samples for it");
         }
     }
 
-    private void WriteCostHistogram(ExpositionBuffer o, bool om)
+    /// <summary>One of the five families of the task series, from the values the scrape read once.</summary>
+    private void WriteTaskFamily(ExpositionBuffer o, MetricDescriptor metric, byte[] name, in Scrape scrape)
+    {
+        ReadOnlySpan<TaskSeries> tasks = scrape.Tasks;
+        ReadOnlySpan<TaskValues> v = scrape.TaskValues;
+        if (tasks.IsEmpty) return;
+        Header(o, scrape.OpenMetrics, metric);
+        switch (metric.Id)
+        {
+            case MetricId.Tasks:
+                for (int i = 0; i < tasks.Length; i++) Sample(o, name, _taskLabels.Get(i, tasks[i]), default, v[i].Tasks);
+                break;
+            case MetricId.TaskCost:
+                for (int i = 0; i < tasks.Length; i++)
+                {
+                    Start(o, name, _taskLabels.Get(i, tasks[i]), default);
+                    o.Write(v[i].CostUsd);
+                    if (scrape.OpenMetrics) WriteExemplar(o, v[i].CostExemplar);
+                    o.Write((byte)'\n');
+                }
+                break;
+            case MetricId.TaskLlmCalls:
+                for (int i = 0; i < tasks.Length; i++) Sample(o, name, _taskLabels.Get(i, tasks[i]), default, v[i].LlmCalls);
+                break;
+            case MetricId.TaskToolCalls:
+                for (int i = 0; i < tasks.Length; i++) Sample(o, name, _taskLabels.Get(i, tasks[i]), default, v[i].ToolCalls);
+                break;
+            default: // TaskTokens
+                for (int i = 0; i < tasks.Length; i++)
+                {
+                    byte[] labels = _taskLabels.Get(i, tasks[i]);
+                    Sample(o, name, labels, TokenTypesTask[0], v[i].InputTokens);
+                    Sample(o, name, labels, TokenTypesTask[1], v[i].OutputTokens);
+                }
+                break;
+        }
+    }
+
+    private void WriteCostHistogram(ExpositionBuffer o, bool om, MetricDescriptor metric)
     {
         ReadOnlySpan<CostHistogramSeries> all = metrics.CostHistogram.All;
         if (all.IsEmpty) return;
-        Header(o, om, "cpst_cost_per_task_usd", "histogram", "Cost of finished tasks, USD.");
+        Header(o, om, metric);
         int buckets = CostHistogramSeries.Bounds.Length + 1;
         Span<long> counts = stackalloc long[buckets];
         Exemplar[] exemplars = ArrayPool<Exemplar>.Shared.Rent(buckets);
         try
         {
-            foreach (CostHistogramSeries series in all)
+            for (int i = 0; i < all.Length; i++)
             {
-                series.Read(counts, exemplars, out decimal sum, out long count);
-                byte[] labels = Labels(series, metrics.CostHistogram.LabelNames);
+                all[i].Read(counts, exemplars, out decimal sum, out long count);
+                byte[] labels = _histogramLabels.Get(i, all[i]);
                 long cumulative = 0;
                 for (int b = 0; b < buckets; b++)
                 {
                     cumulative = Saturating.Add(cumulative, counts[b]); // stays monotonic, and at _count, when the buckets are full
-                    Start(o, "cpst_cost_per_task_usd_bucket"u8, labels, BucketBounds[b]);
+                    Start(o, BucketName, labels, BucketBounds[b]);
                     o.Write(cumulative);
                     if (om) WriteExemplar(o, exemplars[b]);
                     o.Write((byte)'\n');
                 }
-                Start(o, "cpst_cost_per_task_usd_sum"u8, labels, default);
+                Start(o, SumName, labels, default);
                 o.Write(sum);
                 o.Write((byte)'\n');
-                Sample(o, "cpst_cost_per_task_usd_count"u8, labels, default, count);
+                Sample(o, CountName, labels, default, count);
             }
         }
         finally
@@ -111,129 +269,59 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
         }
     }
 
-    private void WriteCallMetrics(ExpositionBuffer o, bool om)
+    /// <summary>One of the three families of the LLM call series; each reads the series again, as each family is a copy of its own.</summary>
+    private void WriteLlmCalls(ExpositionBuffer o, bool om, MetricDescriptor metric, byte[] name)
     {
         ReadOnlySpan<LlmCallSeries> llm = metrics.LlmCalls.All;
-        if (!llm.IsEmpty)
+        if (llm.IsEmpty) return;
+        Header(o, om, metric);
+        for (int i = 0; i < llm.Length; i++)
         {
-            string[] names = metrics.LlmCalls.LabelNames;
-            Header(o, om, "cpst_llm_calls_total", "counter", "LLM calls, as their spans arrive.");
-            foreach (LlmCallSeries s in llm) Sample(o, "cpst_llm_calls_total"u8, Labels(s, names), default, s.Read().Calls);
-
-            Header(o, om, "cpst_llm_tokens_total", "counter", "LLM tokens by type; cache and reasoning tokens are subsets of input and output.");
-            foreach (LlmCallSeries s in llm)
+            byte[] labels = _llmLabels.Get(i, llm[i]);
+            var (calls, t, costUsd) = llm[i].Read();
+            switch (metric.Id)
             {
-                TokenUsage t = s.Read().Tokens;
-                byte[] labels = Labels(s, names);
-                Sample(o, "cpst_llm_tokens_total"u8, labels, TokenTypesLlm[0], t.Input);
-                Sample(o, "cpst_llm_tokens_total"u8, labels, TokenTypesLlm[1], t.Output);
-                Sample(o, "cpst_llm_tokens_total"u8, labels, TokenTypesLlm[2], t.CacheRead);
-                Sample(o, "cpst_llm_tokens_total"u8, labels, TokenTypesLlm[3], t.CacheWrite);
-                Sample(o, "cpst_llm_tokens_total"u8, labels, TokenTypesLlm[4], t.Reasoning);
+                case MetricId.LlmCalls:
+                    Sample(o, name, labels, default, calls);
+                    break;
+                case MetricId.LlmTokens:
+                    Sample(o, name, labels, TokenTypesLlm[0], t.Input);
+                    Sample(o, name, labels, TokenTypesLlm[1], t.Output);
+                    Sample(o, name, labels, TokenTypesLlm[2], t.CacheRead);
+                    Sample(o, name, labels, TokenTypesLlm[3], t.CacheWrite);
+                    Sample(o, name, labels, TokenTypesLlm[4], t.Reasoning);
+                    break;
+                default:
+                    Sample(o, name, labels, default, costUsd);
+                    break;
             }
-
-            Header(o, om, "cpst_llm_cost_usd_total", "counter", "LLM spend priced from the price table or explicit span costs, USD.");
-            foreach (LlmCallSeries s in llm) Sample(o, "cpst_llm_cost_usd_total"u8, Labels(s, names), default, s.Read().CostUsd);
-        }
-
-        ReadOnlySpan<CountSeries> unpriced = metrics.UnpricedCalls.All;
-        if (!unpriced.IsEmpty)
-        {
-            Header(o, om, "cpst_unpriced_llm_calls_total", "counter", "LLM calls with tokens but no price in the price table; they count as 0 USD.");
-            foreach (CountSeries s in unpriced) Sample(o, "cpst_unpriced_llm_calls_total"u8, Labels(s, metrics.UnpricedCalls.LabelNames), default, s.Value);
-        }
-
-        ReadOnlySpan<ToolCallSeries> tools = metrics.ToolCalls.All;
-        if (!tools.IsEmpty)
-        {
-            string[] names = metrics.ToolCalls.LabelNames;
-            Header(o, om, "cpst_tool_calls_total", "counter", "Tool calls, as their spans arrive.");
-            foreach (ToolCallSeries s in tools) Sample(o, "cpst_tool_calls_total"u8, Labels(s, names), default, s.Read().Calls);
-            Header(o, om, "cpst_tool_cost_usd_total", "counter", "Tool spend, USD.");
-            foreach (ToolCallSeries s in tools) Sample(o, "cpst_tool_cost_usd_total"u8, Labels(s, names), default, s.Read().CostUsd);
         }
     }
 
-    private void WriteFinOps(ExpositionBuffer o, bool om)
+    /// <summary>A gauge of the use case settings, for the use cases that set it; nothing when none does.</summary>
+    private static void WriteUseCaseGauge(ExpositionBuffer o, bool om, MetricDescriptor metric,
+        IReadOnlyDictionary<string, UseCaseOptions> useCases, Func<UseCaseOptions, decimal?> setting)
     {
-        var useCases = metrics.UseCases;
-        var supporting = metrics.Supporting.Read();
-        if (supporting.Count > 0)
-        {
-            Header(o, om, "cpst_supporting_cost_usd_total", "counter", "Configured supporting spend accrued since start at 730 hours a month, USD.");
-            foreach (var (useCase, item, usd) in supporting)
-                Sample(o, "cpst_supporting_cost_usd_total"u8, LabelEncoder.Encode(["use_case", "item"], [useCase, item]), default, usd);
-        }
-        if (useCases.Values.Any(u => u.TargetUsd is not null))
-        {
-            Header(o, om, "cpst_target_usd", "gauge", "CPST objective of the use case, USD per successful task.");
-            foreach (var (useCase, options) in useCases)
-                if (options.TargetUsd is decimal target) Sample(o, "cpst_target_usd"u8, LabelEncoder.EncodeOne("use_case", useCase), default, target);
-        }
-        if (useCases.Values.Any(u => u.MonthlyBudgetUsd is not null))
-        {
-            Header(o, om, "cpst_monthly_budget_usd", "gauge", "Monthly budget of the use case, USD.");
-            foreach (var (useCase, options) in useCases)
-                if (options.MonthlyBudgetUsd is decimal budget) Sample(o, "cpst_monthly_budget_usd"u8, LabelEncoder.EncodeOne("use_case", useCase), default, budget);
-        }
-        if (useCases.Values.Any(u => u.SpikeFactor is not null))
-        {
-            Header(o, om, "cpst_spike_factor", "gauge", "CpstSpike fires when the use case's CPST exceeds this many times its 7-day baseline.");
-            foreach (var (useCase, options) in useCases)
-                if (options.SpikeFactor is decimal factor) Sample(o, "cpst_spike_factor"u8, LabelEncoder.EncodeOne("use_case", useCase), default, factor);
-        }
-        if (useCases.Values.Any(u => u.MinTasksPerHour is not null))
-        {
-            Header(o, om, "cpst_min_tasks_per_hour", "gauge", "Fewest tasks finished in an hour for the use case's alerts to judge that hour.");
-            foreach (var (useCase, options) in useCases)
-                if (options.MinTasksPerHour is long tasks) Sample(o, "cpst_min_tasks_per_hour"u8, LabelEncoder.EncodeOne("use_case", useCase), default, tasks);
-        }
+        if (!useCases.Values.Any(u => setting(u) is not null)) return;
+        Header(o, om, metric);
+        foreach (var (useCase, options) in useCases)
+            if (setting(options) is decimal value) Sample(o, Names[(int)metric.Id], LabelEncoder.EncodeOne(metric.LabelNames[0], useCase), default, value);
     }
 
-    private void WriteSelf(ExpositionBuffer o, bool om)
+    private static void WriteLabeled(ExpositionBuffer o, bool om, MetricDescriptor metric, IEnumerable<(string Label, long Count)> values)
     {
-        Header(o, om, "cpst_pending_tasks", "gauge", "Tasks waiting for more spans or an outcome.");
-        Sample(o, "cpst_pending_tasks"u8, null, default, metrics.PendingTasks());
-
-        Header(o, om, "cpst_received_spans_total", "counter", "Spans accepted, by protocol.");
-        foreach (var (label, count) in metrics.ReceivedSpans.Values())
-            Sample(o, "cpst_received_spans_total"u8, LabelEncoder.EncodeOne("protocol", label), default, count);
-
-        Header(o, om, "cpst_rejected_spans_total", "counter", "Spans refused in otherwise valid requests, by reason.");
-        foreach (var (label, count) in metrics.RejectedSpans.Values())
-            Sample(o, "cpst_rejected_spans_total"u8, LabelEncoder.EncodeOne("reason", label), default, count);
-
-        Header(o, om, "cpst_rejected_requests_total", "counter", "Export and outcome requests refused whole, by reason.");
-        foreach (var (label, count) in metrics.RejectedRequests.Values())
-            Sample(o, "cpst_rejected_requests_total"u8, LabelEncoder.EncodeOne("reason", label), default, count);
-
-        Counter(o, om, "cpst_late_spans_total", "Spans that arrived after their task finished; their cost was added under the task's labels.", metrics.LateSpans);
-        Counter(o, om, "cpst_late_outcomes_total", "Outcomes that arrived after their task finished; they changed nothing.", metrics.LateOutcomes);
-        Counter(o, om, "cpst_evicted_tasks_total", "Tasks finished early because the pending-task limit was reached.", metrics.EvictedTasks);
-        Counter(o, om, "cpst_dropped_outcomes_total", "Outcomes for traces never seen within the outcome window.", metrics.DroppedOutcomes);
-        Counter(o, om, "cpst_duplicate_spans_total", "Spans received again (a retried batch, another protocol) and not counted again.", metrics.DuplicateSpans);
-        Counter(o, om, "cpst_state_save_failures_total", "Writes of the state file or of its journal of finished tasks that failed; /readyz answers 503 until a checkpoint succeeds.", metrics.StateSaveFailures);
-
-        Header(o, om, "cpst_series_overflow_total", "counter", "Updates folded into an __overflow__ series by the series limit of the metric or of its use case.");
-        foreach (var (metric, count) in metrics.Overflows.Values())
-            Sample(o, "cpst_series_overflow_total"u8, LabelEncoder.EncodeOne("metric", metric), default, count);
-
-        Header(o, om, "cpst_build_info", "gauge", "Version of the running exporter.");
-        Sample(o, "cpst_build_info"u8, LabelEncoder.EncodeOne("version", version), default, 1);
-
-        Header(o, om, "cpst_pricing_info", "gauge", "Version (content hash) of the live price table.");
-        Sample(o, "cpst_pricing_info"u8, LabelEncoder.EncodeOne("version", pricingVersion()), default, 1);
-
-        Header(o, om, "cpst_config_reload_failures_total", "counter", "Reloads refused because the file or a value was wrong; the last good configuration stays in force.");
-        Sample(o, "cpst_config_reload_failures_total"u8, LabelEncoder.EncodeOne("config", "pricing"), default, pricingReloadFailures?.Invoke() ?? 0);
-        Sample(o, "cpst_config_reload_failures_total"u8, LabelEncoder.EncodeOne("config", "use_cases"), default, metrics.UseCaseReloadFailures);
+        Header(o, om, metric);
+        foreach (var (label, count) in values) Sample(o, Names[(int)metric.Id], LabelEncoder.EncodeOne(metric.LabelNames[0], label), default, count);
     }
 
-    private static void Counter(ExpositionBuffer o, bool om, string name, string help, long value)
+    private static void WriteCounter(ExpositionBuffer o, bool om, MetricDescriptor metric, long value)
     {
-        Header(o, om, name, "counter", help);
-        Sample(o, Encoding.UTF8.GetBytes(name), null, default, value);
+        Header(o, om, metric);
+        Sample(o, Names[(int)metric.Id], null, default, value);
     }
+
+    private static void Header(ExpositionBuffer o, bool om, MetricDescriptor metric) =>
+        o.Write((om ? OpenMetricsHeaders : TextHeaders)[(int)metric.Id]);
 
     /// <summary>HELP and TYPE; OpenMetrics names a counter family without its <c>_total</c> suffix.</summary>
     internal static void Header(ExpositionBuffer o, bool om, string name, string type, string help)
@@ -250,8 +338,37 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
         o.Write((byte)'\n');
     }
 
-    private static byte[] Labels(Series series, string[] names) =>
-        series.EncodedLabels ??= LabelEncoder.Encode(names, series.LabelValues);
+    private static byte[] EncodeHeader(MetricDescriptor metric, bool om)
+    {
+        var header = new ExpositionBuffer(256);
+        Header(header, om, metric.Name, TypeName(metric.Type), metric.Help);
+        return header.Written.ToArray();
+    }
+
+    private static string TypeName(MetricType type) => type switch
+    {
+        MetricType.Counter => "counter",
+        MetricType.Gauge => "gauge",
+        MetricType.Histogram => "histogram",
+        _ => throw new UnreachableException($"metric type {type}"),
+    };
+
+    private static byte[][] Encode(Func<MetricDescriptor, byte[]> encode)
+    {
+        ReadOnlySpan<MetricDescriptor> all = MetricCatalogue.All;
+        var encoded = new byte[all.Length][];
+        foreach (MetricDescriptor metric in all) encoded[(int)metric.Id] = encode(metric);
+        return encoded;
+    }
+
+    private static byte[] SampleName(MetricId id, string suffix) => Encoding.UTF8.GetBytes(MetricCatalogue.Get(id).Name + suffix);
+
+    /// <summary>The <c>token_type</c> label, the last of the family's, with each of its values.</summary>
+    private static byte[][] TokenTypes(MetricId id, params string[] values)
+    {
+        string label = MetricCatalogue.Get(id).LabelNames[^1];
+        return Array.ConvertAll(values, value => LabelEncoder.EncodeOne(label, value));
+    }
 
     private static void Start(ExpositionBuffer o, ReadOnlySpan<byte> name, byte[]? labels, ReadOnlySpan<byte> extra)
     {
@@ -276,6 +393,13 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
     }
 
     private static void Sample(ExpositionBuffer o, ReadOnlySpan<byte> name, byte[]? labels, ReadOnlySpan<byte> extra, decimal value)
+    {
+        Start(o, name, labels, extra);
+        o.Write(value);
+        o.Write((byte)'\n');
+    }
+
+    private static void Sample(ExpositionBuffer o, ReadOnlySpan<byte> name, byte[]? labels, ReadOnlySpan<byte> extra, double value)
     {
         Start(o, name, labels, extra);
         o.Write(value);

@@ -174,6 +174,57 @@ public class MetricsWriterTests
     }
 
     [Fact]
+    public void Write_EveryFamilyOfTheCatalogue_InItsOrder_WithItsHelpAndType()
+    {
+        var useCases = new Dictionary<string, UseCaseOptions>
+        {
+            ["support"] = new()
+            {
+                TargetUsd = 0.5m, MonthlyBudgetUsd = 100m, SpikeFactor = 1.5m, MinTasksPerHour = 10,
+                SupportingCosts = new Dictionary<string, decimal> { ["vector_db"] = 730m },
+            },
+        };
+        CpstMetrics metrics = FixedMetrics();
+        metrics.ApplyUseCases(useCases);
+
+        foreach (ExpositionFormat format in new[] { ExpositionFormat.Text, ExpositionFormat.OpenMetrics })
+        {
+            bool om = format == ExpositionFormat.OpenMetrics;
+            string[] headers = Render(metrics, format).Split('\n').Where(l => l.StartsWith("# HELP ", StringComparison.Ordinal)).ToArray();
+            string[] expected = MetricCatalogue.All.ToArray().Select(m =>
+                $"# HELP {(om && m.Type == MetricType.Counter ? m.Name[..^"_total".Length] : m.Name)} {m.Help}").ToArray();
+
+            Assert.Equal(expected, headers);
+        }
+    }
+
+    [Fact]
+    public void Write_ScrapesAtOnce_SameOutput_SeriesUnchanged()
+    {
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new ManualClock());
+        for (int i = 0; i < 100; i++)
+        {
+            var labels = new TaskLabels($"use-{i}", Outcome.Success, "gpt-4o", "prod", "none");
+            metrics.TaskFinished(new TaskRecord(new TraceId(1, (ulong)i + 1), labels, 0.01m, 1, 0, 10, 1, DateTimeOffset.UnixEpoch, FinishReason.Settled));
+            metrics.RecordLlmCall($"use-{i}", "openai", "gpt-4o", new TokenUsage(10, 1, 0, 0, 0), 0.01m);
+        }
+        string[] labelValuesBefore = metrics.Tasks.All.ToArray().Select(s => string.Join(',', s.LabelValues)).ToArray();
+
+        // The writer encodes each label set once, for itself, whichever scrape comes first.
+        var writer = new MetricsWriter(metrics, new ProcessMetrics(), () => "0123456789ab", "0.1.0");
+        string[] outputs = Enumerable.Range(0, 8).AsParallel().WithDegreeOfParallelism(4).Select(_ =>
+        {
+            var buffer = new ExpositionBuffer(256);
+            writer.Write(buffer, ExpositionFormat.Text);
+            return WithoutProcessMetrics(Encoding.UTF8.GetString(buffer.Written.Span));
+        }).ToArray();
+
+        Assert.All(outputs, o => Assert.Equal(outputs[0], o));
+        Assert.Equal(100, outputs[0].Split('\n').Count(l => l.StartsWith("cpst_tasks_total{", StringComparison.Ordinal)));
+        Assert.Equal(labelValuesBefore, metrics.Tasks.All.ToArray().Select(s => string.Join(',', s.LabelValues)));
+    }
+
+    [Fact]
     public void Write_OpenMetrics_ExemplarsAreTraceIdValueAndTimestamp()
     {
         string text = Render(FixedMetrics(), ExpositionFormat.OpenMetrics);

@@ -1,0 +1,43 @@
+namespace CpstExporter.Aggregation;
+
+/// <summary>
+/// Every metric family the exporter writes under the contract (DESIGN.md §6), in the order <c>/metrics</c> writes them.
+/// The name, type, help and labels of each are in <see cref="MetricCatalogue"/>, once.
+/// </summary>
+internal enum MetricId
+{
+    Tasks,
+    TaskCost,
+    TaskLlmCalls,
+    TaskToolCalls,
+    TaskTokens,
+    CostPerTask,
+    LlmCalls,
+    LlmTokens,
+    LlmCost,
+    UnpricedLlmCalls,
+    ToolCalls,
+    ToolCost,
+    SupportingCost,
+    Target,
+    MonthlyBudget,
+    SpikeFactor,
+    MinTasksPerHour,
+    PendingTasks,
+    ReceivedSpans,
+    RejectedSpans,
+    RejectedRequests,
+    LateSpans,
+    LateOutcomes,
+    EvictedTasks,
+    DroppedOutcomes,
+    DuplicateSpans,
+    StateSaveFailures,
+    SeriesOverflow,
+    BuildInfo,
+    PricingInfo,
+    ConfigReloadFailures,
+    ProcessCpuSeconds,
+    ProcessResidentMemory,
+    ProcessStartTime,
+}
