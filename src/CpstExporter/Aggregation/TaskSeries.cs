@@ -30,6 +30,3 @@ internal sealed class TaskSeries(string[] labelValues) : Series(labelValues)
         lock (Sync) return _values;
     }
 }
-
-internal readonly record struct TaskValues(
-    long Tasks, decimal CostUsd, long LlmCalls, long ToolCalls, long InputTokens, long OutputTokens, Exemplar CostExemplar);

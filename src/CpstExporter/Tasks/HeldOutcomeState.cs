@@ -1,0 +1,5 @@
+using CpstExporter.Conventions;
+
+namespace CpstExporter.Tasks;
+
+internal sealed record HeldOutcomeState(string TraceId, Outcome Outcome, long ExpiresMs);

@@ -1,0 +1,22 @@
+namespace CpstExporter.Tasks;
+
+/// <summary>The whole state file: pending tasks and outcomes held for traces not seen yet.</summary>
+/// <remarks>
+/// The file is written a chunk of tasks at a time while the service runs (<see cref="TaskAssembler.WriteState"/>): a task
+/// that changed after its chunk was written may come again later in the list, and the last entry of a trace is the one
+/// that counts.
+/// </remarks>
+/// <param name="SavedAtMs">When the file was begun, wall-clock Unix milliseconds: a restart counts the time since as
+/// time down (<see cref="WallToMonotonic"/>). Since version 3.</param>
+/// <param name="JournalSegment">The first segment of the journal of finished tasks that belongs to this file
+/// (<see cref="FinishedTaskJournal"/>). Since version 3.</param>
+internal sealed record TaskStateSnapshot(int Version, List<PendingTaskState> Tasks, List<HeldOutcomeState> HeldOutcomes,
+    long? SavedAtMs = null, long? JournalSegment = null)
+{
+    /// <summary>
+    /// 2 added span ids and held calls; 3 the time of the save, the journal of finished tasks, and repeated entries.
+    /// Files of versions 1 and 2 still load (version 1's calls were counted on arrival; their times are read as of now).
+    /// </summary>
+    public const int CurrentVersion = 3;
+    public const int OldestReadableVersion = 1;
+}
