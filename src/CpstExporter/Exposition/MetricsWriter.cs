@@ -124,10 +124,14 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
                 WriteUseCaseGauge(o, om, metric, scrape.UseCases, static u => u.SpikeFactor);
                 break;
             case MetricId.MinTasksPerHour:
-                if (!scrape.UseCases.Values.Any(u => u.MinTasksPerHour is not null)) break;
-                Header(o, om, metric);
+                bool written = false;
                 foreach (var (useCase, options) in scrape.UseCases)
-                    if (options.MinTasksPerHour is long minTasks) Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], useCase), default, minTasks);
+                {
+                    if (options.MinTasksPerHour is not long minTasks) continue;
+                    if (!written) Header(o, om, metric);
+                    written = true;
+                    Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], useCase), default, minTasks);
+                }
                 break;
 
             case MetricId.PendingTasks:
@@ -298,14 +302,18 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
         }
     }
 
-    /// <summary>A gauge of the use case settings, for the use cases that set it; nothing when none does.</summary>
+    /// <summary>A gauge of the use case settings, for the use cases that set it; nothing, not even HELP, when none does.</summary>
     private static void WriteUseCaseGauge(ExpositionBuffer o, bool om, MetricDescriptor metric,
         IReadOnlyDictionary<string, UseCaseOptions> useCases, Func<UseCaseOptions, decimal?> setting)
     {
-        if (!useCases.Values.Any(u => setting(u) is not null)) return;
-        Header(o, om, metric);
+        bool written = false;
         foreach (var (useCase, options) in useCases)
-            if (setting(options) is decimal value) Sample(o, Names[(int)metric.Id], LabelEncoder.EncodeOne(metric.LabelNames[0], useCase), default, value);
+        {
+            if (setting(options) is not decimal value) continue;
+            if (!written) Header(o, om, metric);
+            written = true;
+            Sample(o, Names[(int)metric.Id], LabelEncoder.EncodeOne(metric.LabelNames[0], useCase), default, value);
+        }
     }
 
     private static void WriteLabeled(ExpositionBuffer o, bool om, MetricDescriptor metric, IEnumerable<(string Label, long Count)> values)
