@@ -2,6 +2,7 @@ extern alias LoadGen;
 using BenchmarkDotNet.Attributes;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using LoadGen::CpstExporter.LoadGen.Bench;

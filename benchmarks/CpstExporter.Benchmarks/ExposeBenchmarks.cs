@@ -1,9 +1,8 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using CpstExporter.Aggregation;
-using CpstExporter.Conventions;
 using CpstExporter.Exposition;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 
 namespace CpstExporter.Benchmarks;

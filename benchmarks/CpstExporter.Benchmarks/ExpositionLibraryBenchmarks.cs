@@ -3,9 +3,8 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using CpstExporter.Aggregation;
-using CpstExporter.Conventions;
 using CpstExporter.Exposition;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Prom = Prometheus;
 

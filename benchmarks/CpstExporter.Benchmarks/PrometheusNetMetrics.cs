@@ -1,5 +1,6 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Prom = Prometheus;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using Microsoft.Extensions.Configuration;
 
 namespace CpstExporter;

@@ -3,6 +3,7 @@ using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using CpstExporter.Telemetry;

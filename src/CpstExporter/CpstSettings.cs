@@ -1,6 +1,7 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using Microsoft.Extensions.Configuration;
@@ -90,6 +91,3 @@ internal sealed class CpstSettings
         if (value <= 0) throw new CpstConfigurationException($"{key} must be a positive number, not {value}");
     }
 }
-
-/// <summary>A configuration value is wrong; the message names the key and what it should be.</summary>
-internal sealed class CpstConfigurationException(string message) : InvalidOperationException(message);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using CpstExporter.Primitives;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

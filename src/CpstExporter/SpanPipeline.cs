@@ -2,6 +2,7 @@ using System.Buffers;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 

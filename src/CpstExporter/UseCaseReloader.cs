@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CpstExporter.Aggregation;
+using CpstExporter.Primitives;
 using CpstExporter.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;

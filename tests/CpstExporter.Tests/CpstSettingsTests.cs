@@ -1,3 +1,4 @@
+using CpstExporter.Primitives;
 using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Xunit;

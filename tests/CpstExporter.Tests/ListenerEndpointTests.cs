@@ -1,4 +1,5 @@
 using System.Net;
+using CpstExporter.Primitives;
 using Xunit;
 
 namespace CpstExporter.Tests;

@@ -1,4 +1,5 @@
 using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 

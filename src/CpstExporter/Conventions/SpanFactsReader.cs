@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 
 namespace CpstExporter.Conventions;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using CpstExporter.Aggregation;
-using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Exposition;
 

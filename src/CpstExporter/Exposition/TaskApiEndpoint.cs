@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Microsoft.AspNetCore.Http;
 

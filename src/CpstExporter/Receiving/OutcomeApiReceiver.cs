@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CpstExporter.Primitives;
 using Microsoft.AspNetCore.Http;
 
 namespace CpstExporter.Receiving;

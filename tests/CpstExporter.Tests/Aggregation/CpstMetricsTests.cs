@@ -1,5 +1,6 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;

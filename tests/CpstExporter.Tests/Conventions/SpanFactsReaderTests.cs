@@ -1,4 +1,5 @@
 using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
 using CpstExporter.Tests.Support;
@@ -780,7 +781,7 @@ public class SpanFactsReaderTests
         Span span = Child(7, 3);
         SpanFacts facts = Read(span);
 
-        Assert.Equal(CpstExporter.Receiving.TraceId.FromBytes(Spans.TraceId(7)), facts.TraceId);
+        Assert.Equal(CpstExporter.Primitives.TraceId.FromBytes(Spans.TraceId(7)), facts.TraceId);
         Assert.False(facts.IsRoot);
         Assert.Equal(span.EndTimeUnixNano, facts.EndTimeUnixNano);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CpstExporter.Primitives;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Xunit;

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;

@@ -1,6 +1,6 @@
 extern alias LoadGen;
-using CpstExporter.Conventions;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using CpstExporter.Tests.Support;
 using LoadGen::CpstExporter.LoadGen.Demo;
 

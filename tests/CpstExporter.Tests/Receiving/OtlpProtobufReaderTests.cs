@@ -1,5 +1,6 @@
 extern alias LoadGen;
 using System.Text;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
 using CpstExporter.Tests.Support;

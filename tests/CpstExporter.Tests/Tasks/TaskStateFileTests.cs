@@ -1,7 +1,7 @@
 using System.Text;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;

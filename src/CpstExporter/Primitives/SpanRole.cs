@@ -1,4 +1,4 @@
-namespace CpstExporter.Conventions;
+namespace CpstExporter.Primitives;
 
 /// <summary>What a span is to the cost model: an LLM call, a tool call, or neither.</summary>
 internal enum SpanRole : byte

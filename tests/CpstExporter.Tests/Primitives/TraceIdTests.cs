@@ -1,8 +1,8 @@
 using System.Text;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using Xunit;
 
-namespace CpstExporter.Tests.Receiving;
+namespace CpstExporter.Tests.Primitives;
 
 public class TraceIdTests
 {

@@ -1,7 +1,7 @@
-using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 using Xunit;
 
-namespace CpstExporter.Tests.Conventions;
+namespace CpstExporter.Tests.Primitives;
 
 public class SaturatingTests
 {

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 
-namespace CpstExporter.Receiving;
+namespace CpstExporter.Primitives;
 
 /// <summary>A W3C/OTLP trace id: 16 bytes, held as two big-endian halves so it is a cheap dictionary key.</summary>
 internal readonly record struct TraceId(ulong High, ulong Low)

@@ -1,4 +1,4 @@
-namespace CpstExporter.Conventions;
+namespace CpstExporter.Primitives;
 
 /// <summary>Sums of counts and money that stop at the largest value instead of wrapping or throwing.</summary>
 internal static class Saturating

@@ -1,4 +1,4 @@
-namespace CpstExporter.Conventions;
+namespace CpstExporter.Primitives;
 
 /// <summary>A task's outcome. <see cref="Unknown"/> is also "no signal yet" while the task is pending.</summary>
 internal enum Outcome : byte

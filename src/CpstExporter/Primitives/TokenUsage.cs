@@ -1,4 +1,4 @@
-namespace CpstExporter.Conventions;
+namespace CpstExporter.Primitives;
 
 /// <summary>
 /// Token counts of one LLM call. Cache-read and cache-write tokens are subsets of <see cref="Input"/>, reasoning
