@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
 using CpstExporter.Primitives;
+using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 
 namespace CpstExporter.Benchmarks;
@@ -43,7 +44,7 @@ public class ExposeBenchmarks
                     0.0025m, 1, 0, 2000, 300, clock.GetUtcNow(), FinishReason.Settled));
             }
         }
-        _writer = new MetricsWriter(metrics, new ProcessMetrics(), () => "d8fcb7f72780", "0.1.0");
+        _writer = new MetricsWriter(metrics, new ReceiverCounters(), new ProcessMetrics(), () => "d8fcb7f72780", "0.1.0");
         _buffer.Reset();
         _writer.Write(_buffer, ExpositionFormat.Text);
         int lines = System.Text.Encoding.UTF8.GetString(_buffer.Written.Span).Split('\n').Count(l => l.Length > 0 && l[0] != '#');

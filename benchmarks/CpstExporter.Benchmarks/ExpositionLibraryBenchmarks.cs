@@ -5,6 +5,7 @@ using BenchmarkDotNet.Configs;
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
 using CpstExporter.Primitives;
+using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using Prom = Prometheus;
 
@@ -85,8 +86,9 @@ public class ExpositionLibraryBenchmarks
             }
         }
         const string version = "0.1.0", pricingVersion = "d8fcb7f72780";
-        _writer = new MetricsWriter(metrics, new ProcessMetrics(), () => pricingVersion, version);
-        mirror.MirrorSelfMetrics(version, pricingVersion);
+        var receiving = new ReceiverCounters();
+        _writer = new MetricsWriter(metrics, receiving, new ProcessMetrics(), () => pricingVersion, version);
+        mirror.MirrorSelfMetrics(version, pricingVersion, receiving);
         _registry = mirror.Registry;
 
         foreach (var (format, promFormat) in new[] { (ExpositionFormat.Text, Prom.ExpositionFormat.PrometheusText), (ExpositionFormat.OpenMetrics, Prom.ExpositionFormat.OpenMetricsText) })

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
+using CpstExporter.Receiving;
 using Prom = Prometheus;
 
 namespace CpstExporter.Benchmarks;
@@ -44,7 +45,7 @@ internal static class MoneyDriftCheck
         if (!IsPowerOfTen(total)) Report(total, metrics, counter, exactMicros);
 
         var buffer = new ExpositionBuffer();
-        new MetricsWriter(metrics, new ProcessMetrics(), () => "-", "-").Write(buffer, ExpositionFormat.Text);
+        new MetricsWriter(metrics, new ReceiverCounters(), new ProcessMetrics(), () => "-", "-").Write(buffer, ExpositionFormat.Text);
         string ours = System.Text.Encoding.UTF8.GetString(buffer.Written.Span).Split('\n').First(l => l.StartsWith("cpst_tool_cost_usd_total{", StringComparison.Ordinal));
         using var stream = new MemoryStream();
         registry.CollectAndExportAsTextAsync(stream, Prom.ExpositionFormat.PrometheusText).GetAwaiter().GetResult();

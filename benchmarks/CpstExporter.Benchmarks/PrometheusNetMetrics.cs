@@ -1,6 +1,7 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Primitives;
+using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using Prom = Prometheus;
 
@@ -84,12 +85,12 @@ internal sealed class PrometheusNetMetrics
     /// two expositions hold the same samples. The process figures are read once here: prometheus-net's are as cheap to
     /// write as any gauge, while the writer reads them live.
     /// </summary>
-    public void MirrorSelfMetrics(string version, string pricingVersion)
+    public void MirrorSelfMetrics(string version, string pricingVersion, ReceiverCounters receiving)
     {
         _factory.CreateGauge("cpst_pending_tasks", "Tasks waiting for more spans or an outcome.").Set(_source.PendingTasks());
-        Labelled("cpst_received_spans_total", "Spans accepted, by protocol.", "protocol", _source.ReceivedSpans.Values());
-        Labelled("cpst_rejected_spans_total", "Spans refused in otherwise valid requests, by reason.", "reason", _source.RejectedSpans.Values());
-        Labelled("cpst_rejected_requests_total", "Export and outcome requests refused whole, by reason.", "reason", _source.RejectedRequests.Values());
+        Labelled("cpst_received_spans_total", "Spans accepted, by protocol.", "protocol", receiving.ReceivedSpans.Values());
+        Labelled("cpst_rejected_spans_total", "Spans refused in otherwise valid requests, by reason.", "reason", receiving.RejectedSpans.Values());
+        Labelled("cpst_rejected_requests_total", "Export and outcome requests refused whole, by reason.", "reason", receiving.RejectedRequests.Values());
         _factory.CreateCounter("cpst_late_spans_total", "Spans that arrived after their task finished; their cost was added under the task's labels.").Inc(_source.LateSpans);
         _factory.CreateCounter("cpst_late_outcomes_total", "Outcomes that arrived after their task finished; they changed nothing.").Inc(_source.LateOutcomes);
         _factory.CreateCounter("cpst_evicted_tasks_total", "Tasks finished early because the pending-task limit was reached.").Inc(_source.EvictedTasks);

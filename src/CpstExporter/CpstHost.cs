@@ -61,8 +61,9 @@ internal static class CpstHost
         services.AddSingleton(settings.Tasks);
         services.AddSingleton(settings.Receiver);
         services.AddSingleton<ExportGate>();
+        services.AddSingleton<ReceiverCounters>();
         services.AddSingleton(sp => new ExportAdmission(new BearerTokens(settings.Auth.Tokens), sp.GetRequiredService<ExportGate>(),
-            sp.GetRequiredService<CpstMetrics>(), settings.Receiver, sp.GetService<CpstTelemetry>()));
+            sp.GetRequiredService<ReceiverCounters>(), settings.Receiver, sp.GetService<CpstTelemetry>()));
         services.AddSingleton(new LabelValueCache());
         services.AddSingleton(sp => new SpanFactsReader(sp.GetRequiredService<LabelValueCache>(), settings.Conventions, settings.Plausible));
         services.AddSingleton<PriceTableProvider>();
@@ -100,7 +101,8 @@ internal static class CpstHost
         services.AddSingleton<OutcomeApiReceiver>();
         services.AddSingleton(new ProcessMetrics());
         services.AddSingleton(sp => new RuntimeMetrics(sp.GetRequiredService<IMeterFactory>()));
-        services.AddSingleton(sp => new MetricsWriter(sp.GetRequiredService<CpstMetrics>(), sp.GetRequiredService<ProcessMetrics>(),
+        services.AddSingleton(sp => new MetricsWriter(sp.GetRequiredService<CpstMetrics>(), sp.GetRequiredService<ReceiverCounters>(),
+            sp.GetRequiredService<ProcessMetrics>(),
             () => sp.GetRequiredService<PriceTableProvider>().Current.Version, Version,
             () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures, sp.GetRequiredService<RuntimeMetrics>()));
         services.AddSingleton<MetricsEndpoint>();
@@ -125,7 +127,7 @@ internal static class CpstHost
         if (ownTelemetry.Any) CpstHostLog.OwnTelemetry(log, ownTelemetry.ToString());
         CpstHostLog.ConnectionLimit(log, maxConnections, settings.MaxConnections is not null ? "Cpst:Limits:MaxConnections"
             : openFileLimit is long files && maxConnections < ConnectionLimit.DefaultMax ? $"the default, lowered to fit the open-file limit of {files}" : "the default");
-        var refused = new RefusedConnections(log, metrics, app.Services.GetRequiredService<TimeProvider>());
+        var refused = new RefusedConnections(log, app.Services.GetRequiredService<ReceiverCounters>(), app.Services.GetRequiredService<TimeProvider>());
         foreach (Listener listener in Enum.GetValues<Listener>()) binding.Connections(listener).OnRefused = refused.Report;
         lifetime.ApplicationStarted.Register(() =>
         {

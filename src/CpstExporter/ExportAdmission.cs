@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CpstExporter.Aggregation;
 using CpstExporter.Receiving;
 using CpstExporter.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +12,7 @@ namespace CpstExporter;
 /// <c>cpst_rejected_requests_total</c>; a request that got a place is processed to the end, and its processing time
 /// is recorded when the exporter sends its own telemetry.
 /// </summary>
-internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, CpstMetrics metrics, ReceiverOptions options,
+internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, ReceiverCounters counters, ReceiverOptions options,
     CpstTelemetry? telemetry = null)
 {
     public CpstTelemetry? Telemetry => telemetry;
@@ -65,14 +64,14 @@ internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, Cpst
             return;
         }
         await next(context).ConfigureAwait(false);
-        if (OtlpGrpcAnswers.Rejection(context, options.MaxRequestBytes) is RequestRejection rejection) metrics.RejectedRequests.Add(rejection);
+        if (OtlpGrpcAnswers.Rejection(context, options.MaxRequestBytes) is RequestRejection rejection) counters.RejectedRequests.Add(rejection);
     }
 
     /// <summary>Takes a place in the gate; a request that finds none is counted as overloaded.</summary>
     public bool TryEnter()
     {
         if (gate.TryEnter()) return true;
-        metrics.RejectedRequests.Add(RequestRejection.Overloaded);
+        counters.RejectedRequests.Add(RequestRejection.Overloaded);
         return false;
     }
 
@@ -82,7 +81,7 @@ internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, Cpst
     {
         BearerCheck check = tokens.Check(request);
         if (check == BearerCheck.Allowed) return null;
-        metrics.RejectedRequests.Add(RequestRejection.Unauthenticated);
+        counters.RejectedRequests.Add(RequestRejection.Unauthenticated);
         return check == BearerCheck.Missing ? Refusal.MissingToken : Refusal.InvalidToken;
     }
 }

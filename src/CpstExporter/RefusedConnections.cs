@@ -1,4 +1,3 @@
-using CpstExporter.Aggregation;
 using CpstExporter.Receiving;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +10,7 @@ namespace CpstExporter;
 /// says at most once every <see cref="WarningInterval"/> per listener how many were refused since it last said so:
 /// a flood of connections must not become a flood of log lines (the console logger blocks when its queue is full).
 /// </summary>
-internal sealed class RefusedConnections(ILogger logger, CpstMetrics metrics, TimeProvider time)
+internal sealed class RefusedConnections(ILogger logger, ReceiverCounters counters, TimeProvider time)
 {
     public static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
 
@@ -21,7 +20,7 @@ internal sealed class RefusedConnections(ILogger logger, CpstMetrics metrics, Ti
     public void Report(ConnectionLimit limit)
     {
         int listener = (int)limit.Listener;
-        if (limit.Listener != Listener.Metrics) metrics.RejectedRequests.Add(RequestRejection.Overloaded);
+        if (limit.Listener != Listener.Metrics) counters.RejectedRequests.Add(RequestRejection.Overloaded);
         Interlocked.Increment(ref _unreported[listener]);
 
         long now = time.GetTimestamp(), last = Volatile.Read(ref _lastWarning[listener]);

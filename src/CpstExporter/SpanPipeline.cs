@@ -1,5 +1,4 @@
 using System.Buffers;
-using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
@@ -10,22 +9,18 @@ namespace CpstExporter;
 
 /// <summary>
 /// Runs a decoded request through the stages in order: conventions → pricing → task assembly, which counts calls and
-/// tasks into the aggregation. Composition, not logic: each step is the stage's own.
+/// tasks into the aggregation. Composition, not logic: each step is the stage's own. Spans a stage refuses are recorded
+/// on the batch, which the receiver then answers and counts.
 /// </summary>
 internal sealed class SpanPipeline(
     SpanFactsReader conventions,
     PriceTableProvider prices,
-    TaskAssembler tasks,
-    CpstMetrics metrics) : ISpanBatchSink, IOutcomeSink
+    TaskAssembler tasks) : ISpanBatchSink, IOutcomeSink
 {
-    public void Consume(SpanBatch batch, Protocol protocol)
+    public void Consume(SpanBatch batch)
     {
         int count = batch.SpanCount;
-        if (count == 0)
-        {
-            CountRejections(batch);
-            return;
-        }
+        if (count == 0) return;
 
         ResourceFacts[] resources = ArrayPool<ResourceFacts>.Shared.Rent(batch.ResourceCount);
         SpanFacts[] facts = ArrayPool<SpanFacts>.Shared.Rent(count);
@@ -49,8 +44,6 @@ internal sealed class SpanPipeline(
 
             int refused = tasks.Add(facts.AsSpan(0, accepted), costs.AsSpan(0, accepted));
             if (refused > 0) batch.Reject(RejectionReason.PendingLimit, refused, PendingLimitMessage());
-            metrics.ReceivedSpans.Add(protocol, accepted - refused);
-            CountRejections(batch);
         }
         finally
         {
@@ -69,17 +62,9 @@ internal sealed class SpanPipeline(
             _ => OutcomeDisposition.Dropped,
         };
 
-    private void CountRejections(SpanBatch batch)
-    {
-        if (batch.RejectedSpans == 0) return;
-        foreach (RejectionReason reason in Reasons) metrics.RejectedSpans.Add(reason, batch.RejectedFor(reason));
-    }
-
     private string ImplausibleMessage() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"span with a token count above {conventions.Range.MaxTokensPerSpan} or a cost above {conventions.Range.MaxCostUsdPerSpan} USD, or a negative or infinite one: refused (Cpst:Limits:MaxTokensPerSpan, Cpst:Limits:MaxCostUsdPerSpan)");
 
     private string PendingLimitMessage() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"span of a new trace refused: pending tasks are at Cpst:Tasks:MaxPending and this request already finished {tasks.Options.MaxEvictionsPerRequest} of them early; send fewer new traces per request");
-
-    private static readonly RejectionReason[] Reasons = Enum.GetValues<RejectionReason>();
 }

@@ -2,16 +2,17 @@ using System.Buffers;
 using System.Text;
 using CpstExporter.Aggregation;
 using CpstExporter.Primitives;
+using CpstExporter.Receiving;
 
 namespace CpstExporter.Exposition;
 
 /// <summary>
-/// Writes every series of <see cref="CpstMetrics"/> in Prometheus text 0.0.4 or OpenMetrics 1.0.0. Each series is
-/// copied under its own lock and formatted outside it; label sets are encoded once per series; numbers are
-/// formatted in place, so a scrape allocates only the scratch arrays it rents (and what the runtime's observable
-/// instruments allocate when <see cref="RuntimeMetrics"/> reads them).
+/// Writes every series of <see cref="CpstMetrics"/>, and the receivers' <see cref="ReceiverCounters"/>, in Prometheus
+/// text 0.0.4 or OpenMetrics 1.0.0. Each series is copied under its own lock and formatted outside it; label sets are
+/// encoded once per series; numbers are formatted in place, so a scrape allocates only the scratch arrays it rents (and
+/// what the runtime's observable instruments allocate when <see cref="RuntimeMetrics"/> reads them).
 /// </summary>
-internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process, Func<string> pricingVersion, string version,
+internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiving, ProcessMetrics process, Func<string> pricingVersion, string version,
     Func<long>? pricingReloadFailures = null, RuntimeMetrics? runtime = null)
 {
     private static readonly byte[][] TokenTypesTask = [Encoding.UTF8.GetBytes("token_type=\"input\""), Encoding.UTF8.GetBytes("token_type=\"output\"")];
@@ -196,15 +197,15 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
         Sample(o, "cpst_pending_tasks"u8, null, default, metrics.PendingTasks());
 
         Header(o, om, "cpst_received_spans_total", "counter", "Spans accepted, by protocol.");
-        foreach (var (label, count) in metrics.ReceivedSpans.Values())
+        foreach (var (label, count) in receiving.ReceivedSpans.Values())
             Sample(o, "cpst_received_spans_total"u8, LabelEncoder.EncodeOne("protocol", label), default, count);
 
         Header(o, om, "cpst_rejected_spans_total", "counter", "Spans refused in otherwise valid requests, by reason.");
-        foreach (var (label, count) in metrics.RejectedSpans.Values())
+        foreach (var (label, count) in receiving.RejectedSpans.Values())
             Sample(o, "cpst_rejected_spans_total"u8, LabelEncoder.EncodeOne("reason", label), default, count);
 
         Header(o, om, "cpst_rejected_requests_total", "counter", "Export and outcome requests refused whole, by reason.");
-        foreach (var (label, count) in metrics.RejectedRequests.Values())
+        foreach (var (label, count) in receiving.RejectedRequests.Values())
             Sample(o, "cpst_rejected_requests_total"u8, LabelEncoder.EncodeOne("reason", label), default, count);
 
         Counter(o, om, "cpst_late_spans_total", "Spans that arrived after their task finished; their cost was added under the task's labels.", metrics.LateSpans);

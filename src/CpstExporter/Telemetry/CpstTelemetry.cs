@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
+using CpstExporter.Receiving;
 
 namespace CpstExporter.Telemetry;
 
@@ -32,7 +33,7 @@ internal sealed class CpstTelemetry : IDisposable
     private readonly Histogram<double> _checkpointDuration;
     private readonly Counter<long> _reloads;
 
-    public CpstTelemetry(IMeterFactory meters, CpstMetrics metrics)
+    public CpstTelemetry(IMeterFactory meters, ReceiverCounters receiving, CpstMetrics metrics)
     {
         _meter = meters.Create(new MeterOptions(Name) { Version = CpstHost.Version });
         _exportDuration = _meter.CreateHistogram("cpst.exporter.export.duration", "s",
@@ -43,11 +44,11 @@ internal sealed class CpstTelemetry : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
         _reloads = _meter.CreateCounter<long>("cpst.exporter.reloads", "{reload}",
             "Reloads of the price table or the use case settings, by what was reloaded and whether it went live.");
-        _meter.CreateObservableCounter("cpst.exporter.spans.received", () => Each(metrics.ReceivedSpans, "cpst.protocol"), "{span}",
+        _meter.CreateObservableCounter("cpst.exporter.spans.received", () => Each(receiving.ReceivedSpans, "cpst.protocol"), "{span}",
             "Spans accepted, by protocol (cpst_received_spans_total).");
-        _meter.CreateObservableCounter("cpst.exporter.spans.rejected", () => Each(metrics.RejectedSpans, "cpst.reason"), "{span}",
+        _meter.CreateObservableCounter("cpst.exporter.spans.rejected", () => Each(receiving.RejectedSpans, "cpst.reason"), "{span}",
             "Spans refused in otherwise valid requests, by reason (cpst_rejected_spans_total).");
-        _meter.CreateObservableCounter("cpst.exporter.requests.rejected", () => Each(metrics.RejectedRequests, "cpst.reason"), "{request}",
+        _meter.CreateObservableCounter("cpst.exporter.requests.rejected", () => Each(receiving.RejectedRequests, "cpst.reason"), "{request}",
             "Export and outcome requests refused whole, by reason (cpst_rejected_requests_total).");
         _meter.CreateObservableCounter("cpst.exporter.tasks.finished", () => TasksByOutcome(metrics), "{task}",
             "Tasks finished, by outcome (cpst_tasks_total).");

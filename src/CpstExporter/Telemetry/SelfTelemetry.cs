@@ -1,4 +1,5 @@
 using CpstExporter.Aggregation;
+using CpstExporter.Receiving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,7 +41,7 @@ internal static class SelfTelemetry
         if (!signals.Any) return signals;
 
         builder.Services.AddSingleton(sp => new CpstTelemetry(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-            sp.GetRequiredService<CpstMetrics>()));
+            sp.GetRequiredService<ReceiverCounters>(), sp.GetRequiredService<CpstMetrics>()));
         builder.Services.AddOpenTelemetry()
             // The default service name first: the variables, read after it, override it.
             .ConfigureResource(resource => resource.Clear()

@@ -17,8 +17,14 @@ public class MetricsWriterTests
 
     private static TraceId Trace(int n) => TraceId.FromBytes(Convert.FromHexString($"4bf92f3577b34da6a3ce929d0e0e{n:x4}"));
 
+    /// <summary>What a writer writes: the series, and the receivers' counters.</summary>
+    private sealed record Counted(CpstMetrics Metrics, ReceiverCounters Receiving)
+    {
+        public static implicit operator Counted(CpstMetrics metrics) => new(metrics, new ReceiverCounters());
+    }
+
     /// <summary>A fixed set of finished tasks, calls and counters, the same on every run.</summary>
-    private static CpstMetrics FixedMetrics()
+    private static Counted FixedMetrics()
     {
         var clock = new ManualClock(Start);
         var useCases = new Dictionary<string, UseCaseOptions>
@@ -58,18 +64,19 @@ public class MetricsWriterTests
 
         metrics.LateOutcome();
         metrics.OutcomeDropped();
-        metrics.ReceivedSpans.Add(Protocol.Grpc, 10);
-        metrics.ReceivedSpans.Add(Protocol.HttpJson, 2);
-        metrics.RejectedSpans.Add(RejectionReason.InvalidTraceId);
-        metrics.RejectedRequests.Add(RequestRejection.Malformed);
+        var receiving = new ReceiverCounters();
+        receiving.ReceivedSpans.Add(Protocol.Grpc, 10);
+        receiving.ReceivedSpans.Add(Protocol.HttpJson, 2);
+        receiving.RejectedSpans.Add(RejectionReason.InvalidTraceId);
+        receiving.RejectedRequests.Add(RequestRejection.Malformed);
 
         clock.Advance(TimeSpan.FromMinutes(60) - TimeSpan.FromMilliseconds(61_250)); // 90 minutes since start
-        return metrics;
+        return new(metrics, receiving);
     }
 
-    private static string Render(CpstMetrics metrics, ExpositionFormat format)
+    private static string Render(Counted counted, ExpositionFormat format)
     {
-        var writer = new MetricsWriter(metrics, new ProcessMetrics(), () => "0123456789ab", "0.1.0");
+        var writer = new MetricsWriter(counted.Metrics, counted.Receiving, new ProcessMetrics(), () => "0123456789ab", "0.1.0");
         var buffer = new ExpositionBuffer(256); // small, so the buffer has to grow
         writer.Write(buffer, format);
         return Encoding.UTF8.GetString(buffer.Written.Span);
@@ -278,7 +285,7 @@ public class MetricsWriterTests
         Assert.Equal(families.Length, families.Distinct().Count());
     }
     /// <summary>Every series at the largest value it can hold: money at decimal's maximum, counts at long's.</summary>
-    private static CpstMetrics PinnedMetrics()
+    private static Counted PinnedMetrics()
     {
         var clock = new ManualClock(Start);
         var useCases = new Dictionary<string, UseCaseOptions>
@@ -303,10 +310,11 @@ public class MetricsWriterTests
         foreach (CostHistogramSeries series in metrics.CostHistogram.All) SeriesState.SetEveryBucketCount(series, long.MaxValue - 1);
         foreach (CountSeries series in metrics.UnpricedCalls.All) SeriesState.SetCount(series, long.MaxValue);
         metrics.RecordUnpricedCall("use-0", "mystery");
-        metrics.ReceivedSpans.Add(Protocol.Grpc, long.MaxValue);
-        metrics.ReceivedSpans.Add(Protocol.Grpc, 1);
+        var receiving = new ReceiverCounters();
+        receiving.ReceivedSpans.Add(Protocol.Grpc, long.MaxValue);
+        receiving.ReceivedSpans.Add(Protocol.Grpc, 1);
         clock.Advance(TimeSpan.FromDays(365));
-        return metrics;
+        return new(metrics, receiving);
     }
 
     [Fact]

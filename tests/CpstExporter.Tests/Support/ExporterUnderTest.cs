@@ -26,6 +26,7 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
     public Uri MetricsAddress => _app.Services.GetRequiredService<ListenerBinding>().Address(Listener.Metrics);
     public TaskAssembler Tasks => _app.Services.GetRequiredService<TaskAssembler>();
     public CpstMetrics Metrics => _app.Services.GetRequiredService<CpstMetrics>();
+    public ReceiverCounters Receiving => _app.Services.GetRequiredService<ReceiverCounters>();
     public ExportGate Gate => _app.Services.GetRequiredService<ExportGate>();
     public IServiceProvider Services => _app.Services;
 

@@ -1,6 +1,6 @@
 using CpstExporter.Primitives;
 
-namespace CpstExporter.Aggregation;
+namespace CpstExporter.Receiving;
 
 /// <summary>A counter with one label whose values are fixed at start (protocol, reason): no lookup, no allocation.</summary>
 internal sealed class LabeledCounter<TLabel>(string labelName, params (TLabel Value, string Label)[] values)
