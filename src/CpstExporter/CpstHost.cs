@@ -1,7 +1,10 @@
 using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
+using CpstExporter.Auth;
+using CpstExporter.Configuration;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
+using CpstExporter.Hosting;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
@@ -35,7 +38,7 @@ internal static class CpstHost
         WebApplicationBuilder builder = CreateBuilder(args, customize);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
         // First, so the SDK is listening before the services whose events it records start.
-        OtlpSignals ownTelemetry = SelfTelemetry.AddIfConfigured(builder);
+        OtlpSignals ownTelemetry = SelfTelemetry.AddIfConfigured(builder, Version);
         long? openFileLimit = OpenFileLimit.Read();
         List<string> warnings = ConfigurationCheck.Run(builder.Configuration, settings, openFileLimit);
         ListenerBinding.Probe(settings.Listen);

@@ -1,5 +1,6 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
+using CpstExporter.Hosting;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using Microsoft.AspNetCore.Builder;

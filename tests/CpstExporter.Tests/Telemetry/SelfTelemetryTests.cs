@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using CpstExporter.Hosting;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;

@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using CpstExporter.Receiving;
 using CpstExporter.Telemetry;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
-namespace CpstExporter;
+namespace CpstExporter.Receiving;
 
 /// <summary>
 /// The <see cref="ExportGate"/> for OTLP/gRPC. grpc-dotnet runs a unary call's interceptors once its message was

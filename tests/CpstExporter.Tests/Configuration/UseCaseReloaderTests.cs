@@ -1,10 +1,11 @@
 using CpstExporter.Aggregation;
+using CpstExporter.Configuration;
 using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
-namespace CpstExporter.Tests;
+namespace CpstExporter.Tests.Configuration;
 
 public sealed class UseCaseReloaderTests : IAsyncLifetime
 {

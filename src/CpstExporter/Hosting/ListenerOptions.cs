@@ -1,6 +1,6 @@
 using CpstExporter.Primitives;
 
-namespace CpstExporter;
+namespace CpstExporter.Hosting;
 
 /// <summary>
 /// The three listeners (<c>Cpst:Listen</c>), as URLs; containers set <c>http://0.0.0.0:…</c>. An <c>https://</c> URL

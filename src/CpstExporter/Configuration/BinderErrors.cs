@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace CpstExporter;
+namespace CpstExporter.Configuration;
 
 /// <summary>
 /// Rewords the configuration binder's "Failed to convert configuration value 'x' at 'Cpst:…' to type

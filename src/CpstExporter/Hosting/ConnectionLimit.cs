@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Connections;
 
-namespace CpstExporter;
+namespace CpstExporter.Hosting;
 
 /// <summary>
 /// Bounds the connections open at once on one listener (<c>Cpst:Limits:MaxConnections</c>). Each connection holds a

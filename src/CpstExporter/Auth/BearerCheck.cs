@@ -1,4 +1,4 @@
-namespace CpstExporter;
+namespace CpstExporter.Auth;
 
 /// <summary>What <see cref="BearerTokens.Check"/> found; <c>Missing</c> and <c>Invalid</c> differ only in the WWW-Authenticate answer.</summary>
 internal enum BearerCheck

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using CpstExporter.Receiving;
+using CpstExporter.Auth;
 using CpstExporter.Telemetry;
 using Microsoft.AspNetCore.Http;
 
-namespace CpstExporter;
+namespace CpstExporter.Receiving;
 
 /// <summary>
 /// Lets a write request (OTLP/gRPC, OTLP/HTTP, outcomes) in: the bearer token (<c>Cpst:Auth:Tokens</c>) is checked

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace CpstExporter;
+namespace CpstExporter.Hosting;
 
 /// <summary>
 /// Binds the listeners of <see cref="ListenerOptions"/> on Kestrel and tags every connection with its

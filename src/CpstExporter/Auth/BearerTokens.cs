@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
-namespace CpstExporter;
+namespace CpstExporter.Auth;
 
 /// <summary>
 /// Checks <c>Authorization: Bearer &lt;token&gt;</c> against configured tokens in constant time: every token is

@@ -1,9 +1,10 @@
+using CpstExporter.Configuration;
 using CpstExporter.Primitives;
 using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Xunit;
 
-namespace CpstExporter.Tests;
+namespace CpstExporter.Tests.Configuration;
 
 /// <summary>Every wrong value stops the start with one line that names the key and says what to write instead.</summary>
 public sealed class CpstSettingsTests

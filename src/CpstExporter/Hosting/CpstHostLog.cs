@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace CpstExporter;
+namespace CpstExporter.Hosting;
 
 /// <summary>Log events of the composition root, with stable event ids (400–499).</summary>
 internal static partial class CpstHostLog

@@ -1,7 +1,8 @@
+using CpstExporter.Auth;
 using Microsoft.AspNetCore.Http;
 using Xunit;
 
-namespace CpstExporter.Tests;
+namespace CpstExporter.Tests.Auth;
 
 public sealed class BearerTokensTests
 {

@@ -1,8 +1,9 @@
 using System.Net;
+using CpstExporter.Hosting;
 using CpstExporter.Primitives;
 using Xunit;
 
-namespace CpstExporter.Tests;
+namespace CpstExporter.Tests.Hosting;
 
 public sealed class ListenerEndpointTests
 {

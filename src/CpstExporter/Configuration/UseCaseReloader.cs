@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
-namespace CpstExporter;
+namespace CpstExporter.Configuration;
 
 /// <summary>
 /// Puts changed <c>Cpst:UseCases</c> settings (targets, budgets, supporting costs, alert thresholds) in force without a restart, when

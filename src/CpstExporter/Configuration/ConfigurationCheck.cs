@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using CpstExporter.Hosting;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using Microsoft.Extensions.Configuration;
 
-namespace CpstExporter;
+namespace CpstExporter.Configuration;
 
 /// <summary>
 /// What <see cref="CpstSettings"/> cannot tell from the values alone and would otherwise fail later, half started:

@@ -1,9 +1,11 @@
+using CpstExporter.Configuration;
+using CpstExporter.Hosting;
 using CpstExporter.Primitives;
 using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Xunit;
 
-namespace CpstExporter.Tests;
+namespace CpstExporter.Tests.Configuration;
 
 /// <summary>
 /// What the values alone do not show: the price table, the certificate, the state file's directory, unknown keys, a

@@ -1,7 +1,7 @@
 using CpstExporter.Receiving;
 using Microsoft.Extensions.Logging;
 
-namespace CpstExporter;
+namespace CpstExporter.Hosting;
 
 /// <summary>
 /// Reports connections refused at <c>Cpst:Limits:MaxConnections</c>. On the OTLP listeners each one counts in

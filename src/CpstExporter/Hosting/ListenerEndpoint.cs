@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using CpstExporter.Primitives;
 
-namespace CpstExporter;
+namespace CpstExporter.Hosting;
 
 /// <summary>
 /// One <c>Cpst:Listen:*</c> URL, parsed once at start so that a wrong address is a configuration error with the key

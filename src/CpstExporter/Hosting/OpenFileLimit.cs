@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CpstExporter;
+namespace CpstExporter.Hosting;
 
 /// <summary>
 /// The process's open-file limit (the soft <c>RLIMIT_NOFILE</c>, which .NET raises to the hard limit at start), so

@@ -1,7 +1,7 @@
 using CpstExporter.Primitives;
 using Microsoft.Extensions.Configuration;
 
-namespace CpstExporter;
+namespace CpstExporter.Auth;
 
 /// <summary>
 /// Bearer tokens (<c>Cpst:Auth</c>). <c>Tokens</c> guard the write paths (OTLP/gRPC, OTLP/HTTP, the outcome API);

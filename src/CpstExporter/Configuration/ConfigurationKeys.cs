@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
-namespace CpstExporter;
+namespace CpstExporter.Configuration;
 
 /// <summary>
 /// The keys the <c>Cpst</c> section knows. A key outside them is most often a typo (<c>SettleSecond</c>) that would

@@ -1,12 +1,14 @@
 using CpstExporter.Aggregation;
+using CpstExporter.Auth;
 using CpstExporter.Conventions;
+using CpstExporter.Hosting;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using Microsoft.Extensions.Configuration;
 
-namespace CpstExporter;
+namespace CpstExporter.Configuration;
 
 /// <summary>
 /// The <c>Cpst</c> configuration section (DESIGN.md §2), read and checked once at start: a wrong value stops the

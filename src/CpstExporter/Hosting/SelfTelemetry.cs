@@ -1,5 +1,7 @@
 using CpstExporter.Aggregation;
+using CpstExporter.Exposition;
 using CpstExporter.Receiving;
+using CpstExporter.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +12,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace CpstExporter.Telemetry;
+namespace CpstExporter.Hosting;
 
 /// <summary>
 /// The exporter observed like any .NET service: when an OTLP endpoint is configured (<see cref="OtlpSignals"/>), its
@@ -35,17 +37,22 @@ internal static class SelfTelemetry
     public static readonly string[] AspNetCoreMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
 
     /// <summary>Registers the SDK when an OTLP endpoint is configured; returns what is sent.</summary>
-    public static OtlpSignals AddIfConfigured(WebApplicationBuilder builder)
+    /// <param name="version">The exporter's version: <c>service.version</c>, and its source's and meter's.</param>
+    public static OtlpSignals AddIfConfigured(WebApplicationBuilder builder, string version)
     {
         OtlpSignals signals = OtlpSignals.Read(builder.Configuration);
         if (!signals.Any) return signals;
 
-        builder.Services.AddSingleton(sp => new CpstTelemetry(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-            sp.GetRequiredService<ReceiverCounters>(), sp.GetRequiredService<CpstMetrics>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var telemetry = new CpstTelemetry(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), version);
+            ObservedCounters.Register(telemetry.Meter, sp.GetRequiredService<ReceiverCounters>(), sp.GetRequiredService<CpstMetrics>());
+            return telemetry;
+        });
         builder.Services.AddOpenTelemetry()
             // The default service name first: the variables, read after it, override it.
             .ConfigureResource(resource => resource.Clear()
-                .AddService(ServiceName, serviceVersion: CpstHost.Version)
+                .AddService(ServiceName, serviceVersion: version)
                 .AddTelemetrySdk()
                 .AddEnvironmentVariableDetector())
             .WithTracing(tracing =>

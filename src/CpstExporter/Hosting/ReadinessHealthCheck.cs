@@ -2,7 +2,7 @@ using CpstExporter.Tasks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
-namespace CpstExporter;
+namespace CpstExporter.Hosting;
 
 /// <summary>
 /// Ready: the host has started, is not stopping, and the pending tasks are safe on disk — the last write of the state
