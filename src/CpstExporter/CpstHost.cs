@@ -13,6 +13,7 @@ using CpstExporter.Telemetry;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
@@ -23,7 +24,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CpstExporter;
 
-/// <summary>The composition root: reads configuration, builds the stages, binds the listeners and routes requests.</summary>
+/// <summary>The composition root: reads configuration, builds the stages, binds the listeners and maps their routes.</summary>
 internal static class CpstHost
 {
     /// <summary>How long requests in flight may take to finish after SIGTERM before they are cut off. 20 s.</summary>
@@ -100,6 +101,7 @@ internal static class CpstHost
         services.AddSingleton<ExportGateInterceptor>();
         services.AddSingleton<ReadinessHealthCheck>();
         services.AddGrpcHealthChecks().AddCheck<ReadinessHealthCheck>("ready");
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
         services.AddSingleton<OtlpHttpReceiver>();
         services.AddSingleton<OutcomeApiReceiver>();
         services.AddSingleton(new ProcessMetrics());
@@ -117,14 +119,7 @@ internal static class CpstHost
         var assembler = app.Services.GetRequiredService<TaskAssembler>();
         metrics.PendingTasks = () => assembler.PendingCount;
 
-        var http = app.Services.GetRequiredService<OtlpHttpReceiver>();
-        var outcomes = app.Services.GetRequiredService<OutcomeApiReceiver>();
-        var metricsEndpoint = app.Services.GetRequiredService<MetricsEndpoint>();
-        var taskApi = app.Services.GetRequiredService<TaskApiEndpoint>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        var admission = app.Services.GetRequiredService<ExportAdmission>();
-        var readiness = app.Services.GetRequiredService<ReadinessHealthCheck>();
-        var metricsTokens = new BearerTokens(settings.Auth.MetricsTokens);
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpstExporter");
         foreach (string warning in warnings) CpstHostLog.ConfigurationWarning(log, warning);
         if (ownTelemetry.Any) CpstHostLog.OwnTelemetry(log, ownTelemetry.ToString());
@@ -137,51 +132,7 @@ internal static class CpstHost
             foreach (Listener listener in Enum.GetValues<Listener>()) CpstHostLog.Listening(log, listener, binding.Address(listener));
         });
 
-        // The gRPC listener is grpc-dotnet's: Export and the health service, each routed by its path. Anything else on
-        // it is UNIMPLEMENTED, as a gRPC server answers.
-        app.MapWhen(context => ListenerBinding.Of(context) == Listener.OtlpGrpc, grpc =>
-        {
-            grpc.Use(admission.GrpcAsync);
-            grpc.UseRouting();
-            grpc.UseEndpoints(endpoints =>
-            {
-                endpoints.MapGrpcService<OtlpGrpcReceiver>();
-                endpoints.MapGrpcHealthChecksService();
-            });
-            grpc.Run(context =>
-            {
-                OtlpGrpcAnswers.Unimplemented(context.Response, context.Request.Path.Value ?? "");
-                return Task.CompletedTask;
-            });
-        });
-        app.Run(context =>
-        {
-            string path = context.Request.Path.Value ?? "";
-            bool post = HttpMethods.IsPost(context.Request.Method), get = HttpMethods.IsGet(context.Request.Method);
-            switch (ListenerBinding.Of(context))
-            {
-                case Listener.OtlpHttp when path == "/v1/traces":
-                    return post ? admission.RunAsync(context, http) : MethodNotAllowed(context, "POST");
-                case Listener.OtlpHttp when path == "/v1/outcomes":
-                    return post ? admission.RunAsync(context, outcomes) : MethodNotAllowed(context, "POST");
-                case Listener.Metrics when path == "/metrics":
-                    if (!get) return MethodNotAllowed(context, "GET");
-                    BearerCheck scrape = metricsTokens.Check(context.Request);
-                    return scrape == BearerCheck.Allowed ? metricsEndpoint.HandleAsync(context) : ScrapeUnauthorized(context, scrape);
-                case Listener.Metrics when TaskApiEndpoint.Serves(path):
-                    if (!get) return MethodNotAllowed(context, "GET");
-                    BearerCheck query = metricsTokens.Check(context.Request);
-                    return query == BearerCheck.Allowed ? taskApi.HandleAsync(context) : ScrapeUnauthorized(context, query);
-                case Listener.Metrics when path == "/healthz":
-                    return Text(context, StatusCodes.Status200OK, "ok\n");
-                case Listener.Metrics when path == "/readyz":
-                    return readiness.NotReadyReason is string notReady
-                        ? Text(context, StatusCodes.Status503ServiceUnavailable, $"not ready: {notReady}\n")
-                        : Text(context, StatusCodes.Status200OK, "ready\n");
-                default:
-                    return Text(context, StatusCodes.Status404NotFound, "not found\n");
-            }
-        });
+        ListenerRoutes.Map(app, new BearerTokens(settings.Auth.MetricsTokens));
         return app;
     }
 
@@ -264,25 +215,5 @@ internal static class CpstHost
         // Kestrel's defaults, stated, so a stalled sender or reader cannot keep its connection and the memory it holds.
         limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
         limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
-    }
-
-    private static Task ScrapeUnauthorized(HttpContext context, BearerCheck check)
-    {
-        context.Response.Headers.WWWAuthenticate = check == BearerCheck.Invalid ? "Bearer error=\"invalid_token\"" : "Bearer";
-        return Text(context, StatusCodes.Status401Unauthorized,
-            "send 'Authorization: Bearer <token>' with one of Cpst:Auth:MetricsTokens (Prometheus: 'authorization: { credentials: <token> }' in the scrape config)\n");
-    }
-
-    private static Task MethodNotAllowed(HttpContext context, string allowed)
-    {
-        context.Response.Headers.Allow = allowed;
-        return Text(context, StatusCodes.Status405MethodNotAllowed, $"use {allowed}\n");
-    }
-
-    private static Task Text(HttpContext context, int status, string body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(body);
     }
 }

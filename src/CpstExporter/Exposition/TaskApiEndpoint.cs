@@ -20,10 +20,6 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
 
     private static readonly JsonWriterOptions Options = new() { Indented = false };
 
-    /// <summary>Whether <paramref name="path"/> is one of the API's paths.</summary>
-    public static bool Serves(string path) =>
-        path == TasksPath || path == UseCasesPath || path.StartsWith(TasksPath + "/", StringComparison.Ordinal);
-
     public Task HandleAsync(HttpContext context)
     {
         string path = context.Request.Path.Value ?? "";

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CpstExporter.Auth;
 using CpstExporter.Telemetry;
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Http;
 
 namespace CpstExporter.Receiving;
@@ -47,13 +48,14 @@ internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, Rece
     }
 
     /// <summary>
-    /// Middleware in front of the OTLP/gRPC endpoints: authenticates calls to Export before grpc-dotnet reads them,
+    /// Middleware between routing and the endpoints: authenticates calls to Export before grpc-dotnet reads them,
     /// and counts the refusals grpc-dotnet and the marshaller decide. The gate is <see cref="ExportGateInterceptor"/>,
-    /// which runs once the message was received.
+    /// which runs once the message was received. A call is Export by the endpoint routing chose, not by how its path is
+    /// spelled: routing matches a path to Export ignoring case and a trailing slash.
     /// </summary>
     public async Task GrpcAsync(HttpContext context, RequestDelegate next)
     {
-        if (!context.Request.Path.Equals(OtlpGrpcReceiver.ExportPath, StringComparison.Ordinal))
+        if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.FullName != OtlpGrpcReceiver.ExportPath)
         {
             await next(context).ConfigureAwait(false);
             return;

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
+using CpstExporter.Receiving;
 using CpstExporter.Tests.Support;
+using Google.Protobuf;
 using Xunit;
 
 namespace CpstExporter.Tests.Hosting;
@@ -14,6 +16,7 @@ namespace CpstExporter.Tests.Hosting;
 public sealed class ListenerRoutesTests(ListenerRoutesTests.Exporter exporter) : IClassFixture<ListenerRoutesTests.Exporter>
 {
     private const string MetricsToken = "metrics-token-0123456789abcdef";
+    private const string WriteToken = "write-token-0123456789abcdef";
     private static readonly HttpClient Client = new();
 
     /// <summary>One instance for every case, with tokens on the metrics listener so that auth is part of the route.</summary>
@@ -145,6 +148,28 @@ public sealed class ListenerRoutesTests(ListenerRoutesTests.Exporter exporter) :
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal(grpcStatus, GrpcCall.Status(response));
+    }
+
+    /// <summary>
+    /// Routing matches a path to Export ignoring case and a trailing slash; the token is asked of the call routing chose,
+    /// so no spelling of the path gets past it.
+    /// </summary>
+    [Theory]
+    [InlineData("/opentelemetry.proto.collector.trace.v1.TraceService/Export")]
+    [InlineData("/OPENTELEMETRY.PROTO.COLLECTOR.TRACE.V1.TRACESERVICE/EXPORT")]
+    [InlineData("/opentelemetry.proto.collector.trace.v1.TraceService/Export/")]
+    public async Task GrpcExport_HoweverItsPathIsSpelled_NeedsAToken(string path)
+    {
+        await using ExporterUnderTest secured = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Auth:Tokens:0"] = WriteToken });
+        byte[] request = Spans.Request("coder", Spans.Root(7, Spans.Attr("outcome", "success"))).ToByteArray();
+
+        using HttpResponseMessage refused = await GrpcCall.SendAsync(Client, secured.GrpcAddress, request, path: path);
+        using HttpResponseMessage accepted = await GrpcCall.SendAsync(Client, secured.GrpcAddress, request, bearer: WriteToken, path: path);
+
+        Assert.Equal(16, GrpcCall.Status(refused)); // UNAUTHENTICATED
+        Assert.Equal(1, secured.Receiving.RejectedRequests.Get(RequestRejection.Unauthenticated));
+        Assert.Equal(0, GrpcCall.Status(accepted));
+        Assert.Equal(1, secured.Tasks.PendingCount);
     }
 
     private Uri Address(string listener) => listener switch
