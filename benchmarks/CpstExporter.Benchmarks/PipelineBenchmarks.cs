@@ -36,7 +36,7 @@ public class PipelineBenchmarks
         var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), _clock) { Recent = new RecentTasks(RecentTasks.DefaultCapacity) };
         _assembler = new TaskAssembler(new TaskOptions(), metrics, _clock);
         var prices = new PriceTableProvider(Payloads.ShippedPrices(), NullLogger<PriceTableProvider>.Instance);
-        _pipeline = new SpanPipeline(new SpanFactsReader(new LabelValueCache()), prices, _assembler);
+        _pipeline = new SpanPipeline(new SpanFactsReader(new LabelValueCache()), new BatchPricer(prices), _assembler);
     }
 
     [Benchmark(OperationsPerInvoke = Payloads.Spans)]

@@ -42,6 +42,26 @@ internal sealed class SpanFactsReader
     /// <summary>The plausible token counts and costs; a span beyond them is marked <see cref="SpanFacts.Implausible"/>.</summary>
     public PlausibleRange Range => _range;
 
+    /// <summary>
+    /// Reads the spans of <paramref name="batch"/> into <paramref name="facts"/>, in order, leaving out those whose usage
+    /// is implausible: they are refused on the batch (<see cref="RejectionReason.ImplausibleUsage"/>), which reports them
+    /// in <c>partial_success</c>. <paramref name="resources"/> is room for the batch's resources. Returns the spans kept.
+    /// </summary>
+    public int ReadPlausible(SpanBatch batch, Span<ResourceFacts> resources, Span<SpanFacts> facts)
+    {
+        for (int r = 0; r < batch.ResourceCount; r++) resources[r] = ReadResource(batch, batch.Resources[r]);
+        ReadOnlySpan<SpanRecord> spans = batch.Spans;
+        int kept = 0;
+        for (int i = 0; i < spans.Length; i++)
+        {
+            ref readonly SpanRecord span = ref spans[i];
+            facts[kept] = Read(batch, in span, in resources[span.ResourceIndex]);
+            if (!facts[kept].Implausible) kept++;
+        }
+        if (kept < spans.Length) batch.Reject(RejectionReason.ImplausibleUsage, spans.Length - kept, ImplausibleMessage());
+        return kept;
+    }
+
     public ResourceFacts ReadResource(SpanBatch batch, in ResourceRecord resource)
     {
         Span<int> best = stackalloc int[FactCount];
@@ -307,4 +327,7 @@ internal sealed class SpanFactsReader
         isNumber = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
         return false;
     }
+
+    private string ImplausibleMessage() => string.Create(CultureInfo.InvariantCulture,
+        $"span with a token count above {_range.MaxTokensPerSpan} or a cost above {_range.MaxCostUsdPerSpan} USD, or a negative or infinite one: refused (Cpst:Limits:MaxTokensPerSpan, Cpst:Limits:MaxCostUsdPerSpan)");
 }
