@@ -1,7 +1,6 @@
 using CpstExporter.Auth;
 using CpstExporter.Exposition;
 using CpstExporter.Receiving;
-using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
