@@ -14,8 +14,8 @@ namespace CpstExporter.LoadGen.Demo;
 /// <remarks>
 /// Because the root is named <c>invoke_agent …</c>, function invocation adds no <c>orchestrate_tools</c> span and starts
 /// its <c>execute_tool</c> spans on the root's <see cref="ActivitySource"/>, so a task is exactly its root, its chat
-/// spans and its tool spans (<see cref="TaskShape.SpanCount"/>), and the tracer provider must listen to
-/// <see cref="SourceName"/>, which names both the agent's source and the chat clients' instrumentation.
+/// spans and its tool spans (<see cref="TaskShape.SpanCount"/>), and the tracer provider must listen to the source
+/// name the agent is given, which names both the agent's own source and the chat clients' instrumentation.
 /// </remarks>
 internal sealed class DemoAgent : IDisposable
 {
@@ -26,7 +26,6 @@ internal sealed class DemoAgent : IDisposable
 
     public DemoAgent(string sourceName, TimeProvider time)
     {
-        SourceName = sourceName;
         _source = new ActivitySource(sourceName);
         _time = time;
         foreach (UseCaseProfile profile in UseCaseProfiles.All)
@@ -44,8 +43,6 @@ internal sealed class DemoAgent : IDisposable
             }
         }
     }
-
-    public string SourceName { get; }
 
     /// <summary>
     /// Runs the task as the agent would, ending now: the conversation goes on, one tool loop after another, until the

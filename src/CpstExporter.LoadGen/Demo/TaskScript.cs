@@ -32,9 +32,6 @@ internal sealed class TaskScript
     /// <summary>Whether every call of the plan was made.</summary>
     public bool Done => _next == _calls.Count;
 
-    /// <summary>Where the task's clock stands: the end of the last step taken.</summary>
-    public DateTimeOffset Now => _at;
-
     /// <summary>The script of the request these options belong to.</summary>
     public static TaskScript Of(ChatOptions? options) =>
         options?.AdditionalProperties?.TryGetValue(OptionsKey, out object? script) is true && script is TaskScript taskScript ? taskScript
