@@ -21,7 +21,7 @@ namespace CpstExporter.Tests.EndToEnd;
 public sealed class DecodeMemoryTests(ITestOutputHelper output)
 {
     // 5.5 million "outcome" attributes without a value: 60 MB inflated, under the default MaxRequestBytes of 64 MiB,
-    // and 300 MB as attribute records and keys.
+    // and 215 MB as attribute records and keys.
     private static readonly Lazy<byte[]> Bomb = new(() => HostilePayloads.KeyedAttributesProtobuf(5_500_000, "outcome"));
 
     [Fact]
