@@ -50,7 +50,7 @@ public sealed class TestSuiteTests
     [Fact]
     public void EveryAssertingHelper_AssertsItself()
     {
-        string[] sources = Directory.EnumerateFiles(TestFolder, "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText).ToArray();
+        string[] sources = TestSources.Files(TestFolder).Select(File.ReadAllText).ToArray();
 
         foreach (string helper in AssertingHelpers)
         {

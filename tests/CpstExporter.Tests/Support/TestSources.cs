@@ -12,16 +12,15 @@ internal static partial class TestSources
 {
     public sealed record TestMethod(string File, string Name, string Body);
 
-    /// <summary>Every test method in the .cs files under <paramref name="folder"/>, build output left out.</summary>
-    public static IEnumerable<TestMethod> In(string folder)
-    {
-        foreach (string file in Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            string relative = Path.GetRelativePath(folder, file);
-            if (relative.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj") continue;
-            foreach (TestMethod method in Methods(relative, File.ReadAllText(file))) yield return method;
-        }
-    }
+    /// <summary>Every test method in the .cs files under <paramref name="folder"/>.</summary>
+    public static IEnumerable<TestMethod> In(string folder) =>
+        Files(folder).SelectMany(file => Methods(Path.GetRelativePath(folder, file), File.ReadAllText(file)));
+
+    /// <summary>The .cs files under <paramref name="folder"/>, build output left out.</summary>
+    public static IEnumerable<string> Files(string folder) =>
+        Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+            .Where(file => Path.GetRelativePath(folder, file).Split(Path.DirectorySeparatorChar)[0] is not ("bin" or "obj"))
+            .Order(StringComparer.Ordinal);
 
     /// <summary>The test methods of one source file.</summary>
     public static IEnumerable<TestMethod> Methods(string file, string source)
