@@ -6,6 +6,7 @@ using CpstExporter.Tests.Support;
 using LoadGen::CpstExporter.LoadGen.Demo;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry.Trace;
 using Xunit;
 
@@ -42,7 +43,7 @@ public sealed class DemoAgentTests
         };
         ActivitySource.AddActivityListener(listener);
 
-        using var agent = new DemoAgent(sourceName, new ManualClock(Now));
+        using var agent = new DemoAgent(sourceName, new FakeTimeProvider(Now));
         foreach (TaskShape task in tasks)
         {
             ActivityTraceId traceId = Assert.NotNull(await agent.RunAsync(task, CancellationToken.None));
