@@ -147,7 +147,8 @@ internal static partial class OtlpProtobufReader
         return code;
     }
 
-    /// <summary>Reads one attribute; one whose key <paramref name="keys"/> does not name is skipped, value unread.</summary>
+    /// <summary>Reads one attribute: with <paramref name="keys"/>, one whose key they name is kept by its code (the key
+    /// is not copied), any other skipped, its value unread; without, every attribute with its key.</summary>
     private static void ReadKeyValue(ReadOnlySpan<byte> payload, SpanBatch batch, AttributeKeySet? keys)
     {
         ReadOnlySpan<byte> key = default, value = default;
@@ -174,7 +175,7 @@ internal static partial class OtlpProtobufReader
 
         int code = -1;
         if (keys is not null && !keys.TryMatch(key, out code)) return;
-        ref AttributeRecord attribute = ref batch.AddAttribute(key, code);
+        ref AttributeRecord attribute = ref keys is null ? ref batch.AddAttribute(key) : ref batch.AddCodedAttribute(code);
         if (hasValue) ReadAnyValue(value, batch, ref attribute);
     }
 
