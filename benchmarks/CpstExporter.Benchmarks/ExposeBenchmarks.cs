@@ -5,6 +5,7 @@ using CpstExporter.Exposition;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CpstExporter.Benchmarks;
 
@@ -30,7 +31,7 @@ public class ExposeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var clock = new BenchmarkClock();
+        var clock = new FakeTimeProvider();
         var metrics = new CpstMetrics(20_000, new Dictionary<string, UseCaseOptions>(), clock);
         var tokens = new TokenUsage(2000, 300, 0, 0, 0);
         ulong trace = 0;

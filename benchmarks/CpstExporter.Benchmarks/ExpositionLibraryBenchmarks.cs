@@ -7,6 +7,7 @@ using CpstExporter.Exposition;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using Microsoft.Extensions.Time.Testing;
 using Prom = Prometheus;
 
 namespace CpstExporter.Benchmarks;
@@ -54,7 +55,7 @@ public class ExpositionLibraryBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var clock = new BenchmarkClock();
+        var clock = new FakeTimeProvider();
         var metrics = new CpstMetrics(20_000, new Dictionary<string, UseCaseOptions>(), clock);
         var mirror = new PrometheusNetMetrics(metrics);
         int useCases = (Series + SamplesPerUseCase - 1) / SamplesPerUseCase;
@@ -76,7 +77,7 @@ public class ExpositionLibraryBenchmarks
                         callCost + 0.0025m, 1, 1, tokens.Input, tokens.Output, clock.GetUtcNow(), FinishReason.Settled);
                     metrics.TaskFinished(in task);
                     mirror.TaskFinished(in task);
-                    clock.AdvanceSeconds(0.25);
+                    clock.Advance(TimeSpan.FromSeconds(0.25));
                 }
             }
             foreach (string tool in Tools)

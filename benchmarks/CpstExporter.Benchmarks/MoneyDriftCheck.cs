@@ -2,6 +2,7 @@ using System.Globalization;
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
 using CpstExporter.Receiving;
+using Microsoft.Extensions.Time.Testing;
 using Prom = Prometheus;
 
 namespace CpstExporter.Benchmarks;
@@ -17,7 +18,7 @@ internal static class MoneyDriftCheck
     public static int Run(string[] args)
     {
         long total = args is [_, var n] ? long.Parse(n, CultureInfo.InvariantCulture) : 100_000_000;
-        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new BenchmarkClock());
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new FakeTimeProvider());
         var registry = Prom.Metrics.NewCustomRegistry();
         var factory = Prom.Metrics.WithCustomRegistry(registry);
         factory.ExemplarBehavior = Prom.ExemplarBehavior.NoExemplars();

@@ -7,6 +7,7 @@ using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using LoadGen::CpstExporter.LoadGen.Bench;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CpstExporter.Benchmarks;
 
@@ -18,7 +19,7 @@ namespace CpstExporter.Benchmarks;
 [MemoryDiagnoser]
 public class PipelineBenchmarks
 {
-    private readonly BenchmarkClock _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private PayloadTemplate _template = null!;
     private byte[] _frame = [];
     private ulong _sequence;
@@ -47,7 +48,7 @@ public class PipelineBenchmarks
         OtlpProtobufReader.Read(_frame.AsSpan(PayloadTemplate.FramePrefix), _batch);
         _pipeline.Consume(_batch);
         _counters.Consumed(_batch, Protocol.Grpc); // as the receiver does
-        _clock.AdvanceSeconds(6);
+        _clock.Advance(TimeSpan.FromSeconds(6));
         return _assembler.Sweep();
     }
 }

@@ -161,6 +161,15 @@ internal sealed class SpanBatch
         return ref attribute;
     }
 
+    /// <summary>Adds an attribute kept by its key's code in <see cref="SpanKeys"/> or <see cref="ResourceKeys"/> alone:
+    /// the key is not copied, and <see cref="KeyOf"/> is empty for it.</summary>
+    public ref AttributeRecord AddCodedAttribute(int code)
+    {
+        ref AttributeRecord attribute = ref AddAttribute(keyOffset: 0, keyLength: 0);
+        attribute.Code = code;
+        return ref attribute;
+    }
+
     /// <summary>Adds an attribute whose key is already in the arena (written through <see cref="Reserve"/>).</summary>
     public ref AttributeRecord AddAttribute(int keyOffset, int keyLength)
     {

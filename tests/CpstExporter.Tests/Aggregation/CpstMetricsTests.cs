@@ -3,13 +3,14 @@ using CpstExporter.Conventions;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
 
 public class CpstMetricsTests
 {
-    private readonly ManualClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
 
     private CpstMetrics Metrics(Dictionary<string, UseCaseOptions>? useCases = null) => new(2000, useCases ?? [], _clock);
 

@@ -1,4 +1,5 @@
 using CpstExporter.Configuration;
+using CpstExporter.Hosting;
 using CpstExporter.Primitives;
 using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Configuration;
@@ -118,6 +119,9 @@ public sealed class CpstSettingsTests
     [InlineData("http://127.0.0.1:4318", "http://127.0.0.2:4318")]
     public void Read_DistinctOrEphemeralEndpoints_AreAccepted(string http, string metrics)
     {
-        Read(("Cpst:Listen:OtlpHttp", http), ("Cpst:Listen:Metrics", metrics));
+        CpstSettings settings = Read(("Cpst:Listen:OtlpHttp", http), ("Cpst:Listen:Metrics", metrics));
+
+        Assert.Equal(http, settings.Listen.Endpoint(Listener.OtlpHttp).ToString());
+        Assert.Equal(metrics, settings.Listen.Endpoint(Listener.Metrics).ToString());
     }
 }

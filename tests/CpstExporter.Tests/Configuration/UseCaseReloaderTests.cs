@@ -3,13 +3,14 @@ using CpstExporter.Configuration;
 using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Configuration;
 
 public sealed class UseCaseReloaderTests : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
     private readonly ConfigurationManager _configuration = new();
     private readonly CpstMetrics _metrics;
     private readonly UseCaseReloader _reloader;

@@ -7,6 +7,7 @@ using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Exposition;
@@ -26,7 +27,7 @@ public class MetricsWriterTests
     /// <summary>A fixed set of finished tasks, calls and counters, the same on every run.</summary>
     private static Counted FixedMetrics()
     {
-        var clock = new ManualClock(Start);
+        var clock = new FakeTimeProvider(Start);
         var useCases = new Dictionary<string, UseCaseOptions>
         {
             ["support"] = new()
@@ -205,7 +206,7 @@ public class MetricsWriterTests
             ["search"] = new() { SpikeFactor = 2m },
             ["billing"] = new() { TargetUsd = 0.25m },
         };
-        var metrics = new CpstMetrics(2000, useCases, new ManualClock());
+        var metrics = new CpstMetrics(2000, useCases, new FakeTimeProvider(TestClock.Start));
 
         foreach (ExpositionFormat format in new[] { ExpositionFormat.Text, ExpositionFormat.OpenMetrics })
         {
@@ -244,7 +245,7 @@ public class MetricsWriterTests
     [Fact]
     public void Write_LabelValueWithNewline_CannotStartANewLine()
     {
-        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new ManualClock());
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new FakeTimeProvider(TestClock.Start));
         var labels = new TaskLabels("x\"}\ncpst_tasks_total{use_case=\"forged\"} 1000000\n# EOF", Outcome.Success, "m\\", "prod", "none");
         metrics.TaskFinished(new TaskRecord(new TraceId(1, 1), labels, 0.5m, 0, 0, 0, 0, DateTimeOffset.UnixEpoch, FinishReason.Settled));
 
@@ -262,7 +263,7 @@ public class MetricsWriterTests
     [Fact]
     public void Write_NoTasksOrCalls_StillWritesSelfMetrics()
     {
-        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new ManualClock());
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new FakeTimeProvider(TestClock.Start));
 
         string text = Render(metrics, ExpositionFormat.Text);
 
@@ -287,7 +288,7 @@ public class MetricsWriterTests
     /// <summary>Every series at the largest value it can hold: money at decimal's maximum, counts at long's.</summary>
     private static Counted PinnedMetrics()
     {
-        var clock = new ManualClock(Start);
+        var clock = new FakeTimeProvider(Start);
         var useCases = new Dictionary<string, UseCaseOptions>
         {
             ["support"] = new() { TargetUsd = decimal.MaxValue, MonthlyBudgetUsd = decimal.MaxValue, SupportingCosts = { ["gpu"] = decimal.MaxValue } },
