@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using CpstExporter.Aggregation;
-using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CpstExporter.Benchmarks;
 
@@ -10,7 +10,7 @@ namespace CpstExporter.Benchmarks;
 [MemoryDiagnoser]
 public class AggregateBenchmarks
 {
-    private readonly BenchmarkClock _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private CpstMetrics _metrics = null!;
     private readonly TokenUsage _tokens = new(12_000, 800, 6_000, 0, 0);
     private readonly TaskRecord _task = new(new TraceId(1, 2), new TaskLabels("support-bot", Outcome.Success, "gpt-5.4-mini", "prod", "prompt-a"),

@@ -2,9 +2,11 @@ extern alias LoadGen;
 using BenchmarkDotNet.Attributes;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using LoadGen::CpstExporter.LoadGen.Bench;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CpstExporter.Benchmarks;
 
@@ -16,7 +18,7 @@ namespace CpstExporter.Benchmarks;
 [MemoryDiagnoser]
 public class AssembleBenchmarks
 {
-    private readonly BenchmarkClock _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private TaskAssembler _assembler = null!;
     private SpanFacts[] _facts = [];
     private TraceId[] _traceIds = [];
@@ -45,7 +47,7 @@ public class AssembleBenchmarks
         ulong round = ++_round;
         for (int i = 0; i < _facts.Length; i++) _facts[i].TraceId = new TraceId(_traceIds[i].High ^ round, _traceIds[i].Low);
         _assembler.Add(_facts, _costs);
-        _clock.AdvanceSeconds(6);
+        _clock.Advance(TimeSpan.FromSeconds(6));
         return _assembler.Sweep();
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,10 +1,11 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using CpstExporter.Aggregation;
-using CpstExporter.Conventions;
 using CpstExporter.Exposition;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CpstExporter.Benchmarks;
 
@@ -30,7 +31,7 @@ public class ExposeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var clock = new BenchmarkClock();
+        var clock = new FakeTimeProvider();
         var metrics = new CpstMetrics(20_000, new Dictionary<string, UseCaseOptions>(), clock);
         var tokens = new TokenUsage(2000, 300, 0, 0, 0);
         ulong trace = 0;
@@ -44,7 +45,7 @@ public class ExposeBenchmarks
                     0.0025m, 1, 0, 2000, 300, clock.GetUtcNow(), FinishReason.Settled));
             }
         }
-        _writer = new MetricsWriter(metrics, new ProcessMetrics(), () => "d8fcb7f72780", "0.1.0");
+        _writer = new MetricsWriter(metrics, new ReceiverCounters(), new ProcessMetrics(), () => "d8fcb7f72780", "0.1.0");
         _buffer.Reset();
         _writer.Write(_buffer, ExpositionFormat.Text);
         int lines = System.Text.Encoding.UTF8.GetString(_buffer.Written.Span).Split('\n').Count(l => l.Length > 0 && l[0] != '#');

@@ -3,10 +3,11 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using CpstExporter.Aggregation;
-using CpstExporter.Conventions;
 using CpstExporter.Exposition;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using Microsoft.Extensions.Time.Testing;
 using Prom = Prometheus;
 
 namespace CpstExporter.Benchmarks;
@@ -54,7 +55,7 @@ public class ExpositionLibraryBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var clock = new BenchmarkClock();
+        var clock = new FakeTimeProvider();
         var metrics = new CpstMetrics(20_000, new Dictionary<string, UseCaseOptions>(), clock);
         var mirror = new PrometheusNetMetrics(metrics);
         int useCases = (Series + SamplesPerUseCase - 1) / SamplesPerUseCase;
@@ -76,7 +77,7 @@ public class ExpositionLibraryBenchmarks
                         callCost + 0.0025m, 1, 1, tokens.Input, tokens.Output, clock.GetUtcNow(), FinishReason.Settled);
                     metrics.TaskFinished(in task);
                     mirror.TaskFinished(in task);
-                    clock.AdvanceSeconds(0.25);
+                    clock.Advance(TimeSpan.FromSeconds(0.25));
                 }
             }
             foreach (string tool in Tools)
@@ -86,8 +87,9 @@ public class ExpositionLibraryBenchmarks
             }
         }
         const string version = "0.1.0", pricingVersion = "d8fcb7f72780";
-        _writer = new MetricsWriter(metrics, new ProcessMetrics(), () => pricingVersion, version);
-        mirror.MirrorSelfMetrics(version, pricingVersion);
+        var receiving = new ReceiverCounters();
+        _writer = new MetricsWriter(metrics, receiving, new ProcessMetrics(), () => pricingVersion, version);
+        mirror.MirrorSelfMetrics(version, pricingVersion, receiving);
         _registry = mirror.Registry;
 
         foreach (var (format, promFormat) in new[] { (ExpositionFormat.Text, Prom.ExpositionFormat.PrometheusText), (ExpositionFormat.OpenMetrics, Prom.ExpositionFormat.OpenMetricsText) })

@@ -1,6 +1,8 @@
 using System.Globalization;
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
+using CpstExporter.Receiving;
+using Microsoft.Extensions.Time.Testing;
 using Prom = Prometheus;
 
 namespace CpstExporter.Benchmarks;
@@ -16,7 +18,7 @@ internal static class MoneyDriftCheck
     public static int Run(string[] args)
     {
         long total = args is [_, var n] ? long.Parse(n, CultureInfo.InvariantCulture) : 100_000_000;
-        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new BenchmarkClock());
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new FakeTimeProvider());
         var registry = Prom.Metrics.NewCustomRegistry();
         var factory = Prom.Metrics.WithCustomRegistry(registry);
         factory.ExemplarBehavior = Prom.ExemplarBehavior.NoExemplars();
@@ -44,7 +46,7 @@ internal static class MoneyDriftCheck
         if (!IsPowerOfTen(total)) Report(total, metrics, counter, exactMicros);
 
         var buffer = new ExpositionBuffer();
-        new MetricsWriter(metrics, new ProcessMetrics(), () => "-", "-").Write(buffer, ExpositionFormat.Text);
+        new MetricsWriter(metrics, new ReceiverCounters(), new ProcessMetrics(), () => "-", "-").Write(buffer, ExpositionFormat.Text);
         string ours = System.Text.Encoding.UTF8.GetString(buffer.Written.Span).Split('\n').First(l => l.StartsWith("cpst_tool_cost_usd_total{", StringComparison.Ordinal));
         using var stream = new MemoryStream();
         registry.CollectAndExportAsTextAsync(stream, Prom.ExpositionFormat.PrometheusText).GetAwaiter().GetResult();

@@ -7,6 +7,7 @@ using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using LoadGen::CpstExporter.LoadGen.Bench;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CpstExporter.Benchmarks;
 
@@ -18,13 +19,14 @@ namespace CpstExporter.Benchmarks;
 [MemoryDiagnoser]
 public class PipelineBenchmarks
 {
-    private readonly BenchmarkClock _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private PayloadTemplate _template = null!;
     private byte[] _frame = [];
     private ulong _sequence;
     private readonly SpanBatch _batch = new();
     private SpanPipeline _pipeline = null!;
     private TaskAssembler _assembler = null!;
+    private readonly ReceiverCounters _counters = new();
 
     [GlobalSetup]
     public void Setup()
@@ -35,7 +37,7 @@ public class PipelineBenchmarks
         var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), _clock) { Recent = new RecentTasks(RecentTasks.DefaultCapacity) };
         _assembler = new TaskAssembler(new TaskOptions(), metrics, _clock);
         var prices = new PriceTableProvider(Payloads.ShippedPrices(), NullLogger<PriceTableProvider>.Instance);
-        _pipeline = new SpanPipeline(new SpanFactsReader(new LabelValueCache()), prices, _assembler, metrics);
+        _pipeline = new SpanPipeline(new SpanFactsReader(new LabelValueCache()), new BatchPricer(prices), _assembler);
     }
 
     [Benchmark(OperationsPerInvoke = Payloads.Spans)]
@@ -44,8 +46,9 @@ public class PipelineBenchmarks
         _template.Stamp(_frame, high: 0x0123_4567_89AB_CDEF, ref _sequence);
         _batch.Clear();
         OtlpProtobufReader.Read(_frame.AsSpan(PayloadTemplate.FramePrefix), _batch);
-        _pipeline.Consume(_batch, Protocol.Grpc);
-        _clock.AdvanceSeconds(6);
+        _pipeline.Consume(_batch);
+        _counters.Consumed(_batch, Protocol.Grpc); // as the receiver does
+        _clock.Advance(TimeSpan.FromSeconds(6));
         return _assembler.Sweep();
     }
 }

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using CpstExporter.Conventions;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Benchmarks;
 

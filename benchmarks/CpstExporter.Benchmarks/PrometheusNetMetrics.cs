@@ -1,5 +1,7 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
+using CpstExporter.Primitives;
+using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using Prom = Prometheus;
 
@@ -95,12 +97,12 @@ internal sealed class PrometheusNetMetrics
     /// two expositions hold the same samples. The process figures are read once here: prometheus-net's are as cheap to
     /// write as any gauge, while the writer reads them live.
     /// </summary>
-    public void MirrorSelfMetrics(string version, string pricingVersion)
+    public void MirrorSelfMetrics(string version, string pricingVersion, ReceiverCounters receiving)
     {
         Gauge(MetricId.PendingTasks).Set(_source.PendingTasks());
-        Labelled(MetricId.ReceivedSpans, _source.ReceivedSpans.Values());
-        Labelled(MetricId.RejectedSpans, _source.RejectedSpans.Values());
-        Labelled(MetricId.RejectedRequests, _source.RejectedRequests.Values());
+        Labelled(MetricId.ReceivedSpans, receiving.ReceivedSpans.Values());
+        Labelled(MetricId.RejectedSpans, receiving.RejectedSpans.Values());
+        Labelled(MetricId.RejectedRequests, receiving.RejectedRequests.Values());
         Counter(MetricId.LateSpans).Inc(_source.LateSpans);
         Counter(MetricId.LateOutcomes).Inc(_source.LateOutcomes);
         Counter(MetricId.EvictedTasks).Inc(_source.EvictedTasks);

@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using CpstExporter.Aggregation;
-using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 
 namespace CpstExporter.Benchmarks;

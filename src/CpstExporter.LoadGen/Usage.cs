@@ -9,9 +9,9 @@ internal static class Usage
                cpst-loadgen bench --endpoint URL --metrics URL [--duration S] [--warmup S] [--connections N]
                                   [--batch SPANS] [--pending-tasks N] [--series N] [--json FILE]
 
-        demo   Agent traffic through the OpenTelemetry .NET SDK (OTLP/gRPC): support-bot, coding-agent and
-               search-agent tasks with LLM and tool calls; some outcomes on the root span, some posted later to
-               the outcome API, some never.
+        demo   Agent traffic over OTLP/gRPC from Microsoft.Extensions.AI agents on simulated models: support-bot,
+               coding-agent and search-agent tasks with LLM and tool calls; some outcomes on the root span, some
+               posted later to the outcome API, some never.
           --endpoint   OTLP/gRPC endpoint                                     default http://127.0.0.1:4317
           --outcomes   outcome API URL(s), or none; default: the endpoint's host on port 4318 (when it uses 4317)
           --scenario   none | verbose-prompt | agent-loops | tool-storm | cheap-model | quality-drop | growth

@@ -1,14 +1,18 @@
 using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
+using CpstExporter.Auth;
+using CpstExporter.Configuration;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
+using CpstExporter.Hosting;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using CpstExporter.Telemetry;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
@@ -19,7 +23,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CpstExporter;
 
-/// <summary>The composition root: reads configuration, builds the stages, binds the listeners and routes requests.</summary>
+/// <summary>The composition root: reads configuration, builds the stages, binds the listeners and maps their routes.</summary>
 internal static class CpstHost
 {
     /// <summary>How long requests in flight may take to finish after SIGTERM before they are cut off. 20 s.</summary>
@@ -34,7 +38,7 @@ internal static class CpstHost
         WebApplicationBuilder builder = CreateBuilder(args, customize);
         CpstSettings settings = CpstSettings.Read(builder.Configuration.GetSection("Cpst"));
         // First, so the SDK is listening before the services whose events it records start.
-        OtlpSignals ownTelemetry = SelfTelemetry.AddIfConfigured(builder);
+        OtlpSignals ownTelemetry = SelfTelemetry.AddIfConfigured(builder, Version);
         long? openFileLimit = OpenFileLimit.Read();
         List<string> warnings = ConfigurationCheck.Run(builder.Configuration, settings, openFileLimit);
         ListenerBinding.Probe(settings.Listen);
@@ -60,12 +64,14 @@ internal static class CpstHost
         services.AddSingleton(settings.Tasks);
         services.AddSingleton(settings.Receiver);
         services.AddSingleton<ExportGate>();
+        services.AddSingleton<ReceiverCounters>();
         services.AddSingleton(sp => new ExportAdmission(new BearerTokens(settings.Auth.Tokens), sp.GetRequiredService<ExportGate>(),
-            sp.GetRequiredService<CpstMetrics>(), settings.Receiver, sp.GetService<CpstTelemetry>()));
+            sp.GetRequiredService<ReceiverCounters>(), settings.Receiver, sp.GetService<CpstTelemetry>()));
         services.AddSingleton(new LabelValueCache());
         services.AddSingleton(sp => new SpanFactsReader(sp.GetRequiredService<LabelValueCache>(), settings.Conventions, settings.Plausible));
         services.AddSingleton<PriceTableProvider>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceTableProvider>());
+        services.AddSingleton<BatchPricer>();
         services.AddSingleton(new RecentTasks(settings.Tasks.RecentTasks));
         services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>())
         {
@@ -95,11 +101,13 @@ internal static class CpstHost
         services.AddSingleton<ExportGateInterceptor>();
         services.AddSingleton<ReadinessHealthCheck>();
         services.AddGrpcHealthChecks().AddCheck<ReadinessHealthCheck>("ready");
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
         services.AddSingleton<OtlpHttpReceiver>();
         services.AddSingleton<OutcomeApiReceiver>();
         services.AddSingleton(new ProcessMetrics());
         services.AddSingleton(sp => new RuntimeMetrics(sp.GetRequiredService<IMeterFactory>()));
-        services.AddSingleton(sp => new MetricsWriter(sp.GetRequiredService<CpstMetrics>(), sp.GetRequiredService<ProcessMetrics>(),
+        services.AddSingleton(sp => new MetricsWriter(sp.GetRequiredService<CpstMetrics>(), sp.GetRequiredService<ReceiverCounters>(),
+            sp.GetRequiredService<ProcessMetrics>(),
             () => sp.GetRequiredService<PriceTableProvider>().Current.Version, Version,
             () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures, sp.GetRequiredService<RuntimeMetrics>()));
         services.AddSingleton<MetricsEndpoint>();
@@ -111,71 +119,20 @@ internal static class CpstHost
         var assembler = app.Services.GetRequiredService<TaskAssembler>();
         metrics.PendingTasks = () => assembler.PendingCount;
 
-        var http = app.Services.GetRequiredService<OtlpHttpReceiver>();
-        var outcomes = app.Services.GetRequiredService<OutcomeApiReceiver>();
-        var metricsEndpoint = app.Services.GetRequiredService<MetricsEndpoint>();
-        var taskApi = app.Services.GetRequiredService<TaskApiEndpoint>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        var admission = app.Services.GetRequiredService<ExportAdmission>();
-        var readiness = app.Services.GetRequiredService<ReadinessHealthCheck>();
-        var metricsTokens = new BearerTokens(settings.Auth.MetricsTokens);
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpstExporter");
         foreach (string warning in warnings) CpstHostLog.ConfigurationWarning(log, warning);
         if (ownTelemetry.Any) CpstHostLog.OwnTelemetry(log, ownTelemetry.ToString());
         CpstHostLog.ConnectionLimit(log, maxConnections, settings.MaxConnections is not null ? "Cpst:Limits:MaxConnections"
             : openFileLimit is long files && maxConnections < ConnectionLimit.DefaultMax ? $"the default, lowered to fit the open-file limit of {files}" : "the default");
-        var refused = new RefusedConnections(log, metrics, app.Services.GetRequiredService<TimeProvider>());
+        var refused = new RefusedConnections(log, app.Services.GetRequiredService<ReceiverCounters>(), app.Services.GetRequiredService<TimeProvider>());
         foreach (Listener listener in Enum.GetValues<Listener>()) binding.Connections(listener).OnRefused = refused.Report;
         lifetime.ApplicationStarted.Register(() =>
         {
             foreach (Listener listener in Enum.GetValues<Listener>()) CpstHostLog.Listening(log, listener, binding.Address(listener));
         });
 
-        // The gRPC listener is grpc-dotnet's: Export and the health service, each routed by its path. Anything else on
-        // it is UNIMPLEMENTED, as a gRPC server answers.
-        app.MapWhen(context => ListenerBinding.Of(context) == Listener.OtlpGrpc, grpc =>
-        {
-            grpc.Use(admission.GrpcAsync);
-            grpc.UseRouting();
-            grpc.UseEndpoints(endpoints =>
-            {
-                endpoints.MapGrpcService<OtlpGrpcReceiver>();
-                endpoints.MapGrpcHealthChecksService();
-            });
-            grpc.Run(context =>
-            {
-                OtlpGrpcAnswers.Unimplemented(context.Response, context.Request.Path.Value ?? "");
-                return Task.CompletedTask;
-            });
-        });
-        app.Run(context =>
-        {
-            string path = context.Request.Path.Value ?? "";
-            bool post = HttpMethods.IsPost(context.Request.Method), get = HttpMethods.IsGet(context.Request.Method);
-            switch (ListenerBinding.Of(context))
-            {
-                case Listener.OtlpHttp when path == "/v1/traces":
-                    return post ? admission.RunAsync(context, http) : MethodNotAllowed(context, "POST");
-                case Listener.OtlpHttp when path == "/v1/outcomes":
-                    return post ? admission.RunAsync(context, outcomes) : MethodNotAllowed(context, "POST");
-                case Listener.Metrics when path == "/metrics":
-                    if (!get) return MethodNotAllowed(context, "GET");
-                    BearerCheck scrape = metricsTokens.Check(context.Request);
-                    return scrape == BearerCheck.Allowed ? metricsEndpoint.HandleAsync(context) : ScrapeUnauthorized(context, scrape);
-                case Listener.Metrics when TaskApiEndpoint.Serves(path):
-                    if (!get) return MethodNotAllowed(context, "GET");
-                    BearerCheck query = metricsTokens.Check(context.Request);
-                    return query == BearerCheck.Allowed ? taskApi.HandleAsync(context) : ScrapeUnauthorized(context, query);
-                case Listener.Metrics when path == "/healthz":
-                    return Text(context, StatusCodes.Status200OK, "ok\n");
-                case Listener.Metrics when path == "/readyz":
-                    return readiness.NotReadyReason is string notReady
-                        ? Text(context, StatusCodes.Status503ServiceUnavailable, $"not ready: {notReady}\n")
-                        : Text(context, StatusCodes.Status200OK, "ready\n");
-                default:
-                    return Text(context, StatusCodes.Status404NotFound, "not found\n");
-            }
-        });
+        ListenerRoutes.Map(app, new BearerTokens(settings.Auth.MetricsTokens));
         return app;
     }
 
@@ -258,25 +215,5 @@ internal static class CpstHost
         // Kestrel's defaults, stated, so a stalled sender or reader cannot keep its connection and the memory it holds.
         limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
         limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
-    }
-
-    private static Task ScrapeUnauthorized(HttpContext context, BearerCheck check)
-    {
-        context.Response.Headers.WWWAuthenticate = check == BearerCheck.Invalid ? "Bearer error=\"invalid_token\"" : "Bearer";
-        return Text(context, StatusCodes.Status401Unauthorized,
-            "send 'Authorization: Bearer <token>' with one of Cpst:Auth:MetricsTokens (Prometheus: 'authorization: { credentials: <token> }' in the scrape config)\n");
-    }
-
-    private static Task MethodNotAllowed(HttpContext context, string allowed)
-    {
-        context.Response.Headers.Allow = allowed;
-        return Text(context, StatusCodes.Status405MethodNotAllowed, $"use {allowed}\n");
-    }
-
-    private static Task Text(HttpContext context, int status, string body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(body);
     }
 }

@@ -1,5 +1,6 @@
 using CpstExporter;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 
 // --check-config is a switch, not a configuration key: take it out before the command-line configuration sees it.
 bool checkOnly = args.Contains("--check-config", StringComparer.Ordinal);

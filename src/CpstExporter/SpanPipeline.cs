@@ -1,7 +1,7 @@
 using System.Buffers;
-using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 
@@ -9,47 +9,30 @@ namespace CpstExporter;
 
 /// <summary>
 /// Runs a decoded request through the stages in order: conventions → pricing → task assembly, which counts calls and
-/// tasks into the aggregation. Composition, not logic: each step is the stage's own.
+/// tasks into the aggregation. Composition, not logic: each step is the stage's own, and the pipeline only lends them
+/// the pooled buffers one hands to the next. Spans a stage refuses are recorded on the batch, which the receiver then
+/// answers and counts.
 /// </summary>
 internal sealed class SpanPipeline(
     SpanFactsReader conventions,
-    PriceTableProvider prices,
-    TaskAssembler tasks,
-    CpstMetrics metrics) : ISpanBatchSink, IOutcomeSink
+    BatchPricer pricer,
+    TaskAssembler tasks) : ISpanBatchSink, IOutcomeSink
 {
-    public void Consume(SpanBatch batch, Protocol protocol)
+    public void Consume(SpanBatch batch)
     {
         int count = batch.SpanCount;
-        if (count == 0)
-        {
-            CountRejections(batch);
-            return;
-        }
+        if (count == 0) return;
 
         ResourceFacts[] resources = ArrayPool<ResourceFacts>.Shared.Rent(batch.ResourceCount);
         SpanFacts[] facts = ArrayPool<SpanFacts>.Shared.Rent(count);
         CallPrice[] costs = ArrayPool<CallPrice>.Shared.Rent(count);
         try
         {
-            for (int r = 0; r < batch.ResourceCount; r++) resources[r] = conventions.ReadResource(batch, batch.Resources[r]);
-
-            PriceTable table = prices.Current;
-            ReadOnlySpan<SpanRecord> spans = batch.Spans;
-            int accepted = 0;
-            for (int i = 0; i < count; i++)
-            {
-                ref readonly SpanRecord span = ref spans[i];
-                facts[accepted] = conventions.Read(batch, in span, in resources[span.ResourceIndex]);
-                if (facts[accepted].Implausible) continue; // refused whole, reported in partial_success
-                costs[accepted] = SpanPricer.Price(table, in facts[accepted]);
-                accepted++;
-            }
-            if (accepted < count) batch.Reject(RejectionReason.ImplausibleUsage, count - accepted, ImplausibleMessage());
-
-            int refused = tasks.Add(facts.AsSpan(0, accepted), costs.AsSpan(0, accepted));
+            int plausible = conventions.ReadPlausible(batch, resources, facts);
+            ReadOnlySpan<SpanFacts> read = facts.AsSpan(0, plausible);
+            pricer.Price(read, costs);
+            int refused = tasks.Add(read, costs.AsSpan(0, plausible));
             if (refused > 0) batch.Reject(RejectionReason.PendingLimit, refused, PendingLimitMessage());
-            metrics.ReceivedSpans.Add(protocol, accepted - refused);
-            CountRejections(batch);
         }
         finally
         {
@@ -68,17 +51,6 @@ internal sealed class SpanPipeline(
             _ => OutcomeDisposition.Dropped,
         };
 
-    private void CountRejections(SpanBatch batch)
-    {
-        if (batch.RejectedSpans == 0) return;
-        foreach (RejectionReason reason in Reasons) metrics.RejectedSpans.Add(reason, batch.RejectedFor(reason));
-    }
-
-    private string ImplausibleMessage() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"span with a token count above {conventions.Range.MaxTokensPerSpan} or a cost above {conventions.Range.MaxCostUsdPerSpan} USD, or a negative or infinite one: refused (Cpst:Limits:MaxTokensPerSpan, Cpst:Limits:MaxCostUsdPerSpan)");
-
     private string PendingLimitMessage() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"span of a new trace refused: pending tasks are at Cpst:Tasks:MaxPending and this request already finished {tasks.Options.MaxEvictionsPerRequest} of them early; send fewer new traces per request");
-
-    private static readonly RejectionReason[] Reasons = Enum.GetValues<RejectionReason>();
 }

@@ -20,6 +20,15 @@ internal sealed record DemoOptions
     /// <summary>Tasks to send before stopping; null for no limit. For bounded runs whose size must not depend on speed.</summary>
     public int? MaxTasks { get; init; }
 
+    /// <summary>
+    /// Name of the agents' <see cref="System.Diagnostics.ActivitySource"/> and of their chat clients' instrumentation,
+    /// which the demo's tracer provider listens to. Default <c>CpstExporter.LoadGen.Demo</c>. Activity listeners are
+    /// process-wide, so runs side by side in one process (tests) need a name each.
+    /// </summary>
+    public string SourceName { get; init; } = DefaultSourceName;
+
+    public const string DefaultSourceName = "CpstExporter.LoadGen.Demo";
+
     /// <summary>Seconds between progress lines. Default 10.</summary>
     public double StatusIntervalSeconds { get; init; } = 10;
 

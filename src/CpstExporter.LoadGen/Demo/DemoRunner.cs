@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
@@ -8,14 +11,13 @@ using OpenTelemetry.Trace;
 namespace CpstExporter.LoadGen.Demo;
 
 /// <summary>
-/// Sends the <see cref="DemoTraffic"/> of a plan in real time: spans through the OpenTelemetry .NET SDK's OTLP/gRPC
-/// exporter, as an instrumented agent would, and later outcomes to the outcome API when they fall due. At the end it
-/// flushes the SDK and posts the outcomes still waiting, so every task of a bounded run gets the outcome it was
-/// meant to have.
+/// Runs the <see cref="DemoTraffic"/> of a plan in real time through the <see cref="DemoAgent"/>, hosted as a .NET
+/// service is: a generic host whose OpenTelemetry tracing (OpenTelemetry.Extensions.Hosting) exports the agents' spans
+/// over OTLP/gRPC, and later outcomes posted to the outcome API when they fall due. At the end it flushes the spans and
+/// posts the outcomes still waiting, so every task of a bounded run gets the outcome it was meant to have.
 /// </summary>
 internal static class DemoRunner
 {
-    public const string SourceName = "CpstExporter.LoadGen.Demo";
     private const int OutcomesPerRequest = 200;
     private static readonly TimeSpan WindDownTimeout = TimeSpan.FromSeconds(10);
 
@@ -23,11 +25,12 @@ internal static class DemoRunner
     {
         DemoPlan plan = options.Plan;
         var traffic = new DemoTraffic(plan);
-        using var source = new ActivitySource(SourceName);
-        using TracerProvider provider = BuildProvider(options.Endpoint);
+        using IHost host = BuildHost(options, time);
+        await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        DemoAgent agent = host.Services.GetRequiredService<DemoAgent>();
+        TracerProvider tracing = host.Services.GetRequiredService<TracerProvider>();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var poster = new OutcomePoster(http, options.Outcomes);
-        var emitter = new TraceEmitter(source, time);
         var waiting = new PriorityQueue<(string TraceId, string Outcome), double>();
         int tasks = 0, spans = 0, changed = 0;
 
@@ -57,7 +60,7 @@ internal static class DemoRunner
                 while (next.AtSeconds <= now && MoreToSend(next))
                 {
                     TaskShape task = next.Task;
-                    ActivityTraceId? traceId = emitter.Emit(task);
+                    ActivityTraceId? traceId = await agent.RunAsync(task, stop).ConfigureAwait(false);
                     tasks++;
                     spans += task.SpanCount;
                     if (task.Changed) changed++;
@@ -80,36 +83,46 @@ internal static class DemoRunner
         }
 
         // Spans first, so that the outcomes find their tasks pending rather than held for traces not seen yet.
-        if (!provider.ForceFlush((int)WindDownTimeout.TotalMilliseconds)) log.WriteLine("demo: some spans could not be exported before stopping");
+        if (!tracing.ForceFlush((int)WindDownTimeout.TotalMilliseconds)) log.WriteLine("demo: some spans could not be exported before stopping");
         using (var windDown = new CancellationTokenSource(WindDownTimeout))
             await PostAsync(poster, waiting, double.PositiveInfinity, windDown.Token).ConfigureAwait(false);
+        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
 
         var summary = new DemoSummary(tasks, spans, changed, poster.Posted, poster.Failed);
         log.WriteLine(Invariant($"demo: sent {summary.Tasks} tasks ({summary.ChangedTasks} changed by the scenario), {summary.Spans} spans, {summary.OutcomesPosted} later outcomes ({summary.OutcomesFailed} failed)"));
         return summary;
     }
 
-    private static TracerProvider BuildProvider(Uri endpoint) =>
-        Sdk.CreateTracerProviderBuilder()
-            .AddSource(SourceName)
-            .SetSampler(new AlwaysOnSampler())
-            .SetResourceBuilder(ResourceBuilder.CreateEmpty()
+    /// <summary>The agents' process: the demo's service resource, every span sampled, OTLP/gRPC to the endpoint.</summary>
+    internal static IHost BuildHost(DemoOptions options, TimeProvider time)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        // The OTEL_* variables (OTEL_EXPORTER_OTLP_HEADERS for an exporter that asks for a token…) work as in any instrumented app.
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(services => new DemoAgent(options.SourceName, services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource
                 .AddService("cpst-demo", serviceVersion: "1.0.0")
                 .AddAttributes([new("deployment.environment.name", "demo")]))
-            .AddOtlpExporter(o =>
-            {
-                o.Endpoint = endpoint;
-                o.Protocol = OtlpExportProtocol.Grpc;
-                o.ExportProcessorType = ExportProcessorType.Batch;
-                // One export a second keeps the dashboards lively; the large queue keeps fast bounded runs from dropping spans.
-                o.BatchExportProcessorOptions = new BatchExportProcessorOptions<Activity>
+            .WithTracing(tracing => tracing
+                .AddSource(options.SourceName)
+                .SetSampler(new AlwaysOnSampler())
+                .AddOtlpExporter(otlp =>
                 {
-                    ScheduledDelayMilliseconds = 1000,
-                    MaxQueueSize = 65536,
-                    MaxExportBatchSize = 512,
-                };
-            })
-            .Build()!;
+                    otlp.Endpoint = options.Endpoint;
+                    otlp.Protocol = OtlpExportProtocol.Grpc;
+                    otlp.ExportProcessorType = ExportProcessorType.Batch;
+                    // One export a second keeps the dashboards lively; the large queue keeps fast bounded runs from dropping spans.
+                    otlp.BatchExportProcessorOptions = new BatchExportProcessorOptions<Activity>
+                    {
+                        ScheduledDelayMilliseconds = 1000,
+                        MaxQueueSize = 65536,
+                        MaxExportBatchSize = 512,
+                    };
+                }));
+        return builder.Build();
+    }
 
     private static async Task PostAsync(OutcomePoster poster, PriorityQueue<(string TraceId, string Outcome), double> waiting, double now, CancellationToken cancel)
     {

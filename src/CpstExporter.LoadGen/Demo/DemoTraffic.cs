@@ -64,6 +64,8 @@ internal sealed class DemoTraffic
         }
 
         // The agent thinks, acts, thinks again: tools fall between LLM calls, and the last LLM call writes the answer.
+        if (llmCalls < 2 && tools.Count > 0)
+            throw new InvalidOperationException($"{profile.Name} calls tools with a single LLM call: a model that asks for tools is called again with their results, so a task that calls tools makes two LLM calls at least");
         var calls = new List<CallShape>(llmCalls + tools.Count);
         int toolIndex = 0;
         for (int i = 0; i < llmCalls; i++)
@@ -74,7 +76,6 @@ internal sealed class DemoTraffic
             int toolsHere = (tools.Count - toolIndex + gapsLeft - 1) / gapsLeft; // spread evenly over the gaps left
             for (int t = 0; t < toolsHere; t++) calls.Add(ToolCall(tools[toolIndex++]));
         }
-        while (toolIndex < tools.Count) calls.Insert(calls.Count - 1, ToolCall(tools[toolIndex++])); // a single LLM call
 
         double successRatio = (effect.CheapModel ? profile.CheapModelSuccessRatio : profile.SuccessRatio) * effect.SuccessFactor;
         bool succeeded = _random.NextDouble() < successRatio;

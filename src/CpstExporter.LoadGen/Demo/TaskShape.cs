@@ -6,7 +6,7 @@ internal sealed record TaskShape
     public required UseCaseProfile UseCase { get; init; }
     public string? Variant { get; init; }
 
-    /// <summary>The steps in the order the agent makes them.</summary>
+    /// <summary>The steps in the order the agent makes them: an LLM call first and last, tool calls between LLM calls.</summary>
     public required IReadOnlyList<CallShape> Calls { get; init; }
 
     public required bool Succeeded { get; init; }
@@ -19,6 +19,9 @@ internal sealed record TaskShape
     public bool Changed { get; init; }
 
     public string OutcomeValue => Succeeded ? "success" : "failure";
+
+    /// <summary>The model of its LLM calls: one model per task.</summary>
+    public ModelSpec Model => Calls.First(c => c.Kind == CallKind.Llm).Model!;
 
     public int LlmCalls => Calls.Count(c => c.Kind == CallKind.Llm);
     public int ToolCalls => Calls.Count(c => c.Kind == CallKind.Tool);

@@ -6,7 +6,7 @@ namespace CpstExporter.LoadGen.Demo;
 /// </summary>
 internal sealed record UseCaseProfile
 {
-    /// <summary>The use case, sent as <c>cpst.use_case</c> on every span and <c>gen_ai.agent.name</c> on the root.</summary>
+    /// <summary>The use case, sent as <c>cpst.use_case</c> and <c>gen_ai.agent.name</c> on the root.</summary>
     public required string Name { get; init; }
 
     /// <summary>This agent's share of the demo's base rate of tasks.</summary>
@@ -17,6 +17,7 @@ internal sealed record UseCaseProfile
     /// <summary>The model the <see cref="Scenario.CheapModel"/> scenario switches to.</summary>
     public required ModelSpec CheapModel { get; init; }
 
+    /// <summary>LLM calls per task; at least 2 when the task calls tools (one asks for them, one reads their results).</summary>
     public required IntRange LlmCallsPerTask { get; init; }
     public required IntRange InputTokensPerCall { get; init; }
     public required IntRange OutputTokensPerCall { get; init; }
@@ -37,6 +38,9 @@ internal sealed record UseCaseProfile
     public required double OutcomeLaterShare { get; init; }
     public required double MinOutcomeDelaySeconds { get; init; }
     public required double MaxOutcomeDelaySeconds { get; init; }
+
+    /// <summary>Whether the agent streams its model's answers (a chat front end) rather than waiting for each whole.</summary>
+    public bool Streams { get; init; }
 
     /// <summary>A/B variants (<c>cpst.variant</c>), drawn evenly; none when empty.</summary>
     public IReadOnlyList<string> Variants { get; init; } = [];

@@ -7,13 +7,16 @@ namespace CpstExporter.LoadGen.Demo;
 /// </summary>
 internal static class UseCaseProfiles
 {
-    /// <summary>Answers customer tickets with a small OpenAI model and file search; many outcomes come from later reviews.</summary>
+    /// <summary>
+    /// Answers customer tickets with a small OpenAI model and file search, streaming to a chat window; many outcomes come
+    /// from later reviews.
+    /// </summary>
     public static readonly UseCaseProfile SupportBot = new()
     {
         Name = "support-bot",
         Share = 0.60,
-        Model = new ModelSpec("gpt-5.4-mini", "openai", ServerAddress: "api.openai.com"),
-        CheapModel = new ModelSpec("gpt-5.4-nano", "openai", ServerAddress: "api.openai.com"),
+        Model = new ModelSpec("gpt-5.4-mini", "openai", "api.openai.com"),
+        CheapModel = new ModelSpec("gpt-5.4-nano", "openai", "api.openai.com"),
         LlmCallsPerTask = new IntRange(2, 4),
         InputTokensPerCall = new IntRange(1200, 2800),
         OutputTokensPerCall = new IntRange(120, 360),
@@ -28,6 +31,7 @@ internal static class UseCaseProfiles
         MinOutcomeDelaySeconds = 20,
         MaxOutcomeDelaySeconds = 120,
         Variants = ["prompt-a", "prompt-b"],
+        Streams = true,
     };
 
     /// <summary>Writes code with an Anthropic model over large, mostly cached contexts; the CI result is the outcome.</summary>
@@ -35,8 +39,8 @@ internal static class UseCaseProfiles
     {
         Name = "coding-agent",
         Share = 0.15,
-        Model = new ModelSpec("claude-sonnet-4-6", "anthropic", ServerAddress: "api.anthropic.com"),
-        CheapModel = new ModelSpec("claude-haiku-4-5", "anthropic", ServerAddress: "api.anthropic.com"),
+        Model = new ModelSpec("claude-sonnet-4-6", "anthropic", "api.anthropic.com"),
+        CheapModel = new ModelSpec("claude-haiku-4-5", "anthropic", "api.anthropic.com"),
         LlmCallsPerTask = new IntRange(3, 6),
         InputTokensPerCall = new IntRange(8000, 24000),
         OutputTokensPerCall = new IntRange(400, 1600),
@@ -52,16 +56,13 @@ internal static class UseCaseProfiles
         MaxOutcomeDelaySeconds = 300,
     };
 
-    /// <summary>
-    /// Answers questions from one web search, with a Gemini model reported through the older <c>gen_ai.system</c>
-    /// attribute; outcomes are thumbs up or down that users give soon after.
-    /// </summary>
+    /// <summary>Answers questions from one web search with a Gemini model; outcomes are thumbs up or down that users give soon after.</summary>
     public static readonly UseCaseProfile SearchAgent = new()
     {
         Name = "search-agent",
         Share = 0.25,
-        Model = new ModelSpec("gemini-2.5-flash", "gcp.gemini", "gen_ai.system", "generativelanguage.googleapis.com"),
-        CheapModel = new ModelSpec("gemini-2.5-flash-lite", "gcp.gemini", "gen_ai.system", "generativelanguage.googleapis.com"),
+        Model = new ModelSpec("gemini-2.5-flash", "gcp.gemini", "generativelanguage.googleapis.com"),
+        CheapModel = new ModelSpec("gemini-2.5-flash-lite", "gcp.gemini", "generativelanguage.googleapis.com"),
         LlmCallsPerTask = new IntRange(2, 3),
         InputTokensPerCall = new IntRange(3000, 9000),
         OutputTokensPerCall = new IntRange(200, 600),

@@ -1,5 +1,5 @@
 using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 
 namespace CpstExporter.Aggregation;
@@ -62,18 +62,6 @@ internal sealed class CpstMetrics : ITaskSink
     public SeriesFamily<UnpricedKey, CountSeries> UnpricedCalls { get; }
     public SeriesFamily<ToolCallKey, ToolCallSeries> ToolCalls { get; }
     public OverflowCounter Overflows { get; }
-
-    public LabeledCounter<Protocol> ReceivedSpans { get; } = new(
-        (Protocol.Grpc, "grpc"), (Protocol.HttpProtobuf, "http_protobuf"), (Protocol.HttpJson, "http_json"));
-
-    public LabeledCounter<RejectionReason> RejectedSpans { get; } = new(
-        (RejectionReason.InvalidTraceId, "invalid_trace_id"), (RejectionReason.InvalidSpanId, "invalid_span_id"),
-        (RejectionReason.ImplausibleUsage, "implausible_usage"), (RejectionReason.PendingLimit, "pending_limit"));
-
-    public LabeledCounter<RequestRejection> RejectedRequests { get; } = new(
-        (RequestRejection.Malformed, "malformed"), (RequestRejection.TooLarge, "too_large"),
-        (RequestRejection.UnsupportedMediaType, "unsupported_media_type"),
-        (RequestRejection.Unauthenticated, "unauthenticated"), (RequestRejection.Overloaded, "overloaded"));
 
     /// <summary>The FinOps settings in force; replaced whole by <see cref="ApplyUseCases"/>.</summary>
     public IReadOnlyDictionary<string, UseCaseOptions> UseCases => Volatile.Read(ref _useCases);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CpstExporter.Primitives;
 using Microsoft.Extensions.Configuration;
 
 namespace CpstExporter.Aggregation;

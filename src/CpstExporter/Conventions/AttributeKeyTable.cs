@@ -94,6 +94,10 @@ internal sealed class AttributeKeyTable
         return false;
     }
 
+    /// <summary>The rank of one name of <paramref name="fact"/>; -1 when the table has it for another fact.</summary>
+    public int RankOf(Fact fact, string name) =>
+        TryMatch(Encoding.UTF8.GetBytes(name), out Fact found, out int rank) && found == fact ? rank : -1;
+
     /// <summary>The fact and rank of an attribute a receiver kept with a code of <see cref="Keys"/>.</summary>
     public bool FromCode(int code, out Fact fact, out int rank)
     {

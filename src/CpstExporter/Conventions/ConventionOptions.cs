@@ -1,3 +1,4 @@
+using CpstExporter.Primitives;
 using Microsoft.Extensions.Configuration;
 
 namespace CpstExporter.Conventions;

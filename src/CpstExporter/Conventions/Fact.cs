@@ -1,3 +1,4 @@
+
 namespace CpstExporter.Conventions;
 
 /// <summary>The facts the conventions of DESIGN.md §3 extract from attributes.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 
 namespace CpstExporter.Conventions;
@@ -22,6 +23,8 @@ internal sealed class SpanFactsReader
     private readonly AttributeKeyTable _spanKeys;
     private readonly AttributeKeyTable _resourceKeys;
     private readonly PlausibleRange _range;
+    /// <summary>The rank of <c>ai.toolCall.name</c> among the tool-name keys.</summary>
+    private readonly int _vercelToolNameRank;
 
     public SpanFactsReader(LabelValueCache values, ConventionOptions? conventions = null, PlausibleRange? range = null)
     {
@@ -30,6 +33,7 @@ internal sealed class SpanFactsReader
         _spanKeys = ReferenceEquals(conventions, ConventionOptions.None) ? AttributeKeyTable.Span : AttributeKeyTable.ForSpans(conventions);
         _resourceKeys = ReferenceEquals(conventions, ConventionOptions.None) ? AttributeKeyTable.Resource : AttributeKeyTable.ForResources(conventions);
         _range = range ?? PlausibleRange.Default;
+        _vercelToolNameRank = _spanKeys.RankOf(Fact.ToolName, "ai.toolCall.name");
     }
 
     /// <summary>The span attribute keys the conventions read: the receivers keep only these.</summary>
@@ -40,6 +44,26 @@ internal sealed class SpanFactsReader
 
     /// <summary>The plausible token counts and costs; a span beyond them is marked <see cref="SpanFacts.Implausible"/>.</summary>
     public PlausibleRange Range => _range;
+
+    /// <summary>
+    /// Reads the spans of <paramref name="batch"/> into <paramref name="facts"/>, in order, leaving out those whose usage
+    /// is implausible: they are refused on the batch (<see cref="RejectionReason.ImplausibleUsage"/>), which reports them
+    /// in <c>partial_success</c>. <paramref name="resources"/> is room for the batch's resources. Returns the spans kept.
+    /// </summary>
+    public int ReadPlausible(SpanBatch batch, Span<ResourceFacts> resources, Span<SpanFacts> facts)
+    {
+        for (int r = 0; r < batch.ResourceCount; r++) resources[r] = ReadResource(batch, batch.Resources[r]);
+        ReadOnlySpan<SpanRecord> spans = batch.Spans;
+        int kept = 0;
+        for (int i = 0; i < spans.Length; i++)
+        {
+            ref readonly SpanRecord span = ref spans[i];
+            facts[kept] = Read(batch, in span, in resources[span.ResourceIndex]);
+            if (!facts[kept].Implausible) kept++;
+        }
+        if (kept < spans.Length) batch.Reject(RejectionReason.ImplausibleUsage, spans.Length - kept, ImplausibleMessage());
+        return kept;
+    }
 
     public ResourceFacts ReadResource(SpanBatch batch, in ResourceRecord resource)
     {
@@ -88,7 +112,8 @@ internal sealed class SpanFactsReader
 
         int model = best[(int)Fact.Model];
         bool operatorTool = best[(int)Fact.ToolName] >= 0 && _spanKeys.IsOperatorName(Fact.ToolName, ranks[(int)Fact.ToolName]);
-        facts.Role = Role(batch, best, operatorTool, hasModel: model >= 0 && StringBytes(batch, model).Length > 0, in facts.Tokens);
+        bool vercelTool = best[(int)Fact.ToolName] >= 0 && ranks[(int)Fact.ToolName] == _vercelToolNameRank;
+        facts.Role = Role(batch, best, operatorTool, vercelTool, hasModel: model >= 0 && StringBytes(batch, model).Length > 0, in facts.Tokens);
         if (facts.Role == SpanRole.Tool)
         {
             facts.ToolName = StringFact(batch, best[(int)Fact.ToolName]);
@@ -129,7 +154,7 @@ internal sealed class SpanFactsReader
     /// only when it carries usage and a model (older instrumentations), and a tool call when it carries an operator's
     /// tool-name attribute.
     /// </summary>
-    private static SpanRole Role(SpanBatch batch, ReadOnlySpan<int> best, bool operatorTool, bool hasModel, in TokenUsage tokens)
+    private static SpanRole Role(SpanBatch batch, ReadOnlySpan<int> best, bool operatorTool, bool vercelTool, bool hasModel, in TokenUsage tokens)
     {
         if (best[(int)Fact.Operation] is int operation and >= 0)
         {
@@ -160,7 +185,7 @@ internal sealed class SpanFactsReader
             return SpanRole.Other;
         }
         // The Vercel AI SDK's ai.toolCall spans, from versions without ai.operationId: only they carry ai.toolCall.name.
-        if (best[(int)Fact.ToolName] is int tool and >= 0 && batch.KeyOf(batch.Attributes[tool]).SequenceEqual("ai.toolCall.name"u8)) return SpanRole.Tool;
+        if (vercelTool) return SpanRole.Tool;
         if (operatorTool) return SpanRole.Tool;
         return hasModel && !tokens.IsEmpty ? SpanRole.Llm : SpanRole.Other;
     }
@@ -306,4 +331,7 @@ internal sealed class SpanFactsReader
         isNumber = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
         return false;
     }
+
+    private string ImplausibleMessage() => string.Create(CultureInfo.InvariantCulture,
+        $"span with a token count above {_range.MaxTokensPerSpan} or a cost above {_range.MaxCostUsdPerSpan} USD, or a negative or infinite one: refused (Cpst:Limits:MaxTokensPerSpan, Cpst:Limits:MaxCostUsdPerSpan)");
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace CpstExporter.Exposition;
 
-/// <summary>Which <see cref="ExpositionFormat"/> a scrape asks for, and its content type.</summary>
+/// <summary>Which <see cref="ExpositionFormat"/> a scrape asked for, and the content type it is answered with.</summary>
 internal static class ExpositionFormatNegotiation
 {
     public const string TextContentType = "text/plain; version=0.0.4; charset=utf-8";

@@ -2,19 +2,21 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using CpstExporter.Aggregation;
-using CpstExporter.Conventions;
+using CpstExporter.Primitives;
+using CpstExporter.Receiving;
 
 namespace CpstExporter.Exposition;
 
 /// <summary>
 /// Writes every family of <see cref="MetricCatalogue"/>, in its order and with its HELP and TYPE, from the series of
-/// <see cref="CpstMetrics"/> and the process, then the runtime's (<see cref="RuntimeMetrics"/>), in Prometheus text
-/// 0.0.4 or OpenMetrics 1.0.0. Each series is copied under its own lock and formatted outside it; names and headers are
-/// encoded once, label sets once per series (<see cref="SeriesLabelCache"/>); numbers are formatted in place, so a
-/// scrape allocates little beyond the scratch arrays it rents (and what the runtime's observable instruments allocate
-/// when <see cref="RuntimeMetrics"/> reads them). The writer only reads the aggregation: nothing it keeps is in a series.
+/// <see cref="CpstMetrics"/>, the receivers' <see cref="ReceiverCounters"/> and the process, then the runtime's
+/// (<see cref="RuntimeMetrics"/>), in Prometheus text 0.0.4 or OpenMetrics 1.0.0. Each series is copied under its own
+/// lock and formatted outside it; names and headers are encoded once, label sets once per series
+/// (<see cref="SeriesLabelCache"/>); numbers are formatted in place, so a scrape allocates little beyond the scratch
+/// arrays it rents (and what the runtime's observable instruments allocate when <see cref="RuntimeMetrics"/> reads
+/// them). The writer only reads the aggregation: nothing it keeps is in a series.
 /// </summary>
-internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process, Func<string> pricingVersion, string version,
+internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiving, ProcessMetrics process, Func<string> pricingVersion, string version,
     Func<long>? pricingReloadFailures = null, RuntimeMetrics? runtime = null)
 {
     /// <summary>The name of each family's samples, by <see cref="MetricId"/>.</summary>
@@ -139,13 +141,13 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ProcessMetrics process,
                 Sample(o, name, null, default, metrics.PendingTasks());
                 break;
             case MetricId.ReceivedSpans:
-                WriteLabeled(o, om, metric, metrics.ReceivedSpans.Values());
+                WriteLabeled(o, om, metric, receiving.ReceivedSpans.Values());
                 break;
             case MetricId.RejectedSpans:
-                WriteLabeled(o, om, metric, metrics.RejectedSpans.Values());
+                WriteLabeled(o, om, metric, receiving.RejectedSpans.Values());
                 break;
             case MetricId.RejectedRequests:
-                WriteLabeled(o, om, metric, metrics.RejectedRequests.Values());
+                WriteLabeled(o, om, metric, receiving.RejectedRequests.Values());
                 break;
             case MetricId.LateSpans:
                 WriteCounter(o, om, metric, metrics.LateSpans);

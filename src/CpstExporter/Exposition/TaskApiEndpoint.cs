@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Microsoft.AspNetCore.Http;
 
@@ -19,10 +19,6 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
     public const string UseCasesPath = "/api/v1/use_cases";
 
     private static readonly JsonWriterOptions Options = new() { Indented = false };
-
-    /// <summary>Whether <paramref name="path"/> is one of the API's paths.</summary>
-    public static bool Serves(string path) =>
-        path == TasksPath || path == UseCasesPath || path.StartsWith(TasksPath + "/", StringComparison.Ordinal);
 
     public Task HandleAsync(HttpContext context)
     {

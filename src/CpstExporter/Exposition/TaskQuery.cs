@@ -1,5 +1,5 @@
 using System.Globalization;
-using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Microsoft.AspNetCore.Http;
 
@@ -95,9 +95,9 @@ internal sealed class TaskQuery
 
     private static Outcome ParseOutcome(string value) => value switch
     {
-        "success" => Conventions.Outcome.Success,
-        "failure" => Conventions.Outcome.Failure,
-        "unknown" => Conventions.Outcome.Unknown,
+        "success" => Primitives.Outcome.Success,
+        "failure" => Primitives.Outcome.Failure,
+        "unknown" => Primitives.Outcome.Unknown,
         _ => throw new FormatException($"outcome={value}: use success, failure or unknown"),
     };
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Pricing;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using CpstExporter.Conventions;
 
 namespace CpstExporter.Pricing;
 

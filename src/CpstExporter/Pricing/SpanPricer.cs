@@ -1,4 +1,5 @@
 using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Pricing;
 

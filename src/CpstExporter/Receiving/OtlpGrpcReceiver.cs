@@ -8,7 +8,7 @@ namespace CpstExporter.Receiving;
 /// calls a unary handler only once the whole message was received; the handler runs it through the pipeline and
 /// answers OK, with a partial success when spans were refused.
 /// </summary>
-internal sealed class OtlpGrpcReceiver(ISpanBatchSink sink, SpanBatchPool pool)
+internal sealed class OtlpGrpcReceiver(ISpanBatchSink sink, SpanBatchPool pool, ReceiverCounters counters)
 {
     public const string ExportPath = "/" + TraceServiceMethod.ServiceName + "/" + TraceServiceMethod.ExportName;
 
@@ -18,7 +18,8 @@ internal sealed class OtlpGrpcReceiver(ISpanBatchSink sink, SpanBatchPool pool)
     {
         try
         {
-            sink.Consume(batch, Protocol.Grpc);
+            sink.Consume(batch);
+            counters.Consumed(batch, Protocol.Grpc);
             return batch.RejectedSpans == 0 ? Accepted : Task.FromResult(ExportResult.PartialSuccess(batch));
         }
         finally

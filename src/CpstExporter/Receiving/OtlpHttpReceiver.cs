@@ -8,7 +8,7 @@ namespace CpstExporter.Receiving;
 /// 200 with (partial) success, 400 malformed, 413 too large, 415 unsupported type or encoding; error bodies are a
 /// google.rpc.Status and every body uses the request's content type.
 /// </summary>
-internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, ReceiverOptions options, Aggregation.CpstMetrics metrics) : IWriteReceiver
+internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, ReceiverOptions options, ReceiverCounters counters) : IWriteReceiver
 {
     public const string ProtobufType = "application/x-protobuf";
     public const string JsonType = "application/json";
@@ -21,7 +21,7 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         else if (IsMediaType(request.ContentType, JsonType)) json = true;
         else
         {
-            metrics.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
+            counters.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
             await Error(context, StatusCodes.Status415UnsupportedMediaType, json: true, GrpcStatusCode.InvalidArgument,
                 $"unsupported content type '{request.ContentType}': send {ProtobufType} or {JsonType}");
             return null;
@@ -30,7 +30,7 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         string? encoding = request.Headers.ContentEncoding;
         if (!IsGzip(request) && !string.IsNullOrEmpty(encoding) && !string.Equals(encoding, "identity", StringComparison.OrdinalIgnoreCase))
         {
-            metrics.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
+            counters.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
             await Error(context, StatusCodes.Status415UnsupportedMediaType, json, GrpcStatusCode.InvalidArgument,
                 $"unsupported content encoding '{encoding}': send gzip or no encoding");
             return null;
@@ -43,7 +43,7 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         }
         catch (RequestTooLargeException e)
         {
-            metrics.RejectedRequests.Add(RequestRejection.TooLarge);
+            counters.RejectedRequests.Add(RequestRejection.TooLarge);
             await Error(context, StatusCodes.Status413PayloadTooLarge, json, GrpcStatusCode.ResourceExhausted, e.Message);
             return null;
         }
@@ -62,7 +62,8 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
             }
             else Decode(body.Span, batch, json);
 
-            sink.Consume(batch, json ? Protocol.HttpJson : Protocol.HttpProtobuf);
+            sink.Consume(batch);
+            counters.Consumed(batch, json ? Protocol.HttpJson : Protocol.HttpProtobuf);
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = json ? JsonType : ProtobufType;
             byte[] response = json ? ExportResponses.Json(batch) : ExportResponses.Protobuf(batch);
@@ -71,12 +72,12 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         }
         catch (RequestTooLargeException e)
         {
-            metrics.RejectedRequests.Add(RequestRejection.TooLarge);
+            counters.RejectedRequests.Add(RequestRejection.TooLarge);
             await Error(context, StatusCodes.Status413PayloadTooLarge, json, GrpcStatusCode.ResourceExhausted, e.Message);
         }
         catch (OtlpFormatException e)
         {
-            metrics.RejectedRequests.Add(RequestRejection.Malformed);
+            counters.RejectedRequests.Add(RequestRejection.Malformed);
             await Error(context, StatusCodes.Status400BadRequest, json, GrpcStatusCode.InvalidArgument, $"malformed OTLP {(json ? "JSON" : "protobuf")} request: {e.Message}");
         }
         finally

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Text.Json;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Receiving;
 

@@ -1,3 +1,5 @@
+using CpstExporter.Primitives;
+
 namespace CpstExporter.Receiving;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace CpstExporter.Receiving;
 /// reading only the fields the pipeline uses and skipping the rest (events, links, scope) without descending
 /// into them. The generated classes read the same bytes in tests, as the reference this reader must agree with.
 /// </summary>
-internal static class OtlpProtobufReader
+internal static partial class OtlpProtobufReader
 {
     /// <summary>
     /// Decodes <paramref name="payload"/> into <paramref name="batch"/>; throws <see cref="OtlpFormatException"/> if
@@ -17,7 +19,7 @@ internal static class OtlpProtobufReader
         var reader = new ProtoReader(payload);
         while (reader.TryReadTag(out int field, out int wireType))
         {
-            if (field == 1)
+            if (field == ExportTraceServiceRequest.ResourceSpans)
             {
                 reader.Expect(wireType, ProtoReader.LengthDelimited, "resource_spans");
                 ReadResourceSpans(reader.ReadLengthDelimited(), batch);
@@ -34,11 +36,11 @@ internal static class OtlpProtobufReader
         {
             switch (field)
             {
-                case 1:
+                case ResourceSpans.Resource:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "resource");
                     ReadResource(reader.ReadLengthDelimited(), batch, resourceIndex);
                     break;
-                case 2:
+                case ResourceSpans.ScopeSpans:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "scope_spans");
                     ReadScopeSpans(reader.ReadLengthDelimited(), batch, resourceIndex);
                     break;
@@ -55,7 +57,7 @@ internal static class OtlpProtobufReader
         var reader = new ProtoReader(payload);
         while (reader.TryReadTag(out int field, out int wireType))
         {
-            if (field == 1)
+            if (field == Resource.Attributes)
             {
                 reader.Expect(wireType, ProtoReader.LengthDelimited, "resource.attributes");
                 ReadKeyValue(reader.ReadLengthDelimited(), batch, batch.ResourceKeys);
@@ -70,7 +72,7 @@ internal static class OtlpProtobufReader
         var reader = new ProtoReader(payload);
         while (reader.TryReadTag(out int field, out int wireType))
         {
-            if (field == 2)
+            if (field == ScopeSpans.Spans)
             {
                 reader.Expect(wireType, ProtoReader.LengthDelimited, "span");
                 ReadSpan(reader.ReadLengthDelimited(), batch, resourceIndex);
@@ -88,37 +90,37 @@ internal static class OtlpProtobufReader
         {
             switch (field)
             {
-                case 1:
+                case Span.TraceId:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "span.trace_id");
                     ReadOnlySpan<byte> traceId = reader.ReadLengthDelimited();
                     traceIdLength = traceId.Length;
                     if (traceIdLength == 16) span.TraceId = TraceId.FromBytes(traceId);
                     break;
-                case 2:
+                case Span.SpanId:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "span.span_id");
                     ReadOnlySpan<byte> spanId = reader.ReadLengthDelimited();
                     spanIdLength = spanId.Length;
                     if (spanIdLength == 8) span.SpanId = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(spanId);
                     break;
-                case 4:
+                case Span.ParentSpanId:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "span.parent_span_id");
                     ReadOnlySpan<byte> parent = reader.ReadLengthDelimited();
                     parentLength = parent.Length;
                     if (parentLength == 8) span.ParentSpanId = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(parent);
                     break;
-                case 7:
+                case Span.StartTimeUnixNano:
                     reader.Expect(wireType, ProtoReader.Fixed64, "span.start_time_unix_nano");
                     span.StartTimeUnixNano = reader.ReadFixed64();
                     break;
-                case 8:
+                case Span.EndTimeUnixNano:
                     reader.Expect(wireType, ProtoReader.Fixed64, "span.end_time_unix_nano");
                     span.EndTimeUnixNano = reader.ReadFixed64();
                     break;
-                case 9:
+                case Span.Attributes:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "span.attributes");
                     ReadKeyValue(reader.ReadLengthDelimited(), batch, batch.SpanKeys);
                     break;
-                case 15:
+                case Span.Status:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "span.status");
                     span.StatusCode = ReadStatusCode(reader.ReadLengthDelimited());
                     break;
@@ -141,13 +143,14 @@ internal static class OtlpProtobufReader
         var reader = new ProtoReader(payload);
         while (reader.TryReadTag(out int field, out int wireType))
         {
-            if (field == 3 && wireType == ProtoReader.Varint) code = (int)reader.ReadVarint();
+            if (field == Status.Code && wireType == ProtoReader.Varint) code = (int)reader.ReadVarint();
             else reader.Skip(wireType);
         }
         return code;
     }
 
-    /// <summary>Reads one attribute; one whose key <paramref name="keys"/> does not name is skipped, value unread.</summary>
+    /// <summary>Reads one attribute: with <paramref name="keys"/>, one whose key they name is kept by its code (the key
+    /// is not copied), any other skipped, its value unread; without, every attribute with its key.</summary>
     private static void ReadKeyValue(ReadOnlySpan<byte> payload, SpanBatch batch, AttributeKeySet? keys)
     {
         ReadOnlySpan<byte> key = default, value = default;
@@ -157,11 +160,11 @@ internal static class OtlpProtobufReader
         {
             switch (field)
             {
-                case 1:
+                case KeyValue.Key:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "attribute key");
                     key = reader.ReadLengthDelimited();
                     break;
-                case 2:
+                case KeyValue.Value:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "attribute value");
                     value = reader.ReadLengthDelimited();
                     hasValue = true;
@@ -174,7 +177,7 @@ internal static class OtlpProtobufReader
 
         int code = -1;
         if (keys is not null && !keys.TryMatch(key, out code)) return;
-        ref AttributeRecord attribute = ref batch.AddAttribute(key, code);
+        ref AttributeRecord attribute = ref keys is null ? ref batch.AddAttribute(key) : ref batch.AddCodedAttribute(code);
         if (hasValue) ReadAnyValue(value, batch, ref attribute);
     }
 
@@ -185,21 +188,21 @@ internal static class OtlpProtobufReader
         {
             switch (field)
             {
-                case 1:
+                case AnyValue.StringValue:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "string_value");
                     batch.SetString(ref attribute, reader.ReadLengthDelimited());
                     break;
-                case 2:
+                case AnyValue.BoolValue:
                     reader.Expect(wireType, ProtoReader.Varint, "bool_value");
                     attribute.Kind = AttributeValueKind.Bool;
                     attribute.Int = reader.ReadVarint() != 0 ? 1 : 0;
                     break;
-                case 3:
+                case AnyValue.IntValue:
                     reader.Expect(wireType, ProtoReader.Varint, "int_value");
                     attribute.Kind = AttributeValueKind.Int;
                     attribute.Int = (long)reader.ReadVarint();
                     break;
-                case 4:
+                case AnyValue.DoubleValue:
                     reader.Expect(wireType, ProtoReader.Fixed64, "double_value");
                     attribute.Kind = AttributeValueKind.Double;
                     attribute.Double = BitConverter.UInt64BitsToDouble(reader.ReadFixed64());

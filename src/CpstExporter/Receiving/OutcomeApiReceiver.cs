@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CpstExporter.Primitives;
 using Microsoft.AspNetCore.Http;
 
 namespace CpstExporter.Receiving;
@@ -8,13 +9,13 @@ namespace CpstExporter.Receiving;
 /// arrive after the spans, e.g. from a human review. The request is checked whole before any outcome is applied,
 /// so a 400 means nothing changed. Answers 200 with how many were applied, held (trace not seen yet), late, dropped.
 /// </summary>
-internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions options, Aggregation.CpstMetrics metrics) : IWriteReceiver
+internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions options, ReceiverCounters counters) : IWriteReceiver
 {
     public async Task<PooledBytes?> ReceiveAsync(HttpContext context)
     {
         if (!OtlpHttpReceiver.IsMediaType(context.Request.ContentType, OtlpHttpReceiver.JsonType))
         {
-            metrics.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
+            counters.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
             await Answer(context, StatusCodes.Status415UnsupportedMediaType, w => w.WriteString("error", "send the outcomes as application/json"));
             return null;
         }
@@ -24,7 +25,7 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         }
         catch (RequestTooLargeException e)
         {
-            metrics.RejectedRequests.Add(RequestRejection.TooLarge);
+            counters.RejectedRequests.Add(RequestRejection.TooLarge);
             await Answer(context, StatusCodes.Status413PayloadTooLarge, w => w.WriteString("error", e.Message));
             return null;
         }
@@ -39,7 +40,7 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         }
         catch (FormatException e)
         {
-            metrics.RejectedRequests.Add(RequestRejection.Malformed);
+            counters.RejectedRequests.Add(RequestRejection.Malformed);
             await Answer(context, StatusCodes.Status400BadRequest, w => w.WriteString("error", e.Message));
             return;
         }

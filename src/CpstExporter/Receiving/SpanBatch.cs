@@ -70,9 +70,14 @@ internal sealed class SpanBatch
     private int _arenaLength;
 
     private readonly int[] _rejected = new int[Enum.GetValues<RejectionReason>().Length];
+    private int _refusedAfterDecoding;
 
-    /// <summary>Spans the reader refused (bad ids); they are not in <see cref="Spans"/>.</summary>
+    /// <summary>Spans refused: by the reader (bad ids; they are not in <see cref="Spans"/>) or by a later stage (<see cref="Reject"/>).</summary>
     public int RejectedSpans { get; private set; }
+
+    /// <summary>Spans in <see cref="Spans"/> that no later stage refused: what <c>cpst_received_spans_total</c> counts.</summary>
+    public int AcceptedSpans => SpanCount - _refusedAfterDecoding;
+
     /// <summary>The first refusal's explanation, for the client's partial-success message.</summary>
     public string? RejectionMessage { get; private set; }
 
@@ -102,7 +107,7 @@ internal sealed class SpanBatch
 
     public void Clear()
     {
-        SpanCount = ResourceCount = AttributeCount = _arenaLength = RejectedSpans = 0;
+        SpanCount = ResourceCount = AttributeCount = _arenaLength = RejectedSpans = _refusedAfterDecoding = 0;
         RejectionMessage = null;
         Array.Clear(_rejected);
         _decodeLimit = _decodeLeft = _maxDecodedBytes;
@@ -144,6 +149,7 @@ internal sealed class SpanBatch
     {
         if (count == 0) return;
         RejectedSpans += count;
+        _refusedAfterDecoding += count;
         _rejected[(int)reason] += count;
         RejectionMessage ??= message;
     }
@@ -151,6 +157,15 @@ internal sealed class SpanBatch
     public ref AttributeRecord AddAttribute(ReadOnlySpan<byte> key, int code = -1)
     {
         ref AttributeRecord attribute = ref AddAttribute(Append(key), key.Length);
+        attribute.Code = code;
+        return ref attribute;
+    }
+
+    /// <summary>Adds an attribute kept by its key's code in <see cref="SpanKeys"/> or <see cref="ResourceKeys"/> alone:
+    /// the key is not copied, and <see cref="KeyOf"/> is empty for it.</summary>
+    public ref AttributeRecord AddCodedAttribute(int code)
+    {
+        ref AttributeRecord attribute = ref AddAttribute(keyOffset: 0, keyLength: 0);
         attribute.Code = code;
         return ref attribute;
     }

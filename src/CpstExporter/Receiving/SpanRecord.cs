@@ -1,3 +1,5 @@
+using CpstExporter.Primitives;
+
 namespace CpstExporter.Receiving;
 
 /// <summary>The few span fields the pipeline uses; attributes live in the batch's attribute array.</summary>

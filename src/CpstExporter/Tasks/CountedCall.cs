@@ -1,5 +1,6 @@
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Tasks;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Globalization;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using Microsoft.Win32.SafeHandles;
 
 namespace CpstExporter.Tasks;

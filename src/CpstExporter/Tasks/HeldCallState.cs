@@ -1,4 +1,4 @@
-using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Tasks;
 

@@ -1,5 +1,4 @@
-using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Tasks;
 

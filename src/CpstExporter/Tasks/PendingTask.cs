@@ -1,6 +1,6 @@
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Tasks;
 

@@ -1,4 +1,4 @@
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Tasks;
 

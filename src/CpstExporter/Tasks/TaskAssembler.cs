@@ -4,7 +4,7 @@ using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Tasks;
 

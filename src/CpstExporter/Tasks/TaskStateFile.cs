@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

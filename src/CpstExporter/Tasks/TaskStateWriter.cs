@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Tasks;
 

@@ -1,17 +1,17 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using CpstExporter.Aggregation;
 
 namespace CpstExporter.Telemetry;
 
 /// <summary>
 /// The exporter's own <see cref="ActivitySource"/> and <see cref="Meter"/>, both named <see cref="Name"/>; they exist
-/// only when the exporter sends its own telemetry (<see cref="SelfTelemetry"/>), so without an OTLP endpoint nothing
+/// only when the exporter sends its own telemetry (<c>Hosting/SelfTelemetry</c>), so without an OTLP endpoint nothing
 /// here is created and every caller skips its one null check. Rare events are spans and metrics: a checkpoint of the
 /// state file (<c>cpst.checkpoint</c>) and a reload of the price table or the use case settings (<c>cpst.reload</c>).
 /// Frequent events are metrics only: an export request is one histogram measurement when it is answered, and spans
 /// received or refused, tasks finished and tasks pending are observed from the counters the exporter keeps anyway,
-/// when the SDK collects, so the span path gains nothing.
+/// when the SDK collects, so the span path gains nothing (<c>Exposition/ObservedCounters</c>, on <see cref="Meter"/>).
+/// Every part may record here: it knows none of them.
 /// </summary>
 internal sealed class CpstTelemetry : IDisposable
 {
@@ -22,19 +22,20 @@ internal sealed class CpstTelemetry : IDisposable
     public static readonly KeyValuePair<string, object?> OtlpHttp = new("cpst.request", "otlp_http");
     public static readonly KeyValuePair<string, object?> Outcomes = new("cpst.request", "outcomes");
 
-    private static readonly int OutcomeLabel = Array.IndexOf(CpstMetrics.TaskLabelNames, "outcome");
     private static readonly KeyValuePair<string, object?> Periodic = new("cpst.checkpoint.kind", "periodic");
     private static readonly KeyValuePair<string, object?> Shutdown = new("cpst.checkpoint.kind", "shutdown");
 
-    private readonly ActivitySource _source = new(Name, CpstHost.Version);
+    private readonly ActivitySource _source;
     private readonly Meter _meter;
     private readonly Histogram<double> _exportDuration;
     private readonly Histogram<double> _checkpointDuration;
     private readonly Counter<long> _reloads;
 
-    public CpstTelemetry(IMeterFactory meters, CpstMetrics metrics)
+    /// <param name="version">The exporter's version, the source's and the meter's.</param>
+    public CpstTelemetry(IMeterFactory meters, string version)
     {
-        _meter = meters.Create(new MeterOptions(Name) { Version = CpstHost.Version });
+        _source = new ActivitySource(Name, version);
+        _meter = meters.Create(new MeterOptions(Name) { Version = version });
         _exportDuration = _meter.CreateHistogram("cpst.exporter.export.duration", "s",
             "Time to process an accepted OTLP export or outcome request, from its place in the gate to its answer.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
@@ -43,17 +44,10 @@ internal sealed class CpstTelemetry : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
         _reloads = _meter.CreateCounter<long>("cpst.exporter.reloads", "{reload}",
             "Reloads of the price table or the use case settings, by what was reloaded and whether it went live.");
-        _meter.CreateObservableCounter("cpst.exporter.spans.received", () => Each(metrics.ReceivedSpans, "cpst.protocol"), "{span}",
-            "Spans accepted, by protocol (cpst_received_spans_total).");
-        _meter.CreateObservableCounter("cpst.exporter.spans.rejected", () => Each(metrics.RejectedSpans, "cpst.reason"), "{span}",
-            "Spans refused in otherwise valid requests, by reason (cpst_rejected_spans_total).");
-        _meter.CreateObservableCounter("cpst.exporter.requests.rejected", () => Each(metrics.RejectedRequests, "cpst.reason"), "{request}",
-            "Export and outcome requests refused whole, by reason (cpst_rejected_requests_total).");
-        _meter.CreateObservableCounter("cpst.exporter.tasks.finished", () => TasksByOutcome(metrics), "{task}",
-            "Tasks finished, by outcome (cpst_tasks_total).");
-        _meter.CreateObservableUpDownCounter("cpst.exporter.tasks.pending", () => (long)metrics.PendingTasks(), "{task}",
-            "Tasks waiting for more spans or an outcome (cpst_pending_tasks).");
     }
+
+    /// <summary>The exporter's own meter, for instruments that read what another part keeps.</summary>
+    public Meter Meter => _meter;
 
     /// <summary>An export or outcome request answered, <paramref name="started"/> being its <see cref="Stopwatch.GetTimestamp"/>.</summary>
     public void ExportHandled(KeyValuePair<string, object?> request, long started) =>
@@ -98,33 +92,6 @@ internal sealed class CpstTelemetry : IDisposable
     }
 
     private static KeyValuePair<string, object?> Kind(bool final) => final ? Shutdown : Periodic;
-
-    private static IEnumerable<Measurement<long>> Each<TLabel>(LabeledCounter<TLabel> counter, string attribute) where TLabel : struct, Enum
-    {
-        foreach (var (label, count) in counter.Values()) yield return new Measurement<long>(count, new KeyValuePair<string, object?>(attribute, label));
-    }
-
-    /// <summary>The task counters summed per outcome, across every other label (overflow series included: totals are exact).</summary>
-    private static Measurement<long>[] TasksByOutcome(CpstMetrics metrics)
-    {
-        long success = 0, failure = 0, unknown = 0;
-        foreach (TaskSeries series in metrics.Tasks.All)
-        {
-            long tasks = series.Read().Tasks;
-            switch (series.LabelValues[OutcomeLabel])
-            {
-                case "success": success += tasks; break;
-                case "failure": failure += tasks; break;
-                default: unknown += tasks; break;
-            }
-        }
-        return
-        [
-            new(success, new KeyValuePair<string, object?>("cpst.outcome", "success")),
-            new(failure, new KeyValuePair<string, object?>("cpst.outcome", "failure")),
-            new(unknown, new KeyValuePair<string, object?>("cpst.outcome", "unknown")),
-        ];
-    }
 
     /// <summary>The meter belongs to the host's <see cref="IMeterFactory"/>, which disposes it with the host.</summary>
     public void Dispose() => _source.Dispose();

@@ -1,5 +1,5 @@
 using CpstExporter.Aggregation;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tests.Support;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
@@ -39,7 +40,7 @@ public class MetricCatalogueTests
     [Fact]
     public void SeriesFamilies_TakeTheirLabelsAndOverflowNamesFromTheCatalogue()
     {
-        var metrics = new CpstMetrics(10, new Dictionary<string, UseCaseOptions>(), new Support.ManualClock());
+        var metrics = new CpstMetrics(10, new Dictionary<string, UseCaseOptions>(), new FakeTimeProvider(Support.TestClock.Start));
 
         Assert.Equal(MetricCatalogue.Get(MetricId.Tasks).LabelNames, metrics.Tasks.LabelNames);
         Assert.Equal([.. MetricCatalogue.TaskLabels, "token_type"], MetricCatalogue.Get(MetricId.TaskTokens).LabelNames);

@@ -1,6 +1,6 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Xunit;
 

@@ -1,8 +1,9 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
@@ -11,7 +12,7 @@ public class SeriesFamilyTests
 {
     private const string Overflow = "__overflow__";
 
-    private static CpstMetrics Metrics(int maxSeries) => new(maxSeries, new Dictionary<string, UseCaseOptions>(), new ManualClock());
+    private static CpstMetrics Metrics(int maxSeries) => new(maxSeries, new Dictionary<string, UseCaseOptions>(), new FakeTimeProvider(TestClock.Start));
 
     private static long OverflowCount(CpstMetrics metrics, string metric) =>
         metrics.Overflows.Values().Single(v => v.Metric == metric).Count;

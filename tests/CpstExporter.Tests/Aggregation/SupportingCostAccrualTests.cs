@@ -1,12 +1,13 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
 
 public class SupportingCostAccrualTests
 {
-    private readonly ManualClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
 
     private static Dictionary<string, UseCaseOptions> Costs(params (string UseCase, string Item, decimal Monthly)[] items)
     {
@@ -34,12 +35,13 @@ public class SupportingCostAccrualTests
     [Fact]
     public void Read_WallClockSteps_AccrueNothing()
     {
-        var accrual = new SupportingCostAccrual(_clock, Costs(("support", "vector_db", 730m)));
+        var clock = new WallSteppingTimeProvider();
+        var accrual = new SupportingCostAccrual(clock, Costs(("support", "vector_db", 730m)));
 
-        _clock.StepWall(TimeSpan.FromHours(5));
+        clock.StepWall(TimeSpan.FromHours(5));
         Assert.Equal(0m, accrual.Read()[0].Usd);
-        _clock.StepWall(TimeSpan.FromHours(-10));
-        _clock.Advance(TimeSpan.FromHours(1));
+        clock.StepWall(TimeSpan.FromHours(-10));
+        clock.Advance(TimeSpan.FromHours(1));
         Assert.Equal(1m, accrual.Read()[0].Usd);
     }
 

@@ -1,4 +1,5 @@
 using CpstExporter.Aggregation;
+using CpstExporter.Primitives;
 using Microsoft.Extensions.Configuration;
 using Xunit;
 

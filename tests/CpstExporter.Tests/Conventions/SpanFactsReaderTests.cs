@@ -1,4 +1,5 @@
 using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
 using CpstExporter.Tests.Support;
@@ -246,6 +247,25 @@ public class SpanFactsReaderTests
         var reader = new SpanFactsReader(new LabelValueCache(), range: new PlausibleRange(MaxTokensPerSpan: 1000, MaxCostUsdPerSpan: 5m));
 
         Assert.True(reader.Read(batch, batch.Spans[0], reader.ReadResource(batch, batch.Resources[0])).Implausible);
+    }
+
+    [Fact]
+    public void ReadPlausible_RefusesImplausibleSpansOnTheBatchAndKeepsTheOthersInOrder()
+    {
+        SpanBatch batch = Batches.Decode(Request([Attr("service.name", "svc")],
+            Child(1, 2, Chat, Attr("gen_ai.usage.input_tokens", 10L)),
+            Child(1, 3, Chat, Attr("gen_ai.usage.input_tokens", 1001L)),
+            Child(1, 4, Chat, Attr("gen_ai.usage.input_tokens", 30L))));
+        var reader = new SpanFactsReader(new LabelValueCache(), range: new PlausibleRange(MaxTokensPerSpan: 1000, MaxCostUsdPerSpan: 5m));
+        var facts = new SpanFacts[3];
+
+        int kept = reader.ReadPlausible(batch, new ResourceFacts[1], facts);
+
+        Assert.Equal(2, kept);
+        Assert.Equal([10L, 30L], facts[..kept].Select(f => f.Tokens.Input));
+        Assert.Equal(1, batch.RejectedFor(RejectionReason.ImplausibleUsage));
+        Assert.Equal(2, batch.AcceptedSpans);
+        Assert.Contains("Cpst:Limits:MaxTokensPerSpan", batch.RejectionMessage);
     }
 
     // ---------------------------------------------------------------- subsets
@@ -780,7 +800,7 @@ public class SpanFactsReaderTests
         Span span = Child(7, 3);
         SpanFacts facts = Read(span);
 
-        Assert.Equal(CpstExporter.Receiving.TraceId.FromBytes(Spans.TraceId(7)), facts.TraceId);
+        Assert.Equal(CpstExporter.Primitives.TraceId.FromBytes(Spans.TraceId(7)), facts.TraceId);
         Assert.False(facts.IsRoot);
         Assert.Equal(span.EndTimeUnixNano, facts.EndTimeUnixNano);
     }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
+using CpstExporter.Hosting;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;

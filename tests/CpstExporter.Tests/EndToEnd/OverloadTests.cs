@@ -204,7 +204,7 @@ public sealed class OverloadTests
         {
             using (Activity root = agent.StartActivity("invoke_agent")) root.SetTag("outcome", "success");
             Task<bool> flushing = Task.Run(() => agent.Flush(60_000));
-            await Poll.UntilAsync(() => exporter.Metrics.RejectedRequests.Get(global::CpstExporter.Receiving.RequestRejection.Overloaded) >= 1,
+            await Poll.UntilAsync(() => exporter.Receiving.RejectedRequests.Get(global::CpstExporter.Receiving.RequestRejection.Overloaded) >= 1,
                 "the SDK's first attempt to be refused");
             Drain(exporter);
             Assert.True(await flushing, "the SDK gave up instead of retrying");

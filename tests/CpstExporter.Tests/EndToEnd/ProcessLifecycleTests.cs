@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using CpstExporter.Conventions;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -73,7 +74,7 @@ public sealed class SoakTests : IDisposable
     public async Task ConcurrentClientsWithARestart_CountersSumToWhatWasSent()
     {
         using var deadline = new CancellationTokenSource(Deadline);
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(TestClock.Start);
         var settings = new Dictionary<string, string?>
         {
             ["Cpst:Tasks:StateFile"] = Path.Combine(_dir, "state.json"),

@@ -5,6 +5,7 @@ using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -73,7 +74,7 @@ public sealed class StateFileTests : IDisposable
     [Fact]
     public async Task Restart_EveryFieldOfAPendingTask_RoundTrips()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(TestClock.Start);
         TaskStateSnapshot saved;
         await using (var first = await ExporterUnderTest.StartAsync(Settings, clock))
         {
@@ -122,7 +123,7 @@ public sealed class StateFileTests : IDisposable
     [Fact]
     public async Task Checkpoint_WritesPendingTasksWhileRunning_AndACrashRestartRestoresThem()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(TestClock.Start);
         string crashed = Path.Combine(_dir, "crashed.json");
         await using (var running = await ExporterUnderTest.StartAsync(Settings, clock))
         {
@@ -142,7 +143,7 @@ public sealed class StateFileTests : IDisposable
     [Fact]
     public async Task Crash_TaskFinishedAfterTheCheckpoint_IsNotCountedAgain_AndAnOutcomeFromBeforeItIsKept()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(TestClock.Start);
         string crashed;
         await using (var running = await ExporterUnderTest.StartAsync(Settings, clock))
         {
@@ -205,11 +206,12 @@ public sealed class StateFileTests : IDisposable
         });
         Directory.CreateDirectory(StatePath + ".tmp"); // the temporary file cannot be made, checkpoint after checkpoint
 
-        await Poll.UntilAsync(() => exporter.Metrics.StateSaveFailures >= 2, "two checkpoints to fail");
+        await Poll.UntilAsync(exporter.Clock, TimeSpan.FromSeconds(1), () => exporter.Metrics.StateSaveFailures >= 2, "two checkpoints to fail");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await ReadyzAsync(exporter)).Status);
 
         Directory.Delete(StatePath + ".tmp");
-        await Poll.UntilAsync(async () => (await ReadyzAsync(exporter)).Status == HttpStatusCode.OK, "a checkpoint to succeed");
+        await Poll.UntilAsync(exporter.Clock, TimeSpan.FromSeconds(1), async () => (await ReadyzAsync(exporter)).Status == HttpStatusCode.OK,
+            "a checkpoint to succeed");
         await PostAsync(exporter, Waiting(43));
         Assert.Equal(1, exporter.Tasks.PendingCount);
     }

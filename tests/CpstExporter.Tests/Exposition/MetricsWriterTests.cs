@@ -3,9 +3,11 @@ using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Exposition;
@@ -16,10 +18,16 @@ public class MetricsWriterTests
 
     private static TraceId Trace(int n) => TraceId.FromBytes(Convert.FromHexString($"4bf92f3577b34da6a3ce929d0e0e{n:x4}"));
 
-    /// <summary>A fixed set of finished tasks, calls and counters, the same on every run.</summary>
-    private static CpstMetrics FixedMetrics()
+    /// <summary>What a writer writes: the series, and the receivers' counters.</summary>
+    private sealed record Counted(CpstMetrics Metrics, ReceiverCounters Receiving)
     {
-        var clock = new ManualClock(Start);
+        public static implicit operator Counted(CpstMetrics metrics) => new(metrics, new ReceiverCounters());
+    }
+
+    /// <summary>A fixed set of finished tasks, calls and counters, the same on every run.</summary>
+    private static Counted FixedMetrics()
+    {
+        var clock = new FakeTimeProvider(Start);
         var useCases = new Dictionary<string, UseCaseOptions>
         {
             ["support"] = new()
@@ -57,18 +65,19 @@ public class MetricsWriterTests
 
         metrics.LateOutcome();
         metrics.OutcomeDropped();
-        metrics.ReceivedSpans.Add(Protocol.Grpc, 10);
-        metrics.ReceivedSpans.Add(Protocol.HttpJson, 2);
-        metrics.RejectedSpans.Add(RejectionReason.InvalidTraceId);
-        metrics.RejectedRequests.Add(RequestRejection.Malformed);
+        var receiving = new ReceiverCounters();
+        receiving.ReceivedSpans.Add(Protocol.Grpc, 10);
+        receiving.ReceivedSpans.Add(Protocol.HttpJson, 2);
+        receiving.RejectedSpans.Add(RejectionReason.InvalidTraceId);
+        receiving.RejectedRequests.Add(RequestRejection.Malformed);
 
         clock.Advance(TimeSpan.FromMinutes(60) - TimeSpan.FromMilliseconds(61_250)); // 90 minutes since start
-        return metrics;
+        return new(metrics, receiving);
     }
 
-    private static string Render(CpstMetrics metrics, ExpositionFormat format)
+    private static string Render(Counted counted, ExpositionFormat format)
     {
-        var writer = new MetricsWriter(metrics, new ProcessMetrics(), () => "0123456789ab", "0.1.0");
+        var writer = new MetricsWriter(counted.Metrics, counted.Receiving, new ProcessMetrics(), () => "0123456789ab", "0.1.0");
         var buffer = new ExpositionBuffer(256); // small, so the buffer has to grow
         writer.Write(buffer, format);
         return Encoding.UTF8.GetString(buffer.Written.Span);
@@ -184,13 +193,13 @@ public class MetricsWriterTests
                 SupportingCosts = new Dictionary<string, decimal> { ["vector_db"] = 730m },
             },
         };
-        CpstMetrics metrics = FixedMetrics();
-        metrics.ApplyUseCases(useCases);
+        Counted counted = FixedMetrics();
+        counted.Metrics.ApplyUseCases(useCases);
 
         foreach (ExpositionFormat format in new[] { ExpositionFormat.Text, ExpositionFormat.OpenMetrics })
         {
             bool om = format == ExpositionFormat.OpenMetrics;
-            string[] headers = Render(metrics, format).Split('\n').Where(l => l.StartsWith("# HELP ", StringComparison.Ordinal)).ToArray();
+            string[] headers = Render(counted, format).Split('\n').Where(l => l.StartsWith("# HELP ", StringComparison.Ordinal)).ToArray();
             string[] expected = MetricCatalogue.All.ToArray().Select(m =>
                 $"# HELP {(om && m.Type == MetricType.Counter ? m.Name[..^"_total".Length] : m.Name)} {m.Help}").ToArray();
 
@@ -201,7 +210,7 @@ public class MetricsWriterTests
     [Fact]
     public void Write_ScrapesAtOnce_SameOutput_SeriesUnchanged()
     {
-        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new ManualClock());
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new FakeTimeProvider(TestClock.Start));
         for (int i = 0; i < 100; i++)
         {
             var labels = new TaskLabels($"use-{i}", Outcome.Success, "gpt-4o", "prod", "none");
@@ -211,7 +220,7 @@ public class MetricsWriterTests
         string[] labelValuesBefore = metrics.Tasks.All.ToArray().Select(s => string.Join(',', s.LabelValues)).ToArray();
 
         // The writer encodes each label set once, for itself, whichever scrape comes first.
-        var writer = new MetricsWriter(metrics, new ProcessMetrics(), () => "0123456789ab", "0.1.0");
+        var writer = new MetricsWriter(metrics, new ReceiverCounters(), new ProcessMetrics(), () => "0123456789ab", "0.1.0");
         string[] outputs = Enumerable.Range(0, 8).AsParallel().WithDegreeOfParallelism(4).Select(_ =>
         {
             var buffer = new ExpositionBuffer(256);
@@ -248,7 +257,7 @@ public class MetricsWriterTests
             ["search"] = new() { SpikeFactor = 2m },
             ["billing"] = new() { TargetUsd = 0.25m },
         };
-        var metrics = new CpstMetrics(2000, useCases, new ManualClock());
+        var metrics = new CpstMetrics(2000, useCases, new FakeTimeProvider(TestClock.Start));
 
         foreach (ExpositionFormat format in new[] { ExpositionFormat.Text, ExpositionFormat.OpenMetrics })
         {
@@ -287,7 +296,7 @@ public class MetricsWriterTests
     [Fact]
     public void Write_LabelValueWithNewline_CannotStartANewLine()
     {
-        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new ManualClock());
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new FakeTimeProvider(TestClock.Start));
         var labels = new TaskLabels("x\"}\ncpst_tasks_total{use_case=\"forged\"} 1000000\n# EOF", Outcome.Success, "m\\", "prod", "none");
         metrics.TaskFinished(new TaskRecord(new TraceId(1, 1), labels, 0.5m, 0, 0, 0, 0, DateTimeOffset.UnixEpoch, FinishReason.Settled));
 
@@ -305,7 +314,7 @@ public class MetricsWriterTests
     [Fact]
     public void Write_NoTasksOrCalls_StillWritesSelfMetrics()
     {
-        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new ManualClock());
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), new FakeTimeProvider(TestClock.Start));
 
         string text = Render(metrics, ExpositionFormat.Text);
 
@@ -328,9 +337,9 @@ public class MetricsWriterTests
         Assert.Equal(families.Length, families.Distinct().Count());
     }
     /// <summary>Every series at the largest value it can hold: money at decimal's maximum, counts at long's.</summary>
-    private static CpstMetrics PinnedMetrics()
+    private static Counted PinnedMetrics()
     {
-        var clock = new ManualClock(Start);
+        var clock = new FakeTimeProvider(Start);
         var useCases = new Dictionary<string, UseCaseOptions>
         {
             ["support"] = new() { TargetUsd = decimal.MaxValue, MonthlyBudgetUsd = decimal.MaxValue, SupportingCosts = { ["gpu"] = decimal.MaxValue } },
@@ -353,10 +362,11 @@ public class MetricsWriterTests
         foreach (CostHistogramSeries series in metrics.CostHistogram.All) SeriesState.SetEveryBucketCount(series, long.MaxValue - 1);
         foreach (CountSeries series in metrics.UnpricedCalls.All) SeriesState.SetCount(series, long.MaxValue);
         metrics.RecordUnpricedCall("use-0", "mystery");
-        metrics.ReceivedSpans.Add(Protocol.Grpc, long.MaxValue);
-        metrics.ReceivedSpans.Add(Protocol.Grpc, 1);
+        var receiving = new ReceiverCounters();
+        receiving.ReceivedSpans.Add(Protocol.Grpc, long.MaxValue);
+        receiving.ReceivedSpans.Add(Protocol.Grpc, 1);
         clock.Advance(TimeSpan.FromDays(365));
-        return metrics;
+        return new(metrics, receiving);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 extern alias LoadGen;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using LoadGen::CpstExporter.LoadGen.Bench;
 using Xunit;

@@ -6,8 +6,9 @@ using Xunit;
 namespace CpstExporter.Tests.LoadGen;
 
 /// <summary>
-/// The demo as users run it, bounded: real OpenTelemetry SDK, real exporter on loopback, later outcomes through the
-/// outcome API. Every task sent must be counted once the exporter's clock has passed the outcome window.
+/// The demo as users run it, bounded: Microsoft.Extensions.AI agents in a generic host, the OpenTelemetry SDK's OTLP/gRPC
+/// exporter, a real exporter on loopback, later outcomes through the outcome API. Every task sent must be counted, with
+/// the plan's tokens and cost, once the exporter's clock has passed the outcome window.
 /// </summary>
 public sealed class DemoRunnerEndToEndTests
 {
@@ -21,7 +22,10 @@ public sealed class DemoRunnerEndToEndTests
             Outcomes = [new Uri(exporter.HttpAddress, "/v1/outcomes")],
             Plan = new DemoPlan { TasksPerSecond = 500, WarmupSeconds = 0.05, Scenario = Scenario.AgentLoops },
             MaxTasks = 60,
+            SourceName = $"demo-{Guid.NewGuid():N}",
         };
+        // The same plan, generated apart: the run sends its first 60 tasks.
+        List<TaskShape> planned = [.. TrafficStats.Generate(options.Plan, double.PositiveInfinity, maxTasks: 60).Select(p => p.Task)];
 
         DemoSummary summary = await DemoRunner.RunAsync(options, TextWriter.Null, TimeProvider.System, CancellationToken.None);
 
@@ -39,11 +43,17 @@ public sealed class DemoRunnerEndToEndTests
             + Sum(metrics, "cpst_tasks_total{use_case=\"search-agent\""));
         Assert.True(Sum(metrics, "cpst_tasks_total{use_case=\"support-bot\",outcome=\"success\"") > 0);
         Assert.Equal(0m, Sum(metrics, "cpst_unpriced_llm_calls_total{"));
+        Assert.Equal(planned.Sum(TrafficStats.Cost), Sum(metrics, "cpst_task_cost_usd_total{"));
+        Assert.Equal(planned.Sum(t => t.LlmCalls), Sum(metrics, "cpst_task_llm_calls_total{"));
+        Assert.Equal(planned.Sum(t => t.ToolCalls), Sum(metrics, "cpst_task_tool_calls_total{"));
+        Assert.Equal(planned.SelectMany(t => t.Calls).Sum(c => c.InputTokens), Sum(metrics, "cpst_llm_tokens_total{", "token_type=\"input\""));
+        Assert.Equal(planned.SelectMany(t => t.Calls).Sum(c => c.OutputTokens), Sum(metrics, "cpst_llm_tokens_total{", "token_type=\"output\""));
+        Assert.Equal(planned.SelectMany(t => t.Calls).Sum(c => c.CacheReadTokens), Sum(metrics, "cpst_llm_tokens_total{", "token_type=\"cache_read\""));
         Assert.Equal(0m, MetricsText.Required(metrics, "cpst_dropped_outcomes_total"));
         Assert.Equal(0m, MetricsText.Required(metrics, "cpst_pending_tasks"));
     }
 
-    private static decimal Sum(string exposition, string prefix) =>
-        exposition.Split('\n').Where(line => line.StartsWith(prefix, StringComparison.Ordinal))
+    private static decimal Sum(string exposition, string prefix, string label = "") =>
+        exposition.Split('\n').Where(line => line.StartsWith(prefix, StringComparison.Ordinal) && line.Contains(label, StringComparison.Ordinal))
             .Sum(line => decimal.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 }

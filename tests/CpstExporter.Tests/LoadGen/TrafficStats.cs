@@ -1,6 +1,6 @@
 extern alias LoadGen;
-using CpstExporter.Conventions;
 using CpstExporter.Pricing;
+using CpstExporter.Primitives;
 using CpstExporter.Tests.Support;
 using LoadGen::CpstExporter.LoadGen.Demo;
 
@@ -41,12 +41,12 @@ internal sealed class TrafficStats
     public double SuccessRatio { get; }
     public double Cpst { get; }
 
-    /// <summary>Generates the plan's traffic up to <paramref name="horizon"/> seconds.</summary>
-    public static List<PlannedTask> Generate(DemoPlan plan, double horizon)
+    /// <summary>Generates the plan's traffic up to <paramref name="horizon"/> seconds, or <paramref name="maxTasks"/> tasks.</summary>
+    public static List<PlannedTask> Generate(DemoPlan plan, double horizon, int maxTasks = int.MaxValue)
     {
         var traffic = new DemoTraffic(plan);
         var tasks = new List<PlannedTask>();
-        for (PlannedTask next = traffic.Next(); next.AtSeconds < horizon; next = traffic.Next()) tasks.Add(next);
+        for (PlannedTask next = traffic.Next(); next.AtSeconds < horizon && tasks.Count < maxTasks; next = traffic.Next()) tasks.Add(next);
         return tasks;
     }
 
@@ -54,17 +54,12 @@ internal sealed class TrafficStats
     public static TrafficStats Of(IEnumerable<PlannedTask> traffic, string useCase, double from, double to) =>
         new(traffic.Where(p => p.Task.UseCase.Name == useCase && p.AtSeconds >= from && p.AtSeconds < to).Select(p => p.Task).ToList(), to - from);
 
-    public static decimal Cost(TaskShape task)
-    {
-        decimal cost = 0;
-        foreach (CallShape call in task.Calls)
-        {
-            cost += call.Kind == CallKind.Llm
-                ? Prices.Value.FindModel(call.Model!.Name, call.Model.Provider)?.Cost(new TokenUsage(call.InputTokens, call.OutputTokens, call.CacheReadTokens, 0, 0)) ?? 0m
-                : Prices.Value.FindTool(call.Tool!) ?? 0m;
-        }
-        return cost;
-    }
+    public static decimal Cost(TaskShape task) => task.Calls.Sum(Cost);
+
+    /// <summary>What the shipped price table makes of one call: tokens at the model's rates, or the tool's price per call.</summary>
+    public static decimal Cost(CallShape call) => call.Kind == CallKind.Llm
+        ? Prices.Value.FindModel(call.Model!.Name, call.Model.Provider)?.Cost(new TokenUsage(call.InputTokens, call.OutputTokens, call.CacheReadTokens, 0, 0)) ?? 0m
+        : Prices.Value.FindTool(call.Tool!) ?? 0m;
 
     public override string ToString() =>
         FormattableString.Invariant($"{TasksPerSecond:F2} tasks/s, {LlmCallsPerTask:F2} LLM and {ToolCallsPerTask:F2} tool calls per task, {OutputTokensPerCall:F0} output tokens per call, {CostPerTask:F5} USD per task, success {SuccessRatio:P1}, CPST {Cpst:F5}");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CpstExporter.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry.Exporter;
 using Xunit;
 
@@ -51,7 +52,7 @@ public sealed class PrometheusStack : IAsyncLifetime
             ["Cpst:UseCases:search-agent:SupportingCosts:vector_db"] = "730", // $1 an hour
             ["Cpst:UseCases:support-bot:TargetUsd"] = "0.01",
             ["Cpst:UseCases:support-bot:MonthlyBudgetUsd"] = "500",
-        }, new ManualClock(DateTimeOffset.UtcNow));
+        }, new FakeTimeProvider(DateTimeOffset.UtcNow));
 
         Send(repeat: 1);
         _exporter.Settle();

@@ -7,6 +7,7 @@ using CpstExporter.Receiving.Otlp;
 using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using YamlDotNet.RepresentationModel;
 
@@ -84,7 +85,7 @@ public sealed partial class TaskDashboardTests
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
         {
             ["Cpst:Auth:MetricsTokens:0"] = MetricsToken,
-        }, new ManualClock(Start));
+        }, new FakeTimeProvider(Start));
         await SendTasksAsync(exporter);
         variables["__from"] = InfinityQueries.EpochMilliseconds(Start - TimeSpan.FromHours(1));
         variables["__to"] = InfinityQueries.EpochMilliseconds(exporter.Clock.GetUtcNow() + TimeSpan.FromHours(1));

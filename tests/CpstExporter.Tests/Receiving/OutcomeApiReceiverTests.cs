@@ -1,4 +1,5 @@
 using System.Text;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using Xunit;
 

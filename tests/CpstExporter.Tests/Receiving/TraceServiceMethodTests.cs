@@ -73,7 +73,7 @@ public class TraceServiceMethodTests
     public void Decode_OverTheDecodeBudget_IsResourceExhaustedAndReturnsTheBatch()
     {
         var pool = new SpanBatchPool();
-        byte[] emptyAttributes = HostilePayloads.EmptyAttributesProtobuf(1_000_000); // 2 MB, 40 MB as records
+        byte[] emptyAttributes = HostilePayloads.EmptyAttributesProtobuf(1_000_000); // 2 MB, 32 MB as records
 
         var e = Assert.Throws<RpcException>(() => TraceServiceMethod.Decode(InPieces(emptyAttributes, 4096), pool));
 

@@ -88,7 +88,8 @@ internal static class Batches
         for (int i = start; i < start + count; i++)
         {
             AttributeRecord a = batch.Attributes[i];
-            text.Append("  ").Append(System.Text.Encoding.UTF8.GetString(batch.KeyOf(a))).Append(" = ").Append(a.Kind).Append(' ');
+            // An attribute kept by its key's code is described by the code: a receiver with key sets copies no key.
+            text.Append("  ").Append(a.Code >= 0 ? $"#{a.Code}" : System.Text.Encoding.UTF8.GetString(batch.KeyOf(a))).Append(" = ").Append(a.Kind).Append(' ');
             text.Append(a.Kind switch
             {
                 AttributeValueKind.String => System.Text.Encoding.UTF8.GetString(batch.StringOf(a)),

@@ -1,41 +1,48 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
+using CpstExporter.Hosting;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CpstExporter.Tests.Support;
 
-/// <summary>The real service on loopback ports chosen by the OS, with a manual clock and optional extra configuration.</summary>
+/// <summary>
+/// The real service on loopback ports chosen by the OS, with a <see cref="FakeTimeProvider"/> for its clock and optional
+/// extra configuration. The service's timers (the sweeper, checkpoints, price table reloads) run on that clock: they fire
+/// when a test advances it past their time, never on their own.
+/// </summary>
 internal sealed class ExporterUnderTest : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ExporterUnderTest(WebApplication app, ManualClock clock)
+    private ExporterUnderTest(WebApplication app, FakeTimeProvider clock)
     {
         _app = app;
         Clock = clock;
     }
 
-    public ManualClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
     public Uri GrpcAddress => _app.Services.GetRequiredService<ListenerBinding>().Address(Listener.OtlpGrpc);
     public Uri HttpAddress => _app.Services.GetRequiredService<ListenerBinding>().Address(Listener.OtlpHttp);
     public Uri MetricsAddress => _app.Services.GetRequiredService<ListenerBinding>().Address(Listener.Metrics);
     public TaskAssembler Tasks => _app.Services.GetRequiredService<TaskAssembler>();
     public CpstMetrics Metrics => _app.Services.GetRequiredService<CpstMetrics>();
+    public ReceiverCounters Receiving => _app.Services.GetRequiredService<ReceiverCounters>();
     public ExportGate Gate => _app.Services.GetRequiredService<ExportGate>();
     public IServiceProvider Services => _app.Services;
 
     /// <param name="clock">Shared with an earlier instance when a test restarts the service on the same state file; system
     /// tests that meet a real Prometheus start it at the real time so exemplar timestamps fall where Prometheus looks.</param>
     /// <param name="customize">Runs after the test's configuration is added, as <see cref="CpstHost.Build"/>'s hook.</param>
-    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null, ManualClock? clock = null,
+    public static async Task<ExporterUnderTest> StartAsync(IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null,
         Action<WebApplicationBuilder>? customize = null)
     {
-        clock ??= new ManualClock();
+        clock ??= new FakeTimeProvider(TestClock.Start);
         var config = new Dictionary<string, string?>
         {
             ["Cpst:Listen:OtlpGrpc"] = "http://127.0.0.1:0",
@@ -55,9 +62,14 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
     }
 
     /// <summary>Moves the clock past the settle time and finishes what is due, as the sweeper would.</summary>
+    /// <remarks>
+    /// The clock is moved with <see cref="FakeTimeProvider.AdjustTime"/>, which leaves the timers as they were: were the
+    /// service's sweeper woken too, it could take the due tasks first and still be sending them to the metrics when this
+    /// returns and the test reads them.
+    /// </remarks>
     public void Settle(double seconds = 6)
     {
-        Clock.AdvanceSeconds(seconds);
+        Clock.AdjustTime(Clock.GetUtcNow() + TimeSpan.FromSeconds(seconds));
         Tasks.Sweep();
     }
 

@@ -1,15 +1,8 @@
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CpstExporter.Tests.Support;
 
@@ -42,33 +35,20 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
     // Fixed so that responses are the same from run to run; clients only echo it into their own records.
     private const long Created = 1_700_000_000;
 
-    private readonly WebApplication _app;
+    private LoopbackApp _app = null!;
     private int _requests;
 
-    private FakeOpenAiEndpoint(WebApplication app)
-    {
-        _app = app;
-        _app.MapPost("/v1/chat/completions", CompleteAsync);
-    }
-
     /// <summary>The API root, ending in <c>/v1/</c>: what clients take as their endpoint or base URL.</summary>
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => new(_app.Address, "/v1/");
 
     /// <summary>How many chat completions were served, streaming or not.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
     public static async Task<FakeOpenAiEndpoint> StartAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        // Neither the test host's environment nor an appsettings.json in the output folder may move the listener.
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var endpoint = new FakeOpenAiEndpoint(builder.Build());
-        await endpoint._app.StartAsync();
-        string address = endpoint._app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        endpoint.BaseAddress = new Uri(new Uri(address), "/v1/");
-        return endpoint;
+        var server = new FakeOpenAiEndpoint();
+        server._app = await LoopbackApp.StartAsync(app => app.MapPost("/v1/chat/completions", server.CompleteAsync));
+        return server;
     }
 
     private async Task CompleteAsync(HttpContext context)
@@ -209,9 +189,5 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
         });
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

@@ -1,15 +1,8 @@
-using System.Net;
 using CpstExporter.Receiving.Otlp;
 using CpstExporter.Tests.Support.Otlp;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CpstExporter.Tests.Support;
 
@@ -20,20 +13,14 @@ namespace CpstExporter.Tests.Support;
 /// </summary>
 internal sealed class OtlpCollector : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackApp _app = null!;
     private readonly List<ExportTraceServiceRequest> _traces = [];
     private readonly List<ExportMetricsServiceRequest> _metrics = [];
     private readonly List<ExportLogsServiceRequest> _logs = [];
     private readonly List<IHeaderDictionary> _headers = [];
 
-    private OtlpCollector(WebApplication app)
-    {
-        _app = app;
-        _app.Run(ReceiveAsync);
-    }
-
     /// <summary>The base URL, as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> takes it.</summary>
-    public Uri Endpoint { get; private set; } = null!;
+    public Uri Endpoint => _app.Address;
 
     public IReadOnlyList<ExportTraceServiceRequest> TraceRequests { get { lock (_traces) return [.. _traces]; } }
     public IReadOnlyList<ExportMetricsServiceRequest> MetricRequests { get { lock (_metrics) return [.. _metrics]; } }
@@ -54,15 +41,9 @@ internal sealed class OtlpCollector : IAsyncDisposable
 
     public static async Task<OtlpCollector> StartAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var collector = new OtlpCollector(builder.Build());
-        await collector._app.StartAsync();
-        string address = collector._app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        collector.Endpoint = new Uri(address);
-        return collector;
+        var server = new OtlpCollector();
+        server._app = await LoopbackApp.StartAsync(app => app.Run(server.ReceiveAsync));
+        return server;
     }
 
     /// <summary>A string attribute of a resource, span, data point or log record; null when absent.</summary>
@@ -95,9 +76,5 @@ internal sealed class OtlpCollector : IAsyncDisposable
         context.Response.ContentType = "application/x-protobuf";
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

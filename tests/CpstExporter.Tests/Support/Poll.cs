@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace CpstExporter.Tests.Support;
 
 /// <summary>Waits for a condition by polling it, with a deadline: how tests wait for work on other threads, never by sleeping a fixed time.</summary>
@@ -22,4 +24,24 @@ internal static class Poll
             await Task.Delay(10);
         }
     }
+
+    /// <summary>
+    /// Waits for a condition that a timer of <paramref name="clock"/> brings about (a checkpoint, a price table reload, a
+    /// sweep): moves the clock on by <paramref name="step"/> before each look, so the timer fires however long the code
+    /// under test takes to create it.
+    /// </summary>
+    public static Task UntilAsync(FakeTimeProvider clock, TimeSpan step, Func<bool> condition, string what) =>
+        UntilAsync(() =>
+        {
+            clock.Advance(step);
+            return condition();
+        }, what);
+
+    /// <inheritdoc cref="UntilAsync(FakeTimeProvider, TimeSpan, Func{bool}, string)"/>
+    public static Task UntilAsync(FakeTimeProvider clock, TimeSpan step, Func<Task<bool>> condition, string what) =>
+        UntilAsync(() =>
+        {
+            clock.Advance(step);
+            return condition();
+        }, what);
 }

@@ -1,13 +1,6 @@
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CpstExporter.Tests.Support;
 
@@ -17,17 +10,11 @@ namespace CpstExporter.Tests.Support;
 /// </summary>
 internal sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackApp _app = null!;
     private readonly List<JsonElement> _notifications = [];
 
-    private WebhookReceiver(WebApplication app)
-    {
-        _app = app;
-        _app.MapPost("/alerts", ReceiveAsync);
-    }
-
     /// <summary>The URL to put in <c>webhook_configs[].url</c>.</summary>
-    public Uri Url { get; private set; } = null!;
+    public Uri Url => new(_app.Address, "/alerts");
 
     /// <summary>Every notification so far, in arrival order (Alertmanager's webhook JSON, version 4).</summary>
     public IReadOnlyList<JsonElement> Notifications
@@ -40,15 +27,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var receiver = new WebhookReceiver(builder.Build());
-        await receiver._app.StartAsync();
-        string address = receiver._app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        receiver.Url = new Uri(new Uri(address), "/alerts");
-        return receiver;
+        var server = new WebhookReceiver();
+        server._app = await LoopbackApp.StartAsync(app => app.MapPost("/alerts", server.ReceiveAsync));
+        return server;
     }
 
     private async Task ReceiveAsync(HttpContext context)
@@ -58,9 +39,5 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

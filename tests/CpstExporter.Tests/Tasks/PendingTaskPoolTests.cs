@@ -1,6 +1,6 @@
 using System.Reflection;
 using CpstExporter.Conventions;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Xunit;
 

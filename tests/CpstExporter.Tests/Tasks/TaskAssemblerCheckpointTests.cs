@@ -1,8 +1,9 @@
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Tasks;
@@ -16,7 +17,7 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
     private const int Settle = 5;
     private const int Window = 900;
 
-    private readonly ManualClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
     private readonly RecordingTaskSink _sink = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("cpst-checkpoint-").FullName;
 

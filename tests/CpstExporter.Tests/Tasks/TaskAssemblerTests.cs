@@ -1,6 +1,6 @@
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
 using Xunit;
@@ -12,7 +12,8 @@ public class TaskAssemblerTests
     private const int Settle = 5;
     private const int Window = 900;
 
-    private readonly ManualClock _clock = new();
+    // Some tests below step the wall clock alone; the others only advance it.
+    private readonly WallSteppingTimeProvider _clock = new();
     private readonly RecordingTaskSink _sink = new();
 
     private TaskAssembler Assembler(int maxPending = 1000) =>

@@ -1,10 +1,11 @@
 using System.Text;
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Tasks;
@@ -16,7 +17,7 @@ namespace CpstExporter.Tests.Tasks;
 public sealed class TaskStateFileTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cpst-statefile-").FullName;
-    private readonly ManualClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
     private readonly RecordingTaskSink _sink = new();
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

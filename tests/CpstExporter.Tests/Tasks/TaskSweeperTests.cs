@@ -1,9 +1,10 @@
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
-using CpstExporter.Receiving;
+using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CpstExporter.Tests.Tasks;
@@ -39,7 +40,7 @@ public class TaskSweeperTests
     [Fact]
     public async Task Sweep_SinkThrows_TheSweeperGoesOnAndTheOtherTasksStillReachTheSink()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(TestClock.Start);
         var sink = new ThrowingSink(1);
         var assembler = new TaskAssembler(new TaskOptions { SettleSeconds = 5 }, sink, clock);
         var sweeper = new TaskSweeper(assembler, clock, new IdleLifetime(), NullLogger<TaskSweeper>.Instance);
@@ -49,13 +50,12 @@ public class TaskSweeperTests
         await sweeper.StartAsync(CancellationToken.None);
         try
         {
-            await Poll.UntilAsync(() => sink.Finished == 3, "the due tasks to finish, the one whose sink call throws too");
+            await Poll.UntilAsync(clock, TaskSweeper.Interval, () => sink.Finished == 3, "the due tasks to finish, the one whose sink call throws too");
             Assert.Equal(0, assembler.PendingCount);
 
             // The sweeper runs on after the exception: a task due later is finished by a later tick.
             AddWithOutcome(assembler, 4);
-            clock.AdvanceSeconds(5);
-            await Poll.UntilAsync(() => sink.Finished == 4, "the sweeper to finish a task after the sink threw");
+            await Poll.UntilAsync(clock, TaskSweeper.Interval, () => sink.Finished == 4, "the sweeper to finish a task after the sink threw");
             Assert.True(sweeper.ExecuteTask is { IsCompleted: false }, "the sweeper stopped");
         }
         finally
@@ -67,7 +67,7 @@ public class TaskSweeperTests
     [Fact]
     public void SweepOnce_SinkThrows_IsLoggedNotThrown()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(TestClock.Start);
         var sink = new ThrowingSink(1, 2);
         var assembler = new TaskAssembler(new TaskOptions { SettleSeconds = 5 }, sink, clock);
         var sweeper = new TaskSweeper(assembler, clock, new IdleLifetime(), NullLogger<TaskSweeper>.Instance);
@@ -83,7 +83,7 @@ public class TaskSweeperTests
     [Fact]
     public void Sweep_SinkThrows_ThrowsAfterEveryFinishedTaskWasSent()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(TestClock.Start);
         var sink = new ThrowingSink(2);
         var assembler = new TaskAssembler(new TaskOptions { SettleSeconds = 5 }, sink, clock);
         AddWithOutcome(assembler, 1, 2, 3);

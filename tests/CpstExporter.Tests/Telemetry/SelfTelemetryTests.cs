@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using CpstExporter.Hosting;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
@@ -213,11 +214,11 @@ public sealed class SelfTelemetryTests : IDisposable
         // One real export from an agent (over OTLP/HTTP whichever listener the exporter sends to), then one scrape and
         // one checkpoint: two spans of the exporter's own, which it sends to itself.
         await PostAsync(exporter, Spans.Request("support-bot", Spans.Root(1, Spans.Attr("outcome", "success")), Spans.Llm(1, 2, "gpt-4o", 1000, 200)));
-        long agentSpans = exporter.Metrics.ReceivedSpans.Get(Protocol.HttpProtobuf);
+        long agentSpans = exporter.Receiving.ReceivedSpans.Get(Protocol.HttpProtobuf);
         Assert.Equal(2, agentSpans);
         await exporter.ScrapeAsync();
         exporter.Services.GetRequiredService<TaskStateFile>().Checkpoint();
-        long OwnSpans() => exporter.Metrics.ReceivedSpans.Get(own) - (own == Protocol.HttpProtobuf ? agentSpans : 0);
+        long OwnSpans() => exporter.Receiving.ReceivedSpans.Get(own) - (own == Protocol.HttpProtobuf ? agentSpans : 0);
         await Poll.UntilAsync(() => OwnSpans() >= 2, "the scrape's and the checkpoint's spans, sent to itself");
 
         // Then quiet: metrics keep being exported to itself (answered 404 or UNIMPLEMENTED), traces stop.

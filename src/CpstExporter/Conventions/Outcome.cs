@@ -1,9 +1,0 @@
-namespace CpstExporter.Conventions;
-
-/// <summary>A task's outcome. <see cref="Unknown"/> is also "no signal yet" while the task is pending.</summary>
-internal enum Outcome : byte
-{
-    Unknown = 0,
-    Success = 1,
-    Failure = 2,
-}

@@ -1,0 +1,56 @@
+using System.Diagnostics.Metrics;
+using CpstExporter.Aggregation;
+using CpstExporter.Receiving;
+
+namespace CpstExporter.Exposition;
+
+/// <summary>
+/// The counters <c>/metrics</c> shows that the exporter's own OTLP metrics carry too: spans received and refused,
+/// requests refused, tasks finished by outcome and tasks pending, as observable instruments on its own meter. They are
+/// read when the SDK collects, from the counters the exporter keeps anyway, so the span path gains nothing.
+/// </summary>
+internal static class ObservedCounters
+{
+    private static readonly int OutcomeLabel = Array.IndexOf(CpstMetrics.TaskLabelNames, "outcome");
+
+    public static void Register(Meter meter, ReceiverCounters receiving, CpstMetrics metrics)
+    {
+        meter.CreateObservableCounter("cpst.exporter.spans.received", () => Each(receiving.ReceivedSpans, "cpst.protocol"), "{span}",
+            "Spans accepted, by protocol (cpst_received_spans_total).");
+        meter.CreateObservableCounter("cpst.exporter.spans.rejected", () => Each(receiving.RejectedSpans, "cpst.reason"), "{span}",
+            "Spans refused in otherwise valid requests, by reason (cpst_rejected_spans_total).");
+        meter.CreateObservableCounter("cpst.exporter.requests.rejected", () => Each(receiving.RejectedRequests, "cpst.reason"), "{request}",
+            "Export and outcome requests refused whole, by reason (cpst_rejected_requests_total).");
+        meter.CreateObservableCounter("cpst.exporter.tasks.finished", () => TasksByOutcome(metrics), "{task}",
+            "Tasks finished, by outcome (cpst_tasks_total).");
+        meter.CreateObservableUpDownCounter("cpst.exporter.tasks.pending", () => (long)metrics.PendingTasks(), "{task}",
+            "Tasks waiting for more spans or an outcome (cpst_pending_tasks).");
+    }
+
+    private static IEnumerable<Measurement<long>> Each<TLabel>(LabeledCounter<TLabel> counter, string attribute) where TLabel : struct, Enum
+    {
+        foreach (var (label, count) in counter.Values()) yield return new Measurement<long>(count, new KeyValuePair<string, object?>(attribute, label));
+    }
+
+    /// <summary>The task counters summed per outcome, across every other label (overflow series included: totals are exact).</summary>
+    private static Measurement<long>[] TasksByOutcome(CpstMetrics metrics)
+    {
+        long success = 0, failure = 0, unknown = 0;
+        foreach (TaskSeries series in metrics.Tasks.All)
+        {
+            long tasks = series.Read().Tasks;
+            switch (series.LabelValues[OutcomeLabel])
+            {
+                case "success": success += tasks; break;
+                case "failure": failure += tasks; break;
+                default: unknown += tasks; break;
+            }
+        }
+        return
+        [
+            new(success, new KeyValuePair<string, object?>("cpst.outcome", "success")),
+            new(failure, new KeyValuePair<string, object?>("cpst.outcome", "failure")),
+            new(unknown, new KeyValuePair<string, object?>("cpst.outcome", "unknown")),
+        ];
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using CpstExporter.Auth;
+using CpstExporter.Telemetry;
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Http;
+
+namespace CpstExporter.Receiving;
+
+/// <summary>
+/// Lets a write request (OTLP/gRPC, OTLP/HTTP, outcomes) in: the bearer token (<c>Cpst:Auth:Tokens</c>) is checked
+/// before a byte of the body is read; a place in the <see cref="ExportGate"/> is taken only once the body was received
+/// whole, so clients that upload slowly hold no place while others wait. Every refusal is counted in
+/// <c>cpst_rejected_requests_total</c>; a request that got a place is processed to the end, and its processing time
+/// is recorded when the exporter sends its own telemetry.
+/// </summary>
+internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, ReceiverCounters counters, ReceiverOptions options,
+    CpstTelemetry? telemetry = null)
+{
+    public CpstTelemetry? Telemetry => telemetry;
+
+    /// <summary>OTLP/HTTP and the outcome API: authenticate, receive the body, take a place, process.</summary>
+    public async Task RunAsync(HttpContext context, IWriteReceiver receiver)
+    {
+        if (Authenticate(context.Request) is Refusal refusal)
+        {
+            await receiver.RefuseAsync(context, refusal).ConfigureAwait(false);
+            return;
+        }
+        if (await receiver.ReceiveAsync(context).ConfigureAwait(false) is not PooledBytes body) return;
+        using (body)
+        {
+            if (!TryEnter())
+            {
+                await receiver.RefuseAsync(context, Refusal.Overloaded).ConfigureAwait(false);
+                return;
+            }
+            long started = telemetry is null ? 0 : Stopwatch.GetTimestamp();
+            try
+            {
+                await receiver.ProcessAsync(context, body).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Exit();
+                telemetry?.ExportHandled(receiver is OutcomeApiReceiver ? CpstTelemetry.Outcomes : CpstTelemetry.OtlpHttp, started);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Middleware between routing and the endpoints: authenticates calls to Export before grpc-dotnet reads them,
+    /// and counts the refusals grpc-dotnet and the marshaller decide. The gate is <see cref="ExportGateInterceptor"/>,
+    /// which runs once the message was received. A call is Export by the endpoint routing chose, not by how its path is
+    /// spelled: routing matches a path to Export ignoring case and a trailing slash.
+    /// </summary>
+    public async Task GrpcAsync(HttpContext context, RequestDelegate next)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.FullName != OtlpGrpcReceiver.ExportPath)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+        if (Authenticate(context.Request) is Refusal refusal)
+        {
+            OtlpGrpcAnswers.Unauthenticated(context.Response, refusal);
+            return;
+        }
+        await next(context).ConfigureAwait(false);
+        if (OtlpGrpcAnswers.Rejection(context, options.MaxRequestBytes) is RequestRejection rejection) counters.RejectedRequests.Add(rejection);
+    }
+
+    /// <summary>Takes a place in the gate; a request that finds none is counted as overloaded.</summary>
+    public bool TryEnter()
+    {
+        if (gate.TryEnter()) return true;
+        counters.RejectedRequests.Add(RequestRejection.Overloaded);
+        return false;
+    }
+
+    public void Exit() => gate.Exit();
+
+    private Refusal? Authenticate(HttpRequest request)
+    {
+        BearerCheck check = tokens.Check(request);
+        if (check == BearerCheck.Allowed) return null;
+        counters.RejectedRequests.Add(RequestRejection.Unauthenticated);
+        return check == BearerCheck.Missing ? Refusal.MissingToken : Refusal.InvalidToken;
+    }
+}

@@ -1,0 +1,37 @@
+namespace CpstExporter.Receiving;
+
+/// <summary>
+/// What the receivers took and turned away: <c>cpst_received_spans_total</c>, <c>cpst_rejected_spans_total</c> and
+/// <c>cpst_rejected_requests_total</c>. Receiving counts them where it decides them and the exposition reads them,
+/// so no receiver reaches into a later stage to report a refusal.
+/// </summary>
+internal sealed class ReceiverCounters
+{
+    private static readonly RejectionReason[] Reasons = Enum.GetValues<RejectionReason>();
+
+    /// <summary>Spans accepted, by protocol.</summary>
+    public LabeledCounter<Protocol> ReceivedSpans { get; } = new(
+        (Protocol.Grpc, "grpc"), (Protocol.HttpProtobuf, "http_protobuf"), (Protocol.HttpJson, "http_json"));
+
+    /// <summary>Spans refused in otherwise valid requests, by reason.</summary>
+    public LabeledCounter<RejectionReason> RejectedSpans { get; } = new(
+        (RejectionReason.InvalidTraceId, "invalid_trace_id"), (RejectionReason.InvalidSpanId, "invalid_span_id"),
+        (RejectionReason.ImplausibleUsage, "implausible_usage"), (RejectionReason.PendingLimit, "pending_limit"));
+
+    /// <summary>Export and outcome requests refused whole, by reason.</summary>
+    public LabeledCounter<RequestRejection> RejectedRequests { get; } = new(
+        (RequestRejection.Malformed, "malformed"), (RequestRejection.TooLarge, "too_large"),
+        (RequestRejection.UnsupportedMediaType, "unsupported_media_type"),
+        (RequestRejection.Unauthenticated, "unauthenticated"), (RequestRejection.Overloaded, "overloaded"));
+
+    /// <summary>
+    /// Counts a request the pipeline has consumed: its spans that every stage accepted, under the protocol they came
+    /// by, and those refused (by the reader or a later stage), by reason.
+    /// </summary>
+    public void Consumed(SpanBatch batch, Protocol protocol)
+    {
+        ReceivedSpans.Add(protocol, batch.AcceptedSpans);
+        if (batch.RejectedSpans == 0) return;
+        foreach (RejectionReason reason in Reasons) RejectedSpans.Add(reason, batch.RejectedFor(reason));
+    }
+}
