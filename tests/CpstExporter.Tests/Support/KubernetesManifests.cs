@@ -64,12 +64,3 @@ internal static class KubernetesManifests
         return await Processes.RunAsync(Binaries.Find("node")!, $"{script} {arguments}", timeout: TimeSpan.FromMinutes(3), workingDirectory: directory ?? ToolsDirectory);
     }
 }
-
-/// <summary>A fact that runs the tools under deploy/tools: skipped with the reason when node or their packages are missing locally, never in CI.</summary>
-internal sealed class RequiresKubernetesToolsFactAttribute : FactAttribute
-{
-    public RequiresKubernetesToolsFactAttribute()
-    {
-        if (KubernetesManifests.ToolsMissing() is { } reason && !Binaries.InCi) Skip = reason;
-    }
-}

@@ -6,21 +6,6 @@ using Google.Protobuf;
 
 namespace CpstExporter.Tests.Support;
 
-/// <summary>Where a fuzz case is sent and how it is wrapped.</summary>
-internal enum FuzzTarget
-{
-    Grpc,
-    HttpProtobuf,
-    HttpJson,
-}
-
-/// <summary>One request of the network fuzz test: a payload, where it goes, and how it is dressed.</summary>
-internal sealed record FuzzCase(FuzzTarget Target, byte[] Payload, bool Gzip, bool ClaimGzip, string? ContentType, int FrameLengthDelta, string Origin)
-{
-    public override string ToString() =>
-        $"{Origin} → {Target} gzip={Gzip}/{ClaimGzip} type={ContentType} delta={FrameLengthDelta} payload={Convert.ToBase64String(Payload.AsSpan(0, Math.Min(Payload.Length, 512)))}";
-}
-
 /// <summary>
 /// Random and mutated OTLP payloads, protobuf and JSON, from a fixed seed: seeds that look like what agents send,
 /// byte- and token-level mutations of them, splices, random bytes, and hostile JSON shapes; each dressed for gRPC or

@@ -198,5 +198,3 @@ internal sealed class PrometheusServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
-
-internal sealed class PrometheusQueryException(string message) : Exception(message);
