@@ -4,8 +4,6 @@ using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests;
 

@@ -1,7 +1,5 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests;
 

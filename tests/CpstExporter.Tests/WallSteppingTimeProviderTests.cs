@@ -1,6 +1,4 @@
-using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace CpstExporter.Tests;
 

@@ -1,7 +1,5 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Primitives;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
 

@@ -2,9 +2,7 @@ using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
-using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
 

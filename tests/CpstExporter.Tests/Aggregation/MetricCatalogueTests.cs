@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
 

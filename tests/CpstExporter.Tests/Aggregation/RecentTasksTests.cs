@@ -2,7 +2,6 @@ using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
-using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
 

@@ -1,7 +1,5 @@
 using CpstExporter.Aggregation;
-using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
 

@@ -1,7 +1,6 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Primitives;
 using Microsoft.Extensions.Configuration;
-using Xunit;
 
 namespace CpstExporter.Tests.Aggregation;
 

@@ -1,6 +1,5 @@
 using CpstExporter.Auth;
 using Microsoft.AspNetCore.Http;
-using Xunit;
 
 namespace CpstExporter.Tests.Auth;
 

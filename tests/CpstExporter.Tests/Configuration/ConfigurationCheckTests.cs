@@ -1,9 +1,7 @@
 using CpstExporter.Configuration;
 using CpstExporter.Hosting;
 using CpstExporter.Primitives;
-using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Configuration;
-using Xunit;
 
 namespace CpstExporter.Tests.Configuration;
 

@@ -1,10 +1,8 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Configuration;
-using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace CpstExporter.Tests.Configuration;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using CpstExporter.Conventions;
-using Xunit;
 
 namespace CpstExporter.Tests.Conventions;
 

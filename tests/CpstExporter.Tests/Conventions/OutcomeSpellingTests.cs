@@ -1,7 +1,6 @@
 using System.Text;
 using CpstExporter.Conventions;
 using CpstExporter.Primitives;
-using Xunit;
 
 namespace CpstExporter.Tests.Conventions;
 

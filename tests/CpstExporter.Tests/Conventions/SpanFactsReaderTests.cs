@@ -2,8 +2,6 @@ using CpstExporter.Conventions;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
-using CpstExporter.Tests.Support;
-using Xunit;
 using static CpstExporter.Tests.Support.Spans;
 
 namespace CpstExporter.Tests.Conventions;

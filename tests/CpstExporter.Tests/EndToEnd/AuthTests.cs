@@ -3,10 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using CpstExporter.Receiving.Otlp;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using OpenTelemetry.Exporter;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -1,7 +1,5 @@
 using System.Net.Http.Headers;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

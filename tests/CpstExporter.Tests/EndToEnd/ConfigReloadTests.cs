@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

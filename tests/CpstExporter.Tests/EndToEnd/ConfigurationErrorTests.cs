@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

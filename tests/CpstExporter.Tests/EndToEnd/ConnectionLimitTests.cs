@@ -4,10 +4,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using CpstExporter.Hosting;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -2,10 +2,8 @@ extern alias LoadGen;
 using System.Net;
 using System.Net.Http.Headers;
 using CpstExporter.Receiving;
-using CpstExporter.Tests.Support;
 using LoadGen::CpstExporter.LoadGen.Bench;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace CpstExporter.Tests.EndToEnd;

@@ -1,8 +1,6 @@
 using System.Net;
 using CpstExporter.Receiving.Otlp;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -1,10 +1,8 @@
-using CpstExporter.Tests.Support;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -3,9 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using CpstExporter.Receiving.Otlp;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using CpstExporter.Receiving.Otlp;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using Xunit;
 using static CpstExporter.Tests.Support.Spans;
 using SpanKind = CpstExporter.Receiving.Otlp.Span.Types.SpanKind;
 

@@ -1,11 +1,9 @@
 using System.ClientModel;
 using System.Diagnostics;
 using System.Text;
-using CpstExporter.Tests.Support;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenTelemetry.Exporter;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

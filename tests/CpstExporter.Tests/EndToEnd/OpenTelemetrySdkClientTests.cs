@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using CpstExporter.Tests.Support;
 using OpenTelemetry.Exporter;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -4,12 +4,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using CpstExporter.Receiving.Rpc;
 using Status = CpstExporter.Receiving.Rpc.Status;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using OpenTelemetry.Exporter;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

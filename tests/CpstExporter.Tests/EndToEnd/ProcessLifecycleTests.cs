@@ -5,9 +5,7 @@ using System.Text.Json;
 using CpstExporter.Conventions;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

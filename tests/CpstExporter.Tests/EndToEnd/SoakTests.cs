@@ -4,10 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CpstExporter.Tasks;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -1,12 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using CpstExporter.Tasks;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -2,10 +2,8 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using OpenTelemetry.Exporter;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.EndToEnd;
 

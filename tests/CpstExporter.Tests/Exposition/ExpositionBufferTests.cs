@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using CpstExporter.Exposition;
-using Xunit;
 
 namespace CpstExporter.Tests.Exposition;
 

@@ -1,5 +1,4 @@
 using CpstExporter.Exposition;
-using Xunit;
 
 namespace CpstExporter.Tests.Exposition;
 

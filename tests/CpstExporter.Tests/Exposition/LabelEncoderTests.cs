@@ -1,6 +1,5 @@
 using System.Text;
 using CpstExporter.Exposition;
-using Xunit;
 
 namespace CpstExporter.Tests.Exposition;
 

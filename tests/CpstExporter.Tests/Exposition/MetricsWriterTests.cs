@@ -6,9 +6,7 @@ using CpstExporter.Exposition;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
-using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace CpstExporter.Tests.Exposition;
 

@@ -3,8 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using CpstExporter.Exposition;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.Exposition;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
-using Xunit;
 
 namespace CpstExporter.Tests.Exposition;
 

@@ -4,10 +4,8 @@ using System.Text;
 using System.Text.Json;
 using CpstExporter.Aggregation;
 using CpstExporter.Receiving.Otlp;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 
 namespace CpstExporter.Tests.Exposition;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using CpstExporter.Hosting;
 using CpstExporter.Primitives;
-using Xunit;
 
 namespace CpstExporter.Tests.Hosting;
 

@@ -2,7 +2,6 @@ extern alias LoadGen;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using LoadGen::CpstExporter.LoadGen.Bench;
-using Xunit;
 
 namespace CpstExporter.Tests.LoadGen;
 

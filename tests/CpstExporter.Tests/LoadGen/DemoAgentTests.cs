@@ -2,13 +2,11 @@ extern alias LoadGen;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using CpstExporter.Tests.Support;
 using LoadGen::CpstExporter.LoadGen.Demo;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry.Trace;
-using Xunit;
 
 namespace CpstExporter.Tests.LoadGen;
 

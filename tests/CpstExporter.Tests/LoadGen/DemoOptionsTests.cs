@@ -1,7 +1,6 @@
 extern alias LoadGen;
 using LoadGen::CpstExporter.LoadGen;
 using LoadGen::CpstExporter.LoadGen.Demo;
-using Xunit;
 
 namespace CpstExporter.Tests.LoadGen;
 

@@ -1,7 +1,5 @@
 extern alias LoadGen;
-using CpstExporter.Tests.Support;
 using LoadGen::CpstExporter.LoadGen.Demo;
-using Xunit;
 
 namespace CpstExporter.Tests.LoadGen;
 

@@ -1,8 +1,6 @@
 extern alias LoadGen;
 using System.Globalization;
-using CpstExporter.Tests.Support;
 using LoadGen::CpstExporter.LoadGen.Demo;
-using Xunit;
 
 namespace CpstExporter.Tests.LoadGen;
 

@@ -1,7 +1,6 @@
 extern alias LoadGen;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
-using CpstExporter.Tests.Support;
 using LoadGen::CpstExporter.LoadGen.Demo;
 
 namespace CpstExporter.Tests.LoadGen;

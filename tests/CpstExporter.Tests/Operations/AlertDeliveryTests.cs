@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.Operations;
 

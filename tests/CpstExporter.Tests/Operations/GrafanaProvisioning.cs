@@ -1,4 +1,3 @@
-using CpstExporter.Tests.Support;
 using YamlDotNet.RepresentationModel;
 
 namespace CpstExporter.Tests.Operations;

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using CpstExporter.Tests.Support;
-using Xunit;
 using YamlDotNet.RepresentationModel;
 
 namespace CpstExporter.Tests.Operations;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using CpstExporter.Tests.Support;
 using YamlDotNet.RepresentationModel;
 
 namespace CpstExporter.Tests.Operations;

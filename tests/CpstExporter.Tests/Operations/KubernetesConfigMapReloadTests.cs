@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.Operations;
 

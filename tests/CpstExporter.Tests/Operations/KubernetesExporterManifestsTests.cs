@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using CpstExporter.Hosting;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.Operations;
 

@@ -1,5 +1,3 @@
-using CpstExporter.Tests.Support;
-using Xunit;
 using YamlDotNet.RepresentationModel;
 
 namespace CpstExporter.Tests.Operations;

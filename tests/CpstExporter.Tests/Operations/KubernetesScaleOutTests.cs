@@ -1,6 +1,3 @@
-using CpstExporter.Tests.Support;
-using Xunit;
-
 namespace CpstExporter.Tests.Operations;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using CpstExporter.Tests.Support;
-using Xunit;
-
 namespace CpstExporter.Tests.Operations;
 
 /// <summary>The shipped Prometheus rules, checked and unit-tested by promtool itself.</summary>

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry.Exporter;
-using Xunit;
 
 namespace CpstExporter.Tests.Operations;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.Operations;
 

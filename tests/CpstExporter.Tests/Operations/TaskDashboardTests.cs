@@ -4,11 +4,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
 using CpstExporter.Receiving.Otlp;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 using YamlDotNet.RepresentationModel;
 
 namespace CpstExporter.Tests.Operations;

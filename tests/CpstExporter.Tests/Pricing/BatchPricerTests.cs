@@ -2,7 +2,6 @@ using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace CpstExporter.Tests.Pricing;
 

@@ -1,7 +1,6 @@
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
-using Xunit;
 
 namespace CpstExporter.Tests.Pricing;
 

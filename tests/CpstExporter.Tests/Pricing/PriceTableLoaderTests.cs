@@ -1,6 +1,4 @@
 using CpstExporter.Pricing;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.Pricing;
 

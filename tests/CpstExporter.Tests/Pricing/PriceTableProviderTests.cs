@@ -1,6 +1,5 @@
 using CpstExporter.Pricing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace CpstExporter.Tests.Pricing;
 

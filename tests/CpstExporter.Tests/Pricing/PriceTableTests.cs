@@ -1,8 +1,6 @@
 using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.Pricing;
 

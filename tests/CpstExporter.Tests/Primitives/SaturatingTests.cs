@@ -1,5 +1,4 @@
 using CpstExporter.Primitives;
-using Xunit;
 
 namespace CpstExporter.Tests.Primitives;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using CpstExporter.Primitives;
-using Xunit;
 
 namespace CpstExporter.Tests.Primitives;
 

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using CpstExporter.Receiving;
-using Xunit;
 
 namespace CpstExporter.Tests.Receiving;
 

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using CpstExporter.Receiving;
 using Grpc.Core;
-using Xunit;
 
 namespace CpstExporter.Tests.Receiving;
 

@@ -1,11 +1,9 @@
 using System.Text;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
-using CpstExporter.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using Google.Protobuf;
-using Xunit;
 
 namespace CpstExporter.Tests.Receiving;
 

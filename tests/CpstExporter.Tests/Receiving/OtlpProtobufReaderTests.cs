@@ -3,12 +3,10 @@ using System.Text;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
-using CpstExporter.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using Google.Protobuf;
 using LoadGen::CpstExporter.LoadGen.Bench;
-using Xunit;
 
 namespace CpstExporter.Tests.Receiving;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
-using Xunit;
 
 namespace CpstExporter.Tests.Receiving;
 

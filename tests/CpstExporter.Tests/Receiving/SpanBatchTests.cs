@@ -1,5 +1,4 @@
 using CpstExporter.Receiving;
-using Xunit;
 
 namespace CpstExporter.Tests.Receiving;
 

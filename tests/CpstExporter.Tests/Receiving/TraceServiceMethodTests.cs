@@ -1,9 +1,7 @@
 using System.Buffers;
 using CpstExporter.Receiving;
-using CpstExporter.Tests.Support;
 using Google.Protobuf;
 using Grpc.Core;
-using Xunit;
 
 namespace CpstExporter.Tests.Receiving;
 

@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace CpstExporter.Tests.Support;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Xunit;
 using Xunit.Sdk;
 
 namespace CpstExporter.Tests.Support;

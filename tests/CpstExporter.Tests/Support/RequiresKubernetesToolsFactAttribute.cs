@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace CpstExporter.Tests.Support;
 
 /// <summary>A fact that runs the tools under deploy/tools: skipped with the reason when node or their packages are missing locally, never in CI.</summary>

@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace CpstExporter.Tests.Support;
 
 /// <summary>A fact that runs a Node.js client: skipped with the reason when node or the client's packages are missing locally, never in CI.</summary>

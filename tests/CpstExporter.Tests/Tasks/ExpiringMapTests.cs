@@ -1,5 +1,4 @@
 using CpstExporter.Tasks;
-using Xunit;
 
 namespace CpstExporter.Tests.Tasks;
 

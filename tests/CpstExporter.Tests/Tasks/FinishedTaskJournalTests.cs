@@ -1,6 +1,5 @@
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
-using Xunit;
 
 namespace CpstExporter.Tests.Tasks;
 

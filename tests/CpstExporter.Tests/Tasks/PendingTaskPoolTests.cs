@@ -2,7 +2,6 @@ using System.Reflection;
 using CpstExporter.Conventions;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
-using Xunit;
 
 namespace CpstExporter.Tests.Tasks;
 

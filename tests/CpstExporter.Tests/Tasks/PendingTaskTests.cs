@@ -2,7 +2,6 @@ using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
-using Xunit;
 
 namespace CpstExporter.Tests.Tasks;
 

@@ -2,8 +2,6 @@ using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
-using CpstExporter.Tests.Support;
-using Xunit;
 
 namespace CpstExporter.Tests.Tasks;
 

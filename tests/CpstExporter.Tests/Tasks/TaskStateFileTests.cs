@@ -3,10 +3,8 @@ using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
-using CpstExporter.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace CpstExporter.Tests.Tasks;
 
