@@ -154,12 +154,7 @@ internal sealed class SpanBatch
         RejectionMessage ??= message;
     }
 
-    public ref AttributeRecord AddAttribute(ReadOnlySpan<byte> key, int code = -1)
-    {
-        ref AttributeRecord attribute = ref AddAttribute(Append(key), key.Length);
-        attribute.Code = code;
-        return ref attribute;
-    }
+    public ref AttributeRecord AddAttribute(ReadOnlySpan<byte> key) => ref AddAttribute(Append(key), key.Length);
 
     /// <summary>Adds an attribute kept by its key's code in <see cref="SpanKeys"/> or <see cref="ResourceKeys"/> alone:
     /// the key is not copied, and <see cref="KeyOf"/> is empty for it.</summary>

@@ -33,7 +33,7 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
         long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 
-        using HttpResponseMessage response = await PostGzipAsync(client, exporter, gzip);
+        using HttpResponseMessage response = await PostAsync(client, exporter, gzip, gzip: true);
 
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         output.WriteLine($"{gzip.Length} bytes gzipped, {allocated / 1024 / 1024} MiB allocated while it was answered");
@@ -75,7 +75,7 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
         using var client = new HttpClient();
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 
-        using HttpResponseMessage response = await PostGzipAsync(client, exporter, gzip);
+        using HttpResponseMessage response = await PostAsync(client, exporter, gzip, gzip: true);
 
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         output.WriteLine($"{gzip.Length} bytes gzipped, {allocated / 1024 / 1024} MiB allocated while it was answered");
@@ -90,22 +90,12 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
     {
         // 64 bench requests in one (a protobuf message concatenated with another is their merge): 20 MB, 32,640 spans
         // of GenAI attributes, each with new trace ids. Decoded, 33 MB: within the budget, past what the pool keeps.
-        PayloadTemplate template = new BenchPayloads(seed: 4317).Throughput(512);
-        ulong sequence = 0;
-        using var body = new MemoryStream();
-        for (int i = 0; i < 64; i++)
-        {
-            byte[] frame = template.NewFrame();
-            template.Stamp(frame, high: 0x0123_4567_89AB_CDEF, ref sequence);
-            body.Write(frame, PayloadTemplate.FramePrefix, frame.Length - PayloadTemplate.FramePrefix);
-        }
+        byte[] body = BenchRequests(64);
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync();
         var pool = exporter.Services.GetRequiredService<SpanBatchPool>();
         using var client = new HttpClient();
 
-        var content = new ByteArrayContent(body.ToArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        using HttpResponseMessage response = await client.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), content);
+        using HttpResponseMessage response = await PostAsync(client, exporter, body, gzip: false);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync()); // no partial success: every span taken
@@ -117,34 +107,40 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
     public async Task HttpTraces_RealSpansUpToMaxRequestBytes_AreAccepted()
     {
         // A request of real spans as large as MaxRequestBytes allows decodes within twice MaxRequestBytes.
-        PayloadTemplate template = new BenchPayloads(seed: 4317).Throughput(512);
-        ulong sequence = 0;
-        using var body = new MemoryStream();
-        for (int i = 0; i < 13; i++)
-        {
-            byte[] frame = template.NewFrame();
-            template.Stamp(frame, high: 0x0123_4567_89AB_CDEF, ref sequence);
-            body.Write(frame, PayloadTemplate.FramePrefix, frame.Length - PayloadTemplate.FramePrefix);
-        }
+        byte[] body = BenchRequests(13);
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
         {
             ["Cpst:Limits:MaxRequestBytes"] = body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         using var client = new HttpClient();
 
-        var content = new ByteArrayContent(body.ToArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        using HttpResponseMessage response = await client.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), content);
+        using HttpResponseMessage response = await PostAsync(client, exporter, body, gzip: false);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(13m * 510, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_received_spans_total{protocol=\"http_protobuf\"}"));
     }
 
-    private static Task<HttpResponseMessage> PostGzipAsync(HttpClient client, ExporterUnderTest exporter, byte[] gzip)
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, ExporterUnderTest exporter, byte[] body, bool gzip)
     {
-        var content = new ByteArrayContent(gzip);
+        var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        content.Headers.ContentEncoding.Add("gzip");
+        if (gzip) content.Headers.ContentEncoding.Add("gzip");
         return client.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), content);
+    }
+
+    /// <summary>Bench requests of 510 spans each, with new trace ids, as one request: a protobuf message concatenated
+    /// with another is their merge.</summary>
+    private static byte[] BenchRequests(int count)
+    {
+        PayloadTemplate template = new BenchPayloads(seed: 4317).Throughput(512);
+        ulong sequence = 0;
+        using var body = new MemoryStream();
+        for (int i = 0; i < count; i++)
+        {
+            byte[] frame = template.NewFrame();
+            template.Stamp(frame, high: 0x0123_4567_89AB_CDEF, ref sequence);
+            body.Write(frame, PayloadTemplate.FramePrefix, frame.Length - PayloadTemplate.FramePrefix);
+        }
+        return body.ToArray();
     }
 }

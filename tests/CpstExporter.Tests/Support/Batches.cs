@@ -55,7 +55,7 @@ internal static class Batches
         {
             AttributeRecord attribute = from.Attributes[i];
             if (!keys.TryMatch(from.KeyOf(attribute), out int code)) continue;
-            ref AttributeRecord copy = ref to.AddAttribute(from.KeyOf(attribute), code);
+            ref AttributeRecord copy = ref to.AddCodedAttribute(code);
             copy.Kind = attribute.Kind;
             copy.Int = attribute.Int;
             copy.Double = attribute.Double;
