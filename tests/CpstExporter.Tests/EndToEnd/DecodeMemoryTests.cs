@@ -1,8 +1,6 @@
-extern alias LoadGen;
 using System.Net;
 using System.Net.Http.Headers;
 using CpstExporter.Receiving;
-using LoadGen::CpstExporter.LoadGen.Bench;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -90,7 +88,7 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
     {
         // 64 bench requests in one (a protobuf message concatenated with another is their merge): 20 MB, 32,640 spans
         // of GenAI attributes, each with new trace ids. Decoded, 33 MB: within the budget, past what the pool keeps.
-        byte[] body = BenchRequests(64);
+        byte[] body = BenchRequests.Concatenated(64);
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync();
         var pool = exporter.Services.GetRequiredService<SpanBatchPool>();
         using var client = new HttpClient();
@@ -99,7 +97,7 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync()); // no partial success: every span taken
-        Assert.Equal(64m * 510, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_received_spans_total{protocol=\"http_protobuf\"}"));
+        Assert.Equal(64m * BenchRequests.SpansEach, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_received_spans_total{protocol=\"http_protobuf\"}"));
         Assert.True(pool.RetainedBytes <= SpanBatchPool.MaxBatchBytes, $"the pool keeps {pool.RetainedBytes} bytes");
     }
 
@@ -107,7 +105,7 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
     public async Task HttpTraces_RealSpansUpToMaxRequestBytes_AreAccepted()
     {
         // A request of real spans as large as MaxRequestBytes allows decodes within twice MaxRequestBytes.
-        byte[] body = BenchRequests(13);
+        byte[] body = BenchRequests.Concatenated(13);
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
         {
             ["Cpst:Limits:MaxRequestBytes"] = body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -117,7 +115,7 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
         using HttpResponseMessage response = await PostAsync(client, exporter, body, gzip: false);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(13m * 510, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_received_spans_total{protocol=\"http_protobuf\"}"));
+        Assert.Equal(13m * BenchRequests.SpansEach, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_received_spans_total{protocol=\"http_protobuf\"}"));
     }
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient client, ExporterUnderTest exporter, byte[] body, bool gzip)
@@ -126,21 +124,5 @@ public sealed class DecodeMemoryTests(ITestOutputHelper output)
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
         if (gzip) content.Headers.ContentEncoding.Add("gzip");
         return client.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), content);
-    }
-
-    /// <summary>Bench requests of 510 spans each, with new trace ids, as one request: a protobuf message concatenated
-    /// with another is their merge.</summary>
-    private static byte[] BenchRequests(int count)
-    {
-        PayloadTemplate template = new BenchPayloads(seed: 4317).Throughput(512);
-        ulong sequence = 0;
-        using var body = new MemoryStream();
-        for (int i = 0; i < count; i++)
-        {
-            byte[] frame = template.NewFrame();
-            template.Stamp(frame, high: 0x0123_4567_89AB_CDEF, ref sequence);
-            body.Write(frame, PayloadTemplate.FramePrefix, frame.Length - PayloadTemplate.FramePrefix);
-        }
-        return body.ToArray();
     }
 }
