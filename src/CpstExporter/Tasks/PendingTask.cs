@@ -19,21 +19,54 @@ internal sealed class PendingTask
     public PendingPhase Phase;
 
     public string? UseCase;
-    /// <summary>Where <see cref="UseCase"/> came from, lower is stronger: see <see cref="UseCaseRanks"/>.</summary>
-    public int UseCaseRank;
+    /// <summary>Where <see cref="UseCase"/> came from, lower is stronger: see <see cref="UseCaseRanks"/>; int.MaxValue
+    /// while no span named one. The ranks are a handful: kept in three bits of the flags' byte.</summary>
+    public int UseCaseRank
+    {
+        get
+        {
+            int rank = (int)(_flags & PendingTaskFlags.UseCaseRank) >> RankShift;
+            return rank == NoRank ? int.MaxValue : rank;
+        }
+        set
+        {
+            int rank = value is >= 0 and < NoRank ? value : NoRank;
+            _flags = (_flags & ~PendingTaskFlags.UseCaseRank) | (PendingTaskFlags)(rank << RankShift);
+        }
+    }
     /// <summary>The root arrived: the use case no longer changes.</summary>
-    public bool UseCaseFinal;
+    public bool UseCaseFinal
+    {
+        get => Has(PendingTaskFlags.UseCaseFinal);
+        set => Set(PendingTaskFlags.UseCaseFinal, value);
+    }
     /// <summary>The task's calls are in the metrics: those of later requests count at once, and none can be uncounted.</summary>
-    public bool CallsCounted;
+    public bool CallsCounted
+    {
+        get => Has(PendingTaskFlags.CallsCounted);
+        set => Set(PendingTaskFlags.CallsCounted, value);
+    }
     public string? Environment;
-    public bool EnvironmentFromRoot;
+    public bool EnvironmentFromRoot
+    {
+        get => Has(PendingTaskFlags.EnvironmentFromRoot);
+        set => Set(PendingTaskFlags.EnvironmentFromRoot, value);
+    }
     public string? Variant;
-    public bool VariantFromRoot;
+    public bool VariantFromRoot
+    {
+        get => Has(PendingTaskFlags.VariantFromRoot);
+        set => Set(PendingTaskFlags.VariantFromRoot, value);
+    }
 
     public Outcome Outcome;
     public OutcomeSource OutcomeSource;
     public ulong OutcomeSpanEnd;
-    public bool RootError;
+    public bool RootError
+    {
+        get => Has(PendingTaskFlags.RootError);
+        set => Set(PendingTaskFlags.RootError, value);
+    }
 
     public decimal SpanCostUsd;
     public int LlmCalls;
@@ -53,9 +86,9 @@ internal sealed class PendingTask
         }
     }
 
+    /// <summary>The first model called; its calls are the task's less those of <see cref="OtherModels"/>.</summary>
     public string? Model;
     public decimal ModelCostUsd;
-    public int ModelCalls;
     /// <summary>The first tool called; its calls and cost are the task's less those of <see cref="OtherTools"/>.</summary>
     public string? Tool;
     public decimal ToolCostUsd;
@@ -66,6 +99,9 @@ internal sealed class PendingTask
     public ulong StartUnixNano;
     public ulong EndUnixNano;
     public PendingTaskExtras? Extras;
+
+    private const int RankShift = 5, NoRank = 7;
+    private PendingTaskFlags _flags = PendingTaskFlags.UseCaseRank;
 
     // Neighbours in the assembler's list for this task's phase, ordered by deadline.
     public PendingTask? Older;
@@ -97,19 +133,22 @@ internal sealed class PendingTask
         FirstSeenMs = LastActivityMs = firstSeenMs;
         Phase = PendingPhase.New;
         UseCase = Environment = Variant = Model = Tool = null;
-        UseCaseRank = int.MaxValue;
-        UseCaseFinal = CallsCounted = EnvironmentFromRoot = VariantFromRoot = RootError = false;
+        _flags = PendingTaskFlags.UseCaseRank; // no flag set, no rank
         Outcome = Outcome.Unknown;
         OutcomeSource = OutcomeSource.None;
         OutcomeSpanEnd = 0;
         SpanCostUsd = ModelCostUsd = ToolCostUsd = 0m;
-        LlmCalls = ToolCalls = ModelCalls = 0;
+        LlmCalls = ToolCalls = 0;
         InputTokens = OutputTokens = CacheReadTokens = CacheWriteTokens = ReasoningTokens = 0;
         StartUnixNano = EndUnixNano = 0;
         Spans = default;
         Extras?.Clear(); // kept, emptied, with the pooled object: a task of several tools then allocates nothing
         Older = Newer = null;
     }
+
+    private bool Has(PendingTaskFlags flag) => (_flags & flag) != 0;
+
+    private void Set(PendingTaskFlags flag, bool value) => _flags = value ? _flags | flag : _flags & ~flag;
 
     public bool HasOutcomeSignal => OutcomeSource != OutcomeSource.None || RootError;
 
@@ -196,14 +235,14 @@ internal sealed class PendingTask
         Variant ?? TaskLabels.None);
 
     /// <summary>Adds calls of <paramref name="model"/> to its share. O(1).</summary>
-    /// <param name="inputTokens">Of these calls; the first model's tokens are the task's less the other models'.</param>
+    /// <param name="calls">Of a model after the first: the first model's calls and tokens are the task's less the other
+    /// models'.</param>
     public void AddModelCost(string model, decimal cost, int calls = 1, long inputTokens = 0, long outputTokens = 0)
     {
         if (Model is null || ReferenceEquals(Model, model) || Model == model)
         {
             Model = model;
             ModelCostUsd = Saturating.Add(ModelCostUsd, cost);
-            ModelCalls = Saturating.Add(ModelCalls, calls);
             return;
         }
         ((Extras ??= new()).OtherModels ??= new()).Add(SpanRole.Llm, model, calls, inputTokens, outputTokens, cost);
@@ -239,7 +278,7 @@ internal sealed class PendingTask
                 input -= other.InputTokens;
                 output -= other.OutputTokens;
             }
-            firstModel = new CallShare(SpanRole.Llm, Model, ModelCalls, Math.Max(0, input), Math.Max(0, output), ModelCostUsd);
+            firstModel = new CallShare(SpanRole.Llm, Model, ModelCalls(), Math.Max(0, input), Math.Max(0, output), ModelCostUsd);
         }
         if (Tool is not null)
         {
@@ -278,11 +317,19 @@ internal sealed class PendingTask
         return cost;
     }
 
+    /// <summary>The first model's calls: the task's less the other models'. Not kept: a pending task is the unit of memory.</summary>
+    public int ModelCalls()
+    {
+        int calls = LlmCalls;
+        foreach (CallShare other in OtherModels ?? Empty) calls -= other.Calls;
+        return Math.Max(0, calls);
+    }
+
     /// <summary>The model with the largest cost share; with equal cost (say, all unpriced), the one called most.</summary>
     public string PrimaryModel()
     {
         if (Model is null) return TaskLabels.None;
-        (string model, decimal cost, int calls) best = (Model, ModelCostUsd, ModelCalls);
+        (string model, decimal cost, int calls) best = (Model, ModelCostUsd, ModelCalls());
         if (OtherModels is not null)
             foreach (CallShare other in OtherModels)
                 if (other.CostUsd > best.cost || (other.CostUsd == best.cost && other.Calls > best.calls)) best = (other.Name, other.CostUsd, other.Calls);

@@ -167,7 +167,7 @@ internal sealed class TaskStateWriter : IDisposable
         json.WriteNumber(OutputTokensName, t.OutputTokens);
 
         json.WriteStartArray(ModelsName);
-        if (t.Model is not null) WriteModel(json, t.Model, t.ModelCostUsd, t.ModelCalls);
+        if (t.Model is not null) WriteModel(json, t.Model, t.ModelCostUsd, t.ModelCalls());
         if (t.OtherModels is not null)
             foreach (CallShare model in t.OtherModels) WriteModel(json, model.Name, model.CostUsd, model.Calls, model.InputTokens, model.OutputTokens);
         json.WriteEndArray();

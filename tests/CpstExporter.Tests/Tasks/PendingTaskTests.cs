@@ -9,6 +9,42 @@ public class PendingTaskTests
 {
     private static PendingTask Task() => new(new TraceId(1, 2), firstSeenMs: 1_000);
 
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(5, 5)]
+    [InlineData(6, 6)]
+    [InlineData(7, int.MaxValue)]
+    [InlineData(-1, int.MaxValue)]
+    [InlineData(int.MaxValue, int.MaxValue)]
+    public void UseCaseRank_SharesTheFlagsByte_NeitherDisturbsTheOther(int set, int read)
+    {
+        PendingTask task = Task();
+        Assert.Equal(int.MaxValue, task.UseCaseRank);
+        task.UseCaseFinal = task.CallsCounted = task.EnvironmentFromRoot = task.VariantFromRoot = task.RootError = true;
+
+        task.UseCaseRank = set;
+
+        Assert.Equal(read, task.UseCaseRank);
+        Assert.True(task.UseCaseFinal && task.CallsCounted && task.EnvironmentFromRoot && task.VariantFromRoot && task.RootError);
+        task.UseCaseFinal = task.CallsCounted = task.EnvironmentFromRoot = task.VariantFromRoot = task.RootError = false;
+        Assert.Equal(read, task.UseCaseRank);
+        task.CallsCounted = true;
+        Assert.False(task.UseCaseFinal || task.EnvironmentFromRoot || task.VariantFromRoot || task.RootError);
+    }
+
+    [Fact]
+    public void ModelCalls_TheTasksLessTheOtherModels()
+    {
+        PendingTask task = Task();
+        task.LlmCalls = 6;
+        task.AddModelCost("a", 0.003m);
+        task.AddModelCost("b", 0.002m, calls: 2);
+        task.AddModelCost("c", 0.001m, calls: 1);
+
+        Assert.Equal(3, task.ModelCalls());
+        Assert.Equal([3, 2, 1], task.Breakdown().Calls().Select(c => c.Calls));
+    }
+
     [Fact]
     public void PrimaryModel_NoModel_IsNone()
     {
