@@ -6,8 +6,8 @@ namespace CpstExporter.Hosting;
 /// The memory Kestrel reads sockets into and holds request bodies in: blocks of <see cref="BlockSize"/> bytes rented
 /// from <see cref="ArrayPool{T}.Shared"/>, where Kestrel's own pool has blocks of 4 KiB. A socket read fills at most
 /// the block it is given, so an OTLP request of a few hundred KiB took a read call (and a pipe segment, and a wake-up
-/// of the reader) per 4 KiB; with 64 KiB blocks it takes a sixteenth of them, the server's CPU per span falls by a
-/// seventh (BENCHMARKS.md), and the message that grpc-dotnet hands the marshaller has a sixteenth of the segments to
+/// of the reader) per 4 KiB; with 64 KiB blocks it takes a sixteenth of them, and the server's CPU per span falls by
+/// about 15 % (BENCHMARKS.md), and the message that grpc-dotnet hands the marshaller has a sixteenth of the segments to
 /// join. The shared array pool bounds what it keeps (a few dozen arrays of a size per core) and gives it back when the
 /// process is idle, so the blocks cost nothing between bursts. The price: a connection or stream that has received
 /// anything holds at least one block until the bytes are read, 64 KiB where it was 4 KiB (docs/operations.md).
