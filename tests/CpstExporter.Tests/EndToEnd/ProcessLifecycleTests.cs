@@ -114,7 +114,9 @@ public sealed class ProcessLifecycleTests : IDisposable
     {
         const int Tasks = 500, Kept = 10_000;
         string state = Path.Combine(_dir, "state.json");
-        string[] settings = [$"--Cpst:Tasks:StateFile={state}", "--Cpst:Tasks:SettleSeconds=1", "--Cpst:Tasks:CheckpointSeconds=8"];
+        // Settling takes 2 s, so the kept task's spans, ten a second, keep it pending even on a busy machine: tasks are
+        // swept every 100 ms, so a gap in them as long as the settle time would finish it.
+        string[] settings = [$"--Cpst:Tasks:StateFile={state}", "--Cpst:Tasks:SettleSeconds=2", "--Cpst:Tasks:CheckpointSeconds=8"];
 
         await using (ExporterProcess first = await ExporterProcess.StartAsync(settings))
         {
@@ -169,7 +171,7 @@ public sealed class ProcessLifecycleTests : IDisposable
         return await response.Content.ReadAsStringAsync();
     }
 
-    /// <summary>A span of the task every 200 ms, each with a new span id: the task stays active, so it does not settle.</summary>
+    /// <summary>A span of the task every 100 ms, each with a new span id: the task stays active, so it does not settle.</summary>
     private static async Task KeepAliveAsync(Uri http, int trace, CancellationToken stop)
     {
         for (int span = 3; !stop.IsCancellationRequested; span++)
@@ -179,7 +181,7 @@ public sealed class ProcessLifecycleTests : IDisposable
                 var content = new ByteArrayContent(Spans.Request("reviewer", Spans.Child(trace, span)).ToByteArray());
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
                 using HttpResponseMessage response = await Client.PostAsync(new Uri(http, "/v1/traces"), content, stop);
-                await Task.Delay(200, stop);
+                await Task.Delay(100, stop);
             }
             catch (Exception e) when (e is OperationCanceledException or HttpRequestException)
             {
