@@ -91,20 +91,7 @@ internal sealed class ExpiringMap<TKey, TValue>(int capacity)
     }
 
     /// <summary>Takes out the entry that expires first, expired or not: room for a new one in a full map.</summary>
-    public bool TryTakeOldest(out TKey key, out TValue value)
-    {
-        while (_expiries.TryDequeue(out var next))
-        {
-            if (TryTake(next.Key, next.ExpiresMs, out value))
-            {
-                key = next.Key;
-                return true;
-            }
-        }
-        key = default!;
-        value = default!;
-        return false;
-    }
+    public bool TryTakeOldest(out TKey key, out TValue value) => TryTakeExpired(long.MaxValue, out key, out value);
 
     /// <summary>Removes the entry a place in the queue stands for, unless the place is stale.</summary>
     private bool TryTake(TKey key, long expiresMs, out TValue value)

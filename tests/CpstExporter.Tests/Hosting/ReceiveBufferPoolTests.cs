@@ -59,9 +59,10 @@ public sealed class ReceiveBufferPoolTests
 
         Assert.Equal(4m * BenchRequests.SpansEach,
             MetricsText.Required(await exporter.ScrapeAsync(), "cpst_received_spans_total{protocol=\"grpc\"}"));
-        // The socket's pipe and the request body's each hold the message: in 4 KiB blocks, 2 × its size / 4 KiB.
+        // The socket's pipe and the request body's each hold the message: in 4 KiB blocks, at least 2 × its size / 4 KiB.
+        // Pipes give a block back once it is read, so partly filled blocks make the count vary: about 100 here.
         long rented = pools.Rented - before;
-        Assert.InRange(rented, 2 * message.Length / ReceiveBufferPool.BlockSize, 2 * message.Length / 4096 / 4);
+        Assert.InRange(rented, 2 * message.Length / ReceiveBufferPool.BlockSize, 2 * message.Length / 4096 / 2);
     }
 
     private static byte[] ArrayOf(IMemoryOwner<byte> block) =>
