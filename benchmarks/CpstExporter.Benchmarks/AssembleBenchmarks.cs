@@ -37,7 +37,7 @@ public class AssembleBenchmarks
         _facts = batch.Spans.ToArray().Select(s => reader.Read(batch, in s, in resource)).ToArray();
         _traceIds = _facts.Select(f => f.TraceId).ToArray();
         var prices = Payloads.ShippedPrices();
-        _costs = _facts.Select(f => SpanPricer.Price(prices, in f)).ToArray();
+        _costs = _facts.Select(f => SpanPricer.Price(prices, ExchangeRates.UsdOnly, in f, 0)).ToArray();
         _assembler = new TaskAssembler(new TaskOptions(), new NullTaskSink(), _clock);
     }
 

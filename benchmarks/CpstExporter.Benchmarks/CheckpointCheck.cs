@@ -80,15 +80,15 @@ internal static class CheckpointCheck
                 var trace = new TraceId(0x0a0b0c0d, (ulong)(t + i + 1));
                 ulong root = spanId++;
                 spans[k] = new SpanFacts { TraceId = trace, SpanId = root, IsRoot = true, ServiceName = "checkout-agent", UseCase = "checkout" };
-                prices[k++] = new CallPrice(0m, false);
+                prices[k++] = new CallPrice(0m, PricingBasis.Table, ServiceTier.Standard, CallPriceNotes.None);
                 spans[k] = new SpanFacts
                 {
                     TraceId = trace, SpanId = spanId++, ParentSpanId = root, Role = SpanRole.Llm, Model = "gpt-4o", Provider = "openai",
                     Tokens = new TokenUsage(1200, 300, 0, 0, 0), ServiceName = "checkout-agent",
                 };
-                prices[k++] = new CallPrice(0.006m, false);
+                prices[k++] = new CallPrice(0.006m, PricingBasis.Table, ServiceTier.Standard, CallPriceNotes.None);
                 spans[k] = new SpanFacts { TraceId = trace, SpanId = spanId++, ParentSpanId = root, Role = SpanRole.Tool, ToolName = "web_search", ServiceName = "checkout-agent" };
-                prices[k++] = new CallPrice(0.01m, false);
+                prices[k++] = new CallPrice(0.01m, PricingBasis.Table, ServiceTier.Standard, CallPriceNotes.None);
             }
             assembler.Add(spans.AsSpan(0, k), prices.AsSpan(0, k));
         }
@@ -98,7 +98,7 @@ internal static class CheckpointCheck
     private static (List<double> Waits, TimeSpan Elapsed) WhileProbing(TaskAssembler assembler, Action work)
     {
         SpanFacts[] probe = [new SpanFacts { TraceId = new TraceId(0x0a0b0c0d, 1), SpanId = 1, IsRoot = true, ServiceName = "checkout-agent" }];
-        CallPrice[] price = [new CallPrice(0m, false)];
+        CallPrice[] price = [new CallPrice(0m, PricingBasis.Table, ServiceTier.Standard, CallPriceNotes.None)];
         var waits = new List<double>();
         bool stop = false;
         var prober = new Thread(() =>

@@ -75,6 +75,7 @@ internal static class CpstHost
         services.AddSingleton(sp => new SpanFactsReader(sp.GetRequiredService<LabelValueCache>(), settings.Conventions, settings.Plausible));
         services.AddSingleton<PriceTableProvider>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceTableProvider>());
+        services.AddSingleton(new ExchangeRates(settings.Pricing.ExchangeRates));
         services.AddSingleton<BatchPricer>();
         services.AddSingleton(new RecentTasks(settings.Tasks.RecentTasks));
         services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>())

@@ -30,7 +30,8 @@ internal sealed class SpanPipeline(
         {
             int plausible = conventions.ReadPlausible(batch, resources, facts);
             ReadOnlySpan<SpanFacts> read = facts.AsSpan(0, plausible);
-            pricer.Price(read, costs);
+            int unknownCurrencies = pricer.Price(read, costs);
+            if (unknownCurrencies > 0) batch.Ignore(IgnoredAttributeReason.UnknownCurrency, unknownCurrencies, UnknownCurrencyMessage);
             int refused = tasks.Add(read, costs.AsSpan(0, plausible));
             if (refused > 0) batch.Reject(RejectionReason.PendingLimit, refused, PendingLimitMessage());
         }
@@ -50,6 +51,9 @@ internal sealed class SpanPipeline(
             OutcomeApplied.Late => OutcomeDisposition.Late,
             _ => OutcomeDisposition.Dropped,
         };
+
+    private const string UnknownCurrencyMessage =
+        "gen_ai.usage.cost.currency has no exchange rate (Cpst:Pricing:ExchangeRates): the reported amount was ignored and the call priced from the price table";
 
     private string PendingLimitMessage() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"span of a new trace refused: pending tasks are at Cpst:Tasks:MaxPending and this request already finished {tasks.Options.MaxEvictionsPerRequest} of them early; send fewer new traces per request");

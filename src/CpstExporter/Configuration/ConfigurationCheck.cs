@@ -30,13 +30,16 @@ internal static class ConfigurationCheck
 
     private static void CheckPriceTable(PricingOptions pricing)
     {
-        try
+        foreach (string path in pricing.ResolvePaths())
         {
-            PriceTableLoader.Load(pricing.ResolvePath());
-        }
-        catch (PriceTableException e)
-        {
-            throw new CpstConfigurationException($"Cpst:PricingFile: {e.Message}; fix the file or point Cpst:PricingFile at a valid price table");
+            try
+            {
+                PriceFileReader.Read(path);
+            }
+            catch (PriceTableException e)
+            {
+                throw new CpstConfigurationException($"{pricing.Key}: {e.Message}; fix the file or point {pricing.Key} at a valid price table");
+            }
         }
     }
 

@@ -14,7 +14,7 @@ internal static class ConfigurationKeys
     public static readonly string[] Known =
     [
         "Listen:OtlpGrpc", "Listen:OtlpHttp", "Listen:Metrics",
-        "PricingFile", "SettingsFile",
+        "PricingFile", "PricingFiles:*", "Pricing:ExchangeRates:*", "SettingsFile",
         "Tasks:SettleSeconds", "Tasks:OutcomeWindowSeconds", "Tasks:MaxPending", "Tasks:StateFile", "Tasks:CheckpointSeconds",
         "Tasks:MaxFinishedRemembered", "Tasks:DuplicateWindowSeconds", "Tasks:RecentTasks",
         "Limits:MaxSeriesPerMetric", "Limits:MaxRequestBytes", "Limits:MaxConcurrentExports", "Limits:MaxConnections",

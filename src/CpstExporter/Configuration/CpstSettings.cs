@@ -39,7 +39,7 @@ internal sealed class CpstSettings
             var settings = new CpstSettings
             {
                 Listen = cpst.GetSection("Listen").Get<ListenerOptions>() ?? new ListenerOptions(),
-                Pricing = new PricingOptions { PricingFile = cpst["PricingFile"] is { Length: > 0 } file ? file : "pricing.yaml" },
+                Pricing = PricingOptions.Read(cpst),
                 Tasks = cpst.GetSection("Tasks").Get<TaskOptions>() ?? new TaskOptions(),
                 Receiver = new ReceiverOptions
                 {

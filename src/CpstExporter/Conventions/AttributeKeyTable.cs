@@ -29,13 +29,20 @@ internal sealed class AttributeKeyTable
             "gen_ai.usage.cache_creation_input_tokens", "llm.token_count.prompt_details.cache_write", "ai.usage.inputTokenDetails.cacheWriteTokens"]),
         (Fact.ReasoningTokens, ["gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens", "gen_ai.usage.details.reasoning_tokens",
             "llm.token_count.completion_details.reasoning", "ai.usage.outputTokenDetails.reasoningTokens", "ai.usage.reasoningTokens"]),
+        (Fact.CacheWrite1hTokens, ["cpst.usage.cache_write_1h.input_tokens"]),
+        // What the provider served first; what was asked for only when no span says what was served.
+        (Fact.ServiceTier, ["openai.response.service_tier", "gen_ai.openai.response.service_tier",
+            "openai.request.service_tier", "gen_ai.openai.request.service_tier", "cpst.service_tier"]),
+        (Fact.ReportedCost, ["gen_ai.usage.cost.amount"]),
+        (Fact.ReportedCostCurrency, ["gen_ai.usage.cost.currency"]),
+        (Fact.ReportedCostSource, ["gen_ai.usage.cost.source"]),
         (Fact.Operation, ["gen_ai.operation.name"]),
         (Fact.VercelOperation, ["ai.operationId"]),
         (Fact.ToolName, ["gen_ai.tool.name", "tool.name", "traceloop.entity.name", "ai.toolCall.name"]),
         (Fact.OpenInferenceKind, ["openinference.span.kind"]),
         (Fact.TraceloopKind, ["traceloop.span.kind"]),
         (Fact.CallCost, ["cpst.cost_usd"]),
-        (Fact.CostEstimate, ["gen_ai.usage.cost", "llm.cost.total"]),
+        (Fact.CostEstimate, ["gen_ai.usage.cost", "llm.cost.total", "operation.cost"]),
         (Fact.TaskCost, ["total_cost", "cpst.task_cost_usd"]),
     ];
 

@@ -14,7 +14,8 @@ internal sealed class ConventionOptions
     {
         ["UseCase"] = Fact.UseCase, ["Outcome"] = Fact.Outcome, ["Model"] = Fact.Model, ["Provider"] = Fact.Provider,
         ["InputTokens"] = Fact.InputTokens, ["OutputTokens"] = Fact.OutputTokens, ["CacheReadTokens"] = Fact.CacheReadTokens,
-        ["CacheWriteTokens"] = Fact.CacheWriteTokens, ["ReasoningTokens"] = Fact.ReasoningTokens, ["ToolName"] = Fact.ToolName,
+        ["CacheWriteTokens"] = Fact.CacheWriteTokens, ["CacheWrite1hTokens"] = Fact.CacheWrite1hTokens,
+        ["ReasoningTokens"] = Fact.ReasoningTokens, ["ServiceTier"] = Fact.ServiceTier, ["ToolName"] = Fact.ToolName,
         ["CallCost"] = Fact.CallCost, ["TaskCost"] = Fact.TaskCost, ["Environment"] = Fact.Environment, ["Variant"] = Fact.Variant,
     };
 

@@ -18,6 +18,15 @@ internal enum Fact : byte
     CacheReadTokens,
     CacheWriteTokens,
     ReasoningTokens,
+    /// <summary>Cache-write tokens kept one hour: a subset of the cache-write tokens, priced at <c>cache_write_1h</c>.</summary>
+    CacheWrite1hTokens,
+    /// <summary>The served service tier, else the requested one, else <c>cpst.service_tier</c>.</summary>
+    ServiceTier,
+    /// <summary><c>gen_ai.usage.cost.amount</c>: what the call cost, in <see cref="ReportedCostCurrency"/>.</summary>
+    ReportedCost,
+    ReportedCostCurrency,
+    /// <summary><c>provider</c>: the amount is what the provider billed; <c>local</c> or none: an estimate.</summary>
+    ReportedCostSource,
     /// <summary><c>gen_ai.operation.name</c>.</summary>
     Operation,
     /// <summary><c>ai.operationId</c> of the Vercel AI SDK.</summary>

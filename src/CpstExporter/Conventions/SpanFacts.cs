@@ -14,8 +14,10 @@ internal struct SpanFacts
     public ulong StartTimeUnixNano;
     public ulong EndTimeUnixNano;
     public SpanRole Role;
-    /// <summary>A token count or cost outside <see cref="PlausibleRange"/>: the span is refused whole.</summary>
+    /// <summary>A token count outside <see cref="PlausibleRange"/>: the span is refused whole.</summary>
     public bool Implausible;
+    /// <summary>Optional attributes of the span that were ignored (an implausible cost, an unknown service tier).</summary>
+    public IgnoredFacts Ignored;
 
     /// <summary>An explicit use case (<c>cpst.use_case</c> or an operator's name), from the span or its resource.</summary>
     public string? UseCase;
@@ -29,10 +31,20 @@ internal struct SpanFacts
     public string? Model;
     public string? Provider;
     public TokenUsage Tokens;
+    /// <summary>Cache-write tokens kept one hour: a subset of <see cref="TokenUsage.CacheWrite"/>.</summary>
+    public long CacheWrite1hTokens;
+    /// <summary>The tier the provider served the call at (or was asked for, when no attribute says what it served).</summary>
+    public ServiceTier ServiceTier;
     public string? ToolName;
 
     /// <summary>An explicit cost of this span (<c>cpst.cost_usd</c>), replacing what the price table would say.</summary>
     public decimal? CallCost;
+    /// <summary>An amount the span reports the call cost (<c>gen_ai.usage.cost.amount</c>), in <see cref="ReportedCostCurrency"/>.</summary>
+    public decimal? ReportedCost;
+    /// <summary>The ISO 4217 code of <see cref="ReportedCost"/>; null for USD.</summary>
+    public string? ReportedCostCurrency;
+    /// <summary>The reported amount is what the provider billed (source <c>provider</c>), not an estimate.</summary>
+    public bool ReportedByProvider;
     /// <summary>An instrumentation library's own estimate (<c>gen_ai.usage.cost</c>), used only for what the table cannot price.</summary>
     public decimal? CostEstimate;
     /// <summary>An explicit cost of the whole task (root span only), replacing the sum of its spans.</summary>

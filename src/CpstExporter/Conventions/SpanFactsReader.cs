@@ -46,22 +46,29 @@ internal sealed class SpanFactsReader
     public PlausibleRange Range => _range;
 
     /// <summary>
-    /// Reads the spans of <paramref name="batch"/> into <paramref name="facts"/>, in order, leaving out those whose usage
-    /// is implausible: they are refused on the batch (<see cref="RejectionReason.ImplausibleUsage"/>), which reports them
-    /// in <c>partial_success</c>. <paramref name="resources"/> is room for the batch's resources. Returns the spans kept.
+    /// Reads the spans of <paramref name="batch"/> into <paramref name="facts"/>, in order, leaving out those whose token
+    /// counts are implausible: they are refused on the batch (<see cref="RejectionReason.ImplausibleUsage"/>), which
+    /// reports them in <c>partial_success</c>. An implausible cost or an unknown service tier is ignored, not the span:
+    /// noted on the batch (<see cref="SpanBatch.Ignore"/>) and counted. <paramref name="resources"/> is room for the
+    /// batch's resources. Returns the spans kept.
     /// </summary>
     public int ReadPlausible(SpanBatch batch, Span<ResourceFacts> resources, Span<SpanFacts> facts)
     {
         for (int r = 0; r < batch.ResourceCount; r++) resources[r] = ReadResource(batch, batch.Resources[r]);
         ReadOnlySpan<SpanRecord> spans = batch.Spans;
-        int kept = 0;
+        int kept = 0, implausibleCosts = 0, unknownTiers = 0;
         for (int i = 0; i < spans.Length; i++)
         {
             ref readonly SpanRecord span = ref spans[i];
             facts[kept] = Read(batch, in span, in resources[span.ResourceIndex]);
-            if (!facts[kept].Implausible) kept++;
+            if (facts[kept].Implausible) continue;
+            if ((facts[kept].Ignored & IgnoredFacts.ImplausibleCost) != 0) implausibleCosts++;
+            if ((facts[kept].Ignored & IgnoredFacts.UnknownServiceTier) != 0) unknownTiers++;
+            kept++;
         }
         if (kept < spans.Length) batch.Reject(RejectionReason.ImplausibleUsage, spans.Length - kept, ImplausibleMessage());
+        if (implausibleCosts > 0) batch.Ignore(IgnoredAttributeReason.ImplausibleCost, implausibleCosts, ImplausibleCostMessage());
+        if (unknownTiers > 0) batch.Ignore(IgnoredAttributeReason.UnknownServiceTier, unknownTiers, UnknownServiceTierMessage);
         return kept;
     }
 
@@ -83,6 +90,11 @@ internal sealed class SpanFactsReader
         FindBest(batch, span.AttributeStart, span.AttributeCount, _spanKeys, batch.SpanKeys, best, ranks);
 
         bool implausible = false;
+        IgnoredFacts ignored = IgnoredFacts.None;
+        long cacheWrite = TokenFact(batch, best[(int)Fact.CacheWriteTokens], ref implausible);
+        long cacheWrite1h = TokenFact(batch, best[(int)Fact.CacheWrite1hTokens], ref implausible);
+        // One-hour writes are a subset of the writes; reported beside the five-minute ones instead, they are added.
+        if (cacheWrite1h > cacheWrite) cacheWrite = Saturating.Add(cacheWrite, cacheWrite1h);
         var facts = new SpanFacts
         {
             TraceId = span.TraceId,
@@ -102,11 +114,16 @@ internal sealed class SpanFactsReader
                 TokenFact(batch, best[(int)Fact.InputTokens], ref implausible),
                 TokenFact(batch, best[(int)Fact.OutputTokens], ref implausible),
                 TokenFact(batch, best[(int)Fact.CacheReadTokens], ref implausible),
-                TokenFact(batch, best[(int)Fact.CacheWriteTokens], ref implausible),
+                cacheWrite,
                 TokenFact(batch, best[(int)Fact.ReasoningTokens], ref implausible)).WithSubsetsIncluded(),
-            CallCost = CostFact(batch, best[(int)Fact.CallCost], ref implausible),
-            CostEstimate = CostFact(batch, best[(int)Fact.CostEstimate], ref implausible),
-            TaskCost = span.IsRoot ? CostFact(batch, best[(int)Fact.TaskCost], ref implausible) : null,
+            CacheWrite1hTokens = cacheWrite1h,
+            CallCost = CostFact(batch, best[(int)Fact.CallCost], ref ignored),
+            CostEstimate = CostFact(batch, best[(int)Fact.CostEstimate], ref ignored),
+            ReportedCost = CostFact(batch, best[(int)Fact.ReportedCost], ref ignored),
+            ReportedCostCurrency = StringFact(batch, best[(int)Fact.ReportedCostCurrency]),
+            ReportedByProvider = best[(int)Fact.ReportedCostSource] >= 0 &&
+                                 Ascii.EqualsIgnoreCase(StringBytes(batch, best[(int)Fact.ReportedCostSource]), "provider"u8),
+            TaskCost = span.IsRoot ? CostFact(batch, best[(int)Fact.TaskCost], ref ignored) : null,
         };
         facts.Implausible = implausible;
 
@@ -122,7 +139,9 @@ internal sealed class SpanFactsReader
         {
             facts.Model = StringFact(batch, model);
             facts.Provider = ProviderFact(batch, best[(int)Fact.Provider]);
+            facts.ServiceTier = ServiceTierFact(batch, best[(int)Fact.ServiceTier], ref ignored);
         }
+        facts.Ignored = ignored;
         return facts;
     }
 
@@ -278,10 +297,11 @@ internal sealed class SpanFactsReader
     }
 
     /// <summary>
-    /// USD amounts: integers, doubles (through their shortest round-trip text, so 0.1 stays 0.1 exactly) or decimal
-    /// strings. Negative, not finite, or above <see cref="PlausibleRange.MaxCostUsdPerSpan"/> marks the span implausible.
+    /// Amounts: integers, doubles (through their shortest round-trip text, so 0.1 stays 0.1 exactly) or decimal strings.
+    /// Negative, not finite, or above <see cref="PlausibleRange.MaxCostUsdPerSpan"/> is ignored, not the span: the next
+    /// pricing rule applies, and <paramref name="ignored"/> says so.
     /// </summary>
-    private decimal? CostFact(SpanBatch batch, int index, ref bool implausible)
+    private decimal? CostFact(SpanBatch batch, int index, ref IgnoredFacts ignored)
     {
         if (index < 0) return null;
         ref readonly AttributeRecord attribute = ref batch.Attributes[index];
@@ -295,21 +315,38 @@ internal sealed class SpanFactsReader
                 value = ToDecimal(attribute.Double);
                 break;
             case AttributeValueKind.Double:
-                implausible = true;
+                ignored |= IgnoredFacts.ImplausibleCost;
                 return null;
             case AttributeValueKind.String:
                 if (ParseDecimal(batch.StringOf(attribute), out value, out bool number)) break;
-                implausible |= number; // a number beyond decimal's range; anything else is no cost at all
+                if (number) ignored |= IgnoredFacts.ImplausibleCost; // a number beyond decimal's range; anything else is no cost at all
                 return null;
             default:
                 return null;
         }
         if (value < 0 || value > _range.MaxCostUsdPerSpan)
         {
-            implausible = true;
+            ignored |= IgnoredFacts.ImplausibleCost;
             return null;
         }
         return value;
+    }
+
+    /// <summary>
+    /// The service tier: <c>default</c>, <c>auto</c>, <c>standard</c> and <c>on_demand</c> are the standard tier;
+    /// <c>flex</c>, <c>priority</c> and <c>batch</c> are themselves; anything else is priced at standard and noted.
+    /// </summary>
+    private static ServiceTier ServiceTierFact(SpanBatch batch, int index, ref IgnoredFacts ignored)
+    {
+        if (index < 0) return ServiceTier.Standard;
+        ReadOnlySpan<byte> value = StringBytes(batch, index);
+        if (Ascii.EqualsIgnoreCase(value, "priority"u8)) return ServiceTier.Priority;
+        if (Ascii.EqualsIgnoreCase(value, "flex"u8)) return ServiceTier.Flex;
+        if (Ascii.EqualsIgnoreCase(value, "batch"u8)) return ServiceTier.Batch;
+        if (!(Ascii.EqualsIgnoreCase(value, "default"u8) || Ascii.EqualsIgnoreCase(value, "auto"u8) ||
+              Ascii.EqualsIgnoreCase(value, "standard"u8) || Ascii.EqualsIgnoreCase(value, "on_demand"u8)))
+            ignored |= IgnoredFacts.UnknownServiceTier;
+        return ServiceTier.Standard;
     }
 
     private static decimal ToDecimal(double value)
@@ -333,5 +370,11 @@ internal sealed class SpanFactsReader
     }
 
     private string ImplausibleMessage() => string.Create(CultureInfo.InvariantCulture,
-        $"span with a token count above {_range.MaxTokensPerSpan} or a cost above {_range.MaxCostUsdPerSpan} USD, or a negative or infinite one: refused (Cpst:Limits:MaxTokensPerSpan, Cpst:Limits:MaxCostUsdPerSpan)");
+        $"span with a token count above {_range.MaxTokensPerSpan}, or a negative or infinite one: refused, its usage cannot be priced (Cpst:Limits:MaxTokensPerSpan)");
+
+    private string ImplausibleCostMessage() => string.Create(CultureInfo.InvariantCulture,
+        $"cost attribute above {_range.MaxCostUsdPerSpan}, or negative or not finite: ignored, the span counts and its cost falls back to the price table (Cpst:Limits:MaxCostUsdPerSpan)");
+
+    private const string UnknownServiceTierMessage =
+        "service tier not one of default, auto, standard, on_demand, flex, priority, batch: the call is priced at standard";
 }

@@ -6,20 +6,27 @@ using Microsoft.Extensions.Logging;
 namespace CpstExporter.Pricing;
 
 /// <summary>
-/// Holds the live <see cref="PriceTable"/> and reloads it when the file changes. Polls the file's timestamp and
-/// size instead of relying on file-system events, which bind mounts and Kubernetes ConfigMap symlink swaps do not
-/// deliver reliably; a symbolic link is followed to the file it leads to. A file that fails to load leaves the last
-/// good table in place and is logged with the reason.
+/// Holds the live <see cref="PriceTable"/>, layered from one or more price files (<see cref="PriceLayers"/>), and reloads
+/// each file on its own when it changes. Polls the files' timestamps and sizes instead of relying on file-system events,
+/// which bind mounts and Kubernetes ConfigMap symlink swaps do not deliver reliably; a symbolic link is followed to the
+/// file it leads to. A file that fails to load leaves its last good content in the table and is logged with the reason.
 /// </summary>
 internal sealed partial class PriceTableProvider : BackgroundService
 {
-    private readonly string _path;
+    private readonly Layer[] _layers;
     private readonly PricingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PriceTableProvider> _logger;
     private readonly CpstTelemetry? _telemetry;
-    private (string File, DateTime WriteTime, long Length) _seen;
     private long _reloadFailures;
+
+    /// <summary>One file of the table: its path, what was seen of it, and its last good content.</summary>
+    private sealed class Layer(string path)
+    {
+        public string Path { get; } = path;
+        public (string File, DateTime WriteTime, long Length) Seen;
+        public PriceFile Content = null!;
+    }
 
     /// <param name="telemetry">Present when the exporter sends its own telemetry: a changed file is then a <c>cpst.reload</c> span.</param>
     public PriceTableProvider(PricingOptions options, TimeProvider time, ILogger<PriceTableProvider> logger, CpstTelemetry? telemetry = null)
@@ -28,10 +35,15 @@ internal sealed partial class PriceTableProvider : BackgroundService
         _time = time;
         _logger = logger;
         _telemetry = telemetry;
-        _path = options.ResolvePath();
-        _seen = Stamp();
-        Current = PriceTableLoader.Load(_path); // a broken file at start-up is a configuration error: fail fast
-        LogLoaded(_path, Current.Models.Count, Current.ToolCount, Current.Version);
+        _layers = options.ResolvePaths().Select(p => new Layer(p)).ToArray();
+        foreach (Layer layer in _layers)
+        {
+            layer.Seen = Stamp(layer.Path);
+            layer.Content = PriceFileReader.Read(layer.Path); // a broken file at start-up is a configuration error: fail fast
+            LogLoaded(layer.Path, layer.Content.Models.Count, layer.Content.Tools.Count, layer.Content.Regions.Count, layer.Content.Version, layer.Content.Skipped);
+        }
+        Current = PriceLayers.Compose(_layers.Select(l => l.Content).ToArray());
+        if (_layers.Length > 1) LogLayered(_layers.Length, Current.Models.Count, Current.Version);
     }
 
     /// <summary>For tests and tools: a provider over a fixed table, with no file behind it.</summary>
@@ -40,7 +52,7 @@ internal sealed partial class PriceTableProvider : BackgroundService
         _options = new PricingOptions();
         _time = TimeProvider.System;
         _logger = logger;
-        _path = "";
+        _layers = [];
         Current = table;
     }
 
@@ -49,37 +61,58 @@ internal sealed partial class PriceTableProvider : BackgroundService
     public PriceTable Current { get; private set; }
     public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
 
-    /// <summary>Reloads if the file changed since the last look; returns true when a new table went live.</summary>
+    /// <summary>Reloads the files that changed since the last look; returns true when a new table went live.</summary>
     public bool CheckForChanges()
     {
-        if (_path.Length == 0) return false;
-        var stamp = Stamp();
-        if (stamp == _seen) return false;
-        _seen = stamp;
+        ReportTimedOutPatterns();
+        bool changed = false;
+        foreach (Layer layer in _layers)
+        {
+            var stamp = Stamp(layer.Path);
+            if (stamp == layer.Seen) continue;
+            layer.Seen = stamp;
+            changed |= Reload(layer);
+        }
+        if (!changed) return false;
+        PriceTable table = PriceLayers.Compose(_layers.Select(l => l.Content).ToArray());
+        if (table.Version == Current.Version) return false;
+        Current = table;
+        return true;
+    }
+
+    /// <summary>Reads one changed file; true when its content changed. A file that fails keeps its last good content.</summary>
+    private bool Reload(Layer layer)
+    {
         using Activity? activity = _telemetry?.StartReload(Config);
         try
         {
-            PriceTable table = PriceTableLoader.Load(_path);
-            if (table.Version == Current.Version)
+            PriceFile file = PriceFileReader.Read(layer.Path);
+            if (file.Version == layer.Content.Version)
             {
                 _telemetry?.Reloaded(activity, Config, "unchanged");
                 return false;
             }
-            Current = table;
-            LogReloaded(_path, table.Models.Count, table.ToolCount, table.Version);
-            activity?.SetTag("cpst.pricing.version", table.Version);
+            layer.Content = file;
+            LogReloaded(layer.Path, file.Models.Count, file.Tools.Count, file.Regions.Count, file.Version, file.Skipped);
+            activity?.SetTag("cpst.pricing.version", file.Version);
             _telemetry?.Reloaded(activity, Config, "applied");
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A price table parser error, or anything else the file provokes: the table in force stays, the loop runs on.
+            // A price file's parser error, or anything else the file provokes: the file's last good content stays, the loop runs on.
             Interlocked.Increment(ref _reloadFailures);
-            string reason = e is PriceTableException ? e.Message : $"{_path}: {e.GetType().Name}: {e.Message}";
-            LogReloadFailed(reason, Current.Version);
+            string reason = e is PriceTableException ? e.Message : $"{layer.Path}: {e.GetType().Name}: {e.Message}";
+            LogReloadFailed(reason, layer.Content.Version);
             _telemetry?.Reloaded(activity, Config, "refused", reason);
             return false;
         }
+    }
+
+    /// <summary>A pattern that timed out on a hostile model id is logged once; the id was priced as unmatched.</summary>
+    private void ReportTimedOutPatterns()
+    {
+        foreach (PricePattern pattern in Current.TakeTimedOutPatterns()) LogPatternTimedOut(pattern.Text, PricePattern.BacktrackingTimeout.TotalMilliseconds);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -94,11 +127,11 @@ internal sealed partial class PriceTableProvider : BackgroundService
     /// folder: the link itself never changes (a FileInfo of it reports the link's own time and size), the file at its
     /// end does, and so does that file's real path, which tells the versions apart even within one timestamp tick.
     /// </summary>
-    private (string, DateTime, long) Stamp()
+    private static (string, DateTime, long) Stamp(string path)
     {
         try
         {
-            var file = new FileInfo(RealPath(_path));
+            var file = new FileInfo(RealPath(path));
             return file.Exists ? (file.FullName, file.LastWriteTimeUtc, file.Length) : default;
         }
         catch (IOException)
@@ -128,12 +161,18 @@ internal sealed partial class PriceTableProvider : BackgroundService
         throw new IOException($"{path}: too many symbolic links");
     }
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Loaded price table {Path}: {Models} models, {Tools} tools, version {Version}")]
-    private partial void LogLoaded(string path, int models, int tools, string version);
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Loaded price file {Path}: {Models} models, {Tools} tools, {Regions} regions, version {Version}. {Skipped}")]
+    private partial void LogLoaded(string path, int models, int tools, int regions, string version, string skipped);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Reloaded price table {Path}: {Models} models, {Tools} tools, version {Version}")]
-    private partial void LogReloaded(string path, int models, int tools, string version);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Reloaded price file {Path}: {Models} models, {Tools} tools, {Regions} regions, version {Version}. {Skipped}")]
+    private partial void LogReloaded(string path, int models, int tools, int regions, string version, string skipped);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Price table not reloaded, keeping version {Version}: {Reason}")]
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Price file not reloaded, keeping its version {Version}: {Reason}")]
     private partial void LogReloadFailed(string reason, string version);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Price table layered from {Files} files: {Models} model entries, version {Version}")]
+    private partial void LogLayered(int files, int models, string version);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Price pattern '{Pattern}' took longer than {TimeoutMs} ms on a model id and was treated as not matching; it needs the backtracking engine (a backreference or lookaround): simplify it so it runs in linear time")]
+    private partial void LogPatternTimedOut(string pattern, double timeoutMs);
 }

@@ -8,7 +8,7 @@ namespace CpstExporter.Receiving;
 /// <summary>The bodies OTLP answers with: an ExportTraceServiceResponse, or a google.rpc.Status on error.</summary>
 internal static class ExportResponses
 {
-    public static byte[] Protobuf(SpanBatch batch) => batch.RejectedSpans == 0
+    public static byte[] Protobuf(SpanBatch batch) => !batch.IsPartialSuccess
         ? []
         : new ExportTraceServiceResponse
         {
@@ -17,7 +17,7 @@ internal static class ExportResponses
 
     public static byte[] Json(SpanBatch batch)
     {
-        if (batch.RejectedSpans == 0) return "{}"u8.ToArray();
+        if (!batch.IsPartialSuccess) return "{}"u8.ToArray();
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
         {

@@ -20,7 +20,7 @@ internal sealed class OtlpGrpcReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         {
             sink.Consume(batch);
             counters.Consumed(batch, Protocol.Grpc);
-            return batch.RejectedSpans == 0 ? Accepted : Task.FromResult(ExportResult.PartialSuccess(batch));
+            return !batch.IsPartialSuccess ? Accepted : Task.FromResult(ExportResult.PartialSuccess(batch));
         }
         finally
         {

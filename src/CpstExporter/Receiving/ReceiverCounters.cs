@@ -1,13 +1,14 @@
 namespace CpstExporter.Receiving;
 
 /// <summary>
-/// What the receivers took and turned away: <c>cpst_received_spans_total</c>, <c>cpst_rejected_spans_total</c> and
-/// <c>cpst_rejected_requests_total</c>. Receiving counts them where it decides them and the exposition reads them,
+/// What the receivers took and turned away: <c>cpst_received_spans_total</c>, <c>cpst_rejected_spans_total</c>,
+/// <c>cpst_ignored_attributes_total</c> and <c>cpst_rejected_requests_total</c>. Receiving counts them where it decides them and the exposition reads them,
 /// so no receiver reaches into a later stage to report a refusal.
 /// </summary>
 internal sealed class ReceiverCounters
 {
     private static readonly RejectionReason[] Reasons = Enum.GetValues<RejectionReason>();
+    private static readonly IgnoredAttributeReason[] IgnoredReasons = Enum.GetValues<IgnoredAttributeReason>();
 
     /// <summary>Spans accepted, by protocol.</summary>
     public LabeledCounter<Protocol> ReceivedSpans { get; } = new(
@@ -17,6 +18,11 @@ internal sealed class ReceiverCounters
     public LabeledCounter<RejectionReason> RejectedSpans { get; } = new(
         (RejectionReason.InvalidTraceId, "invalid_trace_id"), (RejectionReason.InvalidSpanId, "invalid_span_id"),
         (RejectionReason.ImplausibleUsage, "implausible_usage"), (RejectionReason.PendingLimit, "pending_limit"));
+
+    /// <summary>Attributes of accepted spans ignored while the spans' other facts counted, by reason.</summary>
+    public LabeledCounter<IgnoredAttributeReason> IgnoredAttributes { get; } = new(
+        (IgnoredAttributeReason.ImplausibleCost, "implausible_cost"), (IgnoredAttributeReason.UnknownCurrency, "unknown_currency"),
+        (IgnoredAttributeReason.UnknownServiceTier, "unknown_service_tier"));
 
     /// <summary>Export and outcome requests refused whole, by reason.</summary>
     public LabeledCounter<RequestRejection> RejectedRequests { get; } = new(
@@ -31,6 +37,8 @@ internal sealed class ReceiverCounters
     public void Consumed(SpanBatch batch, Protocol protocol)
     {
         ReceivedSpans.Add(protocol, batch.AcceptedSpans);
+        if (batch.IgnoredAttributes > 0)
+            foreach (IgnoredAttributeReason reason in IgnoredReasons) IgnoredAttributes.Add(reason, batch.IgnoredFor(reason));
         if (batch.RejectedSpans == 0) return;
         foreach (RejectionReason reason in Reasons) RejectedSpans.Add(reason, batch.RejectedFor(reason));
     }

@@ -70,6 +70,7 @@ internal sealed class SpanBatch
     private int _arenaLength;
 
     private readonly int[] _rejected = new int[Enum.GetValues<RejectionReason>().Length];
+    private readonly int[] _ignored = new int[Enum.GetValues<IgnoredAttributeReason>().Length];
     private int _refusedAfterDecoding;
 
     /// <summary>Spans refused: by the reader (bad ids; they are not in <see cref="Spans"/>) or by a later stage (<see cref="Reject"/>).</summary>
@@ -78,10 +79,19 @@ internal sealed class SpanBatch
     /// <summary>Spans in <see cref="Spans"/> that no later stage refused: what <c>cpst_received_spans_total</c> counts.</summary>
     public int AcceptedSpans => SpanCount - _refusedAfterDecoding;
 
-    /// <summary>The first refusal's explanation, for the client's partial-success message.</summary>
-    public string? RejectionMessage { get; private set; }
+    /// <summary>Attributes of accepted spans that a later stage ignored (<see cref="Ignore"/>).</summary>
+    public int IgnoredAttributes { get; private set; }
+
+    /// <summary>The first refusal's explanation, else the first ignored attribute's, for the client's partial-success message.</summary>
+    public string? RejectionMessage => _rejectionMessage ?? _ignoreMessage;
+    private string? _rejectionMessage, _ignoreMessage;
+
+    /// <summary>The answer is a partial success: spans were refused, or attributes ignored (a warning, with no span rejected).</summary>
+    public bool IsPartialSuccess => RejectedSpans > 0 || IgnoredAttributes > 0;
 
     public int RejectedFor(RejectionReason reason) => _rejected[(int)reason];
+
+    public int IgnoredFor(IgnoredAttributeReason reason) => _ignored[(int)reason];
 
     public ReadOnlySpan<SpanRecord> Spans => _spans.AsSpan(0, SpanCount);
     public ReadOnlySpan<ResourceRecord> Resources => _resources.AsSpan(0, ResourceCount);
@@ -107,9 +117,10 @@ internal sealed class SpanBatch
 
     public void Clear()
     {
-        SpanCount = ResourceCount = AttributeCount = _arenaLength = RejectedSpans = _refusedAfterDecoding = 0;
-        RejectionMessage = null;
+        SpanCount = ResourceCount = AttributeCount = _arenaLength = RejectedSpans = _refusedAfterDecoding = IgnoredAttributes = 0;
+        _rejectionMessage = _ignoreMessage = null;
         Array.Clear(_rejected);
+        Array.Clear(_ignored);
         _decodeLimit = _decodeLeft = _maxDecodedBytes;
     }
 
@@ -141,7 +152,7 @@ internal sealed class SpanBatch
         AttributeCount = span.AttributeStart;
         RejectedSpans++;
         _rejected[(int)reason]++;
-        RejectionMessage ??= message;
+        _rejectionMessage ??= message;
     }
 
     /// <summary>Records spans that a later stage refused, so the response reports them in <c>partial_success</c>.</summary>
@@ -151,7 +162,19 @@ internal sealed class SpanBatch
         RejectedSpans += count;
         _refusedAfterDecoding += count;
         _rejected[(int)reason] += count;
-        RejectionMessage ??= message;
+        _rejectionMessage ??= message;
+    }
+
+    /// <summary>
+    /// Records attributes of accepted spans that a later stage ignored, so the response names them in
+    /// <c>partial_success.error_message</c> (with no span rejected, the OTLP form of a warning) and they are counted.
+    /// </summary>
+    public void Ignore(IgnoredAttributeReason reason, int count, string message)
+    {
+        if (count == 0) return;
+        IgnoredAttributes += count;
+        _ignored[(int)reason] += count;
+        _ignoreMessage ??= message;
     }
 
     public ref AttributeRecord AddAttribute(ReadOnlySpan<byte> key) => ref AddAttribute(Append(key), key.Length);

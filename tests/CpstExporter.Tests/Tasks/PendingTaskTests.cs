@@ -149,7 +149,7 @@ public class PendingTaskTests
     private static bool Merge(PendingTask task, SpanFacts span, decimal cost = 0m, long nowMs = 2_000)
     {
         task.Spans.TryArrive(span.SpanId, span.ParentSpanId, out int index);
-        return task.Merge(in span, new CallPrice(cost, false), index, nowMs);
+        return task.Merge(in span, Priced.At(cost), index, nowMs);
     }
 
     [Fact]

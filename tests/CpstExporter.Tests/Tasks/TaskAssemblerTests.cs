@@ -67,7 +67,7 @@ public class TaskAssemblerTests
     };
 
     private static void Add(TaskAssembler assembler, params (SpanFacts Span, decimal Cost)[] spans) =>
-        assembler.Add(spans.Select(s => s.Span).ToArray(), spans.Select(s => new CallPrice(s.Cost, false)).ToArray());
+        assembler.Add(spans.Select(s => s.Span).ToArray(), spans.Select(s => Priced.At(s.Cost)).ToArray());
 
     private static void Add(TaskAssembler assembler, params SpanFacts[] spans) => Add(assembler, spans.Select(s => (s, 0m)).ToArray());
 
@@ -729,14 +729,14 @@ public class TaskAssemblerTests
         for (int t = 0; t < 160; t++) Add(assembler, Root(t));
 
         int refused = assembler.Add(Enumerable.Range(1000, 100).Select(t => Root(t)).ToArray(),
-            Enumerable.Repeat(new CallPrice(0m, false), 100).ToArray());
+            Enumerable.Repeat(Priced.At(0m), 100).ToArray());
 
         Assert.Equal(90, refused);
         Assert.Equal(10, assembler.EvictedCount);
         Assert.Equal(160, assembler.PendingCount);
         Assert.Equal(Enumerable.Range(0, 10), _sink.Finished.Select(f => (int)f.TraceId.Low).Order()); // the oldest ten
         // The next request has a share of its own; spans of tasks already pending are never refused.
-        Assert.Equal(0, assembler.Add([Child(20), Root(2000)], [new CallPrice(0m, false), new CallPrice(0m, false)]));
+        Assert.Equal(0, assembler.Add([Child(20), Root(2000)], [Priced.At(0m), Priced.At(0m)]));
         Assert.Equal(11, assembler.EvictedCount);
     }
 

@@ -167,7 +167,7 @@ public sealed class TaskStateFileTests : IDisposable
                 new() { TraceId = Trace(t), SpanId = root + 2, ParentSpanId = root, Role = SpanRole.Llm, Model = "claude", Provider = "anthropic", Tokens = new TokenUsage(50, 5, 0, 0, 0) },
                 new() { TraceId = Trace(t), SpanId = root + 3, ParentSpanId = root, Role = SpanRole.Tool, ToolName = "search" },
             ];
-            assembler.Add(spans, [new CallPrice(0.01m, false), new CallPrice(0.02m, false), new CallPrice(0.001m, true)]);
+            assembler.Add(spans, [Priced.At(0.01m), Priced.At(0.02m), Priced.At(0.001m, unpriced: true)]);
             if (t % 2 == 0)
                 assembler.Add([new SpanFacts { TraceId = Trace(t), SpanId = root, IsRoot = true, UseCase = "support", Environment = "prod", TaskCost = 1.5m }], [default(CallPrice)]);
         }
