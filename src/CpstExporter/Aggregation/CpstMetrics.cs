@@ -1,4 +1,5 @@
 using CpstExporter.Conventions;
+using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 
@@ -25,8 +26,10 @@ internal sealed class CpstMetrics : ITaskSink
         MetricDescriptor[] costHistogram = Metrics(MetricId.CostPerTask);
         MetricDescriptor[] llmCalls = Metrics(MetricId.LlmCalls, MetricId.LlmTokens, MetricId.LlmCost);
         MetricDescriptor[] unpricedCalls = Metrics(MetricId.UnpricedLlmCalls);
+        MetricDescriptor[] byBasis = Metrics(MetricId.LlmCostByBasis, MetricId.LlmCallsByBasis);
+        MetricDescriptor[] unpricedTiers = Metrics(MetricId.UnpricedServiceTierCalls);
         MetricDescriptor[] toolCalls = Metrics(MetricId.ToolCalls, MetricId.ToolCost);
-        Overflows = new OverflowCounter([.. tasks, .. costHistogram, .. llmCalls, .. unpricedCalls, .. toolCalls]);
+        Overflows = new OverflowCounter([.. tasks, .. costHistogram, .. llmCalls, .. unpricedCalls, .. byBasis, .. unpricedTiers, .. toolCalls]);
 
         // Past the metric's limit everything but outcome and token_type folds; past a use case's share, everything but
         // use_case, outcome and token_type. The histogram's labels are use_case and outcome only: no share to keep.
@@ -45,8 +48,15 @@ internal sealed class CpstMetrics : ITaskSink
             static k => new CountSeries([k.UseCase, k.Model]),
             static _ => new UnpricedKey(Overflow, Overflow),
             static k => k.UseCase, static k => new UnpricedKey(k.UseCase, Overflow), Overflows);
+        ByBasis = new(byBasis, maxSeriesPerMetric,
+            static k => new CallCostSeries([k.UseCase, k.Basis, k.ServiceTier]),
+            static _ => new BasisKey(Overflow, Overflow, Overflow),
+            static k => k.UseCase, static k => new BasisKey(k.UseCase, Overflow, Overflow), Overflows);
+        UnpricedServiceTiers = new(unpricedTiers, maxSeriesPerMetric,
+            static k => new CountSeries([k.Model, k.ServiceTier]),
+            static _ => new ServiceTierKey(Overflow, Overflow), null, null, Overflows);
         ToolCalls = new(toolCalls, maxSeriesPerMetric,
-            static k => new ToolCallSeries([k.UseCase, k.Tool]),
+            static k => new CallCostSeries([k.UseCase, k.Tool]),
             static _ => new ToolCallKey(Overflow, Overflow),
             static k => k.UseCase, static k => new ToolCallKey(k.UseCase, Overflow), Overflows);
 
@@ -60,7 +70,9 @@ internal sealed class CpstMetrics : ITaskSink
     public SeriesFamily<HistogramKey, CostHistogramSeries> CostHistogram { get; }
     public SeriesFamily<LlmCallKey, LlmCallSeries> LlmCalls { get; }
     public SeriesFamily<UnpricedKey, CountSeries> UnpricedCalls { get; }
-    public SeriesFamily<ToolCallKey, ToolCallSeries> ToolCalls { get; }
+    public SeriesFamily<BasisKey, CallCostSeries> ByBasis { get; }
+    public SeriesFamily<ServiceTierKey, CountSeries> UnpricedServiceTiers { get; }
+    public SeriesFamily<ToolCallKey, CallCostSeries> ToolCalls { get; }
     public OverflowCounter Overflows { get; }
 
     /// <summary>The FinOps settings in force; replaced whole by <see cref="ApplyUseCases"/>.</summary>
@@ -87,7 +99,9 @@ internal sealed class CpstMetrics : ITaskSink
         {
             string model = call.Model ?? Unknown;
             RecordLlmCall(useCase, call.Provider ?? Unknown, model, call.Tokens, call.CostUsd);
+            ByBasis.Get(new BasisKey(useCase, call.Basis.LabelValue(), call.ServiceTier.LabelValue())).Record(call.CostUsd);
             if (call.Unpriced) RecordUnpricedCall(useCase, model);
+            if (call.ServiceTierUnpriced) UnpricedServiceTiers.Get(new ServiceTierKey(model, call.ServiceTier.LabelValue())).Increment();
         }
         else if (call.Role == SpanRole.Tool)
         {

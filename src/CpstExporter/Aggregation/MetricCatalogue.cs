@@ -19,6 +19,7 @@ internal static class MetricCatalogue
 
     private static readonly string[] LlmCallLabels = [UseCase, "provider", "model"];
     private static readonly string[] ToolCallLabels = [UseCase, "tool"];
+    private static readonly string[] BasisLabels = [UseCase, "basis", "service_tier"];
 
     private static readonly MetricDescriptor[] Descriptors =
     [
@@ -36,6 +37,13 @@ internal static class MetricCatalogue
             "LLM spend priced from the price table or explicit span costs, USD.", LlmCallLabels),
         new(MetricId.UnpricedLlmCalls, "cpst_unpriced_llm_calls_total", Counter,
             "LLM calls with tokens but no price in the price table; they count as 0 USD.", UseCase, "model"),
+        new(MetricId.LlmCostByBasis, "cpst_llm_cost_by_basis_usd_total", Counter,
+            "LLM spend by how it was priced (table, table_long_context, provider_reported, explicit, library_estimate, unpriced) and the served service tier, USD.",
+            BasisLabels),
+        new(MetricId.LlmCallsByBasis, "cpst_llm_calls_by_basis_total", Counter,
+            "LLM calls by how they were priced and the served service tier.", BasisLabels),
+        new(MetricId.UnpricedServiceTierCalls, "cpst_unpriced_service_tier_calls_total", Counter,
+            "LLM calls served at a tier their price entry has no rate for; priced at the standard rates.", "model", "service_tier"),
         new(MetricId.ToolCalls, "cpst_tool_calls_total", Counter, "Tool calls, as their spans arrive.", ToolCallLabels),
         new(MetricId.ToolCost, "cpst_tool_cost_usd_total", Counter, "Tool spend, USD.", ToolCallLabels),
 
@@ -52,6 +60,9 @@ internal static class MetricCatalogue
         new(MetricId.ReceivedSpans, "cpst_received_spans_total", Counter, "Spans accepted, by protocol.", "protocol"),
         new(MetricId.RejectedSpans, "cpst_rejected_spans_total", Counter, "Spans refused in otherwise valid requests, by reason.", "reason"),
         new(MetricId.RejectedRequests, "cpst_rejected_requests_total", Counter, "Export and outcome requests refused whole, by reason.", "reason"),
+        new(MetricId.IgnoredAttributes, "cpst_ignored_attributes_total", Counter,
+            "Attributes of accepted spans that were ignored while the rest of the span counted (an implausible cost, a currency without an exchange rate, an unknown service tier).",
+            "reason"),
         new(MetricId.LateSpans, "cpst_late_spans_total", Counter,
             "Spans that arrived after their task finished; their cost was added under the task's labels."),
         new(MetricId.LateOutcomes, "cpst_late_outcomes_total", Counter, "Outcomes that arrived after their task finished; they changed nothing."),

@@ -41,6 +41,8 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
     private readonly SeriesLabelCache _llmLabels = new(metrics.LlmCalls.LabelNames);
     private readonly SeriesLabelCache _unpricedLabels = new(metrics.UnpricedCalls.LabelNames);
     private readonly SeriesLabelCache _toolLabels = new(metrics.ToolCalls.LabelNames);
+    private readonly SeriesLabelCache _basisLabels = new(metrics.ByBasis.LabelNames);
+    private readonly SeriesLabelCache _unpricedTierLabels = new(metrics.UnpricedServiceTiers.LabelNames);
 
     public void Write(ExpositionBuffer o, ExpositionFormat format)
     {
@@ -97,17 +99,19 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                 Header(o, om, metric);
                 for (int i = 0; i < unpriced.Length; i++) Sample(o, name, _unpricedLabels.Get(i, unpriced[i]), default, unpriced[i].Value);
                 break;
+            case MetricId.LlmCostByBasis:
+            case MetricId.LlmCallsByBasis:
+                WriteCallCosts(o, om, metric, name, metrics.ByBasis.All, _basisLabels, countsCalls: metric.Id == MetricId.LlmCallsByBasis);
+                break;
+            case MetricId.UnpricedServiceTierCalls:
+                ReadOnlySpan<CountSeries> unpricedTiers = metrics.UnpricedServiceTiers.All;
+                if (unpricedTiers.IsEmpty) break;
+                Header(o, om, metric);
+                for (int i = 0; i < unpricedTiers.Length; i++) Sample(o, name, _unpricedTierLabels.Get(i, unpricedTiers[i]), default, unpricedTiers[i].Value);
+                break;
             case MetricId.ToolCalls:
             case MetricId.ToolCost:
-                ReadOnlySpan<ToolCallSeries> tools = metrics.ToolCalls.All;
-                if (tools.IsEmpty) break;
-                Header(o, om, metric);
-                for (int i = 0; i < tools.Length; i++)
-                {
-                    var (calls, costUsd) = tools[i].Read();
-                    if (metric.Id == MetricId.ToolCalls) Sample(o, name, _toolLabels.Get(i, tools[i]), default, calls);
-                    else Sample(o, name, _toolLabels.Get(i, tools[i]), default, costUsd);
-                }
+                WriteCallCosts(o, om, metric, name, metrics.ToolCalls.All, _toolLabels, countsCalls: metric.Id == MetricId.ToolCalls);
                 break;
 
             case MetricId.SupportingCost:
@@ -148,6 +152,9 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                 break;
             case MetricId.RejectedRequests:
                 WriteLabeled(o, om, metric, receiving.RejectedRequests.Values());
+                break;
+            case MetricId.IgnoredAttributes:
+                WriteLabeled(o, om, metric, receiving.IgnoredAttributes.Values());
                 break;
             case MetricId.LateSpans:
                 WriteCounter(o, om, metric, metrics.LateSpans);
@@ -301,6 +308,20 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                     Sample(o, name, labels, default, costUsd);
                     break;
             }
+        }
+    }
+
+    /// <summary>The calls or the cost of a family of <see cref="CallCostSeries"/>: tools, or LLM calls by pricing basis.</summary>
+    private static void WriteCallCosts(ExpositionBuffer o, bool om, MetricDescriptor metric, byte[] name,
+        ReadOnlySpan<CallCostSeries> series, SeriesLabelCache labels, bool countsCalls)
+    {
+        if (series.IsEmpty) return;
+        Header(o, om, metric);
+        for (int i = 0; i < series.Length; i++)
+        {
+            var (calls, costUsd) = series[i].Read();
+            if (countsCalls) Sample(o, name, labels.Get(i, series[i]), default, calls);
+            else Sample(o, name, labels.Get(i, series[i]), default, costUsd);
         }
     }
 

@@ -19,6 +19,8 @@ internal static class ObservedCounters
             "Spans accepted, by protocol (cpst_received_spans_total).");
         meter.CreateObservableCounter("cpst.exporter.spans.rejected", () => Each(receiving.RejectedSpans, "cpst.reason"), "{span}",
             "Spans refused in otherwise valid requests, by reason (cpst_rejected_spans_total).");
+        meter.CreateObservableCounter("cpst.exporter.attributes.ignored", () => Each(receiving.IgnoredAttributes, "cpst.reason"), "{attribute}",
+            "Attributes of accepted spans ignored while the rest counted, by reason (cpst_ignored_attributes_total).");
         meter.CreateObservableCounter("cpst.exporter.requests.rejected", () => Each(receiving.RejectedRequests, "cpst.reason"), "{request}",
             "Export and outcome requests refused whole, by reason (cpst_rejected_requests_total).");
         meter.CreateObservableCounter("cpst.exporter.tasks.finished", () => TasksByOutcome(metrics), "{task}",

@@ -1,3 +1,4 @@
+using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 
 namespace CpstExporter.Tasks;
@@ -6,4 +7,5 @@ namespace CpstExporter.Tasks;
 internal sealed record HeldCallState(
     ulong SpanId, SpanRole Role, string? Provider, string? Model, string? Tool,
     long InputTokens, long OutputTokens, long CacheReadTokens, long CacheWriteTokens, long ReasoningTokens,
-    decimal CostUsd, bool Unpriced);
+    decimal CostUsd, bool Unpriced,
+    PricingBasis Basis = PricingBasis.Table, ServiceTier ServiceTier = ServiceTier.Standard, bool ServiceTierUnpriced = false);

@@ -89,6 +89,11 @@ internal sealed class PendingTask
     /// <summary>The first model called; its calls are the task's less those of <see cref="OtherModels"/>.</summary>
     public string? Model;
     public decimal ModelCostUsd;
+    /// <summary>
+    /// The pricing basis (low three bits) and served service tier (next two) of the first model's calls while they are
+    /// all priced alike, as they almost always are; once not, <see cref="PendingTaskExtras.ModelPricing"/> counts them.
+    /// </summary>
+    private byte _modelPricing;
     /// <summary>The first tool called; its calls and cost are the task's less those of <see cref="OtherTools"/>.</summary>
     public string? Tool;
     public decimal ToolCostUsd;
@@ -134,6 +139,7 @@ internal sealed class PendingTask
         Phase = PendingPhase.New;
         UseCase = Environment = Variant = Model = Tool = null;
         _flags = PendingTaskFlags.UseCaseRank; // no flag set, no rank
+        _modelPricing = 0;
         Outcome = Outcome.Unknown;
         OutcomeSource = OutcomeSource.None;
         OutcomeSpanEnd = 0;
@@ -216,7 +222,8 @@ internal sealed class PendingTask
             CacheReadTokens = Saturating.Add(CacheReadTokens, call.Tokens.CacheRead);
             CacheWriteTokens = Saturating.Add(CacheWriteTokens, call.Tokens.CacheWrite);
             ReasoningTokens = Saturating.Add(ReasoningTokens, call.Tokens.Reasoning);
-            AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd, 1, call.Tokens.Input, call.Tokens.Output);
+            AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd, 1, call.Tokens.Input, call.Tokens.Output,
+                PricingMix.Of(call.Basis, call.ServiceTier, 1));
         }
         else
         {
@@ -234,19 +241,59 @@ internal sealed class PendingTask
         Environment ?? TaskLabels.None,
         Variant ?? TaskLabels.None);
 
-    /// <summary>Adds calls of <paramref name="model"/> to its share. O(1).</summary>
+    /// <summary>Adds calls of <paramref name="model"/> to its share, with how they were priced. O(1).</summary>
     /// <param name="calls">Of a model after the first: the first model's calls and tokens are the task's less the other
     /// models'.</param>
-    public void AddModelCost(string model, decimal cost, int calls = 1, long inputTokens = 0, long outputTokens = 0)
+    public void AddModelCost(string model, decimal cost, int calls = 1, long inputTokens = 0, long outputTokens = 0, in PricingMix pricing = default)
     {
         if (Model is null || ReferenceEquals(Model, model) || Model == model)
         {
+            bool first = Model is null;
             Model = model;
             ModelCostUsd = Saturating.Add(ModelCostUsd, cost);
+            AddModelPricing(first, calls, in pricing);
             return;
         }
-        ((Extras ??= new()).OtherModels ??= new()).Add(SpanRole.Llm, model, calls, inputTokens, outputTokens, cost);
+        ((Extras ??= new()).OtherModels ??= new()).Add(SpanRole.Llm, model, calls, inputTokens, outputTokens, cost, in pricing);
     }
+
+    /// <summary>Counts how the first model's new calls were priced: in one byte while all are alike.</summary>
+    private void AddModelPricing(bool first, int calls, in PricingMix pricing)
+    {
+        if (pricing.IsEmpty) return;
+        if (Extras is { ModelPricingMixed: true } mixed)
+        {
+            mixed.ModelPricing.Add(in pricing);
+            return;
+        }
+        if (Uniform(in pricing, calls) is byte alike && (first || alike == _modelPricing))
+        {
+            _modelPricing = alike;
+            return;
+        }
+        // Not all alike any more: count the earlier calls, all priced as the byte says, then these.
+        var extras = Extras ??= new();
+        extras.ModelPricing = first ? default : PricingMix.Of((PricingBasis)(_modelPricing & 7), (ServiceTier)(_modelPricing >> 3), Math.Max(0, ModelCalls() - calls));
+        extras.ModelPricing.Add(in pricing);
+        extras.ModelPricingMixed = true;
+    }
+
+    /// <summary>The byte of <paramref name="calls"/> calls all priced alike, or null when they were not.</summary>
+    private static byte? Uniform(in PricingMix pricing, int calls)
+    {
+        for (int b = 0; b < PricingBasisLabels.Count; b++)
+        {
+            if (pricing.Calls((PricingBasis)b) != calls) continue;
+            for (int t = 0; t < ServiceTierLabels.Count; t++)
+                if (pricing.Calls((ServiceTier)t) == calls) return (byte)(b | (t << 3));
+        }
+        return null;
+    }
+
+    /// <summary>How the first model's calls were priced.</summary>
+    public PricingMix ModelPricing() => Extras is { ModelPricingMixed: true } mixed
+        ? mixed.ModelPricing
+        : Model is null ? default : PricingMix.Of((PricingBasis)(_modelPricing & 7), (ServiceTier)(_modelPricing >> 3), ModelCalls());
 
     /// <summary>Adds calls of <paramref name="tool"/> to its share (the task's own tool totals are kept by the caller). O(1).</summary>
     public void AddToolShare(string tool, decimal cost, int calls = 1)
@@ -278,7 +325,7 @@ internal sealed class PendingTask
                 input -= other.InputTokens;
                 output -= other.OutputTokens;
             }
-            firstModel = new CallShare(SpanRole.Llm, Model, ModelCalls(), Math.Max(0, input), Math.Max(0, output), ModelCostUsd);
+            firstModel = new CallShare(SpanRole.Llm, Model, ModelCalls(), Math.Max(0, input), Math.Max(0, output), ModelCostUsd, ModelPricing());
         }
         if (Tool is not null)
         {

@@ -14,6 +14,9 @@ internal sealed class PendingTaskExtras
     /// <summary>Shares of the tools after the first, in order of first use.</summary>
     public ShareList? OtherTools;
     public List<HeldCall>? Held;
+    /// <summary>How the first model's calls were priced, once they were not all priced alike (<see cref="ModelPricingMixed"/>).</summary>
+    public PricingMix ModelPricing;
+    public bool ModelPricingMixed;
 
     /// <summary>Empties the extras for the task object's next use, keeping the share lists' room.</summary>
     public void Clear()
@@ -22,5 +25,7 @@ internal sealed class PendingTaskExtras
         OtherModels?.Clear();
         OtherTools?.Clear();
         Held = null;
+        ModelPricing = default;
+        ModelPricingMixed = false;
     }
 }

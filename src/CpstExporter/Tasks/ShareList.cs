@@ -32,12 +32,12 @@ internal sealed class ShareList
     public List<CallShare>.Enumerator GetEnumerator() => _shares.GetEnumerator();
 
     /// <summary>Adds calls to the share of <paramref name="name"/>, making it when it is new.</summary>
-    public void Add(SpanRole role, string name, int calls, long inputTokens, long outputTokens, decimal costUsd)
+    public void Add(SpanRole role, string name, int calls, long inputTokens, long outputTokens, decimal costUsd, in PricingMix pricing = default)
     {
         int at = IndexOf(name);
         if (at < 0)
         {
-            _shares.Add(new CallShare(role, name, calls, inputTokens, outputTokens, costUsd));
+            _shares.Add(new CallShare(role, name, calls, inputTokens, outputTokens, costUsd, pricing));
             if (_index is not null) _index.Add(name, _shares.Count - 1);
             else if (_shares.Count > Searched)
             {
@@ -46,7 +46,7 @@ internal sealed class ShareList
             }
             return;
         }
-        _shares[at] = _shares[at].Plus(calls, inputTokens, outputTokens, costUsd);
+        _shares[at] = _shares[at].Plus(calls, inputTokens, outputTokens, costUsd, in pricing);
     }
 
     private int IndexOf(string name)

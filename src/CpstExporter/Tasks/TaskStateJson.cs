@@ -411,6 +411,7 @@ internal static class TaskStateJson
         decimal cost = 0;
         int calls = 0;
         long input = 0, output = 0;
+        Dictionary<string, int>? basis = null, tiers = null;
         Span<char> property = stackalloc char[24];
         while (true)
         {
@@ -425,12 +426,18 @@ internal static class TaskStateJson
                 case "Calls": calls = Int32(ref reader); break;
                 case "InputTokens": input = Int64(ref reader); break;
                 case "OutputTokens": output = Int64(ref reader); break;
+                case "Basis":
+                    if (!TryDeserialize(ref reader, out basis)) return false;
+                    break;
+                case "ServiceTiers":
+                    if (!TryDeserialize(ref reader, out tiers)) return false;
+                    break;
                 default:
                     if (!reader.TrySkip()) return false;
                     break;
             }
         }
-        model = new ModelShareState(name!, cost, calls, input, output);
+        model = new ModelShareState(name!, cost, calls, input, output, basis, tiers);
         return true;
     }
 
@@ -495,7 +502,7 @@ internal static class TaskStateJson
         if (s.Breakdown is { } b && (b.CacheReadTokens < 0 || b.CacheWriteTokens < 0 || b.ReasoningTokens < 0 || b.ToolCostUsd < 0 ||
             (b.OtherTools ?? []).Any(tool => tool is not null && (tool.CostUsd < 0 || tool.Calls < 0)))) return null;
         foreach (HeldCallState? h in s.HeldCalls ?? [])
-            if (h is not null && (!System.Enum.IsDefined(h.Role) || h.CostUsd < 0 || h.InputTokens < 0 || h.OutputTokens < 0 ||
+            if (h is not null && (!System.Enum.IsDefined(h.Role) || !System.Enum.IsDefined(h.Basis) || !System.Enum.IsDefined(h.ServiceTier) || h.CostUsd < 0 || h.InputTokens < 0 || h.OutputTokens < 0 ||
                 h.CacheReadTokens < 0 || h.CacheWriteTokens < 0 || h.ReasoningTokens < 0)) return null;
 
         var task = new PendingTask(id, time.Past(s.FirstSeenMs))
@@ -511,7 +518,7 @@ internal static class TaskStateJson
         foreach (ModelShareState? m in s.Models ?? [])
         {
             if (m?.Model is null) continue;
-            task.AddModelCost(m.Model, m.CostUsd, m.Calls, m.InputTokens, m.OutputTokens);
+            task.AddModelCost(m.Model, m.CostUsd, m.Calls, m.InputTokens, m.OutputTokens, m.Pricing());
         }
         if (s.Breakdown is { } breakdown)
         {
@@ -534,7 +541,8 @@ internal static class TaskStateJson
         {
             if (h is null) continue;
             var tokens = new TokenUsage(h.InputTokens, h.OutputTokens, h.CacheReadTokens, h.CacheWriteTokens, h.ReasoningTokens);
-            (task.Held ??= []).Add(new HeldCall(h.SpanId, new CountedCall(h.Role, h.Provider, h.Model, h.Tool, tokens, h.CostUsd, h.Unpriced)));
+            (task.Held ??= []).Add(new HeldCall(h.SpanId, new CountedCall(h.Role, h.Provider, h.Model, h.Tool, tokens, h.CostUsd, h.Unpriced,
+                h.Basis, h.ServiceTier, h.ServiceTierUnpriced)));
         }
         return task;
     }

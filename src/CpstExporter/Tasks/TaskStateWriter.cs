@@ -1,3 +1,4 @@
+using CpstExporter.Pricing;
 using System.Buffers;
 using System.Text.Json;
 using CpstExporter.Primitives;
@@ -61,6 +62,10 @@ internal sealed class TaskStateWriter : IDisposable
     private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode("CacheWriteTokens");
     private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("ReasoningTokens");
     private static readonly JsonEncodedText UnpricedName = JsonEncodedText.Encode("Unpriced");
+    private static readonly JsonEncodedText BasisName = JsonEncodedText.Encode("Basis");
+    private static readonly JsonEncodedText ServiceTierName = JsonEncodedText.Encode("ServiceTier");
+    private static readonly JsonEncodedText ServiceTierUnpricedName = JsonEncodedText.Encode("ServiceTierUnpriced");
+    private static readonly JsonEncodedText ServiceTiersName = JsonEncodedText.Encode("ServiceTiers");
     private static readonly JsonEncodedText ExpiresMsName = JsonEncodedText.Encode("ExpiresMs");
     private static readonly JsonEncodedText BreakdownName = JsonEncodedText.Encode("Breakdown");
     private static readonly JsonEncodedText StartUnixNanoName = JsonEncodedText.Encode("StartUnixNano");
@@ -72,6 +77,10 @@ internal sealed class TaskStateWriter : IDisposable
     private static readonly JsonEncodedText[] Outcomes = Names<Outcome>();
     private static readonly JsonEncodedText[] OutcomeSources = Names<OutcomeSource>();
     private static readonly JsonEncodedText[] Roles = Names<SpanRole>();
+    private static readonly JsonEncodedText[] Bases = Names<PricingBasis>();
+    private static readonly JsonEncodedText[] ServiceTiers = Names<ServiceTier>();
+    private static readonly PricingBasis[] AllBases = Enum.GetValues<PricingBasis>();
+    private static readonly ServiceTier[] AllServiceTiers = Enum.GetValues<ServiceTier>();
 
     private static JsonEncodedText[] Names<T>() where T : struct, Enum
     {
@@ -167,9 +176,9 @@ internal sealed class TaskStateWriter : IDisposable
         json.WriteNumber(OutputTokensName, t.OutputTokens);
 
         json.WriteStartArray(ModelsName);
-        if (t.Model is not null) WriteModel(json, t.Model, t.ModelCostUsd, t.ModelCalls());
+        if (t.Model is not null) WriteModel(json, t.Model, t.ModelCostUsd, t.ModelCalls(), t.ModelPricing());
         if (t.OtherModels is not null)
-            foreach (CallShare model in t.OtherModels) WriteModel(json, model.Name, model.CostUsd, model.Calls, model.InputTokens, model.OutputTokens);
+            foreach (CallShare model in t.OtherModels) WriteModel(json, model.Name, model.CostUsd, model.Calls, model.Pricing, model.InputTokens, model.OutputTokens);
         json.WriteEndArray();
 
         json.WriteBoolean(UseCaseFinalName, t.UseCaseFinal);
@@ -211,7 +220,7 @@ internal sealed class TaskStateWriter : IDisposable
         else json.WriteString(name, value);
     }
 
-    private static void WriteModel(Utf8JsonWriter json, string model, decimal cost, int calls, long inputTokens = 0, long outputTokens = 0)
+    private static void WriteModel(Utf8JsonWriter json, string model, decimal cost, int calls, in PricingMix pricing, long inputTokens = 0, long outputTokens = 0)
     {
         json.WriteStartObject();
         json.WriteString(ModelName, model);
@@ -219,6 +228,18 @@ internal sealed class TaskStateWriter : IDisposable
         json.WriteNumber(CallsName, calls);
         if (inputTokens != 0) json.WriteNumber(InputTokensName, inputTokens);
         if (outputTokens != 0) json.WriteNumber(OutputTokensName, outputTokens);
+        if (!pricing.IsEmpty)
+        {
+            // Calls per basis and per served tier, under the names the task API shows them by.
+            json.WriteStartObject(BasisName);
+            foreach (PricingBasis basis in AllBases)
+                if (pricing.Calls(basis) != 0) json.WriteNumber(basis.LabelValue(), pricing.Calls(basis));
+            json.WriteEndObject();
+            json.WriteStartObject(ServiceTiersName);
+            foreach (ServiceTier tier in AllServiceTiers)
+                if (pricing.Calls(tier) != 0) json.WriteNumber(tier.LabelValue(), pricing.Calls(tier));
+            json.WriteEndObject();
+        }
         json.WriteEndObject();
     }
 
@@ -266,6 +287,9 @@ internal sealed class TaskStateWriter : IDisposable
         json.WriteNumber(ReasoningTokensName, h.Call.Tokens.Reasoning);
         json.WriteNumber(CostUsdName, h.Call.CostUsd);
         json.WriteBoolean(UnpricedName, h.Call.Unpriced);
+        json.WriteString(BasisName, Bases[(byte)h.Call.Basis]);
+        json.WriteString(ServiceTierName, ServiceTiers[(byte)h.Call.ServiceTier]);
+        json.WriteBoolean(ServiceTierUnpricedName, h.Call.ServiceTierUnpriced);
         json.WriteEndObject();
     }
 }

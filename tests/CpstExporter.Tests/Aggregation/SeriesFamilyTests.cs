@@ -145,7 +145,7 @@ public class SeriesFamilyTests
 
         Parallel.For(0, 2000, i => metrics.RecordToolCall($"use-{i % 400}", "web_search", 0.01m));
 
-        ToolCallSeries[] all = metrics.ToolCalls.All.ToArray();
+        CallCostSeries[] all = metrics.ToolCalls.All.ToArray();
         Assert.Equal(51, all.Length);
         Assert.Equal(2000, all.Sum(s => s.Read().Calls));
         Assert.Equal(20m, all.Sum(s => s.Read().CostUsd));
@@ -247,7 +247,7 @@ public class SeriesFamilyTests
         metrics.RecordToolCall("noisy", "tool-9", 0.001m); // the metric is full; noisy's overflow still takes it
         metrics.RecordToolCall("quiet-0", "calculator", 0.01m); // below its share, but the metric is full
 
-        ToolCallSeries[] all = metrics.ToolCalls.All.ToArray();
+        CallCostSeries[] all = metrics.ToolCalls.All.ToArray();
         Assert.Equal(8 + 1 + 1, all.Length);
         Assert.Equal((5L, 0.005m), metrics.ToolCalls.Get(new ToolCallKey("noisy", Overflow)).Read());
         Assert.Equal((5L, 0.05m), metrics.ToolCalls.Get(new ToolCallKey(Overflow, Overflow)).Read()); // quiet-6 … quiet-9 and quiet-0's second tool
