@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
+using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -117,10 +118,27 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
                 json.WriteNumber("input_tokens", call.InputTokens);
                 json.WriteNumber("output_tokens", call.OutputTokens);
                 json.WriteNumber("cost_usd", call.CostUsd);
+                if (call.Role == SpanRole.Llm) WritePricing(json, in call);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
         }
+        json.WriteEndObject();
+    }
+
+    private static readonly PricingBasis[] Bases = Enum.GetValues<PricingBasis>();
+    private static readonly ServiceTier[] ServiceTiers = Enum.GetValues<ServiceTier>();
+
+    /// <summary>How a model's calls were priced: calls per basis and per served tier, those with calls (docs/pricing.md).</summary>
+    private static void WritePricing(Utf8JsonWriter json, in CallShare call)
+    {
+        json.WriteStartObject("basis");
+        foreach (PricingBasis basis in Bases)
+            if (call.Pricing.Calls(basis) is > 0 and int calls) json.WriteNumber(basis.LabelValue(), calls);
+        json.WriteEndObject();
+        json.WriteStartObject("service_tier");
+        foreach (ServiceTier tier in ServiceTiers)
+            if (call.Pricing.Calls(tier) is > 0 and int calls) json.WriteNumber(tier.LabelValue(), calls);
         json.WriteEndObject();
     }
 
