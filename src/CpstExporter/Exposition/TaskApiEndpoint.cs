@@ -96,9 +96,9 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
         json.WriteString("start", start.UtcDateTime);
         json.WriteString("end", end.UtcDateTime);
         json.WriteNumber("duration_ms", Math.Max(0, (end - start).TotalMilliseconds));
-        json.WriteNumber("cost_usd", task.CostUsd);
-        json.WriteNumber("inference_cost_usd", b?.InferenceCostUsd ?? 0m);
-        json.WriteNumber("tool_cost_usd", b?.ToolCostUsd ?? 0m);
+        WriteUsd(json, "cost_usd", task.CostUsd);
+        WriteUsd(json, "inference_cost_usd", b?.InferenceCostUsd ?? 0m);
+        WriteUsd(json, "tool_cost_usd", b?.ToolCostUsd ?? 0m);
         json.WriteNumber("llm_calls", task.LlmCalls);
         json.WriteNumber("tool_calls", task.ToolCalls);
         json.WriteNumber("input_tokens", task.InputTokens);
@@ -117,7 +117,7 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
                 json.WriteNumber("calls", call.Calls);
                 json.WriteNumber("input_tokens", call.InputTokens);
                 json.WriteNumber("output_tokens", call.OutputTokens);
-                json.WriteNumber("cost_usd", call.CostUsd);
+                WriteUsd(json, "cost_usd", call.CostUsd);
                 if (call.Role == SpanRole.Llm) WritePricing(json, in call);
                 json.WriteEndObject();
             }
@@ -125,6 +125,9 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
         }
         json.WriteEndObject();
     }
+
+    /// <summary>An amount without trailing zeros (0.0045, not 0.004500000): exact arithmetic keeps the scale of its factors.</summary>
+    private static void WriteUsd(Utf8JsonWriter json, string name, decimal usd) => json.WriteNumber(name, usd / 1.000000000000000000000000000000000m);
 
     private static readonly PricingBasis[] Bases = Enum.GetValues<PricingBasis>();
     private static readonly ServiceTier[] ServiceTiers = Enum.GetValues<ServiceTier>();
