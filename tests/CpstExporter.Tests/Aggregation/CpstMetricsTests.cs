@@ -1,5 +1,6 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
+using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Microsoft.Extensions.Time.Testing;
@@ -146,5 +147,31 @@ public class CpstMetricsTests
         Assert.Equal((1L, decimal.MaxValue), metrics.ToolCalls.Get(new ToolCallKey("use-0", "search")).Read());
         Assert.Equal((1L, new TokenUsage(10, 1, 0, 0, 0), 0.01m), metrics.LlmCalls.Get(new LlmCallKey("a", "openai", "gpt-4o")).Read());
         Assert.Equal(100, metrics.Overflows.Get("cpst_llm_calls_total"));
+    }
+
+    [Fact]
+    public void CallCounted_ByBasisAndServedTier_AddsUpToThePerCallCost()
+    {
+        CpstMetrics metrics = Metrics();
+        var tokens = new TokenUsage(10_000, 2_000, 0, 0, 0);
+
+        metrics.CallCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 0.065m, false, PricingBasis.Table, ServiceTier.Priority));
+        metrics.CallCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 0.065m, false, PricingBasis.Table, ServiceTier.Priority));
+        metrics.CallCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 1.5225m, false, PricingBasis.TableLongContext, ServiceTier.Standard));
+        metrics.CallCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 0.0325m, false, PricingBasis.Table, ServiceTier.Flex,
+            ServiceTierUnpriced: true));
+        metrics.CallCounted("coder", new CountedCall(SpanRole.Tool, null, null, "web_search", default, 0.01m, false));
+
+        var byBasis = metrics.ByBasis.All.ToArray().ToDictionary(s => string.Join('/', s.LabelValues), s => s.Read());
+        Assert.Equal(new Dictionary<string, (long, decimal)>
+        {
+            ["coder/table/priority"] = (2, 0.13m),
+            ["coder/table_long_context/standard"] = (1, 1.5225m),
+            ["coder/table/flex"] = (1, 0.0325m),
+        }, byBasis);
+        Assert.Equal(metrics.LlmCalls.All[0].Read().CostUsd, byBasis.Values.Sum(v => v.Item2));
+        CountSeries unpricedTier = Assert.Single(metrics.UnpricedServiceTiers.All.ToArray());
+        Assert.Equal(["gpt-5", "flex"], unpricedTier.LabelValues);
+        Assert.Equal(1, unpricedTier.Value);
     }
 }

@@ -1,3 +1,4 @@
+using CpstExporter.Pricing;
 using System.Text;
 using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
@@ -52,11 +53,13 @@ public class MetricsWriterTests
         metrics.TaskFinished(new TaskRecord(Trace(5), escaped, 1.5m, 2, 0, 100, 10, clock.GetUtcNow(), FinishReason.Settled));
         metrics.LateSpan(supportSuccess, new LateContribution(0.001m, 1, 0, 50, 5));
 
-        metrics.RecordLlmCall("support", "openai", "gpt-4o", new TokenUsage(1000, 200, 500, 0, 0), 0.003875m);
-        metrics.RecordLlmCall("support", "openai", "gpt-4o", new TokenUsage(2000, 100, 0, 0, 0), 0.006m);
-        metrics.RecordLlmCall("support", "anthropic", "claude-sonnet-4-5", new TokenUsage(3000, 400, 1000, 500, 100), 0.012675m);
-        metrics.RecordLlmCall("support", "unknown", "mystery-model", new TokenUsage(10, 1, 0, 0, 0), 0m);
-        metrics.RecordUnpricedCall("support", "mystery-model");
+        metrics.CallCounted("support", new CountedCall(SpanRole.Llm, "openai", "gpt-4o", null, new TokenUsage(1000, 200, 500, 0, 0), 0.003875m, false));
+        metrics.CallCounted("support", new CountedCall(SpanRole.Llm, "openai", "gpt-4o", null, new TokenUsage(2000, 100, 0, 0, 0), 0.006m, false,
+            PricingBasis.Table, ServiceTier.Flex, ServiceTierUnpriced: true));
+        metrics.CallCounted("support", new CountedCall(SpanRole.Llm, "anthropic", "claude-sonnet-4-5", null, new TokenUsage(3000, 400, 1000, 500, 100),
+            0.012675m, false, PricingBasis.ProviderReported, ServiceTier.Batch));
+        metrics.CallCounted("support", new CountedCall(SpanRole.Llm, "unknown", "mystery-model", null, new TokenUsage(10, 1, 0, 0, 0), 0m, true,
+            PricingBasis.Unpriced));
         metrics.RecordToolCall("support", "web_search", 0.01m);
         metrics.RecordToolCall("support", "web_search", 0.01m);
         metrics.RecordToolCall("billing", "calculator", 0m);
@@ -68,6 +71,7 @@ public class MetricsWriterTests
         receiving.ReceivedSpans.Add(Protocol.HttpJson, 2);
         receiving.RejectedSpans.Add(RejectionReason.InvalidTraceId);
         receiving.RejectedRequests.Add(RequestRejection.Malformed);
+        receiving.IgnoredAttributes.Add(IgnoredAttributeReason.UnknownCurrency);
 
         clock.Advance(TimeSpan.FromMinutes(60) - TimeSpan.FromMilliseconds(61_250)); // 90 minutes since start
         return new(metrics, receiving);

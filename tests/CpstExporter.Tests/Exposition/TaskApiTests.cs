@@ -110,6 +110,33 @@ public sealed class TaskApiTests
     }
 
     [Fact]
+    public async Task Task_ModelRows_SayHowTheCallsWerePriced()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        await SendAsync(exporter, "coder",
+            Spans.Llm(8, 2, "gpt-5", 10_000, 2_000, Spans.Attr("openai.response.service_tier", "priority")),
+            Spans.Llm(8, 3, "gpt-5", 10_000, 2_000, Spans.Attr("openai.response.service_tier", "flex")),
+            Spans.Llm(8, 4, "gpt-5", 10_000, 2_000, Spans.Attr("cpst.cost_usd", 0.05)),
+            Spans.Llm(8, 5, "claude-sonnet-4-5", 250_000, 1_000),
+            Spans.Root(8, Spans.Attr("outcome", "success")));
+        exporter.Settle();
+
+        var (status, task) = await GetAsync(exporter, $"/api/v1/tasks/{Spans.TraceHex(8)}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var rows = task.GetProperty("calls").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+        // gpt-5: priority 10,000 × $2.50 + 2,000 × $20 = $0.065; flex 10,000 × $0.625 + 2,000 × $5 = $0.01625; explicit $0.05.
+        Assert.Equal(0.13125m, rows["gpt-5"].GetProperty("cost_usd").GetDecimal());
+        Assert.Equal("""{"table":2,"explicit":1}""", rows["gpt-5"].GetProperty("basis").GetRawText());
+        Assert.Equal("""{"standard":1,"flex":1,"priority":1}""", rows["gpt-5"].GetProperty("service_tier").GetRawText());
+        // claude-sonnet-4-5 above 200,000 prompt tokens, the whole call: 250,000 × $6 + 1,000 × $22.50 = $1.5225.
+        Assert.Equal(1.5225m, rows["claude-sonnet-4-5"].GetProperty("cost_usd").GetDecimal());
+        Assert.Equal("""{"table_long_context":1}""", rows["claude-sonnet-4-5"].GetProperty("basis").GetRawText());
+        Assert.Equal("""{"standard":1}""", rows["claude-sonnet-4-5"].GetProperty("service_tier").GetRawText());
+        Assert.Equal(1.65375m, task.GetProperty("cost_usd").GetDecimal());
+    }
+
+    [Fact]
     public async Task Tasks_Default_NewestFirstWithEveryRowField()
     {
         await using var exporter = await StartWithTasksAsync();

@@ -201,4 +201,73 @@ public class PendingTaskTests
         Assert.Equal(0.01m, task.ToolCostUsd);
         Assert.Equal(new TaskLabels("unknown", Outcome.Unknown, "gpt-4o", "none", "none"), task.Labels());
     }
+
+    private static CountedCall Call(string model, decimal cost, PricingBasis basis, ServiceTier tier) =>
+        new(SpanRole.Llm, "openai", model, null, new TokenUsage(100, 10, 0, 0, 0), cost, false, basis, tier);
+
+    [Fact]
+    public void AddCall_CallsPricedAlike_CountedWithoutExtras()
+    {
+        PendingTask task = Task();
+
+        task.AddCall(Call("gpt-5", 0.01m, PricingBasis.Table, ServiceTier.Priority));
+        task.AddCall(Call("gpt-5", 0.01m, PricingBasis.Table, ServiceTier.Priority));
+        task.AddCall(Call("gpt-5", 0.01m, PricingBasis.Table, ServiceTier.Priority));
+
+        Assert.Null(task.Extras); // three calls priced alike fit in the task's byte
+        PricingMix pricing = task.ModelPricing();
+        Assert.Equal((3, 0, 3, 0), (pricing.Calls(PricingBasis.Table), pricing.Calls(PricingBasis.TableLongContext),
+            pricing.Calls(ServiceTier.Priority), pricing.Calls(ServiceTier.Standard)));
+    }
+
+    [Fact]
+    public void AddCall_ACallPricedOtherwise_CountsEveryBasisAndTier()
+    {
+        PendingTask task = Task();
+
+        task.AddCall(Call("gpt-5", 0.01m, PricingBasis.Table, ServiceTier.Standard));
+        task.AddCall(Call("gpt-5", 0.01m, PricingBasis.Table, ServiceTier.Standard));
+        task.AddCall(Call("gpt-5", 0.02m, PricingBasis.TableLongContext, ServiceTier.Flex));
+        task.AddCall(Call("gpt-5", 0.01m, PricingBasis.Table, ServiceTier.Standard));
+
+        PricingMix pricing = task.ModelPricing();
+        Assert.Equal((3, 1), (pricing.Calls(PricingBasis.Table), pricing.Calls(PricingBasis.TableLongContext)));
+        Assert.Equal((3, 1, 0), (pricing.Calls(ServiceTier.Standard), pricing.Calls(ServiceTier.Flex), pricing.Calls(ServiceTier.Priority)));
+        CallShare first = task.Breakdown().FirstModel;
+        Assert.Equal((4, 0.05m), (first.Calls, first.CostUsd));
+        Assert.Equal(pricing, first.Pricing);
+    }
+
+    [Fact]
+    public void Breakdown_SecondModel_KeepsItsOwnPricing()
+    {
+        PendingTask task = Task();
+
+        task.AddCall(Call("gpt-5", 0.01m, PricingBasis.Table, ServiceTier.Standard));
+        task.AddCall(Call("claude-sonnet-4-5", 1.5225m, PricingBasis.TableLongContext, ServiceTier.Standard));
+        task.AddCall(Call("claude-sonnet-4-5", 0.5m, PricingBasis.ProviderReported, ServiceTier.Batch));
+
+        TaskBreakdown breakdown = task.Breakdown();
+        CallShare[] calls = breakdown.Calls();
+        breakdown.ReturnCalls();
+        Assert.Equal(PricingMix.Of(PricingBasis.Table, ServiceTier.Standard, 1), calls[0].Pricing);
+        PricingMix second = calls[1].Pricing;
+        Assert.Equal(("claude-sonnet-4-5", 2), (calls[1].Name, calls[1].Calls));
+        Assert.Equal((1, 1, 1, 1), (second.Calls(PricingBasis.TableLongContext), second.Calls(PricingBasis.ProviderReported),
+            second.Calls(ServiceTier.Standard), second.Calls(ServiceTier.Batch)));
+    }
+
+    [Fact]
+    public void Reset_PooledTask_ForgetsThePricingOfItsLastUse()
+    {
+        PendingTask task = Task();
+        task.AddCall(Call("gpt-5", 0.01m, PricingBasis.Table, ServiceTier.Standard));
+        task.AddCall(Call("gpt-5", 0.01m, PricingBasis.Explicit, ServiceTier.Priority));
+
+        task.Reset(new TraceId(3, 4), 2_000);
+        task.LlmCalls = 1;
+        task.AddModelCost("gpt-5", 0.01m, 1, 0, 0, PricingMix.Of(PricingBasis.Table, ServiceTier.Flex, 1));
+
+        Assert.Equal(PricingMix.Of(PricingBasis.Table, ServiceTier.Flex, 1), task.ModelPricing());
+    }
 }

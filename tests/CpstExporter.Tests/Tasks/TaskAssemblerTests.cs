@@ -241,13 +241,70 @@ public class TaskAssemblerTests
         TaskBreakdown expected = _sink.Finished[0].Breakdown!.Value, actual = _sink.Finished[1].Breakdown!.Value;
         CallShare[] calls =
         [
-            new CallShare(SpanRole.Llm, "a", 2, 300, 30, 0.003m), new CallShare(SpanRole.Llm, "b", 1, 300, 30, 0.003m),
+            new CallShare(SpanRole.Llm, "a", 2, 300, 30, 0.003m, TablePricing(2)), new CallShare(SpanRole.Llm, "b", 1, 300, 30, 0.003m, TablePricing(1)),
             new CallShare(SpanRole.Tool, "search", 1, 0, 0, 0.01m), new CallShare(SpanRole.Tool, "fetch", 2, 0, 0, 0.04m),
         ];
         Assert.Equal(new TaskBreakdown(1_000, 10_000, OutcomeSource.Root, 0.006m, 0.05m, 100, 50, 10, calls[0], calls[2], expected.AllCalls, 4), expected);
         Assert.Equal(calls, expected.Calls());
         Assert.Equal(expected with { AllCalls = null }, actual with { AllCalls = null }); // the arrays compare by reference: apart
         Assert.Equal(expected.Calls(), actual.Calls());
+    }
+
+    /// <summary>Calls priced from the table at standard rates, as <see cref="Priced.At"/> prices them.</summary>
+    private static PricingMix TablePricing(int calls) => PricingMix.Of(PricingBasis.Table, ServiceTier.Standard, calls);
+
+    [Fact]
+    public void Restore_HowCallsWerePriced_SurvivesTheStateFile()
+    {
+        static CallPrice Price(decimal cost, PricingBasis basis, ServiceTier tier, bool tierUnpriced = false) =>
+            new(cost, basis, tier, tierUnpriced ? CallPriceNotes.ServiceTierUnpriced : CallPriceNotes.None);
+        // No root yet: the calls are held, with how they were priced, until it comes.
+        SpanFacts[] spans = [Llm(1, "a", spanId: 10), Llm(1, "a", spanId: 11), Llm(1, "b", spanId: 12)];
+        CallPrice[] prices =
+        [
+            Price(0.065m, PricingBasis.Table, ServiceTier.Priority), Price(1.5225m, PricingBasis.TableLongContext, ServiceTier.Standard),
+            Price(0.0325m, PricingBasis.Table, ServiceTier.Flex, tierUnpriced: true),
+        ];
+        TaskAssembler saved = Assembler();
+        saved.Add(spans, prices);
+        TaskAssembler restarted = Assembler();
+
+        restarted.Restore(saved.Snapshot());
+        Add(restarted, Root(1, Outcome.Success));
+        AdvanceAndSweep(restarted, Settle);
+
+        Assert.Equal([(PricingBasis.Table, ServiceTier.Priority, false), (PricingBasis.TableLongContext, ServiceTier.Standard, false),
+            (PricingBasis.Table, ServiceTier.Flex, true)], _sink.Calls.Select(c => (c.Call.Basis, c.Call.ServiceTier, c.Call.ServiceTierUnpriced)));
+        CallShare[] calls = Assert.Single(_sink.Finished).Breakdown!.Value.Calls();
+        PricingMix a = calls[0].Pricing;
+        Assert.Equal((1, 1, 1, 1), (a.Calls(PricingBasis.Table), a.Calls(PricingBasis.TableLongContext), a.Calls(ServiceTier.Priority), a.Calls(ServiceTier.Standard)));
+        Assert.Equal(PricingMix.Of(PricingBasis.Table, ServiceTier.Flex, 1), calls[1].Pricing);
+    }
+
+    [Fact]
+    public void Restore_ModelsPricedMixedAndAlike_KeepTheirCounts()
+    {
+        static CallPrice Price(PricingBasis basis, ServiceTier tier) => new(0.01m, basis, tier, CallPriceNotes.None);
+        SpanFacts[] spans = [Llm(1, "a", spanId: 10), Llm(1, "a", spanId: 11), Llm(1, "b", spanId: 12), Llm(1, "b", spanId: 13), Root(1, Outcome.Success)];
+        CallPrice[] prices =
+        [
+            Price(PricingBasis.Explicit, ServiceTier.Batch), Price(PricingBasis.Table, ServiceTier.Batch),
+            Price(PricingBasis.ProviderReported, ServiceTier.Priority), Price(PricingBasis.ProviderReported, ServiceTier.Priority), default,
+        ];
+        TaskAssembler live = Assembler(), saved = Assembler();
+        live.Add(spans, prices);
+        saved.Add(spans, prices);
+        TaskAssembler restarted = Assembler();
+
+        restarted.Restore(saved.Snapshot());
+        AdvanceAndSweep(live, Settle);
+        AdvanceAndSweep(restarted, Settle);
+
+        Assert.Equal(2, _sink.Finished.Count);
+        CallShare[] before = _sink.Finished[0].Breakdown!.Value.Calls(), after = _sink.Finished[1].Breakdown!.Value.Calls();
+        Assert.Equal((1, 1, 2), (before[0].Pricing.Calls(PricingBasis.Explicit), before[0].Pricing.Calls(PricingBasis.Table), before[0].Pricing.Calls(ServiceTier.Batch)));
+        Assert.Equal(PricingMix.Of(PricingBasis.ProviderReported, ServiceTier.Priority, 2), before[1].Pricing);
+        Assert.Equal(before, after);
     }
 
     [Fact]
@@ -260,7 +317,7 @@ public class TaskAssemblerTests
 
         TaskBreakdown breakdown = Assert.Single(_sink.Finished).Breakdown!.Value;
         Assert.Null(breakdown.AllCalls);
-        Assert.Equal([new CallShare(SpanRole.Llm, "a", 1, 100, 10, 0.001m), new CallShare(SpanRole.Tool, "search", 2, 0, 0, 0.02m)], breakdown.Calls());
+        Assert.Equal([new CallShare(SpanRole.Llm, "a", 1, 100, 10, 0.001m, TablePricing(1)), new CallShare(SpanRole.Tool, "search", 2, 0, 0, 0.02m)], breakdown.Calls());
     }
 
     [Fact]
