@@ -11,7 +11,7 @@ namespace CpstExporter.Tests.Operations;
 /// </summary>
 /// <remarks>
 /// Prometheus extrapolates <c>increase()</c> to the window edges, so a ratio of two increases is exact only when both
-/// series have the same shape. The traffic is built for that: a warm-up of one task per (use case, outcome) reaches
+/// series have the same shape. The traffic is built for that: a warm-up of one of each task of the mix reaches
 /// the exporter before the first scrape, then one wave of exactly <see cref="WaveFactor"/> times that mix; every
 /// counter goes from v to (1 + WaveFactor)·v, so CPST and success ratio come out as the per-task figures below.
 /// </remarks>
@@ -24,12 +24,31 @@ public sealed class PrometheusStack : IAsyncLifetime
     public const double CodingAgentCost = 2000 * 0.15 / 1e6 + 500 * 0.60 / 1e6;            // 0.0006, half succeed
     public const double SearchAgentTaskCost = 1000 * 0.15 / 1e6 + 100 * 0.60 / 1e6 + 0.01; // 0.01021, + supporting cost
 
-    private static readonly (string UseCase, string Model, int Input, int Output, bool Search, string Outcome)[] Mix =
+    // The research agent's four tasks, one call each, show how calls were priced (cpst_llm_*_by_basis_*):
+    // gpt-6.2-sol above its 272k-token prompt tier ($4/$15) at priority (factor 2), the same model below it at priority,
+    // gpt-4o at flex, for which its entry has no rate (priced standard, counted as an unpriced service tier), and
+    // gpt-4o-mini at a tier no provider has (priced standard, the attribute ignored and counted).
+    public const double ResearchLongContextPriorityCost = (300_000 * 4.00 / 1e6 + 1000 * 15.00 / 1e6) * 2; // 2.43
+    public const double ResearchPriorityCost = (1000 * 2.00 / 1e6 + 100 * 10.00 / 1e6) * 2;                 // 0.006
+    public const double ResearchFlexCost = 1000 * 2.50 / 1e6 + 100 * 10.00 / 1e6;                           // 0.0035
+    public const double ResearchUnknownTierCost = 1000 * 0.15 / 1e6 + 100 * 0.60 / 1e6;                     // 0.00021
+    public const double ResearchAgentLlmCost = ResearchLongContextPriorityCost + ResearchPriorityCost + ResearchFlexCost + ResearchUnknownTierCost;
+
+    public const string UnknownServiceTier = "turbo";
+
+    /// <summary>Every use case the traffic has, in order.</summary>
+    public static readonly string[] UseCases = ["coding-agent", "research-agent", "search-agent", "support-bot"];
+
+    private static readonly (string UseCase, string Model, int Input, int Output, bool Search, string Outcome, string? ServiceTier)[] Mix =
     [
-        ("support-bot", "gpt-4o", 1000, 200, false, "success"),
-        ("coding-agent", "gpt-4o-mini", 2000, 500, false, "success"),
-        ("coding-agent", "gpt-4o-mini", 2000, 500, false, "failure"),
-        ("search-agent", "gpt-4o-mini", 1000, 100, true, "success"),
+        ("support-bot", "gpt-4o", 1000, 200, false, "success", null),
+        ("coding-agent", "gpt-4o-mini", 2000, 500, false, "success", null),
+        ("coding-agent", "gpt-4o-mini", 2000, 500, false, "failure", null),
+        ("search-agent", "gpt-4o-mini", 1000, 100, true, "success", null),
+        ("research-agent", "gpt-6.2-sol", 300_000, 1000, false, "success", "priority"),
+        ("research-agent", "gpt-6.2-sol", 1000, 100, false, "success", "priority"),
+        ("research-agent", "gpt-4o", 1000, 100, false, "success", "flex"),
+        ("research-agent", "gpt-4o-mini", 1000, 100, false, "success", UnknownServiceTier),
     ];
 
     private ExporterUnderTest? _exporter;
@@ -95,6 +114,7 @@ public sealed class PrometheusStack : IAsyncLifetime
                     llm.SetTag("gen_ai.request.model", task.Model);
                     llm.SetTag("gen_ai.usage.input_tokens", task.Input);
                     llm.SetTag("gen_ai.usage.output_tokens", task.Output);
+                    if (task.ServiceTier is not null) llm.SetTag("openai.response.service_tier", task.ServiceTier);
                 }
                 if (task.Search)
                 {

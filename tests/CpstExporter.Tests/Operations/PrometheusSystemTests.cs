@@ -16,7 +16,7 @@ public sealed class PrometheusSystemTests(PrometheusStack stack) : IClassFixture
     {
         IReadOnlyDictionary<string, double> cpst = await Prometheus.ByLabelAsync("use_case:cpst_usd_per_successful_task:ratio1h", "use_case");
 
-        Assert.Equal(["coding-agent", "search-agent", "support-bot"], cpst.Keys.Order());
+        Assert.Equal(PrometheusStack.UseCases, cpst.Keys.Order());
         AssertClose(PrometheusStack.SupportBotCost, cpst["support-bot"]);      // every task succeeded, no supporting cost
         AssertClose(2 * PrometheusStack.CodingAgentCost, cpst["coding-agent"]); // half failed: each success carries two tasks
         // The vector database's $1 an hour is part of the search agent's CPST.
@@ -55,9 +55,9 @@ public sealed class PrometheusSystemTests(PrometheusStack stack) : IClassFixture
         Assert.True(queries.Count > 50, $"only {queries.Count} dashboard targets found");
 
         Assert.Empty(await FailuresAsync(queries));
-        // The panel a user opens first shows the three use cases.
+        // The panel a user opens first shows every use case.
         GrafanaQueries.Query headline = queries.First(q => q.Where.StartsWith("cpst-overview.json › CPST ›", StringComparison.Ordinal));
-        Assert.Equal(3, (await Prometheus.QueryAsync(headline.PromQl)).GetArrayLength());
+        Assert.Equal(PrometheusStack.UseCases.Length, (await Prometheus.QueryAsync(headline.PromQl)).GetArrayLength());
     }
 
     /// <summary>Every panel of the exporter dashboard's Runtime row has a line, but for exceptions, which appear when one is thrown.</summary>
@@ -69,6 +69,74 @@ public sealed class PrometheusSystemTests(PrometheusStack stack) : IClassFixture
 
         foreach (GrafanaQueries.Query query in queries.Where(q => !q.Where.Contains("› Exceptions by type ›", StringComparison.Ordinal)))
             Assert.True((await Prometheus.QueryAsync(query.PromQl)).GetArrayLength() > 0, $"{query.Where}: no series");
+    }
+
+    /// <summary>
+    /// The overview's and the models dashboard's panels of how spend was priced give the research agent's mix (a long
+    /// prompt at priority, a short one at priority, flex without a flex price, an unknown tier) and nothing of it to the
+    /// other use cases, whose calls were all priced from the table at the standard tier.
+    /// </summary>
+    [RequiresBinaryFact("prometheus")]
+    public async Task PricingPanels_ShowTheSharesOfLongContextAndServiceTiers()
+    {
+        const double Total = PrometheusStack.ResearchAgentLlmCost;
+        IReadOnlyDictionary<string, double> longContext = await PanelByUseCaseAsync("cpst-overview.json › Long-context share › A");
+        Assert.Equal(PrometheusStack.UseCases, longContext.Keys.Order());
+        AssertClose(PrometheusStack.ResearchLongContextPriorityCost / Total, longContext["research-agent"]);
+        AssertClose(0, longContext["support-bot"]);
+
+        IReadOnlyDictionary<string, double> priority = await PanelByUseCaseAsync("cpst-overview.json › Priority share › A");
+        Assert.Equal(PrometheusStack.UseCases, priority.Keys.Order());
+        AssertClose((PrometheusStack.ResearchLongContextPriorityCost + PrometheusStack.ResearchPriorityCost) / Total, priority["research-agent"]);
+        AssertClose(0, priority["coding-agent"]);
+
+        var research = new Dictionary<(string Basis, string Tier), double>
+        {
+            [("table_long_context", "priority")] = PrometheusStack.ResearchLongContextPriorityCost,
+            [("table", "priority")] = PrometheusStack.ResearchPriorityCost,
+            [("table", "flex")] = PrometheusStack.ResearchFlexCost,
+            [("table", "standard")] = PrometheusStack.ResearchUnknownTierCost,
+        };
+        var spendShare = await PanelByBasisAsync("cpst-overview.json › How spend was priced › B");
+        Assert.Equal(
+            research.Keys.Select(k => ("research-agent", k.Basis, k.Tier))
+                .Concat(PrometheusStack.UseCases.Where(u => u != "research-agent").Select(u => (u, "table", "standard")))
+                .Order(),
+            spendShare.Keys.Order());
+        foreach (var ((basis, tier), cost) in research) AssertClose(cost / Total, spendShare[("research-agent", basis, tier)]);
+        AssertClose(1, spendShare[("support-bot", "table", "standard")]);
+
+        var costPerCall = await PanelByBasisAsync("cpst-overview.json › How spend was priced › D");
+        foreach (var ((basis, tier), cost) in research) AssertClose(cost, costPerCall[("research-agent", basis, tier)]);
+        AssertClose(PrometheusStack.SupportBotCost, costPerCall[("support-bot", "table", "standard")]);
+
+        // The models dashboard: each of the research agent's four calls is a quarter of its calls, at the price it was billed.
+        var callShare = await PanelByBasisAsync("cpst-models.json › How calls were priced › B");
+        foreach (var (basis, tier) in research.Keys) AssertClose(0.25, callShare[("research-agent", basis, tier)]);
+        AssertClose(1, callShare[("coding-agent", "table", "standard")]);
+        var modelsCostPerCall = await PanelByBasisAsync("cpst-models.json › How calls were priced › C");
+        foreach (var ((basis, tier), cost) in research) AssertClose(cost, modelsCostPerCall[("research-agent", basis, tier)]);
+
+        // Time series of the same families have a line for each basis and tier that had calls.
+        JsonElement spendOverTime = await Prometheus.QueryAsync(Target("cpst-overview.json › LLM spend by basis and service tier ($ per hour) › A"));
+        Assert.Equal(research.Keys.Order(), spendOverTime.EnumerateArray()
+            .Select(s => (s.GetProperty("metric").GetProperty("basis").GetString()!, s.GetProperty("metric").GetProperty("service_tier").GetString()!)).Order());
+    }
+
+    /// <summary>Only gpt-4o at flex was served at a tier its entry has no price for; only the made-up tier was ignored.</summary>
+    [RequiresBinaryFact("prometheus")]
+    public async Task UnpricedServiceTierAndIgnoredAttributePanels_ShowTheCallsSent()
+    {
+        JsonElement unpricedTiers = await Prometheus.QueryAsync(Target("cpst-models.json › Calls at an unpriced service tier per minute › A"));
+        JsonElement line = Assert.Single(unpricedTiers.EnumerateArray());
+        Assert.Equal("gpt-4o", line.GetProperty("metric").GetProperty("model").GetString());
+        Assert.Equal("flex", line.GetProperty("metric").GetProperty("service_tier").GetString());
+        Assert.True(Value(line) > 0, $"no calls per minute: {line}");
+
+        IReadOnlyDictionary<string, double> ignored = await Prometheus.ByLabelAsync(Target("cpst-exporter.json › Ignored attributes by reason › A"), "reason");
+        Assert.True(ignored["unknown_service_tier"] > 0, $"no unknown service tier ignored: {string.Join(", ", ignored)}");
+        Assert.Equal(0, ignored["implausible_cost"]);
+        Assert.Equal(0, ignored["unknown_currency"]);
     }
 
     [RequiresBinaryFact("prometheus")]
@@ -91,7 +159,7 @@ public sealed class PrometheusSystemTests(PrometheusStack stack) : IClassFixture
             JsonElement values = await Prometheus.GetAsync($"api/v1/label/{variable.Label}/values?match[]={Uri.EscapeDataString(variable.Match)}", variable.Where);
             Assert.True(values.GetArrayLength() > 0, $"{variable.Where}: no values");
             if (variable.Label == "use_case")
-                Assert.Equal(["coding-agent", "search-agent", "support-bot"], values.EnumerateArray().Select(v => v.GetString()!).Order());
+                Assert.Equal(PrometheusStack.UseCases, values.EnumerateArray().Select(v => v.GetString()!).Order());
         }
     }
 
@@ -126,6 +194,21 @@ public sealed class PrometheusSystemTests(PrometheusStack stack) : IClassFixture
         }
         return failures;
     }
+
+    /// <summary>The PromQL of one dashboard target, named "file › panel title › refId".</summary>
+    private static string Target(string where) =>
+        GrafanaQueries.PanelTargets().SingleOrDefault(q => q.Where == where)?.PromQl ?? throw new InvalidOperationException($"no dashboard target {where}");
+
+    private Task<IReadOnlyDictionary<string, double>> PanelByUseCaseAsync(string where) => Prometheus.ByLabelAsync(Target(where), "use_case");
+
+    private async Task<Dictionary<(string UseCase, string Basis, string Tier), double>> PanelByBasisAsync(string where) =>
+        (await Prometheus.QueryAsync(Target(where))).EnumerateArray().ToDictionary(
+            s => (Label(s, "use_case"), Label(s, "basis"), Label(s, "service_tier")), Value);
+
+    private static string Label(JsonElement series, string name) => series.GetProperty("metric").GetProperty(name).GetString()!;
+
+    private static double Value(JsonElement series) =>
+        double.Parse(series.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
 
     /// <summary>Equal but for floating-point rounding in PromQL (a relative 1e-9).</summary>
     private static void AssertClose(double expected, double actual) =>
