@@ -61,9 +61,10 @@ internal static class PriceYamlReader
             string where = $"regions[{i}]";
             if (entry is null) errors.Add($"{where}: empty entry");
             else if (string.IsNullOrWhiteSpace(entry.Prefix)) errors.Add($"{where}: 'prefix' is required and must not be empty (e.g. \"eu.\")");
-            else if (entry.Factor is not > 0) errors.Add($"{where} ({entry.Prefix}): 'factor' (a positive number, e.g. 1.10) is required");
+            else if (!decimal.TryParse(entry.Factor, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal factor) || factor <= 0)
+                errors.Add($"{where} ({entry.Prefix}): 'factor' (a positive number, e.g. 1.10) is required" + (entry.Factor is null ? "" : $", not '{entry.Factor}'"));
             else if (regions.Any(r => string.Equals(r.Prefix, entry.Prefix, StringComparison.OrdinalIgnoreCase))) errors.Add($"{where} ({entry.Prefix}): duplicate prefix");
-            else regions.Add(new RegionFactor(entry.Prefix, entry.Factor.Value));
+            else regions.Add(new RegionFactor(entry.Prefix, factor));
         }
 
         var tools = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
@@ -72,8 +73,9 @@ internal static class PriceYamlReader
             ToolShape? entry = file.Tools[i];
             if (entry is null) errors.Add($"tools[{i}]: empty entry");
             else if (string.IsNullOrWhiteSpace(entry.Name)) errors.Add($"tools[{i}]: 'name' is required");
-            else if (entry.PerCall is null or < 0) errors.Add($"tools[{i}] ({entry.Name}): 'per_call' (USD, not negative) is required");
-            else if (!tools.TryAdd(entry.Name, entry.PerCall.Value)) errors.Add($"tools[{i}] ({entry.Name}): duplicate tool name");
+            else if (!decimal.TryParse(entry.PerCall, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal perCall) || perCall < 0)
+                errors.Add($"tools[{i}] ({entry.Name}): 'per_call' (USD, not negative) is required" + (entry.PerCall is null ? "" : $", not '{entry.PerCall}'"));
+            else if (!tools.TryAdd(entry.Name, perCall)) errors.Add($"tools[{i}] ({entry.Name}): duplicate tool name");
         }
 
         // An empty file (a truncated write, a volume mounted before its content) would price every call at $0.
@@ -103,7 +105,8 @@ internal static class PriceYamlReader
             errors.Add($"{where}: 'effective_from' is not a date: '{date}'; write an RFC 3339 instant such as 2026-12-15T00:00:00Z");
 
         TokenRates? rates = ReadRates(entry, where, errors);
-        PartialRates given = entry.Given;
+        // What a tier or service tier omits comes from the entry's own given rates (docs/pricing.md, "Rates a set does not give").
+        PartialRates given = entry.Given(where, errors: null) ?? default;
         ServiceTierPrice?[] serviceTiers = ReadServiceTiers(entry.ServiceTiers, where, in given, errors);
 
         var tiers = new List<PromptTier>();
@@ -113,7 +116,13 @@ internal static class PriceYamlReader
         {
             string at = $"{where}: tiers[{t}]";
             if (tierEntries[t] is not TierShape tier) { errors.Add($"{at}: empty entry"); continue; }
-            if (tier.AbovePromptTokens is not long above) { errors.Add($"{at}: 'above_prompt_tokens' is required"); continue; }
+            if (tier.AbovePromptTokens is not { } aboveText) { errors.Add($"{at}: 'above_prompt_tokens' is required"); continue; }
+            if (!long.TryParse(aboveText, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite,
+                    CultureInfo.InvariantCulture, out long above))
+            {
+                errors.Add($"{at}.above_prompt_tokens: '{aboveText}' is not a whole number of tokens");
+                continue;
+            }
             if (above <= 0) { errors.Add($"{at}.above_prompt_tokens: {above} is not above 0"); continue; }
             if (above <= previous) { errors.Add($"{at}.above_prompt_tokens: {above} is not above the tier before ({previous}): list tiers in ascending order"); continue; }
             previous = above;
@@ -146,13 +155,7 @@ internal static class PriceYamlReader
             errors.Add($"{where}: 'input' and 'output' prices (USD per 1M tokens) are required");
             return null;
         }
-        TokenRates rates = shape.Given.Resolve(in under);
-        if (rates.AnyNegative)
-        {
-            errors.Add($"{where}: prices must not be negative");
-            return null;
-        }
-        return rates;
+        return shape.Given(where, errors) is PartialRates given ? given.Resolve(in under) : null;
     }
 
     private static ServiceTierPrice?[] ReadServiceTiers(Dictionary<string, ServiceTierShape?>? shapes, string where, in PartialRates under, List<string> errors)
@@ -167,9 +170,11 @@ internal static class PriceYamlReader
                 continue;
             }
             if (shape is null) { errors.Add($"{at}: give rates (input, output, …) or a factor"); continue; }
-            if (shape.Factor is decimal factor)
+            if (shape.Factor is string factorText)
             {
-                if (!shape.Given.IsEmpty) errors.Add($"{at}: give rates or a factor, not both");
+                if (!shape.IsEmpty) errors.Add($"{at}: give rates or a factor, not both");
+                else if (!decimal.TryParse(factorText, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal factor))
+                    errors.Add($"{at}.factor: '{factorText}' is not a number");
                 else if (factor <= 0) errors.Add($"{at}.factor: {factor.ToString(CultureInfo.InvariantCulture)} is not above 0");
                 else prices[(int)tier] = ServiceTierPrice.OfFactor(factor);
                 continue;
@@ -202,18 +207,50 @@ internal static class PriceYamlReader
         public List<ToolShape?>? Tools { get; set; } = [];
     }
 
+    /// <summary>Prices are read as text and parsed here, so a price that is not a number is named by its entry and key.</summary>
     private class RatesShape
     {
-        public decimal? Input { get; set; }
-        public decimal? Output { get; set; }
-        public decimal? CacheRead { get; set; }
-        public decimal? CacheWrite { get; set; }
+        public string? Input { get; set; }
+        public string? Output { get; set; }
+        public string? CacheRead { get; set; }
+        public string? CacheWrite { get; set; }
         [YamlMember(Alias = "cache_write_1h")]
-        public decimal? CacheWrite1h { get; set; }
-        public decimal? Reasoning { get; set; }
+        public string? CacheWrite1h { get; set; }
+        public string? Reasoning { get; set; }
 
         [YamlIgnore]
-        public PartialRates Given => new(Input, Output, CacheRead, CacheWrite, CacheWrite1h, Reasoning);
+        public bool IsEmpty => Input is null && Output is null && CacheRead is null && CacheWrite is null && CacheWrite1h is null && Reasoning is null;
+
+        /// <summary>
+        /// The rates given, each a non-negative number; null otherwise, with every problem added to <paramref name="errors"/>
+        /// (null: the caller only wants the values, and another call reports the problems).
+        /// </summary>
+        public PartialRates? Given(string where, List<string>? errors)
+        {
+            bool valid = true;
+            var given = new PartialRates(
+                Price(Input, "input"), Price(Output, "output"), Price(CacheRead, "cache_read"),
+                Price(CacheWrite, "cache_write"), Price(CacheWrite1h, "cache_write_1h"), Price(Reasoning, "reasoning"));
+            return valid ? given : null;
+
+            decimal? Price(string? text, string key)
+            {
+                if (text is null) return null;
+                if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal price))
+                {
+                    errors?.Add($"{where}: '{key}' is not a number: '{text}' (USD per 1M tokens)");
+                    valid = false;
+                    return null;
+                }
+                if (price < 0)
+                {
+                    errors?.Add($"{where}: prices must not be negative: '{key}' is {text}");
+                    valid = false;
+                    return null;
+                }
+                return price;
+            }
+        }
     }
 
     private sealed class ModelShape : RatesShape
@@ -228,24 +265,24 @@ internal static class PriceYamlReader
 
     private sealed class TierShape : RatesShape
     {
-        public long? AbovePromptTokens { get; set; }
+        public string? AbovePromptTokens { get; set; }
         public Dictionary<string, ServiceTierShape?>? ServiceTiers { get; set; }
     }
 
     private sealed class ServiceTierShape : RatesShape
     {
-        public decimal? Factor { get; set; }
+        public string? Factor { get; set; }
     }
 
     private sealed class RegionShape
     {
         public string? Prefix { get; set; }
-        public decimal? Factor { get; set; }
+        public string? Factor { get; set; }
     }
 
     private sealed class ToolShape
     {
         public string? Name { get; set; }
-        public decimal? PerCall { get; set; }
+        public string? PerCall { get; set; }
     }
 }
