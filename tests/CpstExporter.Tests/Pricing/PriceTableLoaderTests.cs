@@ -2,6 +2,7 @@ using CpstExporter.Pricing;
 
 namespace CpstExporter.Tests.Pricing;
 
+/// <summary>Loading our YAML price file whole: the shipped one, defaults, exact decimals, versions and what a broken file says.</summary>
 public class PriceTableLoaderTests
 {
     [Fact]
@@ -25,11 +26,10 @@ public class PriceTableLoaderTests
             """, "test.yaml");
 
         ModelPrice price = Assert.Single(table.Models);
-        Assert.Equal(2.5m, price.InputPerMillion);
-        Assert.Equal(10m, price.OutputPerMillion);
-        Assert.Equal(2.5m, price.CacheReadPerMillion);
-        Assert.Equal(2.5m, price.CacheWritePerMillion);
-        Assert.Equal(10m, price.ReasoningPerMillion);
+        Assert.Equal(new TokenRates(Input: 2.5m, Output: 10m, CacheRead: 2.5m, CacheWrite: 2.5m, CacheWrite1h: 2.5m, Reasoning: 10m), price.Base.Rates);
+        Assert.Empty(price.Tiers);
+        Assert.Empty(price.Base.PricedServiceTiers());
+        Assert.Equal(0UL, price.EffectiveFromUnixNano);
         Assert.Null(price.Provider);
         Assert.Null(price.Pattern);
     }
@@ -46,6 +46,7 @@ public class PriceTableLoaderTests
                 output: 10.00
                 cache_read: 1.25
                 cache_write: 3.125
+                cache_write_1h: 5
                 reasoning: 12.5
             tools:
               - name: web_search
@@ -53,11 +54,10 @@ public class PriceTableLoaderTests
             """, "test.yaml");
 
         ModelPrice price = Assert.Single(table.Models);
-        Assert.Equal(1.25m, price.CacheReadPerMillion);
-        Assert.Equal(3.125m, price.CacheWritePerMillion);
-        Assert.Equal(12.5m, price.ReasoningPerMillion);
+        Assert.Equal(new TokenRates(Input: 2.50m, Output: 10.00m, CacheRead: 1.25m, CacheWrite: 3.125m, CacheWrite1h: 5m, Reasoning: 12.5m), price.Base.Rates);
         Assert.Equal("openai", price.Provider);
-        Assert.Matches(price.Pattern!, "FULL-20");
+        Assert.True(price.Pattern!.IsMatch("FULL-20"));
+        Assert.True(price.Pattern.IsLinear);
         Assert.Equal(0.01m, table.FindTool("web_search"));
     }
 
@@ -71,8 +71,9 @@ public class PriceTableLoaderTests
                 output: 0.1
             """, "test.yaml");
 
-        Assert.Equal(0.0028m, table.Models[0].InputPerMillion);
-        Assert.Equal(0.1m, table.Models[0].OutputPerMillion);
+        Assert.Equal(0.0028m, table.Models[0].Base.Rates.Input);
+        Assert.Equal(0.1m, table.Models[0].Base.Rates.Output);
+        Assert.Equal("0.0028", table.Models[0].Base.Rates.Input.ToString(System.Globalization.CultureInfo.InvariantCulture)); // the digits as written
     }
 
     [Theory]
@@ -183,13 +184,13 @@ public class PriceTableLoaderTests
     }
 
     [Fact]
-    public void Parse_PriceNotANumber_MessageGivesTheLine()
+    public void Parse_PriceNotANumber_MessageNamesTheEntryAndTheKey()
     {
         const string yaml = "models:\n  - name: gpt-4o\n    input: cheap\n    output: 10\n";
 
         var error = Assert.Throws<PriceTableException>(() => PriceTableLoader.Parse(yaml, "prices.yaml"));
 
-        Assert.Contains("line 3", error.Message);
+        Assert.Equal("prices.yaml: models[0] (gpt-4o): 'input' is not a number: 'cheap' (USD per 1M tokens)", error.Message);
     }
 
     [Fact]

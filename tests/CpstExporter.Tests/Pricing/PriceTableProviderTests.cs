@@ -33,7 +33,7 @@ public sealed class PriceTableProviderTests : IDisposable
 
         PriceTableProvider provider = Provider();
 
-        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
         Assert.Equal(0, provider.ReloadFailures);
     }
 
@@ -66,7 +66,7 @@ public sealed class PriceTableProviderTests : IDisposable
         Write(Table("3.75"));
 
         Assert.True(provider.CheckForChanges());
-        Assert.Equal(3.75m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(3.75m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
         Assert.NotEqual(oldVersion, provider.Current.Version);
         Assert.False(provider.CheckForChanges());
     }
@@ -80,7 +80,7 @@ public sealed class PriceTableProviderTests : IDisposable
         Write(Table("2.75")); // same length, only the timestamp tells
 
         Assert.True(provider.CheckForChanges());
-        Assert.Equal(2.75m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(2.75m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class PriceTableProviderTests : IDisposable
         Write(Table("4.00"));
 
         Assert.True(provider.CheckForChanges());
-        Assert.Equal(4.00m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(4.00m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
         Assert.Equal(1, provider.ReloadFailures);
     }
 
@@ -136,7 +136,7 @@ public sealed class PriceTableProviderTests : IDisposable
         File.Delete(_path);
 
         Assert.False(provider.CheckForChanges());
-        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
         Assert.Equal(1, provider.ReloadFailures);
     }
 
@@ -151,7 +151,7 @@ public sealed class PriceTableProviderTests : IDisposable
         Write(text);
 
         Assert.False(provider.CheckForChanges());
-        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
         Assert.Equal(1, provider.ReloadFailures);
     }
 
@@ -186,7 +186,7 @@ public sealed class PriceTableProviderTests : IDisposable
         File.CreateSymbolicLink(data, next);
 
         Assert.True(provider.CheckForChanges());
-        Assert.Equal(5.00m, provider.Current.FindModel("gpt-4o", null)?.InputPerMillion);
+        Assert.Equal(5.00m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
         Assert.False(provider.CheckForChanges());
     }
 }

@@ -68,7 +68,7 @@ public class PriceTableTests
 
         Assert.NotNull(price);
         Assert.Equal(entry, price.Name);
-        Assert.Equal(decimal.Parse(input, System.Globalization.CultureInfo.InvariantCulture), price.InputPerMillion);
+        Assert.Equal(decimal.Parse(input, System.Globalization.CultureInfo.InvariantCulture), price.Base.Rates.Input);
     }
 
     [Theory]
@@ -99,7 +99,7 @@ public class PriceTableTests
     public void FindModel_ShippedTable_EveryPatternMatchesItsOwnName()
     {
         foreach (ModelPrice price in Shipped.Value.Models.Where(m => m.Pattern is not null))
-            Assert.True(price.Pattern!.IsMatch(price.Name), $"{price.Name}: pattern {price.Pattern} does not match the entry's own name");
+            Assert.True(price.Pattern!.IsMatch(price.Name), $"{price.Name}: pattern {price.Pattern!.Text} does not match the entry's own name");
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public class PriceTableTests
         ModelPrice? price = SmallTable().FindModel(model, null);
 
         Assert.Equal(entry, price?.Name);
-        Assert.Equal(decimal.Parse(input, System.Globalization.CultureInfo.InvariantCulture), price?.InputPerMillion);
+        Assert.Equal(decimal.Parse(input, System.Globalization.CultureInfo.InvariantCulture), price?.Base.Rates.Input);
     }
 
     [Theory]
@@ -131,7 +131,7 @@ public class PriceTableTests
     {
         ModelPrice? price = SmallTable().FindModel("shared-model", provider);
 
-        Assert.Equal(decimal.Parse(input, System.Globalization.CultureInfo.InvariantCulture), price?.InputPerMillion);
+        Assert.Equal(decimal.Parse(input, System.Globalization.CultureInfo.InvariantCulture), price?.Base.Rates.Input);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public class PriceTableTests
         PriceTable table = SmallTable();
 
         Assert.Null(table.FindModel("only-at-groq", "openai"));
-        Assert.Equal(0.10m, table.FindModel("only-at-groq", "groq")?.InputPerMillion);
+        Assert.Equal(0.10m, table.FindModel("only-at-groq", "groq")?.Base.Rates.Input);
     }
 
     [Theory]
@@ -192,8 +192,8 @@ public class PriceTableTests
     public void FindModel_SpanWithoutProvider_UsesTheEntryWithoutProvider()
     {
         // pricing.yaml: provider-specific entries are the exception for that provider; entries without one apply to any.
-        Assert.Equal(0.10m, Shipped.Value.FindModel("gemini-2.0-flash", null)?.InputPerMillion);
-        Assert.Equal(1.00m, SmallTable().FindModel("shared-model", null)?.InputPerMillion);
+        Assert.Equal(0.10m, Shipped.Value.FindModel("gemini-2.0-flash", null)?.Base.Rates.Input);
+        Assert.Equal(1.00m, SmallTable().FindModel("shared-model", null)?.Base.Rates.Input);
     }
 
     [Fact]
@@ -211,11 +211,11 @@ public class PriceTableTests
         for (int i = 0; i < 10 * PriceTable.MaxCachedLookups; i++)
         {
             Assert.Null(table.FindModel($"junk-{i}", null));
-            if (i % 100 == 0) Assert.Equal(2.50m, table.FindModel("gpt-4o-2024-08-06", "openai")?.InputPerMillion);
+            if (i % 100 == 0) Assert.Equal(2.50m, table.FindModel("gpt-4o-2024-08-06", "openai")?.Base.Rates.Input);
         }
 
         Assert.InRange(table.CachedLookups, 1, 2 * PriceTable.MaxCachedLookups);
         Assert.True(table.IsCached("gpt-4o-2024-08-06", "openai"));
-        Assert.Equal(0.15m, table.FindModel("gpt-4o-mini", null)?.InputPerMillion); // lookups after the flood still answer right
+        Assert.Equal(0.15m, table.FindModel("gpt-4o-mini", null)?.Base.Rates.Input); // lookups after the flood still answer right
     }
 }
