@@ -173,7 +173,7 @@ internal static class CpstHost
         OtlpSignals ownTelemetry = OtlpSignals.Read(builder.Configuration);
         foreach (string warning in ConfigurationCheck.Run(builder.Configuration, settings, OpenFileLimit.Read())) warnings.WriteLine($"cpst-exporter: warning: {warning}");
         string listeners = string.Join(", ", Enum.GetValues<Listener>().Select(l => $"{l} {settings.Listen.Endpoint(l)}"));
-        return $"cpst-exporter: configuration OK ({listeners}; price table {settings.Pricing.ResolvePath()}; " +
+        return $"cpst-exporter: configuration OK ({listeners}; price table {string.Join(" + ", settings.Pricing.ResolvePaths())}; " +
             $"auth {(settings.Auth.Tokens.Count > 0 ? "on" : "off")}, metrics auth {(settings.Auth.MetricsTokens.Count > 0 ? "on" : "off")}" +
             (ownTelemetry.Any ? $"; own telemetry over OTLP: {ownTelemetry})" : ")");
     }

@@ -23,6 +23,6 @@ catch (CpstConfigurationException e)
 catch (PriceTableException e)
 {
     // Checked before the host starts; this is the price table changing into a broken one in between.
-    Console.Error.WriteLine($"cpst-exporter: Cpst:PricingFile: {e.Message}");
+    Console.Error.WriteLine($"cpst-exporter: price file: {e.Message}"); // the message names the file
     return 2;
 }
