@@ -5,7 +5,7 @@ namespace CpstExporter.Tests.Conventions;
 
 public class AttributeKeyTableTests
 {
-    /// <summary>DESIGN.md §3, row by row: every span attribute name with its fact and its place in the order.</summary>
+    /// <summary>docs/conventions.md, row by row: every span attribute name with its fact and its place in the order.</summary>
     public static TheoryData<string, string, int> SpanNames => new()
     {
         { "cpst.use_case", nameof(Fact.UseCase), 0 },
@@ -45,6 +45,15 @@ public class AttributeKeyTableTests
         { "llm.token_count.completion_details.reasoning", nameof(Fact.ReasoningTokens), 3 },
         { "ai.usage.outputTokenDetails.reasoningTokens", nameof(Fact.ReasoningTokens), 4 },
         { "ai.usage.reasoningTokens", nameof(Fact.ReasoningTokens), 5 },
+        { "cpst.usage.cache_write_1h.input_tokens", nameof(Fact.CacheWrite1hTokens), 0 },
+        { "openai.response.service_tier", nameof(Fact.ServiceTier), 0 },
+        { "gen_ai.openai.response.service_tier", nameof(Fact.ServiceTier), 1 },
+        { "openai.request.service_tier", nameof(Fact.ServiceTier), 2 },
+        { "gen_ai.openai.request.service_tier", nameof(Fact.ServiceTier), 3 },
+        { "cpst.service_tier", nameof(Fact.ServiceTier), 4 },
+        { "gen_ai.usage.cost.amount", nameof(Fact.ReportedCost), 0 },
+        { "gen_ai.usage.cost.currency", nameof(Fact.ReportedCostCurrency), 0 },
+        { "gen_ai.usage.cost.source", nameof(Fact.ReportedCostSource), 0 },
         { "gen_ai.operation.name", nameof(Fact.Operation), 0 },
         { "ai.operationId", nameof(Fact.VercelOperation), 0 },
         { "gen_ai.tool.name", nameof(Fact.ToolName), 0 },
@@ -56,6 +65,7 @@ public class AttributeKeyTableTests
         { "cpst.cost_usd", nameof(Fact.CallCost), 0 },
         { "gen_ai.usage.cost", nameof(Fact.CostEstimate), 0 },
         { "llm.cost.total", nameof(Fact.CostEstimate), 1 },
+        { "operation.cost", nameof(Fact.CostEstimate), 2 },
         { "total_cost", nameof(Fact.TaskCost), 0 },
         { "cpst.task_cost_usd", nameof(Fact.TaskCost), 1 },
     };
@@ -78,6 +88,44 @@ public class AttributeKeyTableTests
         Assert.True(AttributeKeyTable.Resource.TryMatch(Encoding.UTF8.GetBytes(key), out Fact matched, out int matchedRank));
         Assert.Equal(Enum.Parse<Fact>(fact), matched);
         Assert.Equal(rank, matchedRank);
+    }
+
+    [Fact]
+    public void SpanNames_EveryNameOfTheTable_IsARowAbove()
+    {
+        // A name added to the conventions without a row here (its fact and rank pinned) fails this test.
+        int names = 0;
+        while (AttributeKeyTable.Span.FromCode(names, out _, out _)) names++;
+
+        Assert.Equal(SpanNames.Count(), names);
+    }
+
+    [Theory]
+    [InlineData("gen_ai.usage.cost.amounts")]
+    [InlineData("openai.service_tier")]
+    [InlineData("cpst.usage.cache_write_1h")]
+    [InlineData("operation.costs")]
+    public void TryMatch_NearNameOfANewFact_DoesNotMatch(string key)
+    {
+        Assert.False(AttributeKeyTable.Span.TryMatch(Encoding.UTF8.GetBytes(key), out _, out _));
+    }
+
+    [Fact]
+    public void ForSpans_OperatorNamesForServiceTierAndOneHourWrites_TriedFirst()
+    {
+        var options = new ConventionOptions
+        {
+            Names = new Dictionary<Fact, string[]> { [Fact.ServiceTier] = ["acme.tier"], [Fact.CacheWrite1hTokens] = ["acme.cache_1h"] },
+        };
+        AttributeKeyTable table = AttributeKeyTable.ForSpans(options);
+
+        Assert.Equal(0, table.RankOf(Fact.ServiceTier, "acme.tier"));
+        Assert.Equal(1, table.RankOf(Fact.ServiceTier, "openai.response.service_tier"));
+        Assert.Equal(5, table.RankOf(Fact.ServiceTier, "cpst.service_tier"));
+        Assert.Equal(0, table.RankOf(Fact.CacheWrite1hTokens, "acme.cache_1h"));
+        Assert.Equal(1, table.RankOf(Fact.CacheWrite1hTokens, "cpst.usage.cache_write_1h.input_tokens"));
+        Assert.True(table.IsOperatorName(Fact.ServiceTier, 0));
+        Assert.False(table.IsOperatorName(Fact.ServiceTier, 1));
     }
 
     [Theory]

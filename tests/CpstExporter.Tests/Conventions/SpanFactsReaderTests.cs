@@ -2,6 +2,7 @@ using CpstExporter.Conventions;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
+using Microsoft.Extensions.Configuration;
 using static CpstExporter.Tests.Support.Spans;
 
 namespace CpstExporter.Tests.Conventions;
@@ -241,10 +242,16 @@ public class SpanFactsReaderTests
     [Fact]
     public void Read_LimitsFromConfiguration_AreTheOnesApplied()
     {
-        SpanBatch batch = Batches.Decode(Request([Attr("service.name", "svc")], Child(1, 2, Chat, Attr("gen_ai.usage.input_tokens", 1001L), Attr("cpst.cost_usd", 5.5))));
+        SpanBatch batch = Batches.Decode(Request([Attr("service.name", "svc")],
+            Child(1, 2, Chat, Attr("gen_ai.usage.input_tokens", 1001L)),
+            Child(1, 3, Chat, Attr("gen_ai.usage.input_tokens", 1000L), Attr("cpst.cost_usd", 5.5)),
+            Child(1, 4, Chat, Attr("gen_ai.usage.input_tokens", 1000L), Attr("cpst.cost_usd", 5.0))));
         var reader = new SpanFactsReader(new LabelValueCache(), range: new PlausibleRange(MaxTokensPerSpan: 1000, MaxCostUsdPerSpan: 5m));
+        SpanFacts Read(int i) => reader.Read(batch, batch.Spans[i], reader.ReadResource(batch, batch.Resources[0]));
 
-        Assert.True(reader.Read(batch, batch.Spans[0], reader.ReadResource(batch, batch.Resources[0])).Implausible);
+        Assert.True(Read(0).Implausible);
+        Assert.Equal((false, IgnoredFacts.ImplausibleCost, (decimal?)null), (Read(1).Implausible, Read(1).Ignored, Read(1).CallCost));
+        Assert.Equal((false, IgnoredFacts.None, (decimal?)5m), (Read(2).Implausible, Read(2).Ignored, Read(2).CallCost));
     }
 
     [Fact]
@@ -515,12 +522,16 @@ public class SpanFactsReaderTests
         { ["llm.cost.total", "gen_ai.usage.cost"], "gen_ai.usage.cost" },
         { ["cpst.cost_usd", "llm.cost.total"], "llm.cost.total" },
         { ["llm.cost.total"], "llm.cost.total" },
+        { ["operation.cost", "llm.cost.total"], "llm.cost.total" },
+        { ["operation.cost"], "operation.cost" },
+        { ["operation.cost", "gen_ai.usage.cost"], "gen_ai.usage.cost" },
     };
 
     private static readonly Dictionary<string, double> Costs = new()
     {
         ["gen_ai.usage.cost"] = 0.011,
         ["llm.cost.total"] = 0.022,
+        ["operation.cost"] = 0.044,
         ["cpst.cost_usd"] = 0.033,
         ["total_cost"] = 1.25,
         ["cpst.task_cost_usd"] = 2.5,
@@ -582,6 +593,10 @@ public class SpanFactsReaderTests
         Assert.False(facts.Implausible);
     }
 
+    /// <summary>An LLM call with tokens, so what still counts of a span whose cost is ignored shows.</summary>
+    private static SpanFacts ReadCallWith(KeyValue cost) =>
+        ReadChild(Chat, Attr("gen_ai.request.model", "gpt-4o"), Attr("gen_ai.usage.input_tokens", 1000L), Attr("gen_ai.usage.output_tokens", 10L), cost);
+
     [Theory]
     [InlineData("-0.5")]
     [InlineData("10000.01")]
@@ -589,11 +604,19 @@ public class SpanFactsReaderTests
     [InlineData("50000000000000000000000000000")]
     [InlineData("79228162514264337593543950335")]
     [InlineData("1e40")]
-    public void Read_CostOutsideThePlausibleRange_MarksTheSpanImplausible(string cost)
+    public void Read_CostOutsideThePlausibleRange_IgnoredNotTheSpan(string cost)
     {
-        Assert.True(ReadChild(Attr("cpst.cost_usd", cost)).Implausible);
-        Assert.True(ReadRoot(Attr("total_cost", cost)).Implausible);
-        Assert.True(ReadChild(Chat, Attr("gen_ai.usage.cost", cost)).Implausible);
+        SpanFacts call = ReadCallWith(Attr("cpst.cost_usd", cost));
+        SpanFacts root = ReadRoot(Attr("total_cost", cost), Attr("outcome", "success"));
+        SpanFacts estimated = ReadCallWith(Attr("gen_ai.usage.cost", cost));
+        SpanFacts reported = ReadCallWith(Attr("gen_ai.usage.cost.amount", cost));
+
+        Assert.Equal((SpanRole.Llm, false, IgnoredFacts.ImplausibleCost, (decimal?)null), (call.Role, call.Implausible, call.Ignored, call.CallCost));
+        Assert.Equal(new TokenUsage(1000, 10, 0, 0, 0), call.Tokens);                  // the span's other facts still count
+        Assert.Equal("gpt-4o", call.Model);
+        Assert.Equal((false, IgnoredFacts.ImplausibleCost, (decimal?)null, Outcome.Success), (root.Implausible, root.Ignored, root.TaskCost, root.Outcome));
+        Assert.Equal((false, IgnoredFacts.ImplausibleCost, (decimal?)null), (estimated.Implausible, estimated.Ignored, estimated.CostEstimate));
+        Assert.Equal((false, IgnoredFacts.ImplausibleCost, (decimal?)null), (reported.Implausible, reported.Ignored, reported.ReportedCost));
     }
 
     [Theory]
@@ -601,9 +624,13 @@ public class SpanFactsReaderTests
     [InlineData(-1.0)]
     [InlineData(double.NaN)]
     [InlineData(double.NegativeInfinity)]
-    public void Read_DoubleCostOutsideThePlausibleRange_MarksTheSpanImplausible(double cost)
+    [InlineData(double.PositiveInfinity)]
+    public void Read_DoubleCostOutsideThePlausibleRange_IgnoredNotTheSpan(double cost)
     {
-        Assert.True(ReadChild(Attr("cpst.cost_usd", cost)).Implausible);
+        SpanFacts call = ReadCallWith(Attr("cpst.cost_usd", cost));
+
+        Assert.Equal((false, IgnoredFacts.ImplausibleCost, (decimal?)null), (call.Implausible, call.Ignored, call.CallCost));
+        Assert.Equal(1000, call.Tokens.Input);
     }
 
     [Fact]
@@ -612,16 +639,57 @@ public class SpanFactsReaderTests
         SpanFacts facts = ReadChild(Attr("cpst.cost_usd", "10000"));
 
         Assert.False(facts.Implausible);
+        Assert.Equal(IgnoredFacts.None, facts.Ignored);
         Assert.Equal(10000m, facts.CallCost);
     }
 
     [Fact]
-    public void Read_InfiniteCost_IsNoCostAndImplausible()
+    public void Read_ImplausibleCostBesideAPlausibleOne_OnlyTheImplausibleOneIgnored()
     {
-        SpanFacts facts = ReadChild(Attr("cpst.cost_usd", double.PositiveInfinity));
+        SpanFacts both = ReadChild(Chat, Attr("cpst.cost_usd", -1.0), Attr("gen_ai.usage.cost", 0.011));
 
-        Assert.Null(facts.CallCost);
-        Assert.True(facts.Implausible);
+        Assert.Equal((IgnoredFacts.ImplausibleCost, (decimal?)null, (decimal?)0.011m), (both.Ignored, both.CallCost, both.CostEstimate));
+    }
+
+    [Fact]
+    public void ReadPlausible_ImplausibleCost_SpanKeptAndTheAttributeCountedOnTheBatch()
+    {
+        SpanBatch batch = Batches.Decode(Request([Attr("service.name", "svc")],
+            Child(1, 2, Chat, Attr("gen_ai.usage.input_tokens", 10L), Attr("cpst.cost_usd", "-3")),
+            Child(1, 3, Chat, Attr("gen_ai.usage.input_tokens", 20L), Attr("gen_ai.usage.cost", double.NaN)),
+            Child(1, 4, Chat, Attr("gen_ai.usage.input_tokens", 30L))));
+        var reader = new SpanFactsReader(new LabelValueCache());
+        var facts = new SpanFacts[3];
+
+        int kept = reader.ReadPlausible(batch, new ResourceFacts[1], facts);
+
+        Assert.Equal(3, kept);
+        Assert.Equal([10L, 20L, 30L], facts.Select(f => f.Tokens.Input));
+        Assert.Equal(2, batch.IgnoredFor(IgnoredAttributeReason.ImplausibleCost));
+        Assert.Equal(0, batch.RejectedSpans);
+        Assert.Equal(3, batch.AcceptedSpans);
+        Assert.True(batch.IsPartialSuccess);
+        Assert.Equal("cost attribute above 10000, or negative or not finite: ignored, the span counts and its cost falls back to the price table (Cpst:Limits:MaxCostUsdPerSpan)",
+            batch.RejectionMessage);
+    }
+
+    [Fact]
+    public void ReadPlausible_ImplausibleTokensAndAnImplausibleCost_TheTokensRejectTheSpanTheCostIsIgnored()
+    {
+        SpanBatch batch = Batches.Decode(Request([Attr("service.name", "svc")],
+            Child(1, 2, Chat, Attr("gen_ai.usage.input_tokens", -10L)),
+            Child(1, 3, Chat, Attr("gen_ai.usage.input_tokens", 20L), Attr("cpst.cost_usd", 1e30)),
+            Child(1, 4, Chat, Attr("gen_ai.usage.input_tokens", -30L), Attr("cpst.cost_usd", 1e30))));
+        var reader = new SpanFactsReader(new LabelValueCache());
+        var facts = new SpanFacts[3];
+
+        int kept = reader.ReadPlausible(batch, new ResourceFacts[1], facts);
+
+        Assert.Equal(1, kept);
+        Assert.Equal(20, facts[0].Tokens.Input);
+        Assert.Equal(2, batch.RejectedFor(RejectionReason.ImplausibleUsage));
+        Assert.Equal(1, batch.IgnoredFor(IgnoredAttributeReason.ImplausibleCost)); // a rejected span's cost is not counted as well
+        Assert.Contains("Cpst:Limits:MaxTokensPerSpan", batch.RejectionMessage);
     }
 
     [Theory]
@@ -643,6 +711,206 @@ public class SpanFactsReaderTests
 
         Assert.False(facts.IsRoot);
         Assert.Null(facts.TaskCost);
+    }
+
+    // ---------------------------------------------------------------- served service tier
+
+    private static readonly string[] ServiceTierKeys =
+    [
+        "openai.response.service_tier", "gen_ai.openai.response.service_tier", "openai.request.service_tier",
+        "gen_ai.openai.request.service_tier", "cpst.service_tier",
+    ];
+
+    public static TheoryData<string[], string> ServiceTierKeyRows => new()
+    {
+        // keys present (the winner says priority, every other flex), the winner
+        { ServiceTierKeys, "openai.response.service_tier" },
+        { ServiceTierKeys[1..], "gen_ai.openai.response.service_tier" },
+        { ServiceTierKeys[2..], "openai.request.service_tier" },
+        { ServiceTierKeys[3..], "gen_ai.openai.request.service_tier" },
+        { ServiceTierKeys[4..], "cpst.service_tier" },
+        { [.. Enumerable.Reverse(ServiceTierKeys)], "openai.response.service_tier" },
+        { ["cpst.service_tier", "gen_ai.openai.response.service_tier"], "gen_ai.openai.response.service_tier" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ServiceTierKeyRows))]
+    public void Read_ServiceTierAttributes_ServedBeforeRequestedInConventionOrder(string[] keys, string winner)
+    {
+        SpanFacts facts = ReadChild([Chat, .. keys.Select(k => Attr(k, k == winner ? "priority" : "flex"))]);
+
+        Assert.Equal(ServiceTier.Priority, facts.ServiceTier);
+    }
+
+    [Fact]
+    public void Read_ServedStandardButPriorityRequested_IsStandard()
+    {
+        // OpenAI serves a priority request at the default tier when it must: the bill follows what was served.
+        SpanFacts facts = ReadChild(Chat, Attr("openai.request.service_tier", "priority"), Attr("openai.response.service_tier", "default"));
+
+        Assert.Equal(ServiceTier.Standard, facts.ServiceTier);
+        Assert.Equal(IgnoredFacts.None, facts.Ignored);
+    }
+
+    public static TheoryData<string, string, bool> ServiceTierSpellings => new()
+    {
+        // value, tier, ignored as unknown
+        { "default", "standard", false },
+        { "auto", "standard", false },
+        { "standard", "standard", false },
+        { "on_demand", "standard", false },
+        { "DEFAULT", "standard", false },
+        { "Auto", "standard", false },
+        { "On_Demand", "standard", false },
+        { "flex", "flex", false },
+        { "FLEX", "flex", false },
+        { "priority", "priority", false },
+        { "Priority", "priority", false },
+        { "batch", "batch", false },
+        { "BATCH", "batch", false },
+        { "scale", "standard", true },
+        { "turbo", "standard", true },
+        { "batches", "standard", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(ServiceTierSpellings))]
+    public void Read_ServiceTierSpelling_MapsToTheTier(string value, string tier, bool unknown)
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("openai.response.service_tier", value));
+
+        Assert.Equal(tier, facts.ServiceTier.LabelValue());
+        Assert.Equal(unknown ? IgnoredFacts.UnknownServiceTier : IgnoredFacts.None, facts.Ignored);
+        Assert.False(facts.Implausible);
+    }
+
+    [Fact]
+    public void Read_NoServiceTierOrAnEmptyOne_IsStandardAndNothingIgnored()
+    {
+        Assert.Equal((ServiceTier.Standard, IgnoredFacts.None), (ReadChild(Chat).ServiceTier, ReadChild(Chat).Ignored));
+        SpanFacts empty = ReadChild(Chat, Attr("openai.response.service_tier", ""), Attr("cpst.service_tier", "flex"));
+        Assert.Equal((ServiceTier.Flex, IgnoredFacts.None), (empty.ServiceTier, empty.Ignored)); // an empty value is no value
+    }
+
+    [Fact]
+    public void Read_ServiceTierOnASpanThatIsNotAnLlmCall_NotRead()
+    {
+        SpanFacts tool = ReadChild(Attr("gen_ai.operation.name", "execute_tool"), Attr("gen_ai.tool.name", "web_search"), Attr("cpst.service_tier", "scale"));
+
+        Assert.Equal((SpanRole.Tool, ServiceTier.Standard, IgnoredFacts.None), (tool.Role, tool.ServiceTier, tool.Ignored));
+    }
+
+    [Fact]
+    public void ReadPlausible_UnknownServiceTiers_CountedOnTheBatchAndTheSpansKept()
+    {
+        SpanBatch batch = Batches.Decode(Request([Attr("service.name", "svc")],
+            Child(1, 2, Chat, Attr("openai.response.service_tier", "scale")),
+            Child(1, 3, Chat, Attr("openai.response.service_tier", "priority")),
+            Child(1, 4, Chat, Attr("cpst.service_tier", "gold"))));
+        var reader = new SpanFactsReader(new LabelValueCache());
+        var facts = new SpanFacts[3];
+
+        int kept = reader.ReadPlausible(batch, new ResourceFacts[1], facts);
+
+        Assert.Equal(3, kept);
+        Assert.Equal([ServiceTier.Standard, ServiceTier.Priority, ServiceTier.Standard], facts.Select(f => f.ServiceTier));
+        Assert.Equal(2, batch.IgnoredFor(IgnoredAttributeReason.UnknownServiceTier));
+        Assert.Equal(0, batch.IgnoredFor(IgnoredAttributeReason.ImplausibleCost));
+        Assert.Equal(0, batch.RejectedSpans);
+        Assert.Equal("service tier not one of default, auto, standard, on_demand, flex, priority, batch: the call is priced at standard", batch.RejectionMessage);
+    }
+
+    // ---------------------------------------------------------------- 1-hour cache writes
+
+    public static TheoryData<long, long, long, long, long> OneHourWrites => new()
+    {
+        // input, cache writes, 1-hour writes reported → cache writes read, 1-hour writes read
+        { 5000, 1000, 400, 1000, 400 },     // a subset of the writes
+        { 5000, 1000, 1000, 1000, 1000 },   // all of them
+        { 5000, 300, 1000, 1300, 1000 },    // more than the writes: reported beside the 5-minute ones, so added
+        { 5000, 0, 1000, 1000, 1000 },      // only 1-hour writes
+        { 5000, 1000, 0, 1000, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(OneHourWrites))]
+    public void Read_OneHourCacheWrites_ASubsetOfTheCacheWrites(long input, long writes, long oneHour, long expectedWrites, long expectedOneHour)
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.input_tokens", input), Attr("gen_ai.usage.cache_creation.input_tokens", writes),
+            Attr("cpst.usage.cache_write_1h.input_tokens", oneHour));
+
+        Assert.Equal((expectedWrites, expectedOneHour), (facts.Tokens.CacheWrite, facts.CacheWrite1hTokens));
+        Assert.Equal(input, facts.Tokens.Input);
+    }
+
+    [Fact]
+    public void Read_OneHourWritesBesideAnthropicsRawInput_AllWritesAddedToTheInput()
+    {
+        // Anthropic's input_tokens exclude cached tokens: 200 + 800 read + (100 + 1000) written = 2100.
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.input_tokens", 200L), Attr("gen_ai.usage.cache_read.input_tokens", 800L),
+            Attr("gen_ai.usage.cache_write.input_tokens", 100L), Attr("cpst.usage.cache_write_1h.input_tokens", 1000L));
+
+        Assert.Equal(new TokenUsage(2100, 0, 800, 1100, 0), facts.Tokens);
+        Assert.Equal(1000, facts.CacheWrite1hTokens);
+    }
+
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(100_000_001L)]
+    public void Read_OneHourWritesOutsideThePlausibleRange_MarksTheSpanImplausible(long oneHour)
+    {
+        Assert.True(ReadChild(Chat, Attr("cpst.usage.cache_write_1h.input_tokens", oneHour)).Implausible);
+    }
+
+    // ---------------------------------------------------------------- provider-reported cost
+
+    [Fact]
+    public void Read_ReportedCost_AmountCurrencyAndSource()
+    {
+        SpanFacts facts = ReadCallWith(Attr("gen_ai.usage.cost.amount", "0.0123"));
+        SpanFacts euros = ReadChild(Chat, Attr("gen_ai.usage.cost.amount", 0.5), Attr("gen_ai.usage.cost.currency", "EUR"),
+            Attr("gen_ai.usage.cost.source", "provider"));
+
+        Assert.Equal((0.0123m, (string?)null, false), (facts.ReportedCost, facts.ReportedCostCurrency, facts.ReportedByProvider));
+        Assert.Equal((0.5m, "EUR", true), (euros.ReportedCost, euros.ReportedCostCurrency, euros.ReportedByProvider));
+        Assert.Null(euros.CostEstimate);
+        Assert.Null(euros.CallCost);
+    }
+
+    [Theory]
+    [InlineData("provider", true)]
+    [InlineData("PROVIDER", true)]
+    [InlineData("Provider", true)]
+    [InlineData("local", false)]
+    [InlineData("estimate", false)]
+    [InlineData("", false)]
+    public void Read_ReportedCostSource_OnlyProviderIsWhatTheProviderBilled(string source, bool byProvider)
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.cost.amount", 0.5), Attr("gen_ai.usage.cost.source", source));
+
+        Assert.Equal(byProvider, facts.ReportedByProvider);
+        Assert.Equal(0.5m, facts.ReportedCost);
+    }
+
+    // ---------------------------------------------------------------- operator names for the new facts
+
+    [Fact]
+    public void Read_OperatorNamesForServiceTierAndOneHourWrites_TriedBeforeTheBuiltInOnes()
+    {
+        IConfigurationSection section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cpst:Conventions:ServiceTier:0"] = "acme.llm.tier",
+            ["Cpst:Conventions:CacheWrite1hTokens:0"] = "acme.llm.cache_hour",
+        }).Build().GetSection("Cpst:Conventions");
+        ConventionOptions options = ConventionOptions.Read(section);
+
+        SpanFacts facts = ReadWith(options, Child(1, 2, Chat, Attr("acme.llm.tier", "flex"), Attr("openai.response.service_tier", "priority"),
+            Attr("gen_ai.usage.input_tokens", 5000L), Attr("gen_ai.usage.cache_write.input_tokens", 2000L),
+            Attr("acme.llm.cache_hour", 700L), Attr("cpst.usage.cache_write_1h.input_tokens", 1500L)), Attr("service.name", "svc"));
+
+        Assert.Equal(ServiceTier.Flex, facts.ServiceTier);
+        Assert.Equal(700, facts.CacheWrite1hTokens);
+        Assert.Equal(2000, facts.Tokens.CacheWrite);
     }
 
     // ---------------------------------------------------------------- use case, environment, variant
