@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace CpstExporter.Tests.EndToEnd;
 
@@ -90,6 +91,86 @@ public sealed class VercelAiSdkClientTests : IDisposable
         string[] otherUseCases = metrics.Split('\n').Where(line => line.Contains("use_case=\"", StringComparison.Ordinal)
             && !line.StartsWith('#') && !line.Contains($"use_case=\"{UseCase}\"", StringComparison.Ordinal)).ToArray();
         Assert.True(otherUseCases.Length == 0, $"samples under another use case than {UseCase}:\n{string.Join('\n', otherUseCases)}");
+    }
+
+    private const string TierModel = "gpt-5.4";
+    private const string ContractPrompt = "Summarise the attached contract.";
+    private const decimal WeatherToolPrice = 0.0025m; // the agent's own tool, priced in the test's copy of the shipped table
+
+    // gpt-5.4 in the shipped src/CpstExporter/pricing.yaml, USD per 1M tokens (input / cache_read / output; reasoning
+    // at the output rate): standard 2.50 / 0.25 / 15.00; priority 5.00 / 0.50 / 30.00 (prompts up to 272k);
+    // above 272,000 prompt tokens 5.00 / 0.50 / 22.50, and flex there 2.50 / 0.25 / 11.25.
+    // A weather call (1000 prompt tokens of which 400 cached, 200 output tokens of which 50 reasoning):
+    private const decimal PriorityCall = (600 * 5.00m + 400 * 0.50m + 200 * 30.00m) / 1_000_000;          // 0.0092
+    private const decimal StandardCall = (600 * 2.50m + 400 * 0.25m + 200 * 15.00m) / 1_000_000;          // 0.0046
+    // A contract call (300,000 prompt tokens of which 100,000 cached, 2,000 output tokens of which 500 reasoning):
+    private const decimal LongFlexCall = (200_000 * 2.50m + 100_000 * 0.25m + 2_000 * 11.25m) / 1_000_000; // 0.5475
+
+    /// <summary>
+    /// The AI SDK asks OpenAI for a service tier (<c>providerOptions.openai.serviceTier</c>) and the endpoint answers
+    /// which tier served each call, but the SDK records neither on its spans. The agent's <c>recordServiceTier</c>
+    /// middleware (agent.mjs, <c>--record-service-tier</c>) puts the served tier on each model call's span as
+    /// <c>cpst.service_tier</c>, for generateText and streamText alike: each call must be priced by the shipped price
+    /// table at that tier, at the long-context rates when its prompt passes the threshold. Without the middleware a
+    /// priority call can only be priced as standard. The per-call series, the task series and the task API must agree.
+    /// </summary>
+    [RequiresNodeClientFact(Client)]
+    public async Task ServedServiceTier_RecordedAsCpstServiceTier_PricesEachCallAtIt()
+    {
+        string pricing = ServedTierExpectations.ShippedTableWithTool(_directory, "get_weather", WeatherToolPrice);
+        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:PricingFile"] = pricing });
+        await using var openAi = await FakeOpenAiEndpoint.StartAsync(
+            usage: request => request.UserText == ContractPrompt ? new FakeUsage(300_000, 100_000, 2_000, 500) : FakeUsage.Default);
+        string traces = new Uri(exporter.HttpAddress, "/v1/traces").ToString();
+        string common = $"--traces-url {traces} --openai-base-url {openAi.BaseAddress} --tasks 2 --use-case {UseCase} --model {TierModel}";
+
+        // Two tasks each (generateText, then streamText, which reports failure); then one task without the middleware.
+        string[] priority = await RunAsync($"{common} --service-tier priority --record-service-tier");
+        string[] flex = await RunAsync($"{common} --service-tier flex --record-service-tier --prompt \"{ContractPrompt}\"");
+        string[] unrecorded = await RunAsync($"--traces-url {traces} --openai-base-url {openAi.BaseAddress} --tasks 1 --use-case {UseCase} " +
+            $"--model {TierModel} --service-tier priority");
+
+        // Each task is a tool loop of two model calls, which asked for the tier, and OpenAI served the tier asked for.
+        Assert.Equal([.. Enumerable.Repeat("priority", 4), .. Enumerable.Repeat("flex", 4), "priority", "priority"], openAi.Received.Select(r => r.ServiceTier));
+        Assert.Equal(5, exporter.Tasks.PendingCount);
+        exporter.Settle();
+        string metrics = await exporter.ScrapeAsync();
+
+        // Per task: priority 2 × 0.0092 + 0.0025 = 0.0209; flex 2 × 0.5475 + 0.0025 = 1.0975; unrecorded 2 × 0.0046 +
+        // 0.0025 = 0.0117. Succeeded: one of each (1.1301); failed: the streamText task of priority and of flex (1.1184).
+        const decimal priorityTask = 2 * PriorityCall + WeatherToolPrice, flexTask = 2 * LongFlexCall + WeatherToolPrice,
+            unrecordedTask = 2 * StandardCall + WeatherToolPrice;
+        Assert.Equal(2.2485m, 2 * priorityTask + 2 * flexTask + unrecordedTask);
+        new ExpectedSeries()
+            .Task(UseCase, "success", TierModel, priorityTask + flexTask + unrecordedTask, llmCalls: 6, toolCalls: 3,
+                inputTokens: 2 * 1000 + 2 * 300_000 + 2 * 1000, outputTokens: 2 * 200 + 2 * 2_000 + 2 * 200, tasks: 3)
+            .Task(UseCase, "failure", TierModel, priorityTask + flexTask, llmCalls: 4, toolCalls: 2,
+                inputTokens: 2 * 1000 + 2 * 300_000, outputTokens: 2 * 200 + 2 * 2_000, tasks: 2)
+            .LlmCalls(UseCase, "openai", TierModel, calls: 10, input: 6 * 1000 + 4 * 300_000, output: 6 * 200 + 4 * 2_000,
+                cacheRead: 6 * 400 + 4 * 100_000, cacheWrite: 0, reasoning: 6 * 50 + 4 * 500,
+                costUsd: 4 * PriorityCall + 4 * LongFlexCall + 2 * StandardCall)
+            .ToolCalls(UseCase, "get_weather", calls: 5, costUsd: 5 * WeatherToolPrice)
+            .AssertExactly(metrics, "agents-host");
+        var expected = new ServedTierExpectations()
+            .ByBasis(UseCase, "table", "priority", 4, 4 * PriorityCall)
+            .ByBasis(UseCase, "table_long_context", "flex", 4, 4 * LongFlexCall)
+            .ByBasis(UseCase, "table", "standard", 2, 2 * StandardCall);
+        foreach (string trace in priority)
+            expected.Task(trace, priorityTask, CallRow.Llm(TierModel, 2, 2 * PriorityCall, "table", "priority"), CallRow.Tool("get_weather", 1, WeatherToolPrice));
+        foreach (string trace in flex)
+            expected.Task(trace, flexTask, CallRow.Llm(TierModel, 2, 2 * LongFlexCall, "table_long_context", "flex"), CallRow.Tool("get_weather", 1, WeatherToolPrice));
+        foreach (string trace in unrecorded)
+            expected.Task(trace, unrecordedTask, CallRow.Llm(TierModel, 2, 2 * StandardCall, "table", "standard"), CallRow.Tool("get_weather", 1, WeatherToolPrice));
+        await expected.AssertAsync(exporter, metrics);
+    }
+
+    /// <summary>Runs the agent; returns the trace ids of its tasks, in order.</summary>
+    private static async Task<string[]> RunAsync(string arguments)
+    {
+        string output = await NodeClients.RunAsync(Client, "agent.mjs", arguments, TimeSpan.FromSeconds(90));
+        string[] traces = Regex.Matches(output, @"^task \d+ trace ([0-9a-f]{32})$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToArray();
+        Assert.True(traces.Length > 0, $"agent.mjs printed no trace ids:\n{output}");
+        return traces;
     }
 
     /// <summary>Compares every expected sample and reports all that differ at once, so one run shows the whole picture.</summary>

@@ -15,9 +15,13 @@ namespace CpstExporter.Tests.Support;
 /// <para><c>POST {BaseAddress}chat/completions</c>, as JSON or, with <c>"stream": true</c>, as server-sent events in
 /// OpenAI's chunk format ending with <c>data: [DONE]</c>; the last chunk before it carries the usage, with or without
 /// <c>stream_options.include_usage</c>. The response's <c>model</c> echoes the request's.</para>
-/// <para>Every response reports the same usage: <see cref="PromptTokens"/> input tokens of which
-/// <see cref="CachedTokens"/> were read from the cache, <see cref="CompletionTokens"/> output tokens of which
-/// <see cref="ReasoningTokens"/> were reasoning.</para>
+/// <para>By default every response reports the same usage (<see cref="FakeUsage.Default"/>): <see cref="PromptTokens"/>
+/// input tokens of which <see cref="CachedTokens"/> were read from the cache, <see cref="CompletionTokens"/> output
+/// tokens of which <see cref="ReasoningTokens"/> were reasoning; a test may choose the usage per request.</para>
+/// <para>Every response, and every streamed chunk, says which service tier served it in <c>service_tier</c>, as
+/// OpenAI's API does: by default the tier the request asked for in its own <c>service_tier</c>, and <c>default</c>
+/// when it asked for none or for <c>auto</c>; a test may choose the served tier per request (a priority request
+/// served at <c>default</c>, as OpenAI does past the priority ramp rate limit).</para>
 /// <para>A one-step tool loop: a request that offers <c>tools</c> and whose conversation has no <c>tool</c> message
 /// yet is answered with one call of <see cref="ToolName"/> with <see cref="ToolArguments"/>
 /// (<c>finish_reason: "tool_calls"</c>); any other request with <see cref="FinalText"/> (<c>"stop"</c>).</para>
@@ -35,8 +39,21 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
     // Fixed so that responses are the same from run to run; clients only echo it into their own records.
     private const long Created = 1_700_000_000;
 
+    private readonly Func<FakeChatRequest, FakeUsage> _usage;
+    private readonly Func<FakeChatRequest, string?> _servedTier;
+    private readonly List<FakeChatRequest> _received = [];
     private LoopbackApp _app = null!;
     private int _requests;
+
+    private FakeOpenAiEndpoint(Func<FakeChatRequest, FakeUsage>? usage, Func<FakeChatRequest, string?>? servedTier)
+    {
+        _usage = usage ?? (_ => FakeUsage.Default);
+        _servedTier = servedTier ?? DefaultServedTier;
+    }
+
+    /// <summary>What OpenAI answers for a project that may use every tier: the one asked for, else <c>default</c>.</summary>
+    public static string DefaultServedTier(FakeChatRequest request) =>
+        request.ServiceTier is null or "auto" ? "default" : request.ServiceTier;
 
     /// <summary>The API root, ending in <c>/v1/</c>: what clients take as their endpoint or base URL.</summary>
     public Uri BaseAddress => new(_app.Address, "/v1/");
@@ -44,9 +61,22 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
     /// <summary>How many chat completions were served, streaming or not.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
-    public static async Task<FakeOpenAiEndpoint> StartAsync()
+    /// <summary>The chat completions served so far, in the order they arrived.</summary>
+    public IReadOnlyList<FakeChatRequest> Received
     {
-        var server = new FakeOpenAiEndpoint();
+        get
+        {
+            lock (_received) return [.. _received];
+        }
+    }
+
+    /// <param name="usage">The usage to report for a request; <see cref="FakeUsage.Default"/> when null.</param>
+    /// <param name="servedTier">The <c>service_tier</c> to answer a request with, null to leave the field out;
+    /// <see cref="DefaultServedTier"/> when not given.</param>
+    public static async Task<FakeOpenAiEndpoint> StartAsync(Func<FakeChatRequest, FakeUsage>? usage = null,
+        Func<FakeChatRequest, string?>? servedTier = null)
+    {
+        var server = new FakeOpenAiEndpoint(usage, servedTier);
         server._app = await LoopbackApp.StartAsync(app => app.MapPost("/v1/chat/completions", server.CompleteAsync));
         return server;
     }
@@ -69,11 +99,28 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
             return;
         }
 
-        int number = Interlocked.Increment(ref _requests);
-        string id = $"chatcmpl-{number}";
-        bool callTool = OffersTools(request) && !HasToolResult(request);
-        if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, id, model, callTool);
-        else await WriteJsonAsync(context, Completion(id, model, callTool));
+        var received = new FakeChatRequest(model, request["service_tier"]?.GetValue<string>(), UserText(request));
+        lock (_received) _received.Add(received);
+        var answer = new Answer($"chatcmpl-{Interlocked.Increment(ref _requests)}", model, _servedTier(received), _usage(received),
+            CallTool: OffersTools(request) && !HasToolResult(request));
+        if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, answer);
+        else await WriteJsonAsync(context, Completion(answer));
+    }
+
+    /// <summary>What one response says besides its content.</summary>
+    private sealed record Answer(string Id, string Model, string? ServiceTier, FakeUsage Usage, bool CallTool);
+
+    /// <summary>The text of the first user message: a plain string, or the text parts of a content array.</summary>
+    private static string UserText(JsonNode request)
+    {
+        if (request["messages"] is not JsonArray messages) return "";
+        JsonNode? user = messages.FirstOrDefault(m => m?["role"]?.GetValue<string>() == "user");
+        return user?["content"] switch
+        {
+            JsonValue text when text.TryGetValue(out string? value) => value,
+            JsonArray parts => string.Concat(parts.Select(p => p?["type"]?.GetValue<string>() == "text" ? p["text"]?.GetValue<string>() : null)),
+            _ => "",
+        };
     }
 
     private static bool OffersTools(JsonNode request) => request["tools"] is JsonArray { Count: > 0 };
@@ -81,57 +128,67 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
     private static bool HasToolResult(JsonNode request) =>
         request["messages"] is JsonArray messages && messages.Any(m => m?["role"]?.GetValue<string>() == "tool");
 
-    private static JsonObject Completion(string id, string model, bool callTool) => new()
+    private static JsonObject Completion(Answer answer)
     {
-        ["id"] = id,
-        ["object"] = "chat.completion",
-        ["created"] = Created,
-        ["model"] = model,
-        ["choices"] = new JsonArray(new JsonObject
+        JsonObject completion = Header(answer, "chat.completion");
+        completion["choices"] = new JsonArray(new JsonObject
         {
             ["index"] = 0,
-            ["message"] = callTool
-                ? new JsonObject { ["role"] = "assistant", ["content"] = null, ["refusal"] = null, ["tool_calls"] = new JsonArray(ToolCall(id, index: null)) }
+            ["message"] = answer.CallTool
+                ? new JsonObject { ["role"] = "assistant", ["content"] = null, ["refusal"] = null, ["tool_calls"] = new JsonArray(ToolCall(answer.Id, index: null)) }
                 : new JsonObject { ["role"] = "assistant", ["content"] = FinalText, ["refusal"] = null },
             ["logprobs"] = null,
-            ["finish_reason"] = callTool ? "tool_calls" : "stop",
-        }),
-        ["usage"] = Usage(),
-    };
+            ["finish_reason"] = answer.CallTool ? "tool_calls" : "stop",
+        });
+        completion["usage"] = Usage(answer.Usage);
+        return completion;
+    }
+
+    /// <summary>The fields a completion and each of its chunks start with; <c>service_tier</c> only when answered.</summary>
+    private static JsonObject Header(Answer answer, string type)
+    {
+        var header = new JsonObject
+        {
+            ["id"] = answer.Id,
+            ["object"] = type,
+            ["created"] = Created,
+            ["model"] = answer.Model,
+        };
+        if (answer.ServiceTier is not null) header["service_tier"] = answer.ServiceTier;
+        return header;
+    }
 
     /// <summary>A role chunk, the content or tool call, the finish reason, then the usage with no choices, as OpenAI streams.</summary>
-    private static async Task StreamAsync(HttpContext context, string id, string model, bool callTool)
+    private static async Task StreamAsync(HttpContext context, Answer answer)
     {
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
-        await EventAsync(context, Chunk(id, model, Delta(new JsonObject { ["role"] = "assistant", ["content"] = "" })));
-        if (callTool)
+        await EventAsync(context, Chunk(answer, Delta(new JsonObject { ["role"] = "assistant", ["content"] = "" })));
+        if (answer.CallTool)
         {
-            await EventAsync(context, Chunk(id, model, Delta(new JsonObject { ["tool_calls"] = new JsonArray(ToolCall(id, index: 0)) })));
+            await EventAsync(context, Chunk(answer, Delta(new JsonObject { ["tool_calls"] = new JsonArray(ToolCall(answer.Id, index: 0)) })));
         }
         else
         {
             // In two pieces, so that clients have deltas to join.
             int half = FinalText.Length / 2;
-            await EventAsync(context, Chunk(id, model, Delta(new JsonObject { ["content"] = FinalText[..half] })));
-            await EventAsync(context, Chunk(id, model, Delta(new JsonObject { ["content"] = FinalText[half..] })));
+            await EventAsync(context, Chunk(answer, Delta(new JsonObject { ["content"] = FinalText[..half] })));
+            await EventAsync(context, Chunk(answer, Delta(new JsonObject { ["content"] = FinalText[half..] })));
         }
-        await EventAsync(context, Chunk(id, model, Delta(new JsonObject(), callTool ? "tool_calls" : "stop")));
-        JsonObject usage = Chunk(id, model, new JsonArray());
-        usage["usage"] = Usage();
+        await EventAsync(context, Chunk(answer, Delta(new JsonObject(), answer.CallTool ? "tool_calls" : "stop")));
+        JsonObject usage = Chunk(answer, new JsonArray());
+        usage["usage"] = Usage(answer.Usage);
         await EventAsync(context, usage);
         await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
     }
 
-    private static JsonObject Chunk(string id, string model, JsonArray choices) => new()
+    private static JsonObject Chunk(Answer answer, JsonArray choices)
     {
-        ["id"] = id,
-        ["object"] = "chat.completion.chunk",
-        ["created"] = Created,
-        ["model"] = model,
-        ["choices"] = choices,
-    };
+        JsonObject chunk = Header(answer, "chat.completion.chunk");
+        chunk["choices"] = choices;
+        return chunk;
+    }
 
     private static JsonArray Delta(JsonObject delta, string? finishReason = null) => new(new JsonObject
     {
@@ -152,15 +209,15 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
         return call;
     }
 
-    private static JsonObject Usage() => new()
+    private static JsonObject Usage(FakeUsage usage) => new()
     {
-        ["prompt_tokens"] = PromptTokens,
-        ["completion_tokens"] = CompletionTokens,
-        ["total_tokens"] = PromptTokens + CompletionTokens,
-        ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = CachedTokens, ["audio_tokens"] = 0 },
+        ["prompt_tokens"] = usage.PromptTokens,
+        ["completion_tokens"] = usage.CompletionTokens,
+        ["total_tokens"] = usage.PromptTokens + usage.CompletionTokens,
+        ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = usage.CachedTokens, ["audio_tokens"] = 0 },
         ["completion_tokens_details"] = new JsonObject
         {
-            ["reasoning_tokens"] = ReasoningTokens,
+            ["reasoning_tokens"] = usage.ReasoningTokens,
             ["audio_tokens"] = 0,
             ["accepted_prediction_tokens"] = 0,
             ["rejected_prediction_tokens"] = 0,
@@ -190,4 +247,16 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
+}
+
+/// <summary>One chat completion request as <see cref="FakeOpenAiEndpoint"/> received it.</summary>
+/// <param name="ServiceTier">The request's <c>service_tier</c>, null when it has none.</param>
+/// <param name="UserText">The text of its first user message.</param>
+internal sealed record FakeChatRequest(string Model, string? ServiceTier, string UserText);
+
+/// <summary>The usage a response reports: prompt tokens of which cache reads, completion tokens of which reasoning.</summary>
+internal sealed record FakeUsage(int PromptTokens, int CachedTokens, int CompletionTokens, int ReasoningTokens)
+{
+    public static readonly FakeUsage Default = new(FakeOpenAiEndpoint.PromptTokens, FakeOpenAiEndpoint.CachedTokens,
+        FakeOpenAiEndpoint.CompletionTokens, FakeOpenAiEndpoint.ReasoningTokens);
 }

@@ -2,20 +2,28 @@
 // OTLP/HTTP (protobuf) to the exporter under test (tests/CpstExporter.Tests/EndToEnd/VercelAiSdkClientTests.cs).
 //
 //   node agent.mjs --traces-url http://127.0.0.1:4318/v1/traces --openai-base-url http://127.0.0.1:5000/v1/ \
-//                  --tasks 3 --use-case weather-bot
+//                  --tasks 3 --use-case weather-bot [--model gpt-5.4] [--prompt '...'] \
+//                  [--service-tier priority] [--record-service-tier]
 //
 // (or CPST_TRACES_URL, CPST_OPENAI_BASE_URL, CPST_TASKS, CPST_USE_CASE). Every task is one trace: a root span
 // 'invoke_agent <use case>' with `cpst.use_case` and `outcome`, around one AI SDK call with a get_weather tool and
 // at most two steps (the model asks for the tool, then answers). Odd-numbered tasks use streamText, the others
 // generateText; of two or more tasks the last reports `outcome=failure`, the others `success`. The script exits 0 only when every
-// task ran both steps and every span was accepted by the exporter; otherwise it prints why and exits 1.
+// task ran both steps and every span was accepted by the exporter; otherwise it prints why and exits 1. It prints
+// one line per task, 'task <n> trace <trace id>', so that the caller can look each task up.
+//
+// --model (default gpt-4o-mini) and --prompt choose the call. --service-tier asks OpenAI for a service tier
+// (providerOptions.openai.serviceTier). The AI SDK records no service tier on its spans, neither the one asked for
+// nor the one that served the call; --record-service-tier wraps the model in recordServiceTier (below), which puts
+// the served tier on each model call's span as `cpst.service_tier`, as an application does for the exporter to
+// price the call at that tier.
 import { parseArgs } from 'node:util';
 import { createOpenAI } from '@ai-sdk/openai';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { generateText, stepCountIs, streamText, tool } from 'ai';
+import { generateText, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { z } from 'zod';
 
 const EXPORT_SUCCESS = 0; // ExportResultCode.SUCCESS of @opentelemetry/core
@@ -27,6 +35,10 @@ function readOptions() {
       'openai-base-url': { type: 'string', default: process.env.CPST_OPENAI_BASE_URL },
       tasks: { type: 'string', default: process.env.CPST_TASKS ?? '1' },
       'use-case': { type: 'string', default: process.env.CPST_USE_CASE },
+      model: { type: 'string', default: 'gpt-4o-mini' },
+      prompt: { type: 'string', default: 'What is the weather in Paris?' },
+      'service-tier': { type: 'string' },
+      'record-service-tier': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -34,7 +46,16 @@ function readOptions() {
   const missing = ['traces-url', 'openai-base-url', 'use-case'].filter((name) => !values[name]);
   if (missing.length > 0) throw new Error(`missing ${missing.map((name) => '--' + name).join(', ')}`);
   if (!Number.isInteger(tasks) || tasks < 1) throw new Error(`--tasks must be a positive integer, not '${values.tasks}'`);
-  return { tracesUrl: values['traces-url'], openAiBaseUrl: values['openai-base-url'], tasks, useCase: values['use-case'] };
+  return {
+    tracesUrl: values['traces-url'],
+    openAiBaseUrl: values['openai-base-url'],
+    tasks,
+    useCase: values['use-case'],
+    model: values.model,
+    prompt: values.prompt,
+    serviceTier: values['service-tier'],
+    recordServiceTier: values['record-service-tier'],
+  };
 }
 
 /** The OTLP exporter, remembering every failed export: the SDK only logs them, and this script must fail instead. */
@@ -66,16 +87,56 @@ const weather = tool({
   execute: async ({ city }) => ({ city, temperatureC: 21, conditions: 'sunny' }),
 });
 
-async function runTask({ model, tracer, streaming }) {
+/**
+ * A language model middleware that records the service tier which served each call as `cpst.service_tier` on the
+ * call's own span (ai.generateText.doGenerate, ai.streamText.doStream: the span active while the middleware runs).
+ * The tier is the one OpenAI's response names: `providerMetadata.openai.serviceTier` where the provider reports it
+ * (the Responses API models), else the `service_tier` of the raw response body (Chat Completions, whose
+ * `service_tier` the OpenAI provider does not read) or, streaming, of its raw chunks: the middleware calls the model
+ * itself to ask for them, and passes them on only when the caller asked for them too.
+ */
+const recordServiceTier = {
+  specificationVersion: 'v3',
+  wrapGenerate: async ({ doGenerate }) => {
+    const span = trace.getActiveSpan();
+    const result = await doGenerate();
+    const tier = result.providerMetadata?.openai?.serviceTier ?? result.response?.body?.service_tier;
+    if (typeof tier === 'string') span?.setAttribute('cpst.service_tier', tier);
+    return result;
+  },
+  wrapStream: async ({ params, model }) => {
+    const span = trace.getActiveSpan();
+    const { stream, ...rest } = await model.doStream({ ...params, includeRawChunks: true });
+    let tier;
+    const observed = stream.pipeThrough(new TransformStream({
+      transform(part, controller) {
+        if (part.type === 'raw') {
+          if (typeof part.rawValue?.service_tier === 'string') tier = part.rawValue.service_tier;
+          if (!params.includeRawChunks) return;
+        } else if (part.type === 'finish') {
+          // The last part, before the SDK ends the span: every chunk has been read.
+          const reported = part.providerMetadata?.openai?.serviceTier;
+          if (typeof reported === 'string') tier = reported;
+          if (tier !== undefined) span?.setAttribute('cpst.service_tier', tier);
+        }
+        controller.enqueue(part);
+      },
+    }));
+    return { ...rest, stream: observed };
+  },
+};
+
+async function runTask({ model, tracer, streaming, prompt, serviceTier }) {
   const request = {
     model,
     system: 'You are a weather assistant. Use the get_weather tool.',
-    prompt: 'What is the weather in Paris?',
+    prompt,
     tools: { get_weather: weather },
     stopWhen: stepCountIs(2),
     // functionId as applications set it: it also changes the SDK's operation.name and adds resource.name.
     experimental_telemetry: { isEnabled: true, tracer, functionId: 'weather-answer' },
   };
+  if (serviceTier) request.providerOptions = { openai: { serviceTier } };
   if (!streaming) return generateText(request);
 
   const result = streamText(request);
@@ -105,7 +166,8 @@ async function main() {
   provider.register(); // the async context manager, so the SDK's spans become children of the task's root span
   const tracer = provider.getTracer('cpst-vercel-ai-client');
   const openai = createOpenAI({ baseURL: options.openAiBaseUrl, apiKey: 'test' });
-  const model = openai.chat('gpt-4o-mini'); // Chat Completions, not the Responses API that openai('…') uses
+  const chatModel = openai.chat(options.model); // Chat Completions, not the Responses API that openai('…') uses
+  const model = options.recordServiceTier ? wrapLanguageModel({ model: chatModel, middleware: recordServiceTier }) : chatModel;
 
   const counts = { success: 0, failure: 0, streamed: 0 };
   try {
@@ -114,8 +176,9 @@ async function main() {
       const outcome = task === options.tasks - 1 && options.tasks > 1 ? 'failure' : 'success';
       await tracer.startActiveSpan(`invoke_agent ${options.useCase}`, async (root) => {
         root.setAttribute('cpst.use_case', options.useCase);
+        console.log(`task ${task} trace ${root.spanContext().traceId}`);
         try {
-          checkTwoSteps(await runTask({ model, tracer, streaming }), task);
+          checkTwoSteps(await runTask({ model, tracer, streaming, prompt: options.prompt, serviceTier: options.serviceTier }), task);
           root.setAttribute('outcome', outcome);
         } catch (error) {
           root.recordException(error);
