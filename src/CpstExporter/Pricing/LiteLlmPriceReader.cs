@@ -120,8 +120,10 @@ internal static partial class LiteLlmPriceReader
                 if (field.Name != "mode") unusedKeys.Add(field.Name);
                 continue;
             }
+            // A price decimal holds but not per million tokens is out of range too: it would overflow below, outside any error.
             if (field.Value.ValueKind != JsonValueKind.Number ||
-                !decimal.TryParse(field.Value.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out decimal perToken))
+                !decimal.TryParse(field.Value.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out decimal perToken) ||
+                Math.Abs(perToken) > decimal.MaxValue / TokensPerMillion)
             {
                 errors.Add($"{where}.{field.Name}: a price must be a JSON number (USD per token), not {Describe(field.Value)}");
                 continue;

@@ -15,7 +15,9 @@ internal readonly record struct TokenRates(
 
     /// <summary>
     /// The cost of a call at these rates, exact. A subset larger than its total (a client that reports them disjoint)
-    /// leaves nothing at the broader rate rather than a negative amount.
+    /// leaves nothing at the broader rate rather than a negative amount. A rate and a count whose product decimal cannot
+    /// hold (a price file's typo times a span's count) saturate at <see cref="decimal.MaxValue"/>, as every sum of money
+    /// does, instead of failing the request.
     /// </summary>
     public decimal Cost(in TokenUsage tokens, long cacheWrite1h)
     {
@@ -23,13 +25,20 @@ internal readonly record struct TokenRates(
         long longWrites = Math.Min(cacheWrite1h, tokens.CacheWrite);
         long shortWrites = tokens.CacheWrite - longWrites;
         long plainOutput = Math.Max(0, tokens.Output - tokens.Reasoning);
-        decimal perMillion = uncachedInput * Input
-                             + tokens.CacheRead * CacheRead
-                             + shortWrites * CacheWrite
-                             + plainOutput * Output
-                             + tokens.Reasoning * Reasoning;
-        if (longWrites > 0) perMillion += longWrites * CacheWrite1h;
-        return perMillion * PerToken;
+        try
+        {
+            decimal perMillion = uncachedInput * Input
+                                 + tokens.CacheRead * CacheRead
+                                 + shortWrites * CacheWrite
+                                 + plainOutput * Output
+                                 + tokens.Reasoning * Reasoning;
+            if (longWrites > 0) perMillion += longWrites * CacheWrite1h;
+            return perMillion * PerToken;
+        }
+        catch (OverflowException)
+        {
+            return decimal.MaxValue; // rates and counts are never negative
+        }
     }
 
     /// <summary>Whether any rate is negative: refused when a file is read.</summary>

@@ -279,6 +279,10 @@ public class LiteLlmPriceReaderTests
             "prices.json: 'gpt-4o'.cache_read_input_token_cost_priority: a price must not be negative"
         },
         {
+            """{"gpt-4o": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e25}}""",
+            "prices.json: 'gpt-4o'.output_cost_per_token: a price must be a JSON number (USD per token), not 1e25, which is out of range"
+        },
+        {
             """{"gpt-4o": {"input_cost_per_token": 1e400, "output_cost_per_token": 1e-05}}""",
             "prices.json: 'gpt-4o'.input_cost_per_token: a price must be a JSON number (USD per token), not 1e400, which is out of range"
         },

@@ -98,6 +98,16 @@ public class ModelPriceTests
         Assert.Equal(0.002m, withSubsets);
     }
 
+    [Fact]
+    public void Cost_RateTimesCountBeyondDecimal_SaturatesInsteadOfThrowing()
+    {
+        // A price file's typo (a rate of 7·10²⁸ per 1M) times a plausible count: no exception reaches the request.
+        var typo = new TokenRates(70_000_000_000_000_000_000_000_000_000m, 1m, 1m, 1m, 1m, 1m);
+
+        Assert.Equal(decimal.MaxValue, typo.Cost(new TokenUsage(100_000_000, 0, 0, 0, 0), 0));
+        Assert.Equal(0.000001m, typo.Cost(new TokenUsage(0, 1, 0, 0, 0), 0));
+    }
+
     // ---------------------------------------------------------------- ModelPrice.Cost: prompt tiers
 
     private static TokenRates Rates(decimal input, decimal output) => new(input, output, input / 10, input * 1.25m, input * 2, output);
