@@ -28,6 +28,16 @@ public sealed class LiteLlmSampleTests(ITestOutputHelper output)
         Assert.All(file.Models, m => Assert.True(m.ProviderOnlyChooses));
     }
 
+    [Fact]
+    public void RequiresFileFact_FileAbsent_SkippedWithAReasonNamingThePath()
+    {
+        string absent = RequiresFileFactAttribute.FullPath("..", "shared", "data", "no-such-file.json");
+
+        Assert.Equal($"{absent} is not there: this test reads that data file beside the repository and runs where it is",
+            new RequiresFileFactAttribute("..", "shared", "data", "no-such-file.json").Skip);
+        Assert.Null(new RequiresFileFactAttribute("CpstExporter.sln").Skip);
+    }
+
     public static TheoryData<string, string?, long, long, long, long, string, string, string> SampleCalls => new()
     {
         // model, span's provider, prompt, of which cache reads, of which 1-hour cache writes, output, served tier, expected USD, basis
