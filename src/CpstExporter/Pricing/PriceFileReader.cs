@@ -16,7 +16,7 @@ internal static class PriceFileReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PriceTableException($"cannot read price file '{path}': {e.Message}");
+            throw new PriceTableException($"cannot read price table '{path}': {e.Message}");
         }
         return Parse(text, path);
     }
