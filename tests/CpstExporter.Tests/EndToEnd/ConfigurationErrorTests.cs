@@ -84,6 +84,25 @@ public sealed class ConfigurationErrorTests : IDisposable
         Assert.Contains("models[0] (gpt-4o): prices must not be negative", line);
     }
 
+    [Theory]
+    [InlineData("""{"gpt-4o": {"input_cost_per_token": "0.0000025", "output_cost_per_token": 1e-05, "mode": "chat"}}""",
+        "'gpt-4o'.input_cost_per_token: a price must be a JSON number")]
+    [InlineData("""{"gpt-4o": {"input_cost_per_token": null, "output_cost_per_token": 1e-05, "mode": "chat"}}""",
+        "'gpt-4o'.input_cost_per_token: a price must be a JSON number")]
+    [InlineData("""["gpt-4o"]""", "not a LiteLLM price list")]
+    public async Task Start_BrokenLayerOfSeveral_Exit2NamingTheKeyTheFileTheEntryAndThePrice(string liteLlm, string problem)
+    {
+        string list = Path.Combine(_dir, "model_prices_and_context_window.json");
+        string contract = Path.Combine(_dir, "contract.yaml");
+        await File.WriteAllTextAsync(list, liteLlm);
+        await File.WriteAllTextAsync(contract, "models:\n  - { name: gpt-4o, input: 2.00, output: 8.00 }\n");
+
+        string line = await ExpectExit2Async($"--Cpst:PricingFiles:0={list}", $"--Cpst:PricingFiles:1={contract}");
+
+        Assert.StartsWith($"cpst-exporter: Cpst:PricingFiles: {list}: ", line);
+        Assert.Contains(problem, line);
+    }
+
     [Fact]
     public async Task Start_EmptyPricingFile_Exit2InsteadOfPricingEveryCallAtZero()
     {
