@@ -159,7 +159,7 @@ internal static partial class LiteLlmPriceReader
             Provider = provider,
             ProviderOnlyChooses = true,
             Base = new PromptTier(0, baseRates.Resolve(), ServiceTiersAt(0, serviceTiers, in baseRates)),
-            Tiers = tiers.Select(t => new PromptTier(t.Key, t.Value.Resolve(in baseRates), ServiceTiersAt(t.Key, serviceTiers, in baseRates))).ToArray(),
+            Tiers = tiers.Select(t => new PromptTier(t.Key, t.Value.Resolve(in baseRates), ServiceTiersAt(t.Key, serviceTiers, t.Value.Over(in baseRates)))).ToArray(),
             Source = $"{source}: {where}",
         };
     }

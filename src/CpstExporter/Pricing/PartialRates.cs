@@ -12,6 +12,12 @@ internal readonly record struct PartialRates(
 
     public bool IsEmpty => Input is null && Output is null && CacheRead is null && CacheWrite is null && CacheWrite1h is null && Reasoning is null;
 
+    /// <summary>This set with what it lacks taken from <paramref name="under"/>: a prompt tier's given rates over the base's,
+    /// which the tier's own service tiers take what they lack from.</summary>
+    public PartialRates Over(in PartialRates under) => new(
+        Input ?? under.Input, Output ?? under.Output, CacheRead ?? under.CacheRead, CacheWrite ?? under.CacheWrite,
+        CacheWrite1h ?? under.CacheWrite1h, Reasoning ?? under.Reasoning);
+
     /// <summary>The full rates, with what this set lacks from <paramref name="under"/> (the base's given rates), then derived.</summary>
     public TokenRates Resolve(in PartialRates under = default)
     {

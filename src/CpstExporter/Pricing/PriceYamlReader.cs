@@ -127,7 +127,7 @@ internal static class PriceYamlReader
             if (above <= previous) { errors.Add($"{at}.above_prompt_tokens: {above} is not above the tier before ({previous}): list tiers in ascending order"); continue; }
             previous = above;
             if (ReadRates(tier, at, errors, in given) is TokenRates tierRates)
-                tiers.Add(new PromptTier(above, tierRates, ReadServiceTiers(tier.ServiceTiers, at, in given, errors)));
+                tiers.Add(new PromptTier(above, tierRates, ReadServiceTiers(tier.ServiceTiers, at, (tier.Given(at, errors: null) ?? default).Over(in given), errors)));
         }
 
         if (errors.Count > before || rates is not TokenRates baseRates) return null;

@@ -82,8 +82,9 @@ internal sealed class SpanBatch
     /// <summary>Attributes of accepted spans that a later stage ignored (<see cref="Ignore"/>).</summary>
     public int IgnoredAttributes { get; private set; }
 
-    /// <summary>The first refusal's explanation, else the first ignored attribute's, for the client's partial-success message.</summary>
-    public string? RejectionMessage => _rejectionMessage ?? _ignoreMessage;
+    /// <summary>The first refusal's explanation and the first ignored attribute's, for the client's partial-success message.</summary>
+    public string? RejectionMessage => _rejectionMessage is null ? _ignoreMessage
+        : _ignoreMessage is null ? _rejectionMessage : _rejectionMessage + "; " + _ignoreMessage;
     private string? _rejectionMessage, _ignoreMessage;
 
     /// <summary>The answer is a partial success: spans were refused, or attributes ignored (a warning, with no span rejected).</summary>

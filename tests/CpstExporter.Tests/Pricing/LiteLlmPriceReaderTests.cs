@@ -88,8 +88,8 @@ public class LiteLlmPriceReaderTests
         Assert.Equal(new TokenRates(1m, 6m, 0.2m, 2.5m, 2.5m, 6m), entry.Base.ServiceTier(ServiceTier.Batch)!.Rates);
         PromptTier longContext = Assert.Single(entry.Tiers);
         Assert.Equal([ServiceTier.Priority], longContext.PricedServiceTiers());
-        // What the tier's priority keys do not give comes from the entry's base keys (docs/pricing.md), not from the tier.
-        Assert.Equal(new TokenRates(7.2m, 32.4m, 0.72m, 2.5m, 2.5m, 32.4m), longContext.ServiceTier(ServiceTier.Priority)!.Rates);
+        // What the tier's priority keys do not give comes from the tier's own keys, then the entry's base keys (docs/pricing.md).
+        Assert.Equal(new TokenRates(7.2m, 32.4m, 0.72m, 5m, 5m, 32.4m), longContext.ServiceTier(ServiceTier.Priority)!.Rates);
     }
 
     // ---------------------------------------------------------------- providers and names
@@ -238,9 +238,9 @@ public class LiteLlmPriceReaderTests
         { 100_000, "batch", "0.2375", "table", false },
         // 160000 × 6 + 50000 × 0.6 + 30000 × 7.5 + 10000 × 12 + 2000 × 22.5 + 1000 × 20 = 1 400 000
         { 250_000, "standard", "1.4", "table_long_context", false },
-        // the tier's priority keys give input and output; the rest is the base's, as written:
-        // 160000 × 10 + 50000 × 0.3 + 30000 × 3.75 + 10000 × 6 + 2000 × 37.5 + 1000 × 20 = 1 882 500
-        { 250_000, "priority", "1.8825", "table_long_context", false },
+        // the tier's priority keys give input and output; the rest is the tier's own, then the base's, as written:
+        // 160000 × 10 + 50000 × 0.6 + 30000 × 7.5 + 10000 × 12 + 2000 × 37.5 + 1000 × 20 = 2 070 000
+        { 250_000, "priority", "2.07", "table_long_context", false },
         // no flex above 200k, and the base's flex is rates: the long-context standard rates, noted
         { 250_000, "flex", "1.4", "table_long_context", true },
     };

@@ -61,7 +61,8 @@ public class PriceYamlReaderTests
         Assert.Equal([200_000L, 1_000_000L], entry.Tiers.Select(t => t.AbovePromptTokens));
         Assert.Equal(new TokenRates(6.00m, 22.50m, 0.60m, 7.50m, 12.00m, 16m), entry.Tiers[0].Rates);
         Assert.Equal([ServiceTier.Priority], entry.Tiers[0].PricedServiceTiers());
-        Assert.Equal(new TokenRates(12m, 45m, 0.30m, 3.75m, 6.00m, 16m), entry.Tiers[0].ServiceTier(ServiceTier.Priority)!.Rates);
+        // What the tier's priority rates omit comes from the tier's own rates, then the entry's.
+        Assert.Equal(new TokenRates(12m, 45m, 0.60m, 7.50m, 12.00m, 16m), entry.Tiers[0].ServiceTier(ServiceTier.Priority)!.Rates);
         Assert.Empty(entry.Tiers[1].PricedServiceTiers());
         Assert.Equal(UnixNano(new DateTimeOffset(2026, 12, 15, 0, 0, 0, TimeSpan.Zero)), entry.EffectiveFromUnixNano);
         Assert.Equal("anthropic", entry.Provider);

@@ -29,6 +29,29 @@ public class SpanBatchTests
     }
 
     [Fact]
+    public void Ignore_AttributesOfAcceptedSpans_APartialSuccessWithNoSpanRejected_NamedBesideARefusal()
+    {
+        var batch = new SpanBatch();
+
+        batch.Ignore(IgnoredAttributeReason.ImplausibleCost, 2, "cost ignored");
+        batch.Ignore(IgnoredAttributeReason.UnknownCurrency, 1, "currency ignored");
+
+        Assert.True(batch.IsPartialSuccess);
+        Assert.Equal((0, 3), (batch.RejectedSpans, batch.IgnoredAttributes));
+        Assert.Equal((2, 1, 0), (batch.IgnoredFor(IgnoredAttributeReason.ImplausibleCost), batch.IgnoredFor(IgnoredAttributeReason.UnknownCurrency),
+            batch.IgnoredFor(IgnoredAttributeReason.UnknownServiceTier)));
+        Assert.Equal("cost ignored", batch.RejectionMessage);
+
+        batch.Reject(RejectionReason.ImplausibleUsage, 1, "span refused");
+
+        Assert.Equal("span refused; cost ignored", batch.RejectionMessage);
+        batch.Clear();
+        Assert.False(batch.IsPartialSuccess);
+        Assert.Equal(0, batch.IgnoredFor(IgnoredAttributeReason.ImplausibleCost));
+        Assert.Null(batch.RejectionMessage);
+    }
+
+    [Fact]
     public void Clear_ResetsEverything()
     {
         var batch = new SpanBatch();

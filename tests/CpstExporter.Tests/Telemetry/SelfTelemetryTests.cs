@@ -231,7 +231,7 @@ public sealed class SelfTelemetryTests : IDisposable
 
     /// <summary>The error the price table provider logs when an edited file is refused.</summary>
     private static bool RefusedReload((Resource Resource, string Scope, LogRecord Record) log) =>
-        log.Scope == typeof(PriceTableProvider).FullName && log.Record.Body?.StringValue?.Contains("Price table not reloaded", StringComparison.Ordinal) == true;
+        log.Scope == typeof(PriceTableProvider).FullName && log.Record.Body?.StringValue?.Contains("Price file not reloaded", StringComparison.Ordinal) == true;
 
     private static async Task PostAsync(ExporterUnderTest exporter, ExportTraceServiceRequest request)
     {
