@@ -3,16 +3,21 @@ using System.Text.RegularExpressions;
 namespace CpstExporter.Pricing;
 
 /// <summary>
-/// A price entry's model-id pattern. Patterns are the operator's, model ids are not: a pattern runs on .NET's
-/// non-backtracking engine, whose time is linear in the id, whenever it can (no backreferences, lookarounds or atomic
-/// groups); one that needs the backtracking engine runs with a short timeout, and an id that reaches it is treated as
-/// unmatched (the call is unpriced and counted) instead of failing the request. The first timeout of a pattern is
-/// reported once, by the price table's owner (<see cref="TakeTimeoutNotice"/>).
+/// A price entry's model-id pattern, matched case-insensitively. Patterns are the operator's, model ids are not: a
+/// match runs with a timeout, and an id that reaches it is treated as unmatched (the call is unpriced and counted)
+/// instead of failing the request, so a hostile id costs at most the timeout per pattern, once: lookups are cached.
+/// The first timeout of a pattern is reported once, by the price table's owner (<see cref="TakeTimeoutNotice"/>).
 /// </summary>
+/// <remarks>
+/// Not .NET's non-backtracking engine, whose time is linear in the id: it keeps about 1 MB of automaton per pattern of
+/// the shipped table's shape (64 patterns: 60 MB of heap, 150 MB of resident memory at start), where the backtracking
+/// interpreter keeps a few KB, and the anchored patterns a price table needs match in microseconds on it
+/// (docs/design.md, "Pricing").
+/// </remarks>
 internal sealed class PricePattern
 {
-    /// <summary>How long a backtracking pattern may take on one model id.</summary>
-    internal static readonly TimeSpan BacktrackingTimeout = TimeSpan.FromMilliseconds(20);
+    /// <summary>How long a pattern may take on one model id.</summary>
+    internal static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(20);
 
     private const RegexOptions Options = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant;
 
@@ -27,23 +32,8 @@ internal sealed class PricePattern
 
     public string Text { get; }
 
-    /// <summary>Whether the pattern runs on the linear-time engine.</summary>
-    public bool IsLinear => (_regex.Options & RegexOptions.NonBacktracking) != 0;
-
     /// <exception cref="ArgumentException">The pattern is not a valid regular expression.</exception>
-    public static PricePattern Parse(string text)
-    {
-        Regex regex;
-        try
-        {
-            regex = new Regex(text, Options | RegexOptions.NonBacktracking);
-        }
-        catch (NotSupportedException)
-        {
-            regex = new Regex(text, Options, BacktrackingTimeout);
-        }
-        return new PricePattern(text, regex);
-    }
+    public static PricePattern Parse(string text) => new(text, new Regex(text, Options, MatchTimeout));
 
     public bool IsMatch(string model)
     {

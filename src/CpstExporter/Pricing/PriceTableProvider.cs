@@ -112,7 +112,7 @@ internal sealed partial class PriceTableProvider : BackgroundService
     /// <summary>A pattern that timed out on a hostile model id is logged once; the id was priced as unmatched.</summary>
     private void ReportTimedOutPatterns()
     {
-        foreach (PricePattern pattern in Current.TakeTimedOutPatterns()) LogPatternTimedOut(pattern.Text, PricePattern.BacktrackingTimeout.TotalMilliseconds);
+        foreach (PricePattern pattern in Current.TakeTimedOutPatterns()) LogPatternTimedOut(pattern.Text, PricePattern.MatchTimeout.TotalMilliseconds);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -173,6 +173,6 @@ internal sealed partial class PriceTableProvider : BackgroundService
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Price table layered from {Files} files: {Models} model entries, version {Version}")]
     private partial void LogLayered(int files, int models, string version);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Price pattern '{Pattern}' took longer than {TimeoutMs} ms on a model id and was treated as not matching; it needs the backtracking engine (a backreference or lookaround): simplify it so it runs in linear time")]
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Price pattern '{Pattern}' took longer than {TimeoutMs} ms on a model id and was treated as not matching: simplify it (no nested quantifiers such as (a+)+, no backreferences), anchor it with ^ and $")]
     private partial void LogPatternTimedOut(string pattern, double timeoutMs);
 }
