@@ -94,20 +94,14 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                 WriteLlmCalls(o, om, metric, name);
                 break;
             case MetricId.UnpricedLlmCalls:
-                ReadOnlySpan<CountSeries> unpriced = metrics.UnpricedCalls.All;
-                if (unpriced.IsEmpty) break;
-                Header(o, om, metric);
-                for (int i = 0; i < unpriced.Length; i++) Sample(o, name, _unpricedLabels.Get(i, unpriced[i]), default, unpriced[i].Value);
+                WriteCounts(o, om, metric, name, metrics.UnpricedCalls.All, _unpricedLabels);
                 break;
             case MetricId.LlmCostByBasis:
             case MetricId.LlmCallsByBasis:
                 WriteCallCosts(o, om, metric, name, metrics.ByBasis.All, _basisLabels, countsCalls: metric.Id == MetricId.LlmCallsByBasis);
                 break;
             case MetricId.UnpricedServiceTierCalls:
-                ReadOnlySpan<CountSeries> unpricedTiers = metrics.UnpricedServiceTiers.All;
-                if (unpricedTiers.IsEmpty) break;
-                Header(o, om, metric);
-                for (int i = 0; i < unpricedTiers.Length; i++) Sample(o, name, _unpricedTierLabels.Get(i, unpricedTiers[i]), default, unpricedTiers[i].Value);
+                WriteCounts(o, om, metric, name, metrics.UnpricedServiceTiers.All, _unpricedTierLabels);
                 break;
             case MetricId.ToolCalls:
             case MetricId.ToolCost:
@@ -309,6 +303,15 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                     break;
             }
         }
+    }
+
+    /// <summary>A family of plain counters: calls left unpriced, by model or by model and service tier.</summary>
+    private static void WriteCounts(ExpositionBuffer o, bool om, MetricDescriptor metric, byte[] name,
+        ReadOnlySpan<CountSeries> series, SeriesLabelCache labels)
+    {
+        if (series.IsEmpty) return;
+        Header(o, om, metric);
+        for (int i = 0; i < series.Length; i++) Sample(o, name, labels.Get(i, series[i]), default, series[i].Value);
     }
 
     /// <summary>The calls or the cost of a family of <see cref="CallCostSeries"/>: tools, or LLM calls by pricing basis.</summary>
