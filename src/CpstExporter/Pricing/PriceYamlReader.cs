@@ -1,6 +1,7 @@
 using System.Globalization;
 using CpstExporter.Primitives;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -117,7 +118,7 @@ internal static class PriceYamlReader
             string at = $"{where}: tiers[{t}]";
             if (tierEntries[t] is not TierShape tier) { errors.Add($"{at}: empty entry"); continue; }
             if (tier.AbovePromptTokens is not { } aboveText) { errors.Add($"{at}: 'above_prompt_tokens' is required"); continue; }
-            if (!long.TryParse(aboveText, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite,
+            if (!long.TryParse((string?)aboveText, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite,
                     CultureInfo.InvariantCulture, out long above))
             {
                 errors.Add($"{at}.above_prompt_tokens: '{aboveText}' is not a whole number of tokens");
@@ -170,7 +171,7 @@ internal static class PriceYamlReader
                 continue;
             }
             if (shape is null) { errors.Add($"{at}: give rates (input, output, …) or a factor"); continue; }
-            if (shape.Factor is string factorText)
+            if (shape.Factor is { } factorNumber && (string?)factorNumber is string factorText)
             {
                 if (!shape.IsEmpty) errors.Add($"{at}: give rates or a factor, not both");
                 else if (!decimal.TryParse(factorText, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal factor))
@@ -200,6 +201,27 @@ internal static class PriceYamlReader
         return true;
     }
 
+    /// <summary>
+    /// A number as the file writes it. A quoted scalar ("2.50") is a string in YAML, not a price: it keeps its quotes,
+    /// so it is refused as not a number, naming the key, like a word would be.
+    /// </summary>
+    private sealed class Number : IYamlConvertible
+    {
+        private string _text = "";
+
+        public void Read(IParser parser, Type expectedType, ObjectDeserializer nestedObjectDeserializer)
+        {
+            Scalar scalar = parser.Consume<Scalar>();
+            _text = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted ? $"\"{scalar.Value}\"" : scalar.Value;
+        }
+
+        public void Write(IEmitter emitter, ObjectSerializer nestedObjectSerializer) => throw new NotSupportedException();
+
+        public static implicit operator string?(Number? number) => number?._text;
+
+        public override string ToString() => _text;
+    }
+
     private sealed class FileShape
     {
         public List<ModelShape?>? Models { get; set; } = [];
@@ -210,13 +232,13 @@ internal static class PriceYamlReader
     /// <summary>Prices are read as text and parsed here, so a price that is not a number is named by its entry and key.</summary>
     private class RatesShape
     {
-        public string? Input { get; set; }
-        public string? Output { get; set; }
-        public string? CacheRead { get; set; }
-        public string? CacheWrite { get; set; }
+        public Number? Input { get; set; }
+        public Number? Output { get; set; }
+        public Number? CacheRead { get; set; }
+        public Number? CacheWrite { get; set; }
         [YamlMember(Alias = "cache_write_1h")]
-        public string? CacheWrite1h { get; set; }
-        public string? Reasoning { get; set; }
+        public Number? CacheWrite1h { get; set; }
+        public Number? Reasoning { get; set; }
 
         [YamlIgnore]
         public bool IsEmpty => Input is null && Output is null && CacheRead is null && CacheWrite is null && CacheWrite1h is null && Reasoning is null;
@@ -265,24 +287,24 @@ internal static class PriceYamlReader
 
     private sealed class TierShape : RatesShape
     {
-        public string? AbovePromptTokens { get; set; }
+        public Number? AbovePromptTokens { get; set; }
         public Dictionary<string, ServiceTierShape?>? ServiceTiers { get; set; }
     }
 
     private sealed class ServiceTierShape : RatesShape
     {
-        public string? Factor { get; set; }
+        public Number? Factor { get; set; }
     }
 
     private sealed class RegionShape
     {
         public string? Prefix { get; set; }
-        public string? Factor { get; set; }
+        public Number? Factor { get; set; }
     }
 
     private sealed class ToolShape
     {
         public string? Name { get; set; }
-        public string? PerCall { get; set; }
+        public Number? PerCall { get; set; }
     }
 }

@@ -224,6 +224,14 @@ public class PriceYamlReaderTests
             "prices.yaml: models[0] (claude): 'output' is not a number: 'fifteen' (USD per 1M tokens)"
         },
         {
+            "models:\n  - name: claude\n    input: \"3.00\"\n    output: 15\n",
+            "prices.yaml: models[0] (claude): 'input' is not a number: '\"3.00\"' (USD per 1M tokens)"
+        },
+        {
+            Entry + "    service_tiers:\n      batch: {factor: '0.5'}\n",
+            "prices.yaml: models[0] (claude): service_tiers.batch.factor: '\"0.5\"' is not a number"
+        },
+        {
             Entry + "    tiers:\n      - above_prompt_tokens: 200000\n        input: 6\n        output: 22.5\n        cache_write: .nan\n",
             "prices.yaml: models[0] (claude): tiers[0]: 'cache_write' is not a number: '.nan' (USD per 1M tokens)"
         },
