@@ -28,7 +28,7 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         }
 
         string? encoding = request.Headers.ContentEncoding;
-        if (!IsGzip(request) && !string.IsNullOrEmpty(encoding) && !string.Equals(encoding, "identity", StringComparison.OrdinalIgnoreCase))
+        if (!IsSupportedEncoding(request))
         {
             counters.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
             await Error(context, StatusCodes.Status415UnsupportedMediaType, json, GrpcStatusCode.InvalidArgument,
@@ -103,7 +103,14 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
         return Error(context, StatusCodes.Status401Unauthorized, json, GrpcStatusCode.Unauthenticated, message);
     }
 
-    private static bool IsGzip(HttpRequest request) => string.Equals(request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase);
+    /// <summary>gzip, identity or none: the encodings OTLP/HTTP and the outcome API take; anything else is a 415.</summary>
+    internal static bool IsSupportedEncoding(HttpRequest request)
+    {
+        string? encoding = request.Headers.ContentEncoding;
+        return IsGzip(request) || string.IsNullOrEmpty(encoding) || string.Equals(encoding, "identity", StringComparison.OrdinalIgnoreCase);
+    }
+
+    internal static bool IsGzip(HttpRequest request) => string.Equals(request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase);
 
     private static void Decode(ReadOnlySpan<byte> payload, SpanBatch batch, bool json)
     {

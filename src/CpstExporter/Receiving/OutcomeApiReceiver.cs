@@ -8,6 +8,7 @@ namespace CpstExporter.Receiving;
 /// <c>POST /v1/outcomes</c> with <c>{"outcomes":[{"trace_id":"&lt;32 hex&gt;","outcome":"success"}]}</c>: outcomes that
 /// arrive after the spans, e.g. from a human review. The request is checked whole before any outcome is applied,
 /// so a 400 means nothing changed. Answers 200 with how many were applied, held (trace not seen yet), late, dropped.
+/// The body may be gzip (<c>Content-Encoding: gzip</c>), as on <c>/v1/traces</c>; another encoding is a 415.
 /// </summary>
 internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions options, ReceiverCounters counters) : IWriteReceiver
 {
@@ -17,6 +18,14 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         {
             counters.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
             await Answer(context, StatusCodes.Status415UnsupportedMediaType, w => w.WriteString("error", "send the outcomes as application/json"));
+            return null;
+        }
+        if (!OtlpHttpReceiver.IsSupportedEncoding(context.Request))
+        {
+            counters.RejectedRequests.Add(RequestRejection.UnsupportedMediaType);
+            string encoding = context.Request.Headers.ContentEncoding.ToString();
+            await Answer(context, StatusCodes.Status415UnsupportedMediaType,
+                w => w.WriteString("error", $"unsupported content encoding '{encoding}': send gzip or no encoding"));
             return null;
         }
         try
@@ -36,12 +45,23 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         List<(TraceId Id, string Outcome)> outcomes;
         try
         {
-            outcomes = Parse(body.Span);
+            if (OtlpHttpReceiver.IsGzip(context.Request))
+            {
+                using PooledBytes inflated = await BodyReader.GunzipAsync(body, options.MaxRequestBytes, context.RequestAborted);
+                outcomes = Parse(inflated.Span);
+            }
+            else outcomes = Parse(body.Span);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or OtlpFormatException)
         {
             counters.RejectedRequests.Add(RequestRejection.Malformed);
             await Answer(context, StatusCodes.Status400BadRequest, w => w.WriteString("error", e.Message));
+            return;
+        }
+        catch (RequestTooLargeException e)
+        {
+            counters.RejectedRequests.Add(RequestRejection.TooLarge);
+            await Answer(context, StatusCodes.Status413PayloadTooLarge, w => w.WriteString("error", e.Message));
             return;
         }
 

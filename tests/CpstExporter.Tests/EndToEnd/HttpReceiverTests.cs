@@ -146,4 +146,52 @@ public sealed class HttpReceiverTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("outcomes[1].trace_id", await response.Content.ReadAsStringAsync());
     }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var compressed = new MemoryStream();
+        using (var zip = new GZipStream(compressed, CompressionLevel.Optimal)) zip.Write(data);
+        return compressed.ToArray();
+    }
+
+    [Fact]
+    public async Task Outcomes_Gzip_AreInflatedAndApplied()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        string outcomes = $$"""{"outcomes":[{"trace_id":"{{Spans.TraceHex(11)}}","outcome":"success"}]}""";
+
+        using HttpResponseMessage response = await PostAsync(exporter, "/v1/outcomes", Gzip(Encoding.UTF8.GetBytes(outcomes)), "application/json", "gzip");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("{\"applied\":0,\"unknown\":1,\"late\":0,\"dropped\":0}", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("br", HttpStatusCode.UnsupportedMediaType, "unsupported_media_type")]
+    [InlineData("deflate", HttpStatusCode.UnsupportedMediaType, "unsupported_media_type")]
+    [InlineData("gzip", HttpStatusCode.BadRequest, "malformed")] // the plain JSON below is no gzip stream
+    public async Task Outcomes_OtherEncodingOrBadGzip_RefusedAndNothingApplied(string encoding, HttpStatusCode status, string reason)
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        string outcomes = $$"""{"outcomes":[{"trace_id":"{{Spans.TraceHex(12)}}","outcome":"success"}]}""";
+
+        using HttpResponseMessage response = await PostAsync(exporter, "/v1/outcomes", Encoding.UTF8.GetBytes(outcomes), "application/json", encoding);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.StartsWith("{\"error\":", await response.Content.ReadAsStringAsync());
+        string metrics = await exporter.ScrapeAsync();
+        Assert.Equal(1m, MetricsText.Required(metrics, $"cpst_rejected_requests_total{{reason=\"{reason}\"}}"));
+        Assert.Equal(0, exporter.Tasks.HeldOutcomeEntries);
+    }
+
+    [Fact]
+    public async Task Outcomes_GzipBombPastLimit_Answers413()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Limits:MaxRequestBytes"] = "100000" });
+
+        using HttpResponseMessage response = await PostAsync(exporter, "/v1/outcomes", Gzip(new byte[10_000_000]), "application/json", "gzip");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(1m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_rejected_requests_total{reason=\"too_large\"}"));
+    }
 }
