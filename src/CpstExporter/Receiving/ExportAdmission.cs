@@ -65,8 +65,42 @@ internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, Rece
             OtlpGrpcAnswers.Unauthenticated(context.Response, refusal);
             return;
         }
+        if (await DeclaredMessageLengthAsync(context) > options.MaxRequestBytes)
+        {
+            // grpc-dotnet answers a length past int with UNKNOWN (an exception while reading), not RESOURCE_EXHAUSTED.
+            counters.RejectedRequests.Add(RequestRejection.TooLarge);
+            OtlpGrpcAnswers.TooLarge(context.Response, new RequestTooLargeException(options.MaxRequestBytes).Message);
+            return;
+        }
         await next(context).ConfigureAwait(false);
         if (OtlpGrpcAnswers.Rejection(context, options.MaxRequestBytes) is RequestRejection rejection) counters.RejectedRequests.Add(rejection);
+    }
+
+    /// <summary>
+    /// The length the call's first gRPC message declares in its 5-byte prefix, read without consuming it (grpc-dotnet
+    /// reads the same bytes next); 0 when the body ends before the prefix does.
+    /// </summary>
+    private static async ValueTask<long> DeclaredMessageLengthAsync(HttpContext context)
+    {
+        System.IO.Pipelines.PipeReader body = context.Request.BodyReader;
+        while (true)
+        {
+            System.IO.Pipelines.ReadResult read = await body.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+            System.Buffers.ReadOnlySequence<byte> buffer = read.Buffer;
+            if (buffer.Length >= 5 || read.IsCompleted || read.IsCanceled)
+            {
+                long declared = 0;
+                if (buffer.Length >= 5)
+                {
+                    Span<byte> prefix = stackalloc byte[5];
+                    System.Buffers.BuffersExtensions.CopyTo(buffer.Slice(0, 5), prefix);
+                    declared = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(prefix[1..]);
+                }
+                body.AdvanceTo(buffer.Start); // nothing consumed, nothing examined: the next read sees it all again
+                return declared;
+            }
+            body.AdvanceTo(buffer.Start, buffer.End);
+        }
     }
 
     /// <summary>Takes a place in the gate; a request that finds none is counted as overloaded.</summary>

@@ -33,6 +33,9 @@ internal static class OtlpGrpcAnswers
     public static void Unauthenticated(HttpResponse response, Refusal refusal) =>
         TrailersOnly(response, StatusCode.Unauthenticated, RefusalText.Of(refusal));
 
+    /// <summary>RESOURCE_EXHAUSTED, trailers-only: a message whose declared length is past the limit is not read.</summary>
+    public static void TooLarge(HttpResponse response, string message) => TrailersOnly(response, StatusCode.ResourceExhausted, message);
+
     /// <summary>UNIMPLEMENTED for a request on the gRPC listener that is no call grpc-dotnet serves.</summary>
     public static void Unimplemented(HttpResponse response, string path) =>
         TrailersOnly(response, StatusCode.Unimplemented,

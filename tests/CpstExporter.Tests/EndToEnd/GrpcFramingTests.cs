@@ -75,6 +75,21 @@ public sealed class GrpcFramingTests
         Assert.Equal("8", Status(response));
     }
 
+    [Theory]
+    [InlineData(0xFFFFFFFFu)] // 4 GiB
+    [InlineData(0x80000000u)] // 2 GiB, past int
+    [InlineData(70_000_000u)] // past MaxRequestBytes, within int
+    public async Task Export_LengthPrefixDeclaresMoreThanTheLimit_AnswersResourceExhausted(uint declared)
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        byte[] frame = [0, (byte)(declared >> 24), (byte)(declared >> 16), (byte)(declared >> 8), (byte)declared, 0x0A, 0x00];
+
+        using HttpResponseMessage response = await Client.SendAsync(GrpcCall.Request(exporter.GrpcAddress, new ByteArrayContent(frame)));
+
+        Assert.Equal(8, GrpcCall.Status(response)); // RESOURCE_EXHAUSTED, not UNKNOWN
+        Assert.Equal(1m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_rejected_requests_total{reason=\"too_large\"}"));
+    }
+
     [Fact]
     public async Task Call_UnknownMethod_AnswersUnimplemented()
     {
