@@ -90,6 +90,26 @@ public sealed class GrpcFramingTests
         Assert.Equal(1m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_rejected_requests_total{reason=\"too_large\"}"));
     }
 
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/x-protobuf")]
+    [InlineData("text/plain")]
+    public async Task Export_NotAGrpcContentType_Answers415(string contentType)
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync();
+        byte[] frame = GrpcCall.Frame(Spans.Request("coder", Spans.Root(7, Spans.Attr("outcome", "success"))).ToByteArray());
+        using HttpRequestMessage request = GrpcCall.Request(exporter.GrpcAddress, new ByteArrayContent(frame));
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using HttpResponseMessage response = await Client.SendAsync(request);
+
+        // gRPC over HTTP/2: a request whose content type is not application/grpc is answered 415, not a gRPC status.
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        string metrics = await exporter.ScrapeAsync();
+        Assert.Equal(1m, MetricsText.Required(metrics, "cpst_rejected_requests_total{reason=\"unsupported_media_type\"}"));
+        Assert.Equal(0m, MetricsText.Value(metrics, "cpst_received_spans_total{protocol=\"grpc\"}") ?? 0m);
+    }
+
     [Fact]
     public async Task Call_UnknownMethod_AnswersUnimplemented()
     {
