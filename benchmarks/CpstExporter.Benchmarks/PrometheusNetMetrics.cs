@@ -8,7 +8,7 @@ using Prom = Prometheus;
 namespace CpstExporter.Benchmarks;
 
 /// <summary>
-/// The contract's families (DESIGN.md §6) in a prometheus-net registry, updated as <see cref="CpstMetrics"/> is: for
+/// The families README.md lists under "Metrics" in a prometheus-net registry, updated as <see cref="CpstMetrics"/> is: for
 /// <see cref="ExpositionLibraryBenchmarks"/> only. Money goes in as double, which is what prometheus-net stores. No
 /// series limit: the label sets the benchmark makes are all below the exporter's, so neither side folds.
 /// </summary>

@@ -23,7 +23,7 @@ const kubernetes = path.join(repo, "deploy/kubernetes/base");
 // and all annotations of an object together may hold 262,144 bytes.
 const MaxConfigMapBytes = 240_000;
 
-// The datasource the dashboards' task tables query (DESIGN.md §7), and the plugin that serves it.
+// The datasource the dashboards' task tables query (docs/dashboards.md), and the plugin that serves it.
 const TasksDatasourceUid = "cpst-tasks";
 const InfinityPluginType = "yesoreyeram-infinity-datasource";
 

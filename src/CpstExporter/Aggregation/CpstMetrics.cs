@@ -6,7 +6,7 @@ using CpstExporter.Tasks;
 namespace CpstExporter.Aggregation;
 
 /// <summary>
-/// Every series the service exposes (DESIGN.md §6), under the names of <see cref="MetricCatalogue"/>. Per-call metrics
+/// Every series the service exposes (README.md, "Metrics"), under the names of <see cref="MetricCatalogue"/>. Per-call metrics
 /// are updated as spans arrive, task metrics as tasks finish; each update takes only its own series' lock.
 /// </summary>
 internal sealed class CpstMetrics : ITaskSink
@@ -92,7 +92,7 @@ internal sealed class CpstMetrics : ITaskSink
     public long DuplicateSpans => Interlocked.Read(ref _duplicateSpans);
     public long StateSaveFailures => Interlocked.Read(ref _stateSaveFailures);
 
-    /// <summary>The per-call families: counted once the task's use case is final, under it (DESIGN.md §6).</summary>
+    /// <summary>The per-call families: counted once the task's use case is final, under it (docs/conventions.md).</summary>
     public void CallCounted(string useCase, in CountedCall call)
     {
         if (call.Role == SpanRole.Llm)
