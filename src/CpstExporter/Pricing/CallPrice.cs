@@ -8,9 +8,6 @@ namespace CpstExporter.Pricing;
 /// </summary>
 internal readonly record struct CallPrice(decimal CostUsd, PricingBasis Basis, ServiceTier ServiceTier, CallPriceNotes Notes)
 {
-    /// <summary>A cost that nothing but the span stated, or nothing at all: for spans that are not LLM calls.</summary>
-    public static CallPrice Plain(decimal costUsd) => new(costUsd, costUsd == 0 ? PricingBasis.Unpriced : PricingBasis.Explicit, ServiceTier.Standard, CallPriceNotes.None);
-
     /// <summary>An LLM call with tokens that nothing could price: it costs 0 and is counted.</summary>
     public bool Unpriced => (Notes & CallPriceNotes.UnpricedTokens) != 0;
 

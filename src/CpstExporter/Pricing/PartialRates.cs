@@ -8,10 +8,6 @@ namespace CpstExporter.Pricing;
 internal readonly record struct PartialRates(
     decimal? Input, decimal? Output, decimal? CacheRead, decimal? CacheWrite, decimal? CacheWrite1h, decimal? Reasoning)
 {
-    public bool HasInputAndOutput => Input is not null && Output is not null;
-
-    public bool IsEmpty => Input is null && Output is null && CacheRead is null && CacheWrite is null && CacheWrite1h is null && Reasoning is null;
-
     /// <summary>This set with what it lacks taken from <paramref name="under"/>: a prompt tier's given rates over the base's,
     /// which the tier's own service tiers take what they lack from.</summary>
     public PartialRates Over(in PartialRates under) => new(

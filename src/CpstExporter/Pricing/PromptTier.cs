@@ -14,9 +14,9 @@ internal sealed class PromptTier
     {
         AbovePromptTokens = abovePromptTokens;
         Rates = rates;
-        _serviceTiers = serviceTiers is { Length: ServiceTierLabels.Count } ? serviceTiers : new ServiceTierPrice?[ServiceTierLabels.Count];
         if (serviceTiers is not null && serviceTiers.Length != ServiceTierLabels.Count)
-            for (int i = 0; i < Math.Min(serviceTiers.Length, ServiceTierLabels.Count); i++) _serviceTiers[i] = serviceTiers[i];
+            throw new ArgumentException($"one entry per service tier ({ServiceTierLabels.Count}), not {serviceTiers.Length}", nameof(serviceTiers));
+        _serviceTiers = serviceTiers ?? new ServiceTierPrice?[ServiceTierLabels.Count];
     }
 
     private readonly ServiceTierPrice?[] _serviceTiers;
