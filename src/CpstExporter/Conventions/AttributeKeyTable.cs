@@ -4,7 +4,7 @@ using CpstExporter.Receiving;
 namespace CpstExporter.Conventions;
 
 /// <summary>
-/// The attribute names of DESIGN.md §3, each with the fact it feeds and its rank (0 wins over 1 over 2: the order in
+/// The attribute names of docs/conventions.md, each with the fact it feeds and its rank (0 wins over 1 over 2: the order in
 /// which the conventions try names). An operator's own names (<see cref="ConventionOptions"/>) come first. An
 /// open-addressing table over UTF-8 keys (<see cref="AttributeKeySet"/>), so matching an attribute costs one hash of
 /// at most 16 bytes and one comparison, with no string made. The receivers match with the same set as they read, and

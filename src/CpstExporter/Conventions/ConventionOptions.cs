@@ -5,7 +5,7 @@ namespace CpstExporter.Conventions;
 
 /// <summary>
 /// <c>Cpst:Conventions:&lt;Fact&gt;:&lt;n&gt;</c>: attribute names of in-house instrumentation, per fact, tried before the
-/// built-in ones of DESIGN.md §3. Default: none.
+/// built-in ones of docs/conventions.md. Default: none.
 /// </summary>
 internal sealed class ConventionOptions
 {

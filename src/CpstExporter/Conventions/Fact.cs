@@ -1,7 +1,7 @@
 
 namespace CpstExporter.Conventions;
 
-/// <summary>The facts the conventions of DESIGN.md §3 extract from attributes.</summary>
+/// <summary>The facts the conventions of docs/conventions.md extract from attributes.</summary>
 internal enum Fact : byte
 {
     /// <summary>An explicit use case: <c>cpst.use_case</c> or an operator's name for it.</summary>

@@ -2,7 +2,7 @@ using CpstExporter.Primitives;
 
 namespace CpstExporter.Conventions;
 
-/// <summary>What one span says about its task, in the terms of DESIGN.md §3. Strings come from a <see cref="LabelValueCache"/>.</summary>
+/// <summary>What one span says about its task, in the terms of docs/conventions.md. Strings come from a <see cref="LabelValueCache"/>.</summary>
 internal struct SpanFacts
 {
     public TraceId TraceId;

@@ -7,7 +7,7 @@ using CpstExporter.Receiving;
 namespace CpstExporter.Conventions;
 
 /// <summary>
-/// Applies the attribute conventions of DESIGN.md §3 to decoded spans. The only place that knows attribute names.
+/// Applies the attribute conventions of docs/conventions.md to decoded spans. The only place that knows attribute names.
 /// Reads each attribute once, keeps the best-ranked match per fact, and only then turns the winners into values.
 /// </summary>
 internal sealed class SpanFactsReader
@@ -168,7 +168,7 @@ internal sealed class SpanFactsReader
     }
 
     /// <summary>
-    /// What counts as a call (DESIGN.md §3): a span is an LLM or tool call when its operation or kind says so; a span
+    /// What counts as a call (docs/conventions.md): a span is an LLM or tool call when its operation or kind says so; a span
     /// that names any other operation summarizes its children and is never a call; a span naming none is an LLM call
     /// only when it carries usage and a model (older instrumentations), and a tool call when it carries an operator's
     /// tool-name attribute.

@@ -5,7 +5,7 @@ internal enum RejectionReason
 {
     InvalidTraceId = 0,
     InvalidSpanId = 1,
-    /// <summary>A token count or cost outside the plausible range (DESIGN.md §3): refused by the pipeline, not the reader.</summary>
+    /// <summary>A token count or cost outside the plausible range (docs/conventions.md): refused by the pipeline, not the reader.</summary>
     ImplausibleUsage = 2,
     /// <summary>
     /// A span that would start a new task after its request had already finished its share of pending tasks early at

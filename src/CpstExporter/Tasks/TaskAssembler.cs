@@ -9,7 +9,7 @@ using CpstExporter.Primitives;
 namespace CpstExporter.Tasks;
 
 /// <summary>
-/// Groups spans into tasks by trace id and decides when each task is finished (DESIGN.md §5): a task with an
+/// Groups spans into tasks by trace id and decides when each task is finished (docs/design.md): a task with an
 /// outcome settles <see cref="TaskOptions.SettleSeconds"/> after its last span or outcome; one without waits up to
 /// <see cref="TaskOptions.OutcomeWindowSeconds"/> from its first span. Finished tasks are remembered for the outcome
 /// window so that late spans still add their cost under the task's labels and late outcomes are counted.

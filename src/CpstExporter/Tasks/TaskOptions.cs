@@ -1,6 +1,6 @@
 namespace CpstExporter.Tasks;
 
-/// <summary>Task lifecycle settings (<c>Cpst:Tasks</c>), DESIGN.md §5.</summary>
+/// <summary>Task lifecycle settings (<c>Cpst:Tasks</c>), docs/operations.md.</summary>
 internal sealed class TaskOptions
 {
     /// <summary>Seconds a task with an outcome waits after its last span or outcome for stragglers. Default 5.</summary>

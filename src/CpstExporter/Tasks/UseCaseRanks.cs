@@ -3,7 +3,7 @@ using CpstExporter.Conventions;
 namespace CpstExporter.Tasks;
 
 /// <summary>
-/// Which span's use case wins (DESIGN.md §3), lower rank first: an explicit <c>cpst.use_case</c> on the root, then on
+/// Which span's use case wins (docs/conventions.md), lower rank first: an explicit <c>cpst.use_case</c> on the root, then on
 /// any other span; the root's <c>gen_ai.agent.name</c>, then the root's <c>service.name</c>; only then another span's
 /// agent name or service, which stand in until the root arrives. A child's agent name never beats the root's service:
 /// frameworks put the agent's name on every span, and a tool service its own service name.

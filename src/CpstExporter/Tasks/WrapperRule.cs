@@ -3,7 +3,7 @@ using CpstExporter.Primitives;
 namespace CpstExporter.Tasks;
 
 /// <summary>
-/// Counts each LLM call of a task once when libraries nest them (DESIGN.md §3): an LLM call with another LLM call below
+/// Counts each LLM call of a task once when libraries nest them (docs/conventions.md): an LLM call with another LLM call below
 /// it (a LangChain span over the provider's span, the Vercel AI SDK's <c>ai.generateText</c> over
 /// <c>ai.generateText.doGenerate</c>) is a wrapper, and the calls below it count instead.
 /// </summary>

@@ -278,7 +278,7 @@ public class SpanFactsReaderTests
     [Fact]
     public void Read_CacheTokensAboveTheInput_AreAddedToIt()
     {
-        // Anthropic's raw input_tokens exclude cache reads and writes (DESIGN.md §3).
+        // Anthropic's raw input_tokens exclude cache reads and writes (docs/conventions.md).
         SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.input_tokens", 100L), Attr("gen_ai.usage.cache_read.input_tokens", 800L),
             Attr("gen_ai.usage.cache_write.input_tokens", 100L));
 
@@ -549,7 +549,7 @@ public class SpanFactsReaderTests
     [Fact]
     public void Read_ExplicitCostBesideAnEstimate_BothAreKept()
     {
-        // The price table sits between them (DESIGN.md §3): the pricing stage decides which one applies.
+        // The price table sits between them (docs/conventions.md): the pricing stage decides which one applies.
         SpanFacts facts = ReadChild(Chat, Attr("gen_ai.usage.cost", 0.011), Attr("cpst.cost_usd", 0.033));
 
         Assert.Equal(0.033m, facts.CallCost);
@@ -918,7 +918,7 @@ public class SpanFactsReaderTests
     [Fact]
     public void Read_UseCaseFacts_EachFromItsOwnAttribute()
     {
-        // Which one wins is the task stage's rule (root first, DESIGN.md §3); the reader reports all three.
+        // Which one wins is the task stage's rule (root first, docs/conventions.md); the reader reports all three.
         SpanFacts facts = Read(Root(1, Attr("gen_ai.agent.name", "agent"), Attr("cpst.use_case", "support")), Attr("service.name", "host"));
 
         Assert.Equal("support", facts.UseCase);

@@ -285,7 +285,7 @@ public sealed class LibraryShapeTests : IDisposable
 
     /// <summary>
     /// Anthropic's API reports <c>input_tokens</c> without the cache reads and writes, and a library that passes it on
-    /// as is gives cache counts beyond the input (DESIGN.md §3): the input is then input + cache reads + cache writes.
+    /// as is gives cache counts beyond the input (docs/conventions.md): the input is then input + cache reads + cache writes.
     /// Cache counts that do not exceed the input are taken as included in it.
     /// </summary>
     public static TheoryData<long, long, long, long, decimal> AnthropicRawInput => new()
@@ -585,7 +585,7 @@ public sealed class LibraryShapeTests : IDisposable
     // ------------------------------------------------------------------ Per-call families
 
     /// <summary>
-    /// The per-call families wait for the task's use case to be final (DESIGN.md §6): children that arrive before the
+    /// The per-call families wait for the task's use case to be final (README.md, "Metrics"): children that arrive before the
     /// root make no series (they would go under the service name); the root, even without an outcome, puts them under
     /// its use case at once, so spend shows before the task finishes; a call after the root counts at once.
     /// </summary>

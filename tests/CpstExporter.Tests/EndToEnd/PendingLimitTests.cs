@@ -5,7 +5,7 @@ using Google.Protobuf;
 namespace CpstExporter.Tests.EndToEnd;
 
 /// <summary>
-/// At <c>Cpst:Tasks:MaxPending</c> the oldest task finishes early (DESIGN.md §5), but one request may do that to at
+/// At <c>Cpst:Tasks:MaxPending</c> the oldest task finishes early (docs/design.md), but one request may do that to at
 /// most a sixteenth of the pending tasks: a flood of new traces in one request cannot evict every other client's tasks.
 /// </summary>
 public sealed class PendingLimitTests

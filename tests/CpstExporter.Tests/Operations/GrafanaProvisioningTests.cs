@@ -3,7 +3,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace CpstExporter.Tests.Operations;
 
-/// <summary>The provisioning files parse, and provide every datasource and dashboard uid the dashboards and DESIGN.md name.</summary>
+/// <summary>The provisioning files parse, and provide every datasource and dashboard uid the dashboards and docs/dashboards.md name.</summary>
 public sealed class GrafanaProvisioningTests
 {
     [Fact]

@@ -38,7 +38,7 @@ public sealed partial class KubernetesExporterManifestsTests
         Assert.Equal(metrics, KubernetesManifests.ContainerPort(container, YamlTree.At(container, "readinessProbe", "httpGet", "port")));
         Assert.Equal("/healthz", YamlTree.Text(container, "livenessProbe", "httpGet", "path"));
         Assert.Equal(metrics, KubernetesManifests.ContainerPort(container, YamlTree.At(container, "livenessProbe", "httpGet", "port")));
-        // grpc.health.v1.Health/Check on the OTLP/gRPC listener (DESIGN.md §2).
+        // grpc.health.v1.Health/Check on the OTLP/gRPC listener (README.md).
         Assert.Equal((long)Listener("Cpst:Listen:OtlpGrpc").Port, YamlTree.At(container, "startupProbe", "grpc", "port"));
     }
 

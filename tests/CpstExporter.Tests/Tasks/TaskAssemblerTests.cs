@@ -952,7 +952,7 @@ public class TaskAssemblerTests
     }
 
     [Theory]
-    // DESIGN.md §3: cpst.use_case on any span (root first) before the root's agent name or service; once the root
+    // docs/conventions.md: cpst.use_case on any span (root first) before the root's agent name or service; once the root
     // arrived the use case is final, so a later child's cpst.use_case no longer moves it.
     [InlineData(0, false, "child-says")]
     [InlineData(0, true, "root-service")]
