@@ -27,9 +27,6 @@ namespace CpstExporter;
 /// <summary>The composition root: reads configuration, builds the stages, binds the listeners and maps their routes.</summary>
 internal static class CpstHost
 {
-    /// <summary>How long requests in flight may take to finish after SIGTERM before they are cut off. 20 s.</summary>
-    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
-
     public static readonly string Version = typeof(CpstHost).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <param name="customize">Lets tests add configuration or replace the <see cref="TimeProvider"/> before composition.</param>
@@ -60,9 +57,10 @@ internal static class CpstHost
         // Sockets read into 64 KiB blocks, not Kestrel's 4 KiB: a sixteenth of the read calls for large exports.
         services.AddSingleton<ReceiveBufferPoolFactory>();
         services.AddSingleton<IMemoryPoolFactory<byte>>(sp => sp.GetRequiredService<ReceiveBufferPoolFactory>());
-        // Requests in flight get this long to finish on SIGTERM; the state file is written after. Shorter than the
-        // 30 s that Kubernetes and the compose file grant before SIGKILL, so the write is not cut off.
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
+        // The whole stop (ShutdownSequence): exports in flight, the save, the drain, closing. Shorter than the grace period
+        // Kubernetes and the compose file grant before SIGKILL (45 s), so nothing is cut off.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.Shutdown.HostTimeout);
+        services.AddSingleton(settings.Shutdown);
         services.AddSingleton(binding);
         services.AddSingleton(settings.Pricing);
         services.AddSingleton(settings.Tasks);
@@ -87,9 +85,11 @@ internal static class CpstHost
         services.AddSingleton<UseCaseReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<UseCaseReloader>());
         services.AddSingleton<TaskAssembler>();
-        services.AddHostedService<TaskSweeper>();
+        services.AddSingleton<TaskSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<TaskSweeper>());
         services.AddSingleton<TaskStateFile>();
         services.AddHostedService(sp => sp.GetRequiredService<TaskStateFile>());
+        services.AddHostedService<ShutdownSequence>();
         services.AddSingleton<SpanPipeline>();
         services.AddSingleton<ISpanBatchSink>(sp => sp.GetRequiredService<SpanPipeline>());
         services.AddSingleton<IOutcomeSink>(sp => sp.GetRequiredService<SpanPipeline>());

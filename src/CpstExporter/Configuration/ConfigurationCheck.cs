@@ -22,8 +22,8 @@ internal static class ConfigurationCheck
     {
         CheckPriceTable(settings.Pricing);
         CheckCertificate(configuration, settings.Listen);
-        CheckStateFile(settings.Tasks.StateFile);
         List<string> warnings = ConfigurationKeys.Unknown(configuration.GetSection("Cpst"));
+        if (CheckStateFile(settings.Tasks.StateFile) is { } stateFile) warnings.Add(stateFile);
         if (ConnectionLimit.Warning(settings.MaxConnections, openFileLimit) is { } connections) warnings.Add(connections);
         return warnings;
     }
@@ -68,9 +68,13 @@ internal static class ConfigurationCheck
         }
     }
 
-    private static void CheckStateFile(string? stateFile)
+    /// <summary>
+    /// A missing directory is a configuration error; one that cannot be written now (read-only, full, no permission) is a
+    /// fault that may end: a warning, and <c>/readyz</c> answers 503 until a checkpoint succeeds.
+    /// </summary>
+    private static string? CheckStateFile(string? stateFile)
     {
-        if (string.IsNullOrWhiteSpace(stateFile)) return;
+        if (string.IsNullOrWhiteSpace(stateFile)) return null;
         string directory = Path.GetDirectoryName(Path.GetFullPath(stateFile)) ?? ".";
         if (!Directory.Exists(directory))
             throw new CpstConfigurationException($"Cpst:Tasks:StateFile: directory '{directory}' does not exist; create it (a volume that outlives the container) or choose another path");
@@ -81,7 +85,9 @@ internal static class ConfigurationCheck
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CpstConfigurationException($"Cpst:Tasks:StateFile: cannot write in '{directory}': {e.Message.TrimEnd('.')}; make it writable for this user or choose another path");
+            return $"Cpst:Tasks:StateFile: cannot write in '{directory}' now: {e.Message.TrimEnd('.')}; the exporter serves, and /readyz answers 503 " +
+                "until a checkpoint can write the state file (make the directory writable for this user, free space, or choose another path)";
         }
+        return null;
     }
 }

@@ -19,6 +19,7 @@ internal static class ConfigurationKeys
         "Tasks:MaxFinishedRemembered", "Tasks:DuplicateWindowSeconds", "Tasks:RecentTasks",
         "Limits:MaxSeriesPerMetric", "Limits:MaxRequestBytes", "Limits:MaxConcurrentExports", "Limits:MaxConnections",
         "Limits:MaxTokensPerSpan", "Limits:MaxCostUsdPerSpan",
+        "Shutdown:DrainSeconds",
         "Conventions:*", "Conventions:*:*",
         "Auth:Tokens:*", "Auth:MetricsTokens:*",
         "UseCases:*:TargetUsd", "UseCases:*:MonthlyBudgetUsd", "UseCases:*:SupportingCosts:*",

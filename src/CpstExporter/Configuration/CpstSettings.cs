@@ -31,6 +31,7 @@ internal sealed class CpstSettings
     public required IReadOnlyDictionary<string, UseCaseOptions> UseCases { get; init; }
     public required ConventionOptions Conventions { get; init; }
     public required PlausibleRange Plausible { get; init; }
+    public required ShutdownOptions Shutdown { get; init; }
 
     public static CpstSettings Read(IConfigurationSection cpst)
     {
@@ -51,6 +52,7 @@ internal sealed class CpstSettings
                 MaxConnections = cpst.GetValue<int?>("Limits:MaxConnections"),
                 UseCases = UseCaseOptions.ReadAll(cpst.GetSection("UseCases")),
                 Conventions = ConventionOptions.Read(cpst.GetSection("Conventions")),
+                Shutdown = cpst.GetSection("Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions(),
                 Plausible = new PlausibleRange(
                     cpst.GetValue("Limits:MaxTokensPerSpan", PlausibleRange.Default.MaxTokensPerSpan),
                     cpst.GetValue("Limits:MaxCostUsdPerSpan", PlausibleRange.Default.MaxCostUsdPerSpan)),
@@ -85,6 +87,9 @@ internal sealed class CpstSettings
             throw new CpstConfigurationException($"Cpst:Tasks:RecentTasks must be from 0 (keep none) to {Aggregation.RecentTasks.MaxCapacity}, not {Tasks.RecentTasks}");
         if (Tasks.DuplicateWindowSeconds < 0)
             throw new CpstConfigurationException($"Cpst:Tasks:DuplicateWindowSeconds must be 0 or a positive number of seconds, not {Tasks.DuplicateWindowSeconds}");
+        if (Shutdown.DrainSeconds is < 0 or > 600)
+            throw new CpstConfigurationException($"Cpst:Shutdown:DrainSeconds must be from 0 (exit once saved) to 600 seconds, not {Shutdown.DrainSeconds}; " +
+                "at least one scrape interval, and less than the grace period before SIGKILL");
         Listen.Validate();
     }
 

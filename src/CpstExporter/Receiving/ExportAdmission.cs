@@ -29,9 +29,9 @@ internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, Rece
         if (await receiver.ReceiveAsync(context).ConfigureAwait(false) is not PooledBytes body) return;
         using (body)
         {
-            if (!TryEnter())
+            if (TryEnter() is Refusal full)
             {
-                await receiver.RefuseAsync(context, Refusal.Overloaded).ConfigureAwait(false);
+                await receiver.RefuseAsync(context, full).ConfigureAwait(false);
                 return;
             }
             long started = telemetry is null ? 0 : Stopwatch.GetTimestamp();
@@ -103,12 +103,20 @@ internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, Rece
         }
     }
 
-    /// <summary>Takes a place in the gate; a request that finds none is counted as overloaded.</summary>
-    public bool TryEnter()
+    /// <summary>
+    /// Takes a place in the gate: null, or why there is none — the gate is full (counted as overloaded) or closed for
+    /// shutdown (counted as shutting down).
+    /// </summary>
+    public Refusal? TryEnter()
     {
-        if (gate.TryEnter()) return true;
+        if (gate.TryEnter()) return null;
+        if (gate.IsClosed)
+        {
+            counters.RejectedRequests.Add(RequestRejection.ShuttingDown);
+            return Refusal.ShuttingDown;
+        }
         counters.RejectedRequests.Add(RequestRejection.Overloaded);
-        return false;
+        return Refusal.Overloaded;
     }
 
     public void Exit() => gate.Exit();

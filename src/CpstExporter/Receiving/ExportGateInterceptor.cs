@@ -15,10 +15,10 @@ internal sealed class ExportGateInterceptor(ExportAdmission admission, SpanBatch
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (!admission.TryEnter())
+        if (admission.TryEnter() is Refusal refusal)
         {
             if (request is SpanBatch batch) pool.Return(batch);
-            throw OtlpGrpcAnswers.Overloaded();
+            throw OtlpGrpcAnswers.Overloaded(refusal);
         }
         long started = admission.Telemetry is null ? 0 : Stopwatch.GetTimestamp();
         Task<TResponse> handled;

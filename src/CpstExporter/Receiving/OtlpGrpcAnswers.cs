@@ -19,9 +19,9 @@ internal static class OtlpGrpcAnswers
     /// UNAVAILABLE with a google.rpc.Status carrying a google.rpc.RetryInfo in <c>grpc-status-details-bin</c>, the
     /// delay OTLP exporters wait before they retry.
     /// </summary>
-    public static RpcException Overloaded()
+    public static RpcException Overloaded(Refusal refusal = Refusal.Overloaded)
     {
-        string message = RefusalText.Of(Refusal.Overloaded);
+        string message = RefusalText.Of(refusal);
         var trailers = new Metadata
         {
             { "grpc-status-details-bin", ExportResponses.StatusProtobuf(GrpcStatusCode.Unavailable, message, ExportGate.RetryAfter) },

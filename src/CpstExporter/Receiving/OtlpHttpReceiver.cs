@@ -94,7 +94,7 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
     {
         bool json = IsMediaType(context.Request.ContentType, JsonType);
         string message = RefusalText.Of(refusal);
-        if (refusal == Refusal.Overloaded)
+        if (RefusalText.IsRetryable(refusal))
         {
             context.Response.Headers.RetryAfter = RefusalText.RetryAfterSeconds;
             return Error(context, StatusCodes.Status503ServiceUnavailable, json, GrpcStatusCode.Unavailable, message, ExportGate.RetryAfter);

@@ -88,7 +88,7 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
     /// <summary>401 with a challenge, or 503 with Retry-After.</summary>
     public Task RefuseAsync(HttpContext context, Refusal refusal)
     {
-        if (refusal == Refusal.Overloaded)
+        if (RefusalText.IsRetryable(refusal))
         {
             context.Response.Headers.RetryAfter = RefusalText.RetryAfterSeconds;
             return Answer(context, StatusCodes.Status503ServiceUnavailable, w => w.WriteString("error", RefusalText.Of(refusal)));

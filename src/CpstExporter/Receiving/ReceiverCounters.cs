@@ -28,7 +28,8 @@ internal sealed class ReceiverCounters
     public LabeledCounter<RequestRejection> RejectedRequests { get; } = new(
         (RequestRejection.Malformed, "malformed"), (RequestRejection.TooLarge, "too_large"),
         (RequestRejection.UnsupportedMediaType, "unsupported_media_type"),
-        (RequestRejection.Unauthenticated, "unauthenticated"), (RequestRejection.Overloaded, "overloaded"));
+        (RequestRejection.Unauthenticated, "unauthenticated"), (RequestRejection.Overloaded, "overloaded"),
+        (RequestRejection.ShuttingDown, "shutting_down"));
 
     /// <summary>
     /// Counts a request the pipeline has consumed: its spans that every stage accepted, under the protocol they came

@@ -11,4 +11,7 @@ internal enum Refusal
 
     /// <summary>The gate is full: gRPC UNAVAILABLE with RetryInfo, HTTP 503 with Retry-After.</summary>
     Overloaded,
+
+    /// <summary>The exporter is shutting down: answered as <see cref="Overloaded"/>, so clients retry (another replica, or this one restarted).</summary>
+    ShuttingDown,
 }

@@ -8,4 +8,5 @@ internal enum RequestRejection
     UnsupportedMediaType,
     Unauthenticated,
     Overloaded,
+    ShuttingDown,
 }

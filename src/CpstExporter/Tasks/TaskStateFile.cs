@@ -24,7 +24,9 @@ internal sealed partial class TaskStateFile(
     ILogger<TaskStateFile> logger, CpstTelemetry? telemetry = null) : BackgroundService
 {
     private readonly Lock _writing = new();
+    private StateFileLock? _lock;
     private FinishedTaskJournal? _journal;
+    private int _finalSaved;
     private string? _failure;
     private long _failures;
 
@@ -39,6 +41,8 @@ internal sealed partial class TaskStateFile(
     {
         if (string.IsNullOrWhiteSpace(options.StateFile)) return Task.CompletedTask;
         string path = options.StateFile;
+        // Before anything is read: a second instance given the same file stops here, and says why.
+        if (!TryLock(path, out string? fault)) Failed("the state file's lock could not be taken", StateFileLock.PathOf(path), fault!);
         Load(path);
         try
         {
@@ -49,7 +53,12 @@ internal sealed partial class TaskStateFile(
         {
             Failed("the journal of finished tasks could not be opened", path, e.Message);
         }
-        lifetime.ApplicationStopped.Register(() => Save(path, checkpoint: false));
+        // The shutdown sequence saves before the drain; this covers a stop without it, or exports that outlived its wait.
+        lifetime.ApplicationStopped.Register(() =>
+        {
+            if (Volatile.Read(ref _finalSaved) == 0) Save(path, checkpoint: false);
+            ReleaseLock();
+        });
         return base.StartAsync(cancellationToken);
     }
 
@@ -87,6 +96,17 @@ internal sealed partial class TaskStateFile(
             assembler.Journal = _journal;
         }
         return _journal;
+    }
+
+    /// <summary>
+    /// The last write, once nothing can change the pending tasks any more (exports refused, the sweep stopped).
+    /// <paramref name="complete"/>: no export is still being processed, so no later write is needed.
+    /// </summary>
+    public void SaveFinal(bool complete)
+    {
+        if (string.IsNullOrWhiteSpace(options.StateFile)) return;
+        Save(options.StateFile, checkpoint: false);
+        if (complete && Failure is null) Volatile.Write(ref _finalSaved, 1);
     }
 
     /// <summary>Writes the pending tasks now, as the periodic checkpoint does.</summary>
@@ -128,6 +148,8 @@ internal sealed partial class TaskStateFile(
             bool current = false;
             try
             {
+                // Never written without the lock: it may have been held by a fault until now, or by another exporter.
+                if (!TryLock(path, out string? fault)) throw new IOException($"its lock '{StateFileLock.PathOf(path)}' could not be taken: {fault}");
                 FinishedTaskJournal journal = Journal(path);
                 next = journal.OpenNext();
                 (int Tasks, int HeldOutcomes) written;
@@ -231,10 +253,28 @@ internal sealed partial class TaskStateFile(
         }
     }
 
+    /// <summary>Holds the lock, taking it if a fault kept it from being taken before; false (with why) while the fault lasts.</summary>
+    /// <exception cref="Primitives.CpstConfigurationException">Another exporter holds it.</exception>
+    private bool TryLock(string path, out string? fault)
+    {
+        fault = null;
+        return _lock is not null || (_lock = StateFileLock.TryAcquire(path, out fault)) is not null;
+    }
+
+    private void ReleaseLock()
+    {
+        lock (_writing)
+        {
+            _lock?.Dispose();
+            _lock = null;
+        }
+    }
+
     public override void Dispose()
     {
         base.Dispose();
         _journal?.Dispose();
+        ReleaseLock();
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Restored {Count} pending tasks from {Path}; {Finished} had finished before the restart and were not restored; {Skipped} unusable entries skipped")]

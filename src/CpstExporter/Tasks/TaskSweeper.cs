@@ -7,8 +7,8 @@ namespace CpstExporter.Tasks;
 /// Drives <see cref="TaskAssembler.Sweep"/> ten times a second, so deadlines are kept to within a tenth of a second and
 /// the tasks a sweep finishes are few enough for their objects to go back to the pool whole (<see cref="PendingTaskPool"/>:
 /// at 150,000 tasks a second, a sweep a second finished more than it keeps). Stops as soon as
-/// shutdown begins: a task due during the last seconds is saved to the state file and finished by the next instance,
-/// whose scrapes count it, instead of being counted here after the last scrape. A sweep that throws (a sink that
+/// shutdown begins (<see cref="HaltAsync"/>, or the application stopping): a task due during the last seconds is saved
+/// to the state file and finished by the next instance, whose scrapes count it. A sweep that throws (a sink that
 /// failed) is logged and the next one runs at the next tick: an exception never stops the sweeper or the host.
 /// </summary>
 internal sealed partial class TaskSweeper(TaskAssembler assembler, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<TaskSweeper> logger)
@@ -16,9 +16,11 @@ internal sealed partial class TaskSweeper(TaskAssembler assembler, TimeProvider 
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
+    private readonly CancellationTokenSource _halt = new();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping, _halt.Token);
         using var timer = new PeriodicTimer(Interval, time);
         try
         {
@@ -27,6 +29,19 @@ internal sealed partial class TaskSweeper(TaskAssembler assembler, TimeProvider 
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>Stops sweeping, and returns once a sweep in progress has ended: no task finishes after this.</summary>
+    public async Task HaltAsync()
+    {
+        await _halt.CancelAsync().ConfigureAwait(false);
+        if (ExecuteTask is Task running) await running.ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _halt.Dispose();
     }
 
     /// <summary>One sweep; what it throws is logged, not passed on.</summary>

@@ -42,11 +42,15 @@ public sealed class StateFileTests : IDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>What a SIGKILL now would leave on disk: the state file and the journal, copied to <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// What a SIGKILL now would leave on disk: the state file and the journal, copied to <paramref name="directory"/>
+    /// (the lock file goes with the process: its lock is held, so it cannot be copied, and a kill releases it).
+    /// </summary>
     private string CopyAsAKillWouldLeaveIt(string directory)
     {
         Directory.CreateDirectory(directory);
-        foreach (string file in Directory.GetFiles(_dir, "state.json*")) File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
+        foreach (string file in Directory.GetFiles(_dir, "state.json*").Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)))
+            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
         return Path.Combine(directory, "state.json");
     }
 
@@ -94,13 +98,13 @@ public sealed class StateFileTests : IDisposable
         System.Text.Json.JsonSerializer.Serialize(snapshot.Tasks.OrderBy(t => t.TraceId).Select(t => t with { Models = t.Models!.OrderBy(m => m.Model).ToList() }));
 
     [Fact]
-    public async Task Stop_RequestInFlight_IsFinishedAndItsSpansSaved()
+    public async Task Stop_UploadStillBeingReceived_IsRefusedRetryably_AndNothingOfItIsSaved()
     {
         await using var exporter = await ExporterUnderTest.StartAsync(Settings);
         var held = new HeldContent(Waiting(24), firstPart: 7);
         held.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
         // With Expect: 100-continue the client sends the body only once the server asked for it by starting to read
-        // it: when the first part is sent, the request is in flight on the server.
+        // it: when the first part is sent, the request is being received by the server.
         using var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(5) });
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(exporter.HttpAddress, "/v1/traces")) { Content = held };
         request.Headers.ExpectContinue = true;
@@ -108,14 +112,35 @@ public sealed class StateFileTests : IDisposable
         await held.FirstPartSent;
 
         Task stopping = exporter.StopAsync();
-        IHostApplicationLifetime lifetime = exporter.Services.GetRequiredService<IHostApplicationLifetime>();
-        await Poll.UntilAsync(() => lifetime.ApplicationStopping.IsCancellationRequested, "shutdown to begin");
+        await Poll.UntilAsync(() => exporter.Gate.IsClosed, "shutdown to close the gate");
         held.Release();
         using HttpResponseMessage response = await sending;
         await stopping;
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains(Spans.TraceHex(24), await File.ReadAllTextAsync(StatePath));
+        // Not accepted, so not lost: the client retries, as OTLP says for 503 (another replica, or this one restarted).
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("1", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain(Spans.TraceHex(24), await File.ReadAllTextAsync(StatePath));
+        Assert.Equal(1m, MetricsText.Value(exporter.Exposition(), "cpst_rejected_requests_total{reason=\"shutting_down\"}"));
+    }
+
+    [Fact]
+    public async Task Stop_ExportBeingProcessed_IsWaitedFor_BeforeTheStateFileIsWritten()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync(Settings);
+        await PostAsync(exporter, Waiting(25));
+        Assert.True(exporter.Gate.TryEnter()); // an export admitted and still being processed
+
+        Task stopping = exporter.StopAsync();
+        await Poll.UntilAsync(() => exporter.Gate.IsClosed, "shutdown to close the gate");
+        (HttpStatusCode status, string body) = await ReadyzAsync(exporter);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "not ready: stopping\n"), (status, body));
+        Assert.False(stopping.IsCompleted);
+        Assert.False(File.Exists(StatePath), "the state file was written while an export was still being processed");
+
+        exporter.Gate.Exit();
+        await stopping;
+        Assert.Contains(Spans.TraceHex(25), await File.ReadAllTextAsync(StatePath));
     }
 
     [Fact]

@@ -114,9 +114,12 @@ public sealed partial class KubernetesExporterManifestsTests
             .Single(m => stateFile.StartsWith(YamlTree.Text(m, "mountPath") + "/", StringComparison.Ordinal));
 
         Assert.Contains(YamlTree.Text(stateMount, "name"), claims);
-        // Requests in flight get CpstHost.ShutdownTimeout after SIGTERM; the state file is written after them.
+        // After SIGTERM: exports in flight, the state file, the drain for the last scrape, closing; then some slack.
+        var environment = KubernetesManifests.Environment(KubernetesManifests.ExporterContainer());
+        var shutdown = new ShutdownOptions();
+        if (environment.TryGetValue("Cpst__Shutdown__DrainSeconds", out string? drain)) shutdown.DrainSeconds = int.Parse(drain, CultureInfo.InvariantCulture);
         long grace = (long)YamlTree.At(statefulSet, "spec", "template", "spec", "terminationGracePeriodSeconds")!;
-        Assert.True(grace >= CpstHost.ShutdownTimeout.TotalSeconds + 10, $"terminationGracePeriodSeconds {grace} leaves no time to write the state file");
+        Assert.True(grace >= shutdown.HostTimeout.TotalSeconds + 10, $"terminationGracePeriodSeconds {grace} leaves no time to write the state file and drain");
     }
 
     [Fact]

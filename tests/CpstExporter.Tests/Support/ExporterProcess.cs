@@ -49,6 +49,8 @@ internal sealed partial class ExporterProcess : IAsyncDisposable
         string[] args =
         [
             Dll, "--Cpst:Listen:OtlpGrpc=http://127.0.0.1:0", "--Cpst:Listen:OtlpHttp=http://127.0.0.1:0", "--Cpst:Listen:Metrics=http://127.0.0.1:0",
+            // No drain unless a test asks for one (a later --Cpst:Shutdown:DrainSeconds wins): stops take no 15 s each.
+            "--Cpst:Shutdown:DrainSeconds=0",
             .. settings,
         ];
         var start = new ProcessStartInfo(openFileLimit is null ? "dotnet" : "/bin/sh")

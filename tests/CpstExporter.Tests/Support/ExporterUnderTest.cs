@@ -48,6 +48,8 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
             ["Cpst:Listen:OtlpGrpc"] = "http://127.0.0.1:0",
             ["Cpst:Listen:OtlpHttp"] = "http://127.0.0.1:0",
             ["Cpst:Listen:Metrics"] = "http://127.0.0.1:0",
+            // The clock is fake: a drain would never end. The shutdown tests that need one set it.
+            ["Cpst:Shutdown:DrainSeconds"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
         WebApplication app = CpstHost.Build([], builder =>
