@@ -53,6 +53,8 @@ internal sealed partial class TaskStateFile(
         {
             Failed("the journal of finished tasks could not be opened", path, e.Message);
         }
+        // A full or read-only disk shows on /readyz from the start, not only at the first checkpoint.
+        if (Failure is null) ProbeWrite(path);
         // The shutdown sequence saves before the drain; this covers a stop without it, or exports that outlived its wait.
         lifetime.ApplicationStopped.Register(() =>
         {
@@ -191,6 +193,26 @@ internal sealed partial class TaskStateFile(
                 // No append goes to the previous segment any more; it is kept (on disk) until a state file replaces it.
                 if (previous is not null) TryRetire(previous);
             }
+        }
+    }
+
+    /// <summary>Writes and flushes a page where checkpoints write their temporary file, and deletes it.</summary>
+    private void ProbeWrite(string path)
+    {
+        string temporary = path + ".tmp";
+        try
+        {
+            using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+            file.Write(new byte[4096]);
+            file.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Failed("the state file's directory cannot be written", path, e.Message);
+        }
+        finally
+        {
+            TryDelete(temporary);
         }
     }
 
