@@ -44,12 +44,13 @@ public sealed class ShutdownTests : IDisposable
         await using (ExporterProcess first = await ExporterProcess.StartAsync([.. settings, "--Cpst:Shutdown:DrainSeconds=3"]))
         {
             using var stop = new CancellationTokenSource();
-            Task[] senders = Enumerable.Range(0, Senders).Select(_ => Task.Run(async () =>
+            // Half the senders over OTLP/HTTP, half over OTLP/gRPC.
+            Task[] senders = Enumerable.Range(0, Senders).Select(sender => Task.Run(async () =>
             {
                 while (!stop.IsCancellationRequested)
                 {
                     int from = Interlocked.Add(ref nextTrace, TracesPerExport) - TracesPerExport + 1;
-                    switch (await ExportAsync(first.HttpAddress, from))
+                    switch (sender % 2 == 0 ? await ExportAsync(first.HttpAddress, from) : await ExportGrpcAsync(first.GrpcAddress, from))
                     {
                         case HttpStatusCode.OK: Interlocked.Add(ref accepted, TracesPerExport); break;
                         case HttpStatusCode.ServiceUnavailable: Interlocked.Increment(ref refused); break;
@@ -105,12 +106,18 @@ public sealed class ShutdownTests : IDisposable
         Assert.Contains("exports are refused and tasks no longer finish", firstLog);
     }
 
-    /// <summary>One export of <see cref="TracesPerExport"/> traces from <paramref name="from"/> on, each a root with its outcome and one call; null when the connection failed.</summary>
-    private static async Task<HttpStatusCode?> ExportAsync(Uri http, int from)
+    /// <summary>One export of <see cref="TracesPerExport"/> traces from <paramref name="from"/> on, each a root with its outcome and one call.</summary>
+    private static byte[] Export(int from)
     {
         var spans = Enumerable.Range(from, TracesPerExport)
             .SelectMany(t => new[] { Spans.Root(t, Spans.Attr("outcome", "success")), Spans.Llm(t, 2, "gpt-4o", 2000, 100) }).ToArray();
-        using var content = new ByteArrayContent(Spans.Request("reviewer", spans).ToByteArray());
+        return Spans.Request("reviewer", spans).ToByteArray();
+    }
+
+    /// <summary>The export over OTLP/HTTP; null when the connection failed.</summary>
+    private static async Task<HttpStatusCode?> ExportAsync(Uri http, int from)
+    {
+        using var content = new ByteArrayContent(Export(from));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
         try
         {
@@ -118,6 +125,25 @@ public sealed class ShutdownTests : IDisposable
             return response.StatusCode;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The export over OTLP/gRPC, its status as OTLP/HTTP would answer it (OK, 503 for UNAVAILABLE); null when the connection failed.</summary>
+    private static async Task<HttpStatusCode?> ExportGrpcAsync(Uri grpc, int from)
+    {
+        try
+        {
+            using HttpResponseMessage response = await GrpcCall.SendAsync(Client, grpc, Export(from));
+            return GrpcCall.Status(response) switch
+            {
+                0 => HttpStatusCode.OK,
+                14 => HttpStatusCode.ServiceUnavailable,
+                var status => throw new Xunit.Sdk.XunitException($"gRPC export answered grpc-status {status} {GrpcCall.Message(response)}"),
+            };
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
             return null;
         }
