@@ -126,6 +126,18 @@ public sealed class ContentEncodingTests
     }
 
     [Theory]
+    [InlineData("/v1/traces", "HTTP/1.1 200 OK")]                 // an empty request, as without gzip
+    [InlineData("/v1/outcomes", "HTTP/1.1 400 Bad Request")]     // no JSON, as without gzip
+    public async Task Http_GzipDeclaredOnAnEmptyBody_AnswersAsAnEmptyBody(string path, string expected)
+    {
+        await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync();
+
+        string status = await PostRawAsync(exporter.HttpAddress, path, path == "/v1/traces" ? "application/x-protobuf" : "application/json", [], "gzip");
+
+        Assert.Equal(expected, status);
+    }
+
+    [Theory]
     [InlineData("br")]
     [InlineData("snappy")]
     [InlineData("deflate")]
