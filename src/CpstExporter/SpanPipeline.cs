@@ -43,8 +43,8 @@ internal sealed class SpanPipeline(
         }
     }
 
-    public OutcomeDisposition Apply(TraceId traceId, string outcome) =>
-        tasks.ApplyOutcome(traceId, OutcomeSpelling.FromString(outcome)) switch
+    public OutcomeDisposition Apply(TraceId traceId, ReadOnlySpan<byte> outcome) =>
+        tasks.ApplyOutcome(traceId, OutcomeSpelling.FromUtf8(outcome)) switch
         {
             OutcomeApplied.Applied => OutcomeDisposition.Applied,
             OutcomeApplied.Held => OutcomeDisposition.Unknown,

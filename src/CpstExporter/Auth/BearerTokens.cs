@@ -26,14 +26,25 @@ internal sealed class BearerTokens
     /// <summary>False when no token is configured: the surface is open.</summary>
     public bool Required => _tokens.Length > 0;
 
+    /// <summary>
+    /// <c>Allowed</c> for <c>Bearer</c> (any case, RFC 7235), one or more spaces, then one of the tokens exactly: the token
+    /// is compared byte for byte, case included; whitespace around it is ignored (HTTP strips it from a header's ends
+    /// anyway), whitespace inside it is not. <c>Missing</c> without bearer credentials: no header, or another scheme
+    /// (<c>Basic …</c>, a bare token), which RFC 6750 answers with a challenge that names no error. <c>Invalid</c> for a
+    /// bearer token that is none of the configured ones. Only the header counts: a token in the query string
+    /// (<c>?access_token=</c>) is never read.
+    /// </summary>
     public BearerCheck Check(HttpRequest request)
     {
         if (!Required) return BearerCheck.Allowed;
         string? header = request.Headers[HeaderNames.Authorization];
         if (string.IsNullOrEmpty(header)) return BearerCheck.Missing;
-        const string Scheme = "Bearer ";
-        if (header.Length <= Scheme.Length || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase)) return BearerCheck.Invalid;
-        return Matches(header.AsSpan(Scheme.Length).Trim()) ? BearerCheck.Allowed : BearerCheck.Invalid;
+        const string Scheme = "Bearer";
+        if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase)) return BearerCheck.Missing;
+        ReadOnlySpan<char> rest = header.AsSpan(Scheme.Length);
+        if (rest.IsEmpty) return BearerCheck.Invalid; // the scheme without a token
+        if (rest[0] != ' ') return BearerCheck.Missing; // another scheme that starts alike ("Bearerx …")
+        return Matches(rest.Trim()) ? BearerCheck.Allowed : BearerCheck.Invalid;
     }
 
     internal bool Matches(ReadOnlySpan<char> presented)

@@ -29,6 +29,18 @@ internal readonly record struct TraceId(ulong High, ulong Low)
         return true;
     }
 
+    /// <summary>Parses 32 hex digits (either case) given as UTF-8 bytes; anything else is not a trace id.</summary>
+    public static bool TryParseHex(ReadOnlySpan<byte> utf8Hex, out TraceId id)
+    {
+        id = default;
+        if (utf8Hex.Length != 32) return false;
+        Span<byte> bytes = stackalloc byte[16];
+        if (Convert.FromHexString(utf8Hex, bytes, out _, out int written) != System.Buffers.OperationStatus.Done || written != 16)
+            return false;
+        id = FromBytes(bytes);
+        return true;
+    }
+
     /// <summary>Lower-case hex, as W3C trace context and OpenMetrics exemplars spell it.</summary>
     public override string ToString() => string.Create(32, this, static (chars, id) =>
     {

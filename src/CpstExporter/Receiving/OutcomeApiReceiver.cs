@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CpstExporter.Primitives;
 using Microsoft.AspNetCore.Http;
 
 namespace CpstExporter.Receiving;
@@ -8,6 +7,8 @@ namespace CpstExporter.Receiving;
 /// <c>POST /v1/outcomes</c> with <c>{"outcomes":[{"trace_id":"&lt;32 hex&gt;","outcome":"success"}]}</c>: outcomes that
 /// arrive after the spans, e.g. from a human review. The request is checked whole before any outcome is applied,
 /// so a 400 means nothing changed. Answers 200 with how many were applied, held (trace not seen yet), late, dropped.
+/// The body is read where it was received, without a copy or a string per outcome (<see cref="OutcomeJsonReader"/>):
+/// a request costs about its size in memory, once more for its inflated form when it is gzip.
 /// The body may be gzip (<c>Content-Encoding: gzip</c>), as on <c>/v1/traces</c>; another encoding is a 415.
 /// </summary>
 internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions options, ReceiverCounters counters) : IWriteReceiver
@@ -30,6 +31,7 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         }
         try
         {
+            if (context.Request.ContentLength > options.MaxRequestBytes) throw new RequestTooLargeException(options.MaxRequestBytes);
             return await BodyReader.ReadToEndAsync(context.Request.Body, context.Request.ContentLength, options.MaxRequestBytes, context.RequestAborted);
         }
         catch (RequestTooLargeException e)
@@ -42,15 +44,15 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
 
     public async Task ProcessAsync(HttpContext context, PooledBytes body)
     {
-        List<(TraceId Id, string Outcome)> outcomes;
+        (int Applied, int Unknown, int Late, int Dropped) counts;
         try
         {
             if (OtlpHttpReceiver.IsGzip(context.Request))
             {
                 using PooledBytes inflated = await BodyReader.GunzipAsync(body, options.MaxRequestBytes, context.RequestAborted);
-                outcomes = Parse(inflated.Span);
+                counts = CheckAndApply(inflated.Span);
             }
-            else outcomes = Parse(body.Span);
+            else counts = CheckAndApply(body.Span);
         }
         catch (Exception e) when (e is FormatException or OtlpFormatException)
         {
@@ -65,24 +67,51 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
             return;
         }
 
-        int applied = 0, unknown = 0, late = 0, dropped = 0;
-        foreach (var (id, outcome) in outcomes)
-        {
-            switch (sink.Apply(id, outcome))
-            {
-                case OutcomeDisposition.Applied: applied++; break;
-                case OutcomeDisposition.Unknown: unknown++; break;
-                case OutcomeDisposition.Late: late++; break;
-                default: dropped++; break;
-            }
-        }
         await Answer(context, StatusCodes.Status200OK, w =>
         {
-            w.WriteNumber("applied", applied);
-            w.WriteNumber("unknown", unknown);
-            w.WriteNumber("late", late);
-            w.WriteNumber("dropped", dropped);
+            w.WriteNumber("applied", counts.Applied);
+            w.WriteNumber("unknown", counts.Unknown);
+            w.WriteNumber("late", counts.Late);
+            w.WriteNumber("dropped", counts.Dropped);
         });
+    }
+
+    /// <summary>
+    /// Reads the body twice over the same bytes: once to the end to check it whole (a <see cref="FormatException"/>
+    /// means nothing was applied), then to hand each outcome to the sink. Neither pass allocates per outcome.
+    /// </summary>
+    internal (int Applied, int Unknown, int Late, int Dropped) CheckAndApply(ReadOnlySpan<byte> json)
+    {
+        var check = new OutcomeJsonReader(json);
+        try
+        {
+            while (check.MoveNext()) { }
+        }
+        finally
+        {
+            check.Dispose();
+        }
+
+        int applied = 0, unknown = 0, late = 0, dropped = 0;
+        var outcomes = new OutcomeJsonReader(json);
+        try
+        {
+            while (outcomes.MoveNext())
+            {
+                switch (sink.Apply(outcomes.TraceId, outcomes.Outcome))
+                {
+                    case OutcomeDisposition.Applied: applied++; break;
+                    case OutcomeDisposition.Unknown: unknown++; break;
+                    case OutcomeDisposition.Late: late++; break;
+                    default: dropped++; break;
+                }
+            }
+        }
+        finally
+        {
+            outcomes.Dispose();
+        }
+        return (applied, unknown, late, dropped);
     }
 
     /// <summary>401 with a challenge, or 503 with Retry-After.</summary>
@@ -96,43 +125,6 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         context.Response.Headers.WWWAuthenticate = RefusalText.Challenge(refusal);
         return Answer(context, StatusCodes.Status401Unauthorized, w => w.WriteString("error", RefusalText.Of(refusal)));
     }
-
-    internal static List<(TraceId, string)> Parse(ReadOnlySpan<byte> json)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"invalid JSON: {e.Message}");
-        }
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object ||
-                !document.RootElement.TryGetProperty("outcomes", out JsonElement list) || list.ValueKind != JsonValueKind.Array)
-                throw new FormatException("expected {\"outcomes\":[{\"trace_id\":\"<32 hex digits>\",\"outcome\":\"success\"}]}");
-
-            var result = new List<(TraceId, string)>(list.GetArrayLength());
-            int index = 0;
-            foreach (JsonElement item in list.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.Object) throw new FormatException($"outcomes[{index}] must be an object");
-                string? hex = Text(item, "trace_id") ?? Text(item, "traceId");
-                if (hex is null || !TraceId.TryParseHex(hex, out TraceId id) || id.IsEmpty)
-                    throw new FormatException($"outcomes[{index}].trace_id must be 32 hex digits, not all zero");
-                string? outcome = Text(item, "outcome");
-                if (string.IsNullOrWhiteSpace(outcome)) throw new FormatException($"outcomes[{index}].outcome must be a non-empty string");
-                result.Add((id, outcome));
-                index++;
-            }
-            return result;
-        }
-    }
-
-    private static string? Text(JsonElement item, string name) =>
-        item.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static async Task Answer(HttpContext context, int status, Action<Utf8JsonWriter> body)
     {

@@ -37,8 +37,17 @@ public sealed class BearerTokensTests
     [InlineData("Bearer SHORT", "Invalid")]
     [InlineData("Bearer a-much-longer-token-valu", "Invalid")]
     [InlineData("Bearer a-much-longer-token-value-and-more", "Invalid")]
-    [InlineData("Basic short", "Invalid")]
-    [InlineData("short", "Invalid")]
+    [InlineData("Bearer  short", "Allowed")]
+    [InlineData("Bearer short ", "Allowed")]
+    [InlineData("Bearer sh ort", "Invalid")]
+    [InlineData("Bearer\tshort", "Missing")]
+    [InlineData("Bearershort", "Missing")]
+    [InlineData("Bearer Short", "Invalid")]
+    [InlineData("Bearer GRÖSSE", "Invalid")]
+    [InlineData("Basic short", "Missing")]
+    [InlineData("Basic c2hvcnQ6c2hvcnQ=", "Missing")]
+    [InlineData("Digest username=\"short\"", "Missing")]
+    [InlineData("short", "Missing")]
     public void Check_Header_MatchesExactlyOneConfiguredToken(string? header, string expected)
     {
         var tokens = new BearerTokens(["short", "a-much-longer-token-value", "größe"]);

@@ -47,8 +47,13 @@ public sealed class AuthTests
         { "Bearer wrong-token", "Bearer error=\"invalid_token\"" },
         { "Bearer " + Token + "x", "Bearer error=\"invalid_token\"" },
         { "Bearer " + Token[..^1], "Bearer error=\"invalid_token\"" },
-        { "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("user:" + Token)), "Bearer error=\"invalid_token\"" },
-        { Token, "Bearer error=\"invalid_token\"" },
+        { "Bearer " + Token.ToUpperInvariant(), "Bearer error=\"invalid_token\"" }, // the token is case-sensitive
+        { "Bearer " + Token[..8] + " " + Token[8..], "Bearer error=\"invalid_token\"" }, // whitespace inside it
+        { "Bearer " + Token + "," + OtherToken, "Bearer error=\"invalid_token\"" },
+        // Not bearer credentials at all: a challenge without an error code, as RFC 6750 answers another scheme.
+        { "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("user:" + Token)), "Bearer" },
+        { "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Token + ":")), "Bearer" },
+        { Token, "Bearer" },
     };
 
     [Theory]
@@ -87,6 +92,54 @@ public sealed class AuthTests
         using HttpResponseMessage response = await PostAsync(exporter.HttpAddress, "/v1/traces", OneTask(1), "application/x-protobuf", "bearer " + token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, exporter.Tasks.PendingCount);
+    }
+
+    [Theory]
+    [InlineData("bearer ")]
+    [InlineData("BEARER ")]
+    [InlineData("BeArEr ")]
+    [InlineData("Bearer    ")]
+    public async Task HttpTraces_SchemeInAnyCaseAndSpacing_IsAccepted(string scheme)
+    {
+        await using ExporterUnderTest exporter = await StartAsync();
+        using HttpResponseMessage response = await PostAsync(exporter.HttpAddress, "/v1/traces", OneTask(1), "application/x-protobuf", scheme + Token + "  ");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/v1/traces")]
+    [InlineData("/v1/outcomes")]
+    public async Task Http_TokenInTheQueryString_DoesNotAuthenticate(string path)
+    {
+        await using ExporterUnderTest exporter = await StartAsync();
+        byte[] body = path == "/v1/traces" ? OneTask(1) : Encoding.UTF8.GetBytes($$"""{"outcomes":[{"trace_id":"{{Spans.TraceHex(5)}}","outcome":"success"}]}""");
+        string type = path == "/v1/traces" ? "application/x-protobuf" : "application/json";
+
+        using HttpResponseMessage alone = await PostAsync(exporter.HttpAddress, $"{path}?access_token={Token}", body, type, null);
+        using HttpResponseMessage besideAWrongHeader = await PostAsync(exporter.HttpAddress, $"{path}?access_token={Token}", body, type, "Bearer wrong-token");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, alone.StatusCode);
+        Assert.Equal("Bearer", alone.Headers.WwwAuthenticate.ToString());
+        Assert.Equal(HttpStatusCode.Unauthorized, besideAWrongHeader.StatusCode);
+        Assert.Equal(0, exporter.Tasks.PendingCount);
+        Assert.Equal(0, exporter.Tasks.HeldOutcomeEntries);
+        Assert.Equal(2m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_rejected_requests_total{reason=\"unauthenticated\"}"));
+    }
+
+    [Theory]
+    [InlineData("Bearer WRITE-TOKEN-0123456789ABCDEF")]
+    [InlineData("Bearer write-token-01234 56789abcdef")]
+    [InlineData("Basic dXNlcjp3cml0ZS10b2tlbi0wMTIzNDU2Nzg5YWJjZGVm")]
+    public async Task Grpc_TokenInAnotherCaseOrSchemeOrSplit_AnswersUnauthenticated(string authorization)
+    {
+        await using ExporterUnderTest exporter = await StartAsync();
+        using HttpRequestMessage request = GrpcCall.Request(exporter.GrpcAddress, new ByteArrayContent(GrpcCall.Frame(OneTask(1))));
+        request.Headers.TryAddWithoutValidation("Authorization", authorization);
+
+        using HttpResponseMessage response = await Client.SendAsync(request);
+
+        Assert.Equal(16, GrpcCall.Status(response));
+        Assert.Equal(0, exporter.Tasks.PendingCount);
     }
 
     [Fact]

@@ -6,70 +6,66 @@ namespace CpstExporter.Tests.Receiving;
 
 public class OutcomeApiReceiverTests
 {
-    private const string Hex1 = "4bf92f3577b34da6a3ce929d0e0e4736";
-    private const string Hex2 = "00000000000000000000000000000001";
+    private static string Hex(int trace) => $"{trace:x32}";
 
-    private static List<(TraceId Id, string Outcome)> Parse(string json) => OutcomeApiReceiver.Parse(Encoding.UTF8.GetBytes(json));
-
-    [Fact]
-    public void Parse_Outcomes_InOrder()
+    private static byte[] Body(int count, string? last = null)
     {
-        var outcomes = Parse($$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"success"},{"trace_id":"{{Hex2}}","outcome":"failed"}]}""");
+        var json = new StringBuilder("{\"outcomes\":[");
+        for (int i = 1; i <= count; i++) json.Append(i == 1 ? "" : ",").Append($$"""{"trace_id":"{{Hex(i)}}","outcome":"{{(i % 2 == 0 ? "failed" : "success")}}"}""");
+        if (last is not null) json.Append(',').Append(last);
+        return Encoding.UTF8.GetBytes(json.Append("]}").ToString());
+    }
 
-        Assert.Equal(2, outcomes.Count);
-        Assert.Equal((TraceId.FromBytes(Convert.FromHexString(Hex1)), "success"), outcomes[0]);
-        Assert.Equal((new TraceId(0, 1), "failed"), outcomes[1]);
+    /// <summary>Answers each outcome by the trace id's remainder modulo 4, and records what it was given.</summary>
+    private sealed class RecordingSink : IOutcomeSink
+    {
+        public List<(TraceId Id, string Outcome)> Applied { get; } = [];
+        public bool Record { get; init; } = true;
+
+        public OutcomeDisposition Apply(TraceId traceId, ReadOnlySpan<byte> outcome)
+        {
+            if (Record) Applied.Add((traceId, Encoding.UTF8.GetString(outcome)));
+            return (OutcomeDisposition)(traceId.Low % 4);
+        }
     }
 
     [Fact]
-    public void Parse_CamelCaseTraceIdUpperHexAndExtraFields_Accepted()
+    public void CheckAndApply_ValidBody_HandsEveryOutcomeOnInOrderAndCountsTheAnswers()
     {
-        var outcomes = Parse($$"""{"source":"review","outcomes":[{"traceId":"{{Hex1.ToUpperInvariant()}}","outcome":"Resolved","reviewer":"ana"}]}""");
+        var sink = new RecordingSink();
+        var receiver = new OutcomeApiReceiver(sink, new ReceiverOptions(), new ReceiverCounters());
 
-        var (id, outcome) = Assert.Single(outcomes);
-        Assert.Equal(Hex1, id.ToString());
-        Assert.Equal("Resolved", outcome);
+        var counts = receiver.CheckAndApply(Body(10));
+
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (new TraceId(0, (ulong)i), i % 2 == 0 ? "failed" : "success")), sink.Applied);
+        Assert.Equal((Applied: 2, Unknown: 3, Late: 3, Dropped: 2), counts);
     }
 
     [Fact]
-    public void Parse_EmptyList_NoOutcomes()
+    public void CheckAndApply_BadEntryAfterManyGoodOnes_AppliesNothing()
     {
-        Assert.Empty(Parse("""{"outcomes":[]}"""));
-    }
+        var sink = new RecordingSink();
+        var receiver = new OutcomeApiReceiver(sink, new ReceiverOptions(), new ReceiverCounters());
 
-    public static TheoryData<string, string> BadRequests => new()
-    {
-        { "", "invalid JSON" },
-        { "{\"outcomes\":[", "invalid JSON" },
-        { "not json", "invalid JSON" },
-        { "[]", "expected {\"outcomes\"" },
-        { "{}", "expected {\"outcomes\"" },
-        { "{\"outcomes\":{}}", "expected {\"outcomes\"" },
-        { "{\"outcomes\":[\"success\"]}", "outcomes[0] must be an object" },
-        { $$"""{"outcomes":[{"outcome":"success"}]}""", "outcomes[0].trace_id" },
-        { $$"""{"outcomes":[{"trace_id":"abc","outcome":"success"}]}""", "outcomes[0].trace_id must be 32 hex digits" },
-        { $$"""{"outcomes":[{"trace_id":"{{Hex1[..31]}}z","outcome":"success"}]}""", "outcomes[0].trace_id" },
-        { $$"""{"outcomes":[{"trace_id":"00000000000000000000000000000000","outcome":"success"}]}""", "not all zero" },
-        { $$"""{"outcomes":[{"trace_id":12345,"outcome":"success"}]}""", "outcomes[0].trace_id" },
-        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok"},{"trace_id":"{{Hex2}}"}]}""", "outcomes[1].outcome must be a non-empty string" },
-        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"  "}]}""", "outcomes[0].outcome" },
-        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":true}]}""", "outcomes[0].outcome" },
-    };
+        var error = Assert.Throws<FormatException>(() => receiver.CheckAndApply(Body(1000, last: "{}")));
 
-    [Theory]
-    [MemberData(nameof(BadRequests))]
-    public void Parse_BadRequest_FormatExceptionSaysWhatIsWrong(string json, string expected)
-    {
-        var error = Assert.Throws<FormatException>(() => Parse(json));
-
-        Assert.Contains(expected, error.Message);
+        Assert.Contains("outcomes[1000].trace_id", error.Message);
+        Assert.Empty(sink.Applied);
     }
 
     [Fact]
-    public void Parse_NestedTooDeep_FormatException()
+    public void CheckAndApply_ManyOutcomes_AllocatesNothingPerOutcome()
     {
-        string deep = "{\"outcomes\":" + new string('[', 40) + new string(']', 40) + "}";
+        var receiver = new OutcomeApiReceiver(new RecordingSink { Record = false }, new ReceiverOptions(), new ReceiverCounters());
+        byte[] body = Body(100_000);
+        receiver.CheckAndApply(body); // the first pass compiles the code, its long loops included, which allocates a little
 
-        Assert.Throws<FormatException>(() => Parse(deep));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var counts = receiver.CheckAndApply(body);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Less than a byte per outcome: one object per outcome would be millions of bytes.
+        Assert.Equal(100_000, counts.Applied + counts.Unknown + counts.Late + counts.Dropped);
+        Assert.True(allocated < 100_000, $"{allocated} bytes allocated for 100,000 outcomes");
     }
 }

@@ -30,6 +30,29 @@ internal sealed partial class ExporterProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
+    /// <summary>Resident memory now (VmRSS in /proc/&lt;pid&gt;/status), in bytes. Linux only.</summary>
+    public long ResidentBytes => StatusBytes("VmRSS");
+
+    /// <summary>
+    /// The most resident memory since the start or the last <see cref="ResetPeakResident"/> (VmHWM), in bytes: a peak
+    /// that sampling VmRSS could miss. Linux only.
+    /// </summary>
+    public long PeakResidentBytes => StatusBytes("VmHWM");
+
+    /// <summary>Sets the peak (VmHWM) back to the memory resident now, as <c>echo 5 &gt; /proc/&lt;pid&gt;/clear_refs</c> does.</summary>
+    public void ResetPeakResident() => File.WriteAllText($"/proc/{_process.Id}/clear_refs", "5");
+
+    private long StatusBytes(string field)
+    {
+        foreach (string line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (!line.StartsWith(field + ":", StringComparison.Ordinal)) continue;
+            string kilobytes = line[(field.Length + 1)..].Trim();
+            return long.Parse(kilobytes[..kilobytes.IndexOf(' ', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        throw new InvalidOperationException($"/proc/{_process.Id}/status has no {field}");
+    }
+
     /// <summary>Starts the exporter on loopback port 0 for each listener, plus <paramref name="settings"/>, and waits until it listens.</summary>
     public static Task<ExporterProcess> StartAsync(params string[] settings) => StartAsync(new Dictionary<string, string>(), settings);
 

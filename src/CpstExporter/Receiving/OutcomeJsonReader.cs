@@ -1,0 +1,226 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using CpstExporter.Primitives;
+
+namespace CpstExporter.Receiving;
+
+/// <summary>
+/// Reads the outcome API's body, <c>{"outcomes":[{"trace_id":"&lt;32 hex&gt;","outcome":"success"},…]}</c>, one
+/// outcome at a time straight from the received bytes, as <see cref="OtlpJsonReader"/> reads spans: no copy of the body,
+/// no document, no string per outcome, so a request costs about its own bytes however many outcomes it holds. The
+/// outcome is handed on as the UTF-8 text it was sent as (unescaped when it had escapes), for the conventions to spell.
+/// <para>
+/// <see cref="MoveNext"/> throws <see cref="FormatException"/> naming the entry (<c>outcomes[i]</c>) at the first
+/// problem; reading a body to its end once therefore checks it whole, and a second reader over the same bytes then
+/// yields the same outcomes without failing. Rules: the root is an object with <c>outcomes</c>, an array, once; each
+/// entry is an object with <c>trace_id</c> (or <c>traceId</c>), 32 hex digits not all zero, and <c>outcome</c>, a
+/// string of valid UTF-8 that is not blank. Other keys are skipped. A key given twice in one object, in either
+/// spelling, is refused rather than one of the two values picked silently, as protobuf JSON parsers refuse a field set
+/// twice: two verdicts for one entry are a client's bug, and parsers that differ on which one wins would disagree on
+/// what was sent. Nesting is limited to 16 levels.
+/// </para>
+/// </summary>
+internal ref struct OutcomeJsonReader
+{
+    private const string Shape = "expected {\"outcomes\":[{\"trace_id\":\"<32 hex digits>\",\"outcome\":\"success\"}]}";
+
+    /// <summary>A trace id with every digit escaped (<c>\u0034</c>) is 6 bytes a digit.</summary>
+    private const int MaxEscapedTraceId = 32 * 6;
+
+    private static readonly JsonReaderOptions Options = new() { MaxDepth = 16, CommentHandling = JsonCommentHandling.Disallow };
+
+    private Utf8JsonReader _reader;
+    private bool _inList;
+    private bool _done;
+    private int _index;
+    private byte[]? _unescaped;
+
+    public OutcomeJsonReader(ReadOnlySpan<byte> json)
+    {
+        _reader = new Utf8JsonReader(json, Options);
+        _index = -1;
+    }
+
+    /// <summary>The trace id of the current outcome.</summary>
+    public TraceId TraceId { get; private set; }
+
+    /// <summary>The current outcome as UTF-8, valid until the next <see cref="MoveNext"/>.</summary>
+    public ReadOnlySpan<byte> Outcome { get; private set; }
+
+    /// <summary>Moves to the next outcome; false once the body was read to its end and found whole.</summary>
+    public bool MoveNext()
+    {
+        try
+        {
+            if (!_inList)
+            {
+                if (_done) return false;
+                FindList();
+                _inList = true;
+            }
+            Next();
+            if (_reader.TokenType != JsonTokenType.EndArray)
+            {
+                _index++;
+                ReadEntry();
+                return true;
+            }
+            _inList = false;
+            _done = true;
+            ReadToEnd();
+            return false;
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"invalid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {FirstSentence(e.Message)}");
+        }
+    }
+
+    /// <summary>Gives back the buffer escaped outcomes were unescaped into.</summary>
+    public void Dispose()
+    {
+        if (_unescaped is not null) PooledBytes.Return(_unescaped);
+        _unescaped = null;
+    }
+
+    private void FindList()
+    {
+        Next();
+        if (_reader.TokenType != JsonTokenType.StartObject) throw new FormatException(Shape);
+        while (NextProperty())
+        {
+            if (_reader.ValueTextEquals("outcomes"u8))
+            {
+                Next();
+                if (_reader.TokenType != JsonTokenType.StartArray) throw new FormatException(Shape);
+                return;
+            }
+            SkipValue();
+        }
+        throw new FormatException(Shape);
+    }
+
+    private void ReadToEnd()
+    {
+        while (NextProperty())
+        {
+            if (_reader.ValueTextEquals("outcomes"u8)) throw new FormatException("\"outcomes\" is given twice: send one list");
+            SkipValue();
+        }
+        // The reader itself refuses a second value after the root; whitespace may follow it.
+        if (_reader.Read()) throw new FormatException("unexpected data after the request object");
+    }
+
+    private void ReadEntry()
+    {
+        if (_reader.TokenType != JsonTokenType.StartObject) throw Entry(" must be an object");
+        bool hasTraceId = false, hasOutcome = false;
+        while (NextProperty())
+        {
+            if (_reader.ValueTextEquals("trace_id"u8) || _reader.ValueTextEquals("traceId"u8))
+            {
+                if (hasTraceId) throw Entry(" gives the trace id twice (\"trace_id\" or \"traceId\"): send it once");
+                hasTraceId = true;
+                Next();
+                if (!TryReadTraceId(out TraceId id)) throw TraceIdError();
+                TraceId = id;
+            }
+            else if (_reader.ValueTextEquals("outcome"u8))
+            {
+                if (hasOutcome) throw Entry(" gives \"outcome\" twice: send it once");
+                hasOutcome = true;
+                Next();
+                Outcome = ReadOutcome();
+            }
+            else SkipValue();
+        }
+        if (!hasTraceId) throw TraceIdError();
+        if (!hasOutcome) throw OutcomeError();
+    }
+
+    private bool TryReadTraceId(out TraceId id)
+    {
+        id = default;
+        if (_reader.TokenType != JsonTokenType.String) return false;
+        if (!_reader.ValueIsEscaped) return TraceId.TryParseHex(_reader.ValueSpan, out id) && !id.IsEmpty;
+        if (_reader.ValueSpan.Length > MaxEscapedTraceId) return false;
+        Span<byte> hex = stackalloc byte[MaxEscapedTraceId];
+        try
+        {
+            return TraceId.TryParseHex(hex[.._reader.CopyString(hex)], out id) && !id.IsEmpty;
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // an escape that is no character
+        }
+    }
+
+    private ReadOnlySpan<byte> ReadOutcome()
+    {
+        if (_reader.TokenType != JsonTokenType.String) throw OutcomeError();
+        ReadOnlySpan<byte> text = _reader.ValueSpan;
+        if (_reader.ValueIsEscaped)
+        {
+            // Unescaped text is never longer than its escaped form.
+            if (_unescaped is null || _unescaped.Length < text.Length)
+            {
+                if (_unescaped is not null) PooledBytes.Return(_unescaped);
+                _unescaped = ArrayPool<byte>.Shared.Rent(text.Length);
+            }
+            try
+            {
+                text = _unescaped.AsSpan(0, _reader.CopyString(_unescaped));
+            }
+            catch (InvalidOperationException)
+            {
+                throw Entry(".outcome has an escape that is no character (such as a lone surrogate \\ud800)");
+            }
+        }
+        if (!Utf8.IsValid(text)) throw Entry(".outcome is not valid UTF-8");
+        if (IsBlank(text)) throw OutcomeError();
+        return text;
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> utf8)
+    {
+        while (!utf8.IsEmpty)
+        {
+            Rune.DecodeFromUtf8(utf8, out Rune rune, out int consumed);
+            if (!Rune.IsWhiteSpace(rune)) return false;
+            utf8 = utf8[consumed..];
+        }
+        return true;
+    }
+
+    private readonly FormatException Entry(string what) => new($"outcomes[{_index}]{what}");
+
+    private readonly FormatException TraceIdError() => Entry(".trace_id must be 32 hex digits, not all zero");
+
+    private readonly FormatException OutcomeError() => Entry(".outcome must be a non-empty string");
+
+    private void Next()
+    {
+        if (!_reader.Read()) throw new FormatException("invalid JSON: the body ends before the request does");
+    }
+
+    /// <summary>Moves to the next property name of the current object; false at its end.</summary>
+    private bool NextProperty()
+    {
+        Next();
+        return _reader.TokenType == JsonTokenType.PropertyName;
+    }
+
+    private void SkipValue()
+    {
+        Next();
+        _reader.Skip();
+    }
+
+    private static string FirstSentence(string message)
+    {
+        int end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end > 0 ? message[..end] : message.TrimEnd('.');
+    }
+}
