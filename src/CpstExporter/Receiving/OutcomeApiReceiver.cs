@@ -131,8 +131,20 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         }
     }
 
-    private static string? Text(JsonElement item, string name) =>
-        item.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private static string? Text(JsonElement item, string name)
+    {
+        if (!item.TryGetProperty(name, out JsonElement value) || value.ValueKind != JsonValueKind.String) return null;
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape ("\ud800"): U+FFFD, as in OTLP/JSON (docs/operations.md, "Hostile input and faults").
+            string raw = value.GetRawText();
+            return JsonStringUnescaper.ToText(System.Text.Encoding.UTF8.GetBytes(raw)[1..^1]);
+        }
+    }
 
     private static async Task Answer(HttpContext context, int status, Action<Utf8JsonWriter> body)
     {

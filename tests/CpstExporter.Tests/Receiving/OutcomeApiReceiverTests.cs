@@ -32,6 +32,14 @@ public class OutcomeApiReceiverTests
     }
 
     [Fact]
+    public void Parse_LoneSurrogateInOutcome_ReplacementCharacterNotAnError()
+    {
+        var outcomes = Parse($$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok\ud800"}]}""");
+
+        Assert.Equal("ok\uFFFD", Assert.Single(outcomes).Outcome);
+    }
+
+    [Fact]
     public void Parse_EmptyList_NoOutcomes()
     {
         Assert.Empty(Parse("""{"outcomes":[]}"""));
