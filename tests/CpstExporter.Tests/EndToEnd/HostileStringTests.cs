@@ -80,8 +80,15 @@ public sealed class HostileStringTests
         {
             var (_, found) = await StrictJson.GetAsync(client, new Uri(exporter.MetricsAddress, $"/api/v1/tasks?use_case={Uri.EscapeDataString(value.Expected)}&model={Uri.EscapeDataString(value.Expected)}"));
             Assert.Equal(traces.Count(t => t.Value == value), found.RootElement.GetArrayLength());
+            // So does the name as the spans carried it, percent-encoded byte for byte (valid UTF-8 that fits a URL).
+            if (value.JsonOnly || value.Utf8.Length > 1000 || !IsUtf8(value.Utf8)) continue;
+            string raw = string.Concat(value.Utf8.Select(b => $"%{b:X2}"));
+            var (_, sent) = await StrictJson.GetAsync(client, new Uri(exporter.MetricsAddress, $"/api/v1/tasks?use_case={raw}&variant={raw}"));
+            Assert.True(traces.Count(t => t.Value == value) == sent.RootElement.GetArrayLength(), $"{value}: {sent.RootElement}");
         }
     }
+
+    private static bool IsUtf8(byte[] bytes) => System.Text.Unicode.Utf8.IsValid(bytes);
 
     private static async Task PostAsync(HttpClient client, ExporterUnderTest exporter, byte[] body, string contentType, HostileString value)
     {
