@@ -88,6 +88,7 @@ internal sealed class ListenerBinding(int maxConnectionsPerListener)
                 connection.Items[ItemKey] = listener;
                 return next(connection);
             });
+            if (protocols == HttpProtocols.Http2) listen.Use(Http2ControlFrameLimit.Apply); // after TLS: reads the frames
             bound.Add(listen);
         });
         _bound[listener] = (endpoint, bound);
