@@ -32,8 +32,10 @@ public sealed class Http2AbuseTests(ITestOutputHelper output)
 
         await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 1);
         long written = await flood;
-        Http2Closing closing = await attacker.ReadUntilClosedAsync(CloseDeadline);
+        Http2Closing? closing = await attacker.ReadUntilClosedAsync(CloseDeadline);
         output.WriteLine($"{written} bytes written; {closing}");
+        Assert.NotNull(closing);
+        Assert.Equal(1, closing.GoAwayError); // PROTOCOL_ERROR: the header block is over its limit
         Assert.True(written < 64L << 20, $"the server took the whole 64 MiB header block ({closing})");
         await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 2);
     }
@@ -50,18 +52,32 @@ public sealed class Http2AbuseTests(ITestOutputHelper output)
 
         await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 1);
         long written = await flood;
-        Http2Closing closing = await attacker.ReadUntilClosedAsync(CloseDeadline);
+        Http2Closing? closing = await attacker.ReadUntilClosedAsync(CloseDeadline);
         output.WriteLine($"{written} bytes written; {closing}");
+        Assert.NotNull(closing); // by RequestHeadersTimeout, 10 s after the HEADERS frame
         await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 2);
     }
 
     [Fact]
-    public Task SettingsFlood_AcksNeverRead_ConnectionClosedAndOthersServed() => ControlFrameFloodAsync(Http2FrameType.Settings);
+    public async Task SettingsFlood_AcksNeverRead_ConnectionClosedAndOthersServed()
+    {
+        var (closing, frame) = await ControlFrameFloodAsync(Http2FrameType.Settings);
+        Assert.NotNull(closing);
+        // The server stopped answering at the limit: 100,000 answers would be 900 KB.
+        Assert.True(closing.BytesRead < 2 * Http2ControlFrameLimit.MaxInARow * frame, $"the server answered the flood ({closing})");
+    }
 
     [Fact]
-    public Task PingFlood_AcksNeverRead_ConnectionClosedAndOthersServed() => ControlFrameFloodAsync(Http2FrameType.Ping);
+    public async Task PingFlood_AcksNeverRead_ConnectionClosedAndOthersServed()
+    {
+        var (closing, frame) = await ControlFrameFloodAsync(Http2FrameType.Ping);
+        Assert.NotNull(closing);
+        // The server stopped answering at the limit: 100,000 answers would be 1.7 MB.
+        Assert.True(closing.BytesRead < 2 * Http2ControlFrameLimit.MaxInARow * frame, $"the server answered the flood ({closing})");
+    }
 
-    private async Task ControlFrameFloodAsync(Http2FrameType type)
+    /// <summary>Floods a connection with <paramref name="type"/> frames; how it ended and the size of one frame.</summary>
+    private async Task<(Http2Closing? Closing, int FrameLength)> ControlFrameFloodAsync(Http2FrameType type)
     {
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync();
         using RawHttp2 attacker = await RawHttp2.ConnectAsync(exporter.GrpcAddress);
@@ -72,11 +88,10 @@ public sealed class Http2AbuseTests(ITestOutputHelper output)
 
         await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 1);
         long written = await flood;
-        Http2Closing closing = await attacker.ReadUntilClosedAsync(CloseDeadline);
+        Http2Closing? closing = await attacker.ReadUntilClosedAsync(CloseDeadline);
         output.WriteLine($"{written} bytes written; {closing}");
-        // The server stopped answering at the limit: 100,000 answers would be 900 KB (SETTINGS) or 1.7 MB (PING).
-        Assert.True(closing.BytesRead < 2 * Http2ControlFrameLimit.MaxInARow * frame.Length, $"the server answered the flood ({closing})");
         await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 2);
+        return (closing, frame.Length);
     }
 
     [Fact]
@@ -87,8 +102,9 @@ public sealed class Http2AbuseTests(ITestOutputHelper output)
         try
         {
             await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 1);
-            Http2Closing[] closings = await Task.WhenAll(attackers.Select(a => a.ReadUntilClosedAsync(CloseDeadline)));
-            output.WriteLine(string.Join("\n", closings.GroupBy(c => c.ToString()).Select(g => $"{g.Count()} × {g.Key}")));
+            Http2Closing?[] closings = await Task.WhenAll(attackers.Select(a => a.ReadUntilClosedAsync(CloseDeadline)));
+            output.WriteLine(string.Join("\n", closings.GroupBy(c => c?.ToString() ?? "open").Select(g => $"{g.Count()} × {g.Key}")));
+            Assert.All(closings, Assert.NotNull); // by MinRequestBodyDataRate: no body at 240 bytes/s after the 5 s grace
             await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 2);
         }
         finally
@@ -133,9 +149,9 @@ public sealed class Http2AbuseTests(ITestOutputHelper output)
         {
             using RawHttp2 attacker = await RawHttp2.ConnectAsync(address);
             await attacker.WriteAsync(RawHttp2.Repeat(RawHttp2.Frame(Http2FrameType.Ping, 0, 0, new byte[8]), 1000));
-            Http2Closing closing = await attacker.ReadUntilClosedAsync(CloseDeadline);
+            Http2Closing? closing = await attacker.ReadUntilClosedAsync(CloseDeadline);
             output.WriteLine($"{address}: {closing}");
-            Assert.Equal(13, closing.GoAwayError); // HTTP_1_1_REQUIRED
+            Assert.Equal(13, closing?.GoAwayError); // HTTP_1_1_REQUIRED
         }
         await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 1);
     }
@@ -170,7 +186,7 @@ public sealed class Http2AbuseTests(ITestOutputHelper output)
         foreach (var (attacker, flood) in floods) await flood;
         foreach (RawHttp2 attacker in idle.Concat(floods.Select(f => f.Item1)))
         {
-            await attacker.ReadUntilClosedAsync(CloseDeadline);
+            Assert.NotNull(await attacker.ReadUntilClosedAsync(CloseDeadline));
             attacker.Dispose();
         }
         long after = ProcessMemory.Resident(exporter.Id);
