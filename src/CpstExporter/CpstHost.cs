@@ -132,6 +132,7 @@ internal static class CpstHost
             : openFileLimit is long files && maxConnections < ConnectionLimit.DefaultMax ? $"the default, lowered to fit the open-file limit of {files}" : "the default");
         var refused = new RefusedConnections(log, app.Services.GetRequiredService<ReceiverCounters>(), app.Services.GetRequiredService<TimeProvider>());
         foreach (Listener listener in Enum.GetValues<Listener>()) binding.Connections(listener).OnRefused = refused.Report;
+        binding.ControlFrames.OnClosed = new FloodedConnections(log, app.Services.GetRequiredService<TimeProvider>()).Report;
         lifetime.ApplicationStarted.Register(() =>
         {
             foreach (Listener listener in Enum.GetValues<Listener>()) CpstHostLog.Listening(log, listener, binding.Address(listener));

@@ -12,16 +12,30 @@ namespace CpstExporter.Hosting;
 /// of these frames per connection, or one PING per round trip while data flows (gRPC's bandwidth probes), and
 /// requests in between (docs/operations.md, "HTTP/2 and header abuse").
 /// </summary>
-internal static class Http2ControlFrameLimit
+internal sealed class Http2ControlFrameLimit
 {
     /// <summary>SETTINGS and PING frames a connection may send in a row, without a HEADERS or DATA frame between them.</summary>
     public const int MaxInARow = 1000;
 
+    private long _closed;
+
+    /// <summary>Connections closed for a flood since the start.</summary>
+    public long Closed => Interlocked.Read(ref _closed);
+
+    /// <summary>Called for every connection closed, on the thread that read its frames: must not block.</summary>
+    public Action? OnClosed { get; set; }
+
     /// <summary>Connection middleware for an HTTP/2 listener, after TLS: reads the client's frames as Kestrel does.</summary>
-    public static ConnectionDelegate Apply(ConnectionDelegate next) => connection =>
+    public ConnectionDelegate Apply(ConnectionDelegate next) => connection =>
     {
         IDuplexPipe transport = connection.Transport;
-        connection.Transport = new Http2CheckedTransport(new Http2ControlFrameReader(transport.Input, MaxInARow), transport.Output);
+        connection.Transport = new Http2CheckedTransport(new Http2ControlFrameReader(transport.Input, MaxInARow, OnFlood), transport.Output);
         return next(connection);
     };
+
+    private void OnFlood()
+    {
+        Interlocked.Increment(ref _closed);
+        OnClosed?.Invoke();
+    }
 }

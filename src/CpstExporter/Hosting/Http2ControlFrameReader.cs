@@ -8,10 +8,10 @@ namespace CpstExporter.Hosting;
 /// <summary>
 /// The input of an HTTP/2 connection, passed through unchanged while its frame headers are read once each, as Kestrel
 /// reads them: past <paramref name="maxInARow"/> SETTINGS or PING frames that are not acknowledgements, with no
-/// HEADERS or DATA frame between them, a read fails with <see cref="ConnectionAbortedException"/> and Kestrel closes
-/// the connection (<see cref="Http2ControlFrameLimit"/>). Nothing is copied or allocated per read.
+/// HEADERS or DATA frame between them, <paramref name="onFlood"/> is called, a read fails with
+/// <see cref="ConnectionAbortedException"/> and Kestrel closes the connection (<see cref="Http2ControlFrameLimit"/>). Nothing is copied or allocated per read.
 /// </summary>
-internal sealed class Http2ControlFrameReader(PipeReader inner, int maxInARow) : PipeReader
+internal sealed class Http2ControlFrameReader(PipeReader inner, int maxInARow, Action? onFlood = null) : PipeReader
 {
     private const int PrefaceLength = 24; // "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", checked by Kestrel
     private const int FrameHeaderLength = 9;
@@ -89,7 +89,10 @@ internal sealed class Http2ControlFrameReader(PipeReader inner, int maxInARow) :
         byte type = _header[3];
         if (type is Headers or Data) _inARow = 0;
         else if (type is Settings or Ping && (_header[4] & Ack) == 0 && ++_inARow > maxInARow)
+        {
+            onFlood?.Invoke();
             throw new ConnectionAbortedException(
                 $"more than {maxInARow} SETTINGS or PING frames without a request between them: the connection is closed");
+        }
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using CpstExporter.Hosting;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -91,6 +92,7 @@ public sealed class Http2AbuseTests(ITestOutputHelper output)
         Http2Closing? closing = await attacker.ReadUntilClosedAsync(CloseDeadline);
         output.WriteLine($"{written} bytes written; {closing}");
         await ServedWithinTwoSecondsAsync(exporter.GrpcAddress, exporter.MetricsAddress, 2);
+        Assert.Equal(1, exporter.Services.GetRequiredService<ListenerBinding>().ControlFrames.Closed); // the flood, not the export
         return (closing, frame.Length);
     }
 
