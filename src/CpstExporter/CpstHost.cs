@@ -132,6 +132,7 @@ internal static class CpstHost
             : openFileLimit is long files && maxConnections < ConnectionLimit.DefaultMax ? $"the default, lowered to fit the open-file limit of {files}" : "the default");
         var refused = new RefusedConnections(log, app.Services.GetRequiredService<ReceiverCounters>(), app.Services.GetRequiredService<TimeProvider>());
         foreach (Listener listener in Enum.GetValues<Listener>()) binding.Connections(listener).OnRefused = refused.Report;
+        binding.ControlFrames.OnClosed = new FloodedConnections(log, app.Services.GetRequiredService<TimeProvider>()).Report;
         lifetime.ApplicationStarted.Register(() =>
         {
             foreach (Listener listener in Enum.GetValues<Listener>()) CpstHostLog.Listening(log, listener, binding.Address(listener));
@@ -199,8 +200,9 @@ internal static class CpstHost
     }
 
     /// <summary>
-    /// How long a connection may hold its place without doing its part; together with <c>Cpst:Limits:MaxConnections</c>
-    /// these bound what idle and slow clients can take (docs/operations.md, "Connections").
+    /// How long a connection may hold its place without doing its part, and how large its request headers may be;
+    /// together with <c>Cpst:Limits:MaxConnections</c> these bound what idle, slow and abusive clients can take
+    /// (docs/operations.md, "Connections" and "HTTP/2 and header abuse").
     /// </summary>
     private static void ConfigureConnectionTimeouts(KestrelServerLimits limits)
     {
@@ -220,5 +222,15 @@ internal static class CpstHost
         // Kestrel's defaults, stated, so a stalled sender or reader cannot keep its connection and the memory it holds.
         limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
         limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+        // Request headers: 32 KB in all, 16 KB for one HTTP/2 header field, in a header table of 4 KB. Kestrel's defaults,
+        // stated: OTLP clients and Prometheus send under 1 KB; past these a request is refused, and an HTTP/2 header block
+        // that goes on growing in CONTINUATION frames closes its connection with PROTOCOL_ERROR at once. A header block
+        // that does not grow (empty CONTINUATION frames) is closed by RequestHeadersTimeout above.
+        limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        limits.Http2.MaxRequestHeaderFieldSize = 16 * 1024;
+        limits.Http2.HeaderTableSize = 4096;
+        // Left off (Kestrel's default): the server's own keep-alive PINGs. Idle connections are closed by KeepAliveTimeout
+        // above, and a connection that floods PINGs or SETTINGS by Hosting/Http2ControlFrameLimit.
+        limits.Http2.KeepAlivePingDelay = TimeSpan.MaxValue;
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using CpstExporter.Conventions;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -49,15 +51,18 @@ internal sealed class TaskQuery
         }
 
         string? Value(string key) => query.TryGetValue(key, out var v) && v[0] is { Length: > 0 } value && value != "*" ? value : null;
+        // A label filter goes through the rule every label value went through, so the name a client sent in its spans
+        // (control characters, separators, a value past the cut) finds its tasks as well as the value the API shows.
+        string? Label(string key) => Value(key) is { } value ? LabelValueCache.Decode(Encoding.UTF8.GetBytes(value)) : null;
         try
         {
             return new TaskQuery
             {
-                UseCase = Value("use_case"),
+                UseCase = Label("use_case"),
                 Outcome = Value("outcome") is { } outcome ? ParseOutcome(outcome) : null,
-                Model = Value("model"),
-                Environment = Value("environment"),
-                Variant = Value("variant"),
+                Model = Label("model"),
+                Environment = Label("environment"),
+                Variant = Label("variant"),
                 From = Value("from") is { } from ? ParseTime("from", from) : null,
                 To = Value("to") is { } to ? ParseTime("to", to) : null,
                 MinCostUsd = Value("min_cost_usd") is { } cost ? ParseCost(cost) : null,

@@ -21,4 +21,8 @@ internal static partial class CpstHostLog
 
     [LoggerMessage(EventId = 404, Level = LogLevel.Information, Message = "Own telemetry over OTLP: {Signals} (OTEL_EXPORTER_OTLP_*)")]
     public static partial void OwnTelemetry(ILogger logger, string signals);
+
+    [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "OtlpGrpc closed {Count} connection(s) since the last warning for " +
+        "sending more than {Max} SETTINGS or PING frames without a request between them (an HTTP/2 flood); look for the client that sends them")]
+    public static partial void ControlFrameFloods(ILogger logger, long count, int max);
 }

@@ -25,6 +25,9 @@ internal sealed class ListenerBinding(int maxConnectionsPerListener)
     /// <summary>The connection limit of a listener: how many are open, how many were refused.</summary>
     public ConnectionLimit Connections(Listener listener) => _limits[(int)listener];
 
+    /// <summary>The limit on SETTINGS and PING floods of the HTTP/2 (OTLP/gRPC) listener.</summary>
+    public Http2ControlFrameLimit ControlFrames { get; } = new();
+
     public void Bind(KestrelServerOptions kestrel, ListenerOptions options)
     {
         Bind(kestrel, Listener.OtlpGrpc, options.Endpoint(Listener.OtlpGrpc), HttpProtocols.Http2);
@@ -88,6 +91,7 @@ internal sealed class ListenerBinding(int maxConnectionsPerListener)
                 connection.Items[ItemKey] = listener;
                 return next(connection);
             });
+            if (protocols == HttpProtocols.Http2) listen.Use(ControlFrames.Apply); // after TLS: reads the frames
             bound.Add(listen);
         });
         _bound[listener] = (endpoint, bound);

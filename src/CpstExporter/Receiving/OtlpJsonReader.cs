@@ -276,8 +276,9 @@ internal static class OtlpJsonReader
         }
         catch (InvalidOperationException)
         {
-            // An escape that is not a character, such as a lone surrogate "\ud800": the text has no UTF-8 form.
-            throw new OtlpFormatException($"invalid escape in a string at byte {reader.TokenStartIndex + 1}: \\u escapes must form whole characters");
+            // An escape that is not a character, such as a lone surrogate "\ud800", has no UTF-8 form: it becomes U+FFFD,
+            // as an invalid sequence in a protobuf string does, and the rest of the request counts.
+            return JsonStringUnescaper.Unescape(reader.ValueSpan, target);
         }
     }
 

@@ -160,7 +160,7 @@ internal ref struct OutcomeJsonReader
     private ReadOnlySpan<byte> ReadOutcome()
     {
         if (_reader.TokenType != JsonTokenType.String) throw OutcomeError();
-        ReadOnlySpan<byte> text = _reader.ValueSpan;
+        ReadOnlySpan<byte> text = _reader.ValueSpan, escaped = text;
         if (_reader.ValueIsEscaped)
         {
             // Unescaped text is never longer than its escaped form.
@@ -175,7 +175,8 @@ internal ref struct OutcomeJsonReader
             }
             catch (InvalidOperationException)
             {
-                throw Entry(".outcome has an escape that is no character (such as a lone surrogate \\ud800)");
+                // A lone surrogate escape ("\\ud800"): U+FFFD, as in OTLP/JSON (docs/operations.md, "Hostile input and faults").
+                text = _unescaped.AsSpan(0, JsonStringUnescaper.Unescape(escaped, _unescaped));
             }
         }
         if (!Utf8.IsValid(text)) throw Entry(".outcome is not valid UTF-8");

@@ -100,4 +100,49 @@ public class LabelValueCacheTests
         Assert.Equal("not-kept", late);
         Assert.Same(cache.Get("value-7"u8), cache.Get("value-7"u8));
     }
+
+    public static TheoryData<byte[], string> HostileValues => new()
+    {
+        { [(byte)'a', 0xFF, 0xFE, (byte)'b'], "a\uFFFD\uFFFDb" },                  // bytes that start no character
+        { [(byte)'a', 0xC3, (byte)'('], "a\uFFFD(" },                              // a lead byte without its continuation
+        { [0xED, 0xA0, 0x80], "\uFFFD\uFFFD\uFFFD" },                              // a surrogate encoded as UTF-8 (CESU-8)
+        { [0xC0, 0xAF], "\uFFFD\uFFFD" },                                          // an overlong '/'
+        { [(byte)'x', 0xE2, 0x82], "x\uFFFD" },                                    // cut inside a character at the end
+        { Encoding.UTF8.GetBytes("nul\0tab\tcr\rlf\nesc\u001b[31mdel\u007f"), "nul\uFFFDtab\uFFFDcr\uFFFDlf\uFFFDesc\uFFFD[31mdel\uFFFD" },
+        { Encoding.UTF8.GetBytes("nel\u0085c1\u009fls\u2028ps\u2029"), "nel\uFFFDc1\uFFFDls\uFFFDps\uFFFD" },
+        { Encoding.UTF8.GetBytes("quote\"back\\slash é 模型 😀"), "quote\"back\\slash é 模型 😀" }, // printable: kept as it is
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileValues))]
+    public void Get_InvalidUtf8AndControlCharacters_BecomeReplacementCharacters(byte[] utf8, string expected)
+    {
+        var cache = new LabelValueCache();
+
+        Assert.Equal(expected, cache.Get(utf8));
+        Assert.Equal(expected, LabelValueCache.Decode(utf8));
+        Assert.Same(cache.Get(utf8), cache.Get(utf8.ToArray()));
+    }
+
+    [Fact]
+    public void Get_LongInvalidValue_ReplacedThenCutToMaxBytes()
+    {
+        // 300 continuation bytes: each a replacement of three bytes, so 42 of them fit.
+        byte[] utf8 = Enumerable.Repeat((byte)0x80, 300).ToArray();
+
+        string value = new LabelValueCache().Get(utf8);
+
+        Assert.Equal(new string('\uFFFD', LabelValueCache.MaxValueBytes / 3), value);
+    }
+
+    [Fact]
+    public void Get_LongValueOfControlCharacters_CutAtACharacterBoundaryOfTheResult()
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes("a" + new string('\t', 200));
+
+        string value = new LabelValueCache().Get(utf8);
+
+        Assert.Equal("a" + new string('\uFFFD', (LabelValueCache.MaxValueBytes - 1) / 3), value);
+        Assert.True(Encoding.UTF8.GetByteCount(value) <= LabelValueCache.MaxValueBytes);
+    }
 }

@@ -11,7 +11,8 @@ namespace CpstExporter.Tests.EndToEnd;
 /// <summary>
 /// Thousands of random and mutated OTLP payloads (protobuf and JSON, from a fixed seed) sent to both receivers over
 /// the network, with known-valid requests interleaved. Every answer is one of the documented codes, every refusal is
-/// counted once, the service keeps serving, its state stays bounded, and the valid part is counted exactly.
+/// counted once, the service keeps serving, its state stays bounded, the valid part is counted exactly, and whatever names
+/// the noise carried, the expositions pass promtool and the task API is strict JSON.
 /// </summary>
 [Collection(HeavyTests.Name)]
 public sealed class FuzzTests
@@ -28,7 +29,7 @@ public sealed class FuzzTests
     private static readonly HashSet<HttpStatusCode> HttpCodes = [HttpStatusCode.OK, HttpStatusCode.BadRequest, HttpStatusCode.RequestEntityTooLarge, HttpStatusCode.UnsupportedMediaType];
     private static readonly HashSet<int> GrpcCodes = [0, 3, 8, 12, 13];
 
-    [Fact]
+    [RequiresBinaryFact("promtool")]
     public async Task Export_RandomAndMutatedPayloads_DocumentedAnswersAndExactValidCounts()
     {
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
@@ -97,6 +98,25 @@ public sealed class FuzzTests
         foreach (string family in new[] { "cpst_tasks_total", "cpst_llm_calls_total", "cpst_tool_calls_total" })
             Assert.True(MetricsText.Samples(metrics, family).Count() <= MaxSeries + 3 + 4 * 3, $"{family} has more series than the limit allows");
         Assert.Equal(0m, MetricsText.Required(metrics, "cpst_pending_tasks"));
+
+        // Whatever names the noise carried (hostile strings among them, mutated or not), both expositions stay valid UTF-8
+        // that promtool accepts, and the task API strict JSON.
+        Assert.Equal("", await Promtool.ProblemsAsync(await ScrapeUtf8Async(client, exporter, accept: null)));
+        Assert.Equal("", await Promtool.OpenMetricsProblemsAsync(await ScrapeUtf8Async(client, exporter, "application/openmetrics-text; version=1.0.0")));
+        foreach (string path in new[] { "/api/v1/tasks?limit=1000", "/api/v1/use_cases" })
+        {
+            var (status, json) = await StrictJson.GetAsync(client, new Uri(exporter.MetricsAddress, path));
+            using (json) Assert.Equal(HttpStatusCode.OK, status);
+        }
+    }
+
+    private static async Task<string> ScrapeUtf8Async(HttpClient client, ExporterUnderTest exporter, string? accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(exporter.MetricsAddress, "/metrics"));
+        if (accept is not null) request.Headers.TryAddWithoutValidation("Accept", accept);
+        using HttpResponseMessage response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(await response.Content.ReadAsByteArrayAsync());
     }
 
     private static string Kind(string answer) =>

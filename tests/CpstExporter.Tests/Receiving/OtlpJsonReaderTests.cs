@@ -264,6 +264,21 @@ public class OtlpJsonReaderTests
     }
 
     [Theory]
+    [InlineData(@"a\ud800b", "a\uFFFDb")]                       // a high surrogate alone
+    [InlineData(@"\udc00", "\uFFFD")]                            // a low surrogate alone
+    [InlineData(@"\ud800\ud800", "\uFFFD\uFFFD")]               // two highs: neither has its low
+    [InlineData(@"\ud83d\ude00\ud800", "😀\uFFFD")]             // a pair, then a lone high
+    [InlineData(@"\ud800\n\u0041", "\uFFFD\nA")]                // the escapes after it still unescaped
+    [InlineData(@"end\ud83d", "end\uFFFD")]                      // a high at the very end
+    public void Read_LoneSurrogateEscapes_BecomeReplacementCharactersAndTheRequestCounts(string escaped, string expected)
+    {
+        SpanBatch batch = Read(OneSpan("", J("""[{"key":"k\u00e9y","value":{"stringValue":"@X"}}]""", escaped)));
+
+        Assert.Equal(expected, Encoding.UTF8.GetString(batch.StringOf(Attribute(batch, "kéy"))));
+        Assert.Equal(1, batch.Spans.Length);
+    }
+
+    [Theory]
     [InlineData("{\"code\":2}", 2)]
     [InlineData("{\"code\":1}", 1)]
     [InlineData("{\"code\":0}", 0)]

@@ -9,7 +9,7 @@ namespace CpstExporter.Tests.Support;
 /// <summary>
 /// Random and mutated OTLP payloads, protobuf and JSON, from a fixed seed: seeds that look like what agents send,
 /// byte- and token-level mutations of them, splices, random bytes, and hostile JSON shapes; each dressed for gRPC or
-/// HTTP, sometimes gzip, sometimes lying about it.
+/// HTTP, sometimes gzip, sometimes lying about it; and tasks named with <see cref="HostileStrings"/>.
 /// </summary>
 internal static class OtlpFuzz
 {
@@ -83,7 +83,23 @@ internal static class OtlpFuzz
         (5, RandomBytes(100).Select(b => (b, true, "random bytes as JSON"))),
         (5, Gen.Elements(HostileJson).Select(j => (Encoding.UTF8.GetBytes(j), true, "hostile JSON"))),
         (10, Gen.Choose(0, ProtobufSeeds.Length - 1).Select(s => (ProtobufSeeds[s].ToByteArray(), false, $"protobuf seed {s}"))),
+        (6, from value in Gen.Elements(HostileStrings.All)
+            from trace in Gen.Choose(100, 10_000)
+            from json in Gen.Elements(false, true)
+            from edits in Gen.Frequency((2, Gen.Constant(Array.Empty<(int, int, int, byte)>())), (1, Gen.Choose(1, 3).SelectMany(n => Gen.ArrayOf(Edit, n))))
+            select HostileNames(value, trace, json || value.JsonOnly, edits)),
         (1, Gen.Elements(false, true).Select(json => (Oversized(json), json, "over the size limit"))));
+
+    /// <summary>
+    /// A task whose every name is a hostile string (invalid UTF-8, control characters, separators, lone surrogate escapes,
+    /// far over the label value cut), as sent or mutated.
+    /// </summary>
+    private static (byte[] Payload, bool Json, string Origin) HostileNames(HostileString value, int trace, bool json, (int, int, int, byte)[] edits)
+    {
+        byte[] payload = json ? HostileStrings.Json(trace, value) : HostileStrings.Protobuf(trace, value);
+        string origin = $"{value} as {(json ? "JSON" : "protobuf")}";
+        return edits.Length == 0 ? (payload, json, origin) : (Mutate(payload, edits, json ? JsonAlphabet : null), json, origin + " mutated");
+    }
 
     /// <summary>A valid request a little over 256 KiB: too large as sent, or, gzip-compressed, only once inflated.</summary>
     private static byte[] Oversized(bool json) => json
