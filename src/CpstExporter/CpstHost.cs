@@ -149,17 +149,25 @@ internal static class CpstHost
     /// </summary>
     private static void AddSettingsFile(ConfigurationManager configuration)
     {
+        KeepLastGoodSettings(configuration.Sources);
         if (configuration["Cpst:SettingsFile"] is not { Length: > 0 } file) return;
         string path = Path.GetFullPath(file);
         if (!File.Exists(path))
             throw new CpstConfigurationException($"Cpst:SettingsFile: no file at {path}; point it at a JSON settings file or leave it empty");
-        var source = new JsonConfigurationSource { Path = path, Optional = false, ReloadOnChange = true };
+        var source = new SettingsFileSource { Path = path, Optional = false, ReloadOnChange = true };
         source.ResolveFileProvider(); // watches the file's directory
         IList<IConfigurationSource> sources = configuration.Sources;
         int afterJsonFiles = 0;
         for (int i = 0; i < sources.Count; i++)
             if (sources[i] is JsonConfigurationSource) afterJsonFiles = i + 1;
         sources.Insert(afterJsonFiles, source);
+    }
+
+    /// <summary>The watched appsettings files keep their last good values when rewritten broken (<see cref="SettingsFileProvider"/>).</summary>
+    private static void KeepLastGoodSettings(IList<IConfigurationSource> sources)
+    {
+        for (int i = 0; i < sources.Count; i++)
+            if (sources[i] is JsonConfigurationSource { ReloadOnChange: true } json and not SettingsFileSource) sources[i] = SettingsFileSource.From(json);
     }
 
     /// <summary>

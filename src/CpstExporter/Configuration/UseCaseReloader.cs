@@ -13,7 +13,8 @@ namespace CpstExporter.Configuration;
 /// Puts changed <c>Cpst:UseCases</c> settings (targets, budgets, supporting costs, alert thresholds) in force without a restart, when
 /// a configuration source that reloads changes: <c>appsettings.json</c> and <c>appsettings.{Environment}.json</c>
 /// (environment variables and the command line are fixed for the life of the process). A wrong value is refused
-/// whole, logged with the key, and counted; the last good settings stay, as with the price table. Each reload is a
+/// whole, logged with the key, and counted; so is a rewrite of a settings file that is not JSON
+/// (<see cref="SettingsFileProvider"/>); the last good settings stay, as with the price table. Each reload is a
 /// <c>cpst.reload</c> span when the exporter sends its own telemetry.
 /// </summary>
 internal sealed partial class UseCaseReloader(IConfiguration configuration, CpstMetrics metrics, ILogger<UseCaseReloader> logger,
@@ -41,6 +42,10 @@ internal sealed partial class UseCaseReloader(IConfiguration configuration, Cpst
         using Activity? activity = telemetry?.StartReload(Config);
         try
         {
+            if (configuration is IConfigurationRoot root)
+                foreach (SettingsFileProvider file in root.Providers.OfType<SettingsFileProvider>())
+                    if (file.TakeFailure() is { } failure)
+                        throw new CpstConfigurationException($"{failure}; fix the file: the settings in force are the last good ones");
             IReadOnlyDictionary<string, UseCaseOptions> next = UseCaseOptions.ReadAll(configuration.GetSection("Cpst:UseCases"));
             foreach (string unknown in ConfigurationKeys.Unknown(configuration.GetSection("Cpst")))
                 if (unknown.Contains("Cpst:UseCases:", StringComparison.OrdinalIgnoreCase)) LogUnknownKey(unknown);

@@ -7,18 +7,24 @@ namespace CpstExporter.Pricing;
 internal static class PriceFileReader
 {
     /// <exception cref="PriceTableException">The file is missing, unreadable, or not a valid price file; the message names the file, the entry and the key.</exception>
-    public static PriceFile Read(string path)
+    public static PriceFile Read(string path) => Parse(ReadText(path, out _), path);
+
+    /// <summary>A price file's text, not yet parsed.</summary>
+    /// <param name="length">The bytes read, to compare with the size the file had before it was read.</param>
+    /// <exception cref="PriceTableException">The file is missing or unreadable.</exception>
+    public static string ReadText(string path, out long length)
     {
-        string text;
         try
         {
-            text = File.ReadAllText(path);
+            byte[] bytes = File.ReadAllBytes(path);
+            length = bytes.Length;
+            using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return reader.ReadToEnd();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new PriceTableException($"cannot read price table '{path}': {e.Message}");
         }
-        return Parse(text, path);
     }
 
     public static PriceFile Parse(string text, string path) =>

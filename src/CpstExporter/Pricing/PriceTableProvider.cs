@@ -25,6 +25,7 @@ internal sealed partial class PriceTableProvider : BackgroundService
     {
         public string Path { get; } = path;
         public (string File, DateTime WriteTime, long Length) Seen;
+        public (string File, DateTime WriteTime, long Length) Emptied;
         public PriceFile Content = null!;
     }
 
@@ -70,8 +71,13 @@ internal sealed partial class PriceTableProvider : BackgroundService
         {
             var stamp = Stamp(layer.Path);
             if (stamp == layer.Seen) continue;
-            layer.Seen = stamp;
-            changed |= Reload(layer);
+            if (stamp.Length == 0 && stamp != layer.Emptied)
+            {
+                // An in-place write empties the file before it writes: look again at the next tick, and read it only if it is still empty.
+                layer.Emptied = stamp;
+                continue;
+            }
+            changed |= Reload(layer, stamp);
         }
         if (!changed) return false;
         PriceTable table = PriceLayers.Compose(_layers.Select(l => l.Content).ToArray());
@@ -80,13 +86,31 @@ internal sealed partial class PriceTableProvider : BackgroundService
         return true;
     }
 
-    /// <summary>Reads one changed file; true when its content changed. A file that fails keeps its last good content.</summary>
-    private bool Reload(Layer layer)
+    /// <summary>
+    /// Reads one changed file; true when its content changed. A file that fails keeps its last good content. A file
+    /// that changed while it was read (a writer still writing it in place) is neither applied nor refused: it is read
+    /// again at the next tick.
+    /// </summary>
+    private bool Reload(Layer layer, (string File, DateTime WriteTime, long Length) stamp)
     {
+        string? text = null;
+        PriceTableException? unreadable = null;
+        try
+        {
+            text = PriceFileReader.ReadText(layer.Path, out long length);
+            if (length != stamp.Length) return false;
+        }
+        catch (PriceTableException e)
+        {
+            unreadable = e;
+        }
+        if (Stamp(layer.Path) != stamp) return false;
+        layer.Seen = stamp;
+
         using Activity? activity = _telemetry?.StartReload(Config);
         try
         {
-            PriceFile file = PriceFileReader.Read(layer.Path);
+            PriceFile file = unreadable is null ? PriceFileReader.Parse(text!, layer.Path) : throw unreadable;
             if (file.Version == layer.Content.Version)
             {
                 _telemetry?.Reloaded(activity, Config, "unchanged");
@@ -127,7 +151,7 @@ internal sealed partial class PriceTableProvider : BackgroundService
     /// folder: the link itself never changes (a FileInfo of it reports the link's own time and size), the file at its
     /// end does, and so does that file's real path, which tells the versions apart even within one timestamp tick.
     /// </summary>
-    private static (string, DateTime, long) Stamp(string path)
+    private static (string File, DateTime WriteTime, long Length) Stamp(string path)
     {
         try
         {

@@ -140,19 +140,49 @@ public sealed class PriceTableProviderTests : IDisposable
         Assert.Equal(1, provider.ReloadFailures);
     }
 
-    [Theory]
-    [InlineData("")]
-    [InlineData("models:\n  # every model commented out\ntools:\n  - name: web_search\n    per_call: 0.01\n")]
-    public void CheckForChanges_NoModels_KeepsOldTableAndCountsFailure(string text)
+    [Fact]
+    public void CheckForChanges_NoModels_KeepsOldTableAndCountsFailure()
     {
         Write(Table("2.50"));
         PriceTableProvider provider = Provider();
 
-        Write(text);
+        Write("models:\n  # every model commented out\ntools:\n  - name: web_search\n    per_call: 0.01\n");
 
         Assert.False(provider.CheckForChanges());
         Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
         Assert.Equal(1, provider.ReloadFailures);
+    }
+
+    [Fact]
+    public void CheckForChanges_EmptiedFile_IsRefusedOnlyWhenStillEmptyAtTheNextLook()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+
+        Write("");
+
+        Assert.False(provider.CheckForChanges()); // an in-place write may be about to fill it
+        Assert.Equal(0, provider.ReloadFailures);
+        Assert.False(provider.CheckForChanges());
+        Assert.Equal(2.50m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
+        Assert.Equal(1, provider.ReloadFailures);
+        Assert.False(provider.CheckForChanges()); // the same empty file is not refused twice
+        Assert.Equal(1, provider.ReloadFailures);
+    }
+
+    [Fact]
+    public void CheckForChanges_EmptiedThenWritten_LoadsTheWrittenTableWithoutAFailure()
+    {
+        Write(Table("2.50"));
+        PriceTableProvider provider = Provider();
+
+        Write("");
+        Assert.False(provider.CheckForChanges());
+        Write(Table("3.75"));
+
+        Assert.True(provider.CheckForChanges());
+        Assert.Equal(3.75m, provider.Current.FindModel("gpt-4o", null)?.Base.Rates.Input);
+        Assert.Equal(0, provider.ReloadFailures);
     }
 
     [Fact]
