@@ -118,7 +118,8 @@ internal sealed class HeldCalls
         var order = new List<int>(_groupCount);
         for (int g = 0; g < _groupCount; g++)
             if (counted[g] > 0) order.Add(g);
-        order.Sort((a, b) => first[a].CompareTo(first[b]));
+        // Groups are added as their first call arrives: of two at the same place, the one added first came first.
+        order.Sort((a, b) => first[a] != first[b] ? first[a].CompareTo(first[b]) : a.CompareTo(b));
         var result = new List<(CountedCall, int)>(order.Count);
         foreach (int g in order)
         {
