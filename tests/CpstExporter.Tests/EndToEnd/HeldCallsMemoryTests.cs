@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace CpstExporter.Tests.EndToEnd;
 
 /// <summary>
-/// A trace whose root arrives last holds its calls until then (docs/operations.md, "Limits and defaults"): held calls
+/// A trace whose root arrives last holds its calls until then (docs/operations.md, "Calls before the root"): held calls
 /// alike are folded, so one task of two million calls takes tens of megabytes in the real process, not the 800 MB of
 /// holding each call, and the calls count exactly when the root comes.
 /// </summary>
