@@ -16,6 +16,8 @@ internal sealed class NullTaskSink : ITaskSink
     public void LateOutcome() { }
     public void OutcomeDropped() { }
     public void CallCounted(string useCase, in CountedCall call) { }
+    public void CallsCounted(string useCase, in CountedCall sum, int calls) { }
+    public void CallCountedEarly() { }
     public void SpanDuplicated() { }
     public void StateSaveFailed() { }
 }

@@ -9,11 +9,12 @@ internal sealed class CallCostSeries(string[] labelValues) : Series(labelValues)
     public long Calls;
     public decimal CostUsd;
 
-    public void Record(decimal cost)
+    /// <summary>Records <paramref name="calls"/> calls, <paramref name="cost"/> being their sum.</summary>
+    public void Record(decimal cost, int calls = 1)
     {
         lock (Sync)
         {
-            Calls = Saturating.Add(Calls, 1);
+            Calls = Saturating.Add(Calls, calls);
             CostUsd = Saturating.Add(CostUsd, cost);
         }
     }

@@ -7,7 +7,7 @@ internal sealed class CountSeries(string[] labelValues) : Series(labelValues)
 {
     private long _count;
 
-    public void Increment() => Saturating.AddInterlocked(ref _count, 1);
+    public void Increment(int by = 1) => Saturating.AddInterlocked(ref _count, by);
 
     public long Value => Interlocked.Read(ref _count);
 }

@@ -16,7 +16,7 @@ internal sealed class CpstMetrics : ITaskSink
     private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
     private const string Unknown = "unknown";
 
-    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _duplicateSpans, _stateSaveFailures, _useCaseReloadFailures;
+    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _duplicateSpans, _stateSaveFailures, _useCaseReloadFailures, _earlyCountedCalls;
     private IReadOnlyDictionary<string, UseCaseOptions> _useCases;
 
     public CpstMetrics(int maxSeriesPerMetric, IReadOnlyDictionary<string, UseCaseOptions> useCases, TimeProvider time)
@@ -93,30 +93,38 @@ internal sealed class CpstMetrics : ITaskSink
     public long StateSaveFailures => Interlocked.Read(ref _stateSaveFailures);
 
     /// <summary>The per-call families: counted once the task's use case is final, under it (docs/conventions.md).</summary>
-    public void CallCounted(string useCase, in CountedCall call)
+    public void CallCounted(string useCase, in CountedCall call) => CallsCounted(useCase, in call, 1);
+
+    /// <summary>Calls alike counted at once (a pending task's held calls), <paramref name="sum"/> holding their sums.</summary>
+    public void CallsCounted(string useCase, in CountedCall sum, int calls)
     {
-        if (call.Role == SpanRole.Llm)
+        if (sum.Role == SpanRole.Llm)
         {
-            string model = call.Model ?? Unknown;
-            RecordLlmCall(useCase, call.Provider ?? Unknown, model, call.Tokens, call.CostUsd);
-            ByBasis.Get(new BasisKey(useCase, call.Basis.LabelValue(), call.ServiceTier.LabelValue())).Record(call.CostUsd);
-            if (call.Unpriced) RecordUnpricedCall(useCase, model);
-            if (call.ServiceTierUnpriced) UnpricedServiceTiers.Get(new ServiceTierKey(model, call.ServiceTier.LabelValue())).Increment();
+            string model = sum.Model ?? Unknown;
+            RecordLlmCall(useCase, sum.Provider ?? Unknown, model, sum.Tokens, sum.CostUsd, calls);
+            ByBasis.Get(new BasisKey(useCase, sum.Basis.LabelValue(), sum.ServiceTier.LabelValue())).Record(sum.CostUsd, calls);
+            if (sum.Unpriced) RecordUnpricedCall(useCase, model, calls);
+            if (sum.ServiceTierUnpriced) UnpricedServiceTiers.Get(new ServiceTierKey(model, sum.ServiceTier.LabelValue())).Increment(calls);
         }
-        else if (call.Role == SpanRole.Tool)
+        else if (sum.Role == SpanRole.Tool)
         {
-            RecordToolCall(useCase, call.Tool ?? Unknown, call.CostUsd);
+            RecordToolCall(useCase, sum.Tool ?? Unknown, sum.CostUsd, calls);
         }
     }
 
-    public void RecordLlmCall(string useCase, string provider, string model, in TokenUsage tokens, decimal costUsd) =>
-        LlmCalls.Get(new LlmCallKey(useCase, provider, model)).Record(in tokens, costUsd);
+    public void CallCountedEarly() => Saturating.AddInterlocked(ref _earlyCountedCalls, 1);
 
-    public void RecordUnpricedCall(string useCase, string model) =>
-        UnpricedCalls.Get(new UnpricedKey(useCase, model)).Increment();
+    /// <summary>Calls counted before their task's use case was final, its held calls being at their bound.</summary>
+    public long EarlyCountedCalls => Interlocked.Read(ref _earlyCountedCalls);
 
-    public void RecordToolCall(string useCase, string tool, decimal costUsd) =>
-        ToolCalls.Get(new ToolCallKey(useCase, tool)).Record(costUsd);
+    public void RecordLlmCall(string useCase, string provider, string model, in TokenUsage tokens, decimal costUsd, int calls = 1) =>
+        LlmCalls.Get(new LlmCallKey(useCase, provider, model)).Record(in tokens, costUsd, calls);
+
+    public void RecordUnpricedCall(string useCase, string model, int calls = 1) =>
+        UnpricedCalls.Get(new UnpricedKey(useCase, model)).Increment(calls);
+
+    public void RecordToolCall(string useCase, string tool, decimal costUsd, int calls = 1) =>
+        ToolCalls.Get(new ToolCallKey(useCase, tool)).Record(costUsd, calls);
 
     public void SpanDuplicated() => Saturating.AddInterlocked(ref _duplicateSpans, 1);
 

@@ -9,11 +9,12 @@ internal sealed class LlmCallSeries(string[] labelValues) : Series(labelValues)
     public TokenUsage Tokens;
     public decimal CostUsd;
 
-    public void Record(in TokenUsage tokens, decimal cost)
+    /// <summary>Records <paramref name="calls"/> calls, <paramref name="tokens"/> and <paramref name="cost"/> being their sums.</summary>
+    public void Record(in TokenUsage tokens, decimal cost, int calls = 1)
     {
         lock (Sync)
         {
-            Calls = Saturating.Add(Calls, 1);
+            Calls = Saturating.Add(Calls, calls);
             Tokens = Tokens.Plus(in tokens);
             CostUsd = Saturating.Add(CostUsd, cost);
         }

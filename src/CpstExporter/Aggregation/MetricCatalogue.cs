@@ -70,6 +70,8 @@ internal static class MetricCatalogue
         new(MetricId.DroppedOutcomes, "cpst_dropped_outcomes_total", Counter, "Outcomes for traces never seen within the outcome window."),
         new(MetricId.DuplicateSpans, "cpst_duplicate_spans_total", Counter,
             "Spans received again (a retried batch, another protocol) and not counted again."),
+        new(MetricId.EarlyCountedCalls, "cpst_early_counted_calls_total", Counter,
+            "Calls of a task waiting for its root counted before it arrived, under the use case known then: the task held as many kinds of calls as it keeps."),
         new(MetricId.StateSaveFailures, "cpst_state_save_failures_total", Counter,
             "Writes of the state file or of its journal of finished tasks that failed; /readyz answers 503 until a checkpoint succeeds."),
         new(MetricId.SeriesOverflow, "cpst_series_overflow_total", Counter,

@@ -36,6 +36,7 @@ internal enum MetricId
     EvictedTasks,
     DroppedOutcomes,
     DuplicateSpans,
+    EarlyCountedCalls,
     StateSaveFailures,
     SeriesOverflow,
     BuildInfo,

@@ -165,6 +165,9 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
             case MetricId.DuplicateSpans:
                 WriteCounter(o, om, metric, metrics.DuplicateSpans);
                 break;
+            case MetricId.EarlyCountedCalls:
+                WriteCounter(o, om, metric, metrics.EarlyCountedCalls);
+                break;
             case MetricId.StateSaveFailures:
                 WriteCounter(o, om, metric, metrics.StateSaveFailures);
                 break;

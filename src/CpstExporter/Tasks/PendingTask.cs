@@ -77,7 +77,7 @@ internal sealed class PendingTask
     /// <summary>The task's span ids, for duplicates and wrapper LLM calls.</summary>
     public SpanTable Spans;
     /// <summary>Calls that count, waiting for the use case to be final (the root arrived in a later request); null once it is.</summary>
-    public List<HeldCall>? Held
+    public HeldCalls? Held
     {
         get => Extras?.Held;
         set
@@ -211,25 +211,32 @@ internal sealed class PendingTask
     }
 
     /// <summary>Adds a call that counts to the task's totals and to its model's or tool's share.</summary>
-    public void AddCall(in CountedCall call)
+    public void AddCall(in CountedCall call) => AddCalls(in call, 1);
+
+    /// <summary>
+    /// Adds <paramref name="calls"/> calls alike, <paramref name="sum"/> holding their tokens and cost summed
+    /// (<see cref="CountedCall.Times"/>), as adding each would: sums of counts that do not go below zero saturate alike
+    /// in one step or many.
+    /// </summary>
+    public void AddCalls(in CountedCall sum, int calls)
     {
-        SpanCostUsd = Saturating.Add(SpanCostUsd, call.CostUsd);
-        if (call.Role == SpanRole.Llm)
+        SpanCostUsd = Saturating.Add(SpanCostUsd, sum.CostUsd);
+        if (sum.Role == SpanRole.Llm)
         {
-            LlmCalls = Saturating.Add(LlmCalls, 1);
-            InputTokens = Saturating.Add(InputTokens, call.Tokens.Input);
-            OutputTokens = Saturating.Add(OutputTokens, call.Tokens.Output);
-            CacheReadTokens = Saturating.Add(CacheReadTokens, call.Tokens.CacheRead);
-            CacheWriteTokens = Saturating.Add(CacheWriteTokens, call.Tokens.CacheWrite);
-            ReasoningTokens = Saturating.Add(ReasoningTokens, call.Tokens.Reasoning);
-            AddModelCost(call.Model ?? TaskLabels.UnknownUseCase, call.CostUsd, 1, call.Tokens.Input, call.Tokens.Output,
-                PricingMix.Of(call.Basis, call.ServiceTier, 1));
+            LlmCalls = Saturating.Add(LlmCalls, calls);
+            InputTokens = Saturating.Add(InputTokens, sum.Tokens.Input);
+            OutputTokens = Saturating.Add(OutputTokens, sum.Tokens.Output);
+            CacheReadTokens = Saturating.Add(CacheReadTokens, sum.Tokens.CacheRead);
+            CacheWriteTokens = Saturating.Add(CacheWriteTokens, sum.Tokens.CacheWrite);
+            ReasoningTokens = Saturating.Add(ReasoningTokens, sum.Tokens.Reasoning);
+            AddModelCost(sum.Model ?? TaskLabels.UnknownUseCase, sum.CostUsd, calls, sum.Tokens.Input, sum.Tokens.Output,
+                PricingMix.Of(sum.Basis, sum.ServiceTier, calls));
         }
         else
         {
-            ToolCalls = Saturating.Add(ToolCalls, 1);
-            ToolCostUsd = Saturating.Add(ToolCostUsd, call.CostUsd);
-            AddToolShare(call.Tool ?? TaskLabels.UnknownUseCase, call.CostUsd);
+            ToolCalls = Saturating.Add(ToolCalls, calls);
+            ToolCostUsd = Saturating.Add(ToolCostUsd, sum.CostUsd);
+            AddToolShare(sum.Tool ?? TaskLabels.UnknownUseCase, sum.CostUsd, calls);
         }
     }
 

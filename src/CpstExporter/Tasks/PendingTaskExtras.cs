@@ -13,7 +13,7 @@ internal sealed class PendingTaskExtras
     public ShareList? OtherModels;
     /// <summary>Shares of the tools after the first, in order of first use.</summary>
     public ShareList? OtherTools;
-    public List<HeldCall>? Held;
+    public HeldCalls? Held;
     /// <summary>How the first model's calls were priced, once they were not all priced alike (<see cref="ModelPricingMixed"/>).</summary>
     public PricingMix ModelPricing;
     public bool ModelPricingMixed;

@@ -31,4 +31,5 @@ internal sealed record PendingTaskState(
     bool CallsCounted = false,
     List<SpanState>? Spans = null,
     List<HeldCallState>? HeldCalls = null,
-    BreakdownState? Breakdown = null);
+    BreakdownState? Breakdown = null,
+    List<HeldSpanState>? HeldSpans = null);

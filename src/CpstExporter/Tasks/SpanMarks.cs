@@ -14,4 +14,10 @@ internal enum SpanMarks : byte
     LlmBelow = 8,
     /// <summary>An LLM call above this span was counted already: LLM calls below it repeat its usage and do not count.</summary>
     CountedAbove = 16,
+    /// <summary>
+    /// The LLM call counts whatever arrives below it later, as one already in the metrics does: its task held as many
+    /// kinds of calls as it keeps (<see cref="HeldCalls"/>), so it was folded with others or counted early, without the
+    /// span id that could take it back.
+    /// </summary>
+    Kept = 32,
 }

@@ -164,12 +164,13 @@ internal sealed class TaskAssembler
     /// a series' lookup and lock, and the task lock is the one every export request waits for. Per thread, since the
     /// methods that fill them run to completion on the caller's thread.
     /// </summary>
-    [ThreadStatic] private static List<(string UseCase, CountedCall Call)>? t_counted;
+    [ThreadStatic] private static List<(string UseCase, CountedCall Call, int Calls)>? t_counted;
     [ThreadStatic] private static List<TaskRecord>? t_finished;
     /// <summary>Finished tasks that a checkpoint wrote: recorded in the <see cref="Journal"/> before the metrics see them.</summary>
     [ThreadStatic] private static List<TraceId>? t_journal;
 
-    private static void QueueCounted(string useCase, in CountedCall call) => (t_counted ??= []).Add((useCase, call));
+    /// <summary>Queues <paramref name="calls"/> calls alike for the metrics, <paramref name="call"/> holding their sums.</summary>
+    private static void QueueCounted(string useCase, in CountedCall call, int calls = 1) => (t_counted ??= []).Add((useCase, call, calls));
 
     /// <summary>
     /// Sends what the calls under the task lock decided: finished tasks and counted calls, after the finished tasks that a
@@ -208,11 +209,12 @@ internal sealed class TaskAssembler
             }
             if (t_counted is { Count: > 0 } counted)
             {
-                foreach (var (useCase, call) in counted)
+                foreach (var (useCase, call, calls) in counted)
                 {
                     try
                     {
-                        _sink.CallCounted(useCase, in call);
+                        if (calls == 1) _sink.CallCounted(useCase, in call);
+                        else _sink.CallsCounted(useCase, in call, calls);
                     }
                     catch (Exception e)
                     {
@@ -312,20 +314,45 @@ internal sealed class TaskAssembler
         if (!task.Spans.IsCounted(span.SpanId)) return; // a later span of the request showed it a wrapper
         if (task.UseCaseFinal && !task.CallsCounted) CountHeld(task);
         if (task.CallsCounted) Count(task, in call);
-        else (task.Held ??= []).Add(new HeldCall(span.SpanId, call)); // rare: the root comes in a later request
+        else Hold(task, in call, span.SpanId); // rare: the root comes in a later request
+    }
+
+    /// <summary>
+    /// Holds a call until its task's use case is final, within the task's bounds (<see cref="HeldCalls"/>): past them the
+    /// call counts whatever arrives below it later, and, past the last, it is counted at once under the use case known now.
+    /// </summary>
+    private void Hold(PendingTask task, in CountedCall call, ulong spanId)
+    {
+        int index = task.Spans.IndexOf(spanId);
+        switch ((task.Held ??= new HeldCalls()).Hold(in call, spanId, tracked: index >= 0))
+        {
+            case HoldResult.Summed:
+                task.Spans.At(index).Marks |= SpanMarks.Kept;
+                break;
+            case HoldResult.Refused:
+                if (index >= 0 && call.Role == SpanRole.Llm) task.Spans.At(index).Marks |= SpanMarks.Kept;
+                Count(task, in call);
+                _sink.CallCountedEarly();
+                break;
+        }
     }
 
     /// <summary>Counts the held calls that still count (a later span may have shown one a wrapper) under the use case, now fixed.</summary>
     private void CountHeld(PendingTask task)
     {
         task.UseCaseFinal = task.CallsCounted = true;
-        if (task.Held is null) return;
-        foreach (HeldCall held in task.Held)
-            if (task.Spans.IsCounted(held.SpanId)) Count(task, held.Call);
+        if (task.Held is not { } held) return;
         task.Held = null;
+        string useCase = task.UseCase ?? TaskLabels.UnknownUseCase;
+        foreach (var (calls, count) in held.StillCounting(in task.Spans))
+        {
+            task.AddCalls(in calls, count);
+            QueueCounted(useCase, in calls, count);
+        }
     }
 
-    /// <summary>Adds a call to its task and sends it to the per-call metrics under the task's use case, now final.</summary>
+    /// <summary>Adds a call to its task and sends it to the per-call metrics under the task's use case (final, unless the
+    /// task's held calls are at their bound).</summary>
     private static void Count(PendingTask task, in CountedCall call)
     {
         task.AddCall(in call);

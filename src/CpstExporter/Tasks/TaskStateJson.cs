@@ -223,7 +223,7 @@ internal static class TaskStateJson
                 (_early ??= []).Add(state);
                 return;
             }
-            if (TryMake(Version == 1 ? FromVersion1(state) : state, Time) is PendingTask task) Loaded.Tasks.Add(task);
+            if (TryMake(Version == 1 ? FromVersion1(state) : state, Time, Version ?? TaskStateSnapshot.CurrentVersion) is PendingTask task) Loaded.Tasks.Add(task);
             else Loaded.Skipped++;
         }
 
@@ -247,7 +247,7 @@ internal static class TaskStateJson
             _early = null;
             foreach (PendingTaskState state in early ?? [])
             {
-                if (TryMake(version == 1 ? FromVersion1(state) : state, Time) is PendingTask task) Loaded.Tasks.Add(task);
+                if (TryMake(version == 1 ? FromVersion1(state) : state, Time, version) is PendingTask task) Loaded.Tasks.Add(task);
                 else Loaded.Skipped++;
             }
             WallToMonotonic time = Time;
@@ -299,6 +299,7 @@ internal static class TaskStateJson
         List<ModelShareState>? models = null;
         List<SpanState>? spans = null;
         List<HeldCallState>? heldCalls = null;
+        List<HeldSpanState>? heldSpans = null;
         BreakdownState? breakdown = null;
         Span<char> name = stackalloc char[24];
         while (true)
@@ -339,6 +340,9 @@ internal static class TaskStateJson
                 case "HeldCalls":
                     if (!TryReadList(ref reader, TryDeserialize, out heldCalls)) return false;
                     break;
+                case "HeldSpans":
+                    if (!TryReadList(ref reader, TryReadHeldSpan, out heldSpans)) return false;
+                    break;
                 case "Breakdown":
                     if (!TryDeserialize(ref reader, out breakdown)) return false;
                     break;
@@ -349,7 +353,7 @@ internal static class TaskStateJson
         }
         task = new PendingTaskState(traceId!, firstSeen, lastActivity, useCase, useCaseRank, environment, environmentFromRoot, variant,
             variantFromRoot, outcome, outcomeSource, outcomeSpanEnd, rootError, spanCost, taskCost, llmCalls, toolCalls, inputTokens,
-            outputTokens, models, useCaseFinal, callsCounted, spans, heldCalls, breakdown);
+            outputTokens, models, useCaseFinal, callsCounted, spans, heldCalls, breakdown, heldSpans);
         return true;
     }
 
@@ -400,6 +404,32 @@ internal static class TaskStateJson
             }
         }
         span = new SpanState(id, parent, marks);
+        return true;
+    }
+
+    private static bool TryReadHeldSpan(ref Utf8JsonReader reader, out HeldSpanState? held)
+    {
+        held = null;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a held span is {reader.TokenType}, not an object");
+        ulong id = 0;
+        int group = 0;
+        Span<char> name = stackalloc char[24];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            ReadOnlySpan<char> property = Name(in reader, name);
+            if (!reader.Read()) return false;
+            switch (property)
+            {
+                case "Id": id = UInt64(ref reader); break;
+                case "Group": group = Int32(ref reader); break;
+                default:
+                    if (!reader.TrySkip()) return false;
+                    break;
+            }
+        }
+        held = new HeldSpanState(id, group);
         return true;
     }
 
@@ -491,7 +521,7 @@ internal static class TaskStateJson
     }
 
     /// <summary>A pending task from its saved state, or null when the state says nothing usable.</summary>
-    private static PendingTask? TryMake(PendingTaskState s, in WallToMonotonic time)
+    private static PendingTask? TryMake(PendingTaskState s, in WallToMonotonic time, int version)
     {
         if (s.TraceId is null || !TraceId.TryParseHex(s.TraceId, out TraceId id) || id.IsEmpty) return null;
         if (!System.Enum.IsDefined(s.Outcome) || !System.Enum.IsDefined(s.OutcomeSource)) return null;
@@ -537,15 +567,50 @@ internal static class TaskStateJson
             int child = task.Spans.IndexOf(span.Id), parent = task.Spans.IndexOf(span.Parent);
             if (child >= 0 && parent >= 0 && parent != child) task.Spans.At(child).Parent = parent;
         }
-        foreach (HeldCallState? h in s.HeldCalls ?? [])
-        {
-            if (h is null) continue;
-            var tokens = new TokenUsage(h.InputTokens, h.OutputTokens, h.CacheReadTokens, h.CacheWriteTokens, h.ReasoningTokens);
-            (task.Held ??= []).Add(new HeldCall(h.SpanId, new CountedCall(h.Role, h.Provider, h.Model, h.Tool, tokens, h.CostUsd, h.Unpriced,
-                h.Basis, h.ServiceTier, h.ServiceTierUnpriced)));
-        }
-        return task;
+        return RestoreHeld(task, s, version) ? task : null;
     }
+
+    /// <summary>
+    /// Gives <paramref name="task"/> (its span table restored) the calls it held; false when they say nothing usable.
+    /// From version 4 the entries are the groups and span ids as they were held; before, one entry per call, held again
+    /// as they arrived then.
+    /// </summary>
+    private static bool RestoreHeld(PendingTask task, PendingTaskState s, int version)
+    {
+        if (s.HeldCalls is not { Count: > 0 } calls) return true;
+        var held = new HeldCalls();
+        if (version >= 4)
+        {
+            foreach (HeldCallState? h in calls)
+            {
+                // A null entry keeps its place, so the span ids name the groups after it rightly; it holds no call.
+                var group = h is null
+                    ? new HeldGroup { Summed = true }
+                    : new HeldGroup { Call = Call(h), Summed = h.Calls is not null, Calls = h.Calls ?? 0, First = h.First };
+                if (!held.TryRestore(in group)) return false;
+            }
+            foreach (HeldSpanState? span in s.HeldSpans ?? [])
+                if (span is not null && !held.TryRestore(new HeldMember(span.Id, span.Group))) return false;
+        }
+        else
+        {
+            foreach (HeldCallState? h in calls)
+            {
+                if (h is null) continue;
+                int index = task.Spans.IndexOf(h.SpanId);
+                // A call whose span the table does not have, the table not being full, never counted: it stays so.
+                if (index < 0 && !task.Spans.IsFull) continue;
+                if (held.Hold(Call(h), h.SpanId, tracked: index >= 0, bounded: false) == HoldResult.Summed)
+                    task.Spans.At(index).Marks |= SpanMarks.Kept;
+            }
+        }
+        task.Held = held;
+        return true;
+    }
+
+    private static CountedCall Call(HeldCallState h) =>
+        new(h.Role, h.Provider, h.Model, h.Tool, new TokenUsage(h.InputTokens, h.OutputTokens, h.CacheReadTokens, h.CacheWriteTokens, h.ReasoningTokens),
+            h.CostUsd, h.Unpriced, h.Basis, h.ServiceTier, h.ServiceTierUnpriced);
 
     /// <summary>
     /// Version 1 ranked use cases 0–2 on the root and 16–18 on other spans (explicit, agent name, service), and counted

@@ -54,7 +54,9 @@ internal sealed class TaskStateWriter : IDisposable
     private static readonly JsonEncodedText ParentName = JsonEncodedText.Encode("Parent");
     private static readonly JsonEncodedText MarksName = JsonEncodedText.Encode("Marks");
     private static readonly JsonEncodedText HeldCallsName = JsonEncodedText.Encode("HeldCalls");
-    private static readonly JsonEncodedText SpanIdName = JsonEncodedText.Encode("SpanId");
+    private static readonly JsonEncodedText HeldSpansName = JsonEncodedText.Encode("HeldSpans");
+    private static readonly JsonEncodedText GroupName = JsonEncodedText.Encode("Group");
+    private static readonly JsonEncodedText FirstName = JsonEncodedText.Encode("First");
     private static readonly JsonEncodedText RoleName = JsonEncodedText.Encode("Role");
     private static readonly JsonEncodedText ProviderName = JsonEncodedText.Encode("Provider");
     private static readonly JsonEncodedText ToolName = JsonEncodedText.Encode("Tool");
@@ -199,7 +201,16 @@ internal sealed class TaskStateWriter : IDisposable
         if (t.Held is { } held)
         {
             json.WriteStartArray(HeldCallsName);
-            foreach (HeldCall h in held) WriteHeldCall(json, in h);
+            foreach (ref readonly HeldGroup group in held.Groups) WriteHeldGroup(json, in group);
+            json.WriteEndArray();
+            json.WriteStartArray(HeldSpansName);
+            foreach (HeldMember member in held.Members)
+            {
+                json.WriteStartObject();
+                json.WriteNumber(IdName, member.SpanId);
+                json.WriteNumber(GroupName, member.Group);
+                json.WriteEndObject();
+            }
             json.WriteEndArray();
         }
         else json.WriteNull(HeldCallsName);
@@ -272,10 +283,9 @@ internal sealed class TaskStateWriter : IDisposable
         json.WriteEndObject();
     }
 
-    private static void WriteHeldCall(Utf8JsonWriter json, in HeldCall h)
+    private static void WriteHeldGroup(Utf8JsonWriter json, in HeldGroup h)
     {
         json.WriteStartObject();
-        json.WriteNumber(SpanIdName, h.SpanId);
         json.WriteString(RoleName, Roles[(byte)h.Call.Role]);
         WriteStringOrNull(json, ProviderName, h.Call.Provider);
         WriteStringOrNull(json, ModelName, h.Call.Model);
@@ -290,6 +300,11 @@ internal sealed class TaskStateWriter : IDisposable
         json.WriteString(BasisName, Bases[(byte)h.Call.Basis]);
         json.WriteString(ServiceTierName, ServiceTiers[(byte)h.Call.ServiceTier]);
         json.WriteBoolean(ServiceTierUnpricedName, h.Call.ServiceTierUnpriced);
+        if (h.Summed)
+        {
+            json.WriteNumber(CallsName, h.Calls);
+            json.WriteNumber(FirstName, h.First);
+        }
         json.WriteEndObject();
     }
 }

@@ -13,7 +13,8 @@ namespace CpstExporter.Tasks;
 /// a span is marked once and the walk costs O(1) per span amortized, bounded by <see cref="MaxDepth"/>. A parent not
 /// seen yet gets a placeholder entry carrying the mark, so it is known to be a wrapper when it comes. A counted
 /// ancestor whose call is still held (the use case not final yet) is simply uncounted; one already counted into the
-/// metrics stays, and the calls below it are not counted (they repeat its usage).
+/// metrics, or <see cref="SpanMarks.Kept"/> by its task's bound on held calls, stays, and the calls below it are not
+/// counted (they repeat its usage).
 /// </remarks>
 internal static class WrapperRule
 {
@@ -52,7 +53,8 @@ internal static class WrapperRule
 
     /// <summary>
     /// Tells the ancestors of the span at <paramref name="index"/> that an LLM call is at or below it; true when a
-    /// counted LLM call above already covers it. Uncounts held ancestors (<paramref name="index"/>'s task not final).
+    /// counted LLM call above already covers it. Uncounts held ancestors (<paramref name="index"/>'s task not final), but
+    /// not one marked <see cref="SpanMarks.Kept"/>, which counts as if already in the metrics.
     /// </summary>
     private static bool WalkUp(ref SpanTable spans, int index, bool final)
     {
@@ -62,7 +64,8 @@ internal static class WrapperRule
         {
             ref SpanTable.Entry ancestor = ref spans.At(at);
             if ((ancestor.Marks & SpanMarks.CountedAbove) != 0 ||
-                (ancestor.Marks & (SpanMarks.LlmCall | SpanMarks.Counted)) == (SpanMarks.LlmCall | SpanMarks.Counted) && final)
+                (ancestor.Marks & (SpanMarks.LlmCall | SpanMarks.Counted)) == (SpanMarks.LlmCall | SpanMarks.Counted) &&
+                (final || (ancestor.Marks & SpanMarks.Kept) != 0))
             {
                 // The spans walked so far are below a counted call: calls that come below them later are covered too.
                 for (int i = index; i != at; i = spans.At(i).Parent) spans.At(i).Marks |= SpanMarks.CountedAbove;

@@ -27,7 +27,29 @@ internal static class OtlpFuzz
         "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"\\u0035b8efff798038103d269b633813fc60c\",\"spanId\":\"eee19b7ec3c1b173\"}]}]}]}",
         "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"eee19b7ec3c1b173\",\"attributes\":[{\"key\":\"cpst.use_case\",\"value\":{\"stringValue\":\"\\ud800\"}}]}]}]}]}",
         "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"eee19b7ec3c1b173\",\"status\":{\"code\":\"STATUS_CODE_ERROR\"},\"kind\":\"SPAN_KIND_SERVER\"}]}]}]}",
+        // Hostile numbers: times at 0 and 2^64-1, an end before the start, integers past 64 bits, 1e400, -0, NaN spelled
+        // where an integer belongs.
+        HostileSpan("\"startTimeUnixNano\":\"18446744073709551615\",\"endTimeUnixNano\":\"0\"", "{\"intValue\":\"1\"}"),
+        HostileSpan("\"startTimeUnixNano\":0,\"endTimeUnixNano\":18446744073709551615", "{\"intValue\":-0}"),
+        HostileSpan("\"startTimeUnixNano\":\"1700000002000000000\",\"endTimeUnixNano\":\"1700000000000000000\"", "{\"intValue\":9223372036854775807}"),
+        HostileSpan("\"startTimeUnixNano\":\"18446744073709551616\"", "{\"intValue\":1}"),
+        HostileSpan("\"startTimeUnixNano\":-0", "{\"intValue\":1}"),
+        HostileSpan("\"startTimeUnixNano\":1e400", "{\"intValue\":1}"),
+        HostileSpan("\"endTimeUnixNano\":\"NaN\"", "{\"intValue\":1}"),
+        HostileSpan("\"startTimeUnixNano\":\"1\"", "{\"intValue\":9223372036854775808}"),
+        HostileSpan("\"startTimeUnixNano\":\"1\"", "{\"intValue\":\"-99999999999999999999999\"}"),
+        HostileSpan("\"startTimeUnixNano\":\"1\"", "{\"intValue\":1e400}"),
+        HostileSpan("\"startTimeUnixNano\":\"1\"", "{\"intValue\":\"NaN\"}"),
+        HostileSpan("\"startTimeUnixNano\":\"1\"", "{\"doubleValue\":1e400}"),
+        HostileSpan("\"startTimeUnixNano\":\"1\"", "{\"doubleValue\":-0.0}"),
+        HostileSpan("\"startTimeUnixNano\":\"1\",\"startTimeUnixNano\":\"2\",\"spanId\":\"eee19b7ec3c1b174\"", "{\"intValue\":3,\"intValue\":4}"),
     ];
+
+    /// <summary>One LLM span with <paramref name="fields"/> and an input token count of <paramref name="tokens"/>.</summary>
+    private static string HostileSpan(string fields, string tokens) =>
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60d\",\"spanId\":\"eee19b7ec3c1b173\"," + fields +
+        ",\"attributes\":[{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}},{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}},{\"key\":\"gen_ai.usage.input_tokens\",\"value\":" +
+        tokens + "}]}]}]}]}";
 
     private static readonly ExportTraceServiceRequest[] ProtobufSeeds = BuildProtobufSeeds();
     private static readonly byte[][] JsonSeeds = BuildJsonSeeds().Select(Encoding.UTF8.GetBytes).ToArray();
@@ -144,7 +166,15 @@ internal static class OtlpFuzz
             twoResources,
             Spans.Request("fuzz-seed", Spans.Llm(6, 2, "o3", 100, 900, Spans.Attr("gen_ai.usage.reasoning.output_tokens", 800L)), Spans.Child(6, 3, Spans.Attr("llm.token_count.prompt", 9L))),
             new ExportTraceServiceRequest(),
+            Spans.Request("fuzz-seed", Timed(Spans.Root(7, Spans.Attr("outcome", "success")), 0, ulong.MaxValue),
+                Timed(Spans.Llm(7, 2, "gpt-4o", long.MaxValue, 0), ulong.MaxValue, 0), Timed(Spans.Tool(7, 3, "web_search"), 1_700_000_002_000_000_000, 1_700_000_000_000_000_000)),
         ];
+    }
+
+    private static Span Timed(Span span, ulong start, ulong end)
+    {
+        (span.StartTimeUnixNano, span.EndTimeUnixNano) = (start, end);
+        return span;
     }
 
     private static string[] BuildJsonSeeds() =>

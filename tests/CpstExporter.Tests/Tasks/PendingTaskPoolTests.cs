@@ -36,7 +36,8 @@ public class PendingTaskPoolTests
         used.ToolCostUsd = 0.03m; used.CacheReadTokens = used.CacheWriteTokens = used.ReasoningTokens = 4;
         used.Covers(100, 200);
         used.TaskCostUsd = 4m;
-        used.Held = [new HeldCall(1, default)];
+        used.Held = new HeldCalls();
+        used.Held.Hold(default, 1, tracked: false);
         used.Older = used.Newer = new PendingTask(new TraceId(9, 9), 0);
         used.Spans.TryArrive(7, 0, out _);
         pool.Return(used);

@@ -24,6 +24,8 @@ public class TaskSweeperTests
         }
 
         public void CallCounted(string useCase, in CountedCall call) => _recording.CallCounted(useCase, in call);
+        public void CallsCounted(string useCase, in CountedCall sum, int calls) => _recording.CallsCounted(useCase, in sum, calls);
+        public void CallCountedEarly() => _recording.CallCountedEarly();
         public void SpanDuplicated() => _recording.SpanDuplicated();
         public void LateSpan(in TaskLabels labels, in LateContribution contribution) => _recording.LateSpan(labels, contribution);
         public void LateOutcome() => _recording.LateOutcome();
