@@ -65,7 +65,6 @@ internal sealed class TaskAssembler
         public SpanTable Spans = spans;
     }
 
-    private long _evicted;
     /// <summary>Of the request being added (under the lock): tasks it may still evict, and spans refused when it could not.</summary>
     private int _evictionsLeft, _refused;
 
@@ -109,9 +108,6 @@ internal sealed class TaskAssembler
     /// the journal when they finish; the many that live a few seconds and never meet a checkpoint do not.
     /// </summary>
     private long _writtenUpTo = long.MinValue;
-
-    /// <summary>Tasks finished early because <see cref="TaskOptions.MaxPending"/> was reached.</summary>
-    public long EvictedCount => Interlocked.Read(ref _evicted);
 
     /// <summary>
     /// Adds the spans of one export request, each with the price the pricing stage gave it. Decides which spans are
@@ -263,7 +259,6 @@ internal sealed class TaskAssembler
                 return null;
             }
             _evictionsLeft--;
-            Interlocked.Increment(ref _evicted);
             Finish(oldest, FinishReason.Evicted, now, _time.GetUtcNow());
         }
         task = _pool.Rent(span.TraceId, now, SpansAhead(spans, at));
