@@ -6,7 +6,7 @@ using CpstExporter.Tasks;
 namespace CpstExporter.Aggregation;
 
 /// <summary>
-/// Every series the service exposes (README.md, "Metrics"), under the names of <see cref="MetricCatalogue"/>. Per-call metrics
+/// Every series the service exposes (docs/reference.md, "Metrics"), under the names of <see cref="MetricCatalogue"/>. Per-call metrics
 /// are updated as spans arrive, task metrics as tasks finish; each update takes only its own series' lock.
 /// </summary>
 internal sealed class CpstMetrics : ITaskSink

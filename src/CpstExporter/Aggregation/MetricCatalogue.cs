@@ -3,7 +3,7 @@ using static CpstExporter.Aggregation.MetricType;
 namespace CpstExporter.Aggregation;
 
 /// <summary>
-/// Every metric family the exporter writes under the names README.md lists ("Metrics"), declared once: name, type, help text and
+/// Every metric family the exporter writes under the names docs/reference.md lists ("Metrics"), declared once: name, type, help text and
 /// label names, in the order <c>/metrics</c> writes them. The series families (<see cref="CpstMetrics"/>) take their
 /// metric and label names from here, <c>cpst_series_overflow_total</c> its <c>metric</c> label values, and the exposition
 /// writes each family's <c># HELP</c> and <c># TYPE</c> from here, looping over <see cref="All"/>. The runtime's and
@@ -14,7 +14,7 @@ internal static class MetricCatalogue
     private const string UseCase = "use_case";
     private const string TokenType = "token_type";
 
-    /// <summary>The labels of a finished task's series (README.md, "Metrics").</summary>
+    /// <summary>The labels of a finished task's series (docs/reference.md, "Metrics").</summary>
     public static readonly string[] TaskLabels = [UseCase, "outcome", "model", "environment", "variant"];
 
     private static readonly string[] LlmCallLabels = [UseCase, "provider", "model"];

@@ -1,7 +1,7 @@
 namespace CpstExporter.Aggregation;
 
 /// <summary>
-/// Every metric family the exporter writes under the names README.md lists ("Metrics"), in the order <c>/metrics</c> writes them.
+/// Every metric family the exporter writes under the names docs/reference.md lists ("Metrics"), in the order <c>/metrics</c> writes them.
 /// The name, type, help and labels of each are in <see cref="MetricCatalogue"/>, once.
 /// </summary>
 internal enum MetricId

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Configuration;
 namespace CpstExporter.Configuration;
 
 /// <summary>
-/// The <c>Cpst</c> configuration section (README.md), read and checked once at start: a wrong value stops the
+/// The <c>Cpst</c> configuration section (docs/reference.md, "Configuration"), read and checked once at start: a wrong value stops the
 /// service with a message naming the key, instead of surfacing later as odd numbers.
 /// </summary>
 internal sealed class CpstSettings

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 namespace CpstExporter.Exposition;
 
 /// <summary>
-/// The parameters of <c>GET /api/v1/tasks</c> (README.md), parsed strictly: an unknown parameter, a value given
+/// The parameters of <c>GET /api/v1/tasks</c> (docs/reference.md), parsed strictly: an unknown parameter, a value given
 /// twice or a value that does not parse is an error whose message says what was wrong, so a dashboard with a typo
 /// in a query shows the error instead of an unfiltered list. An empty value or <c>*</c> filters nothing (a Grafana
 /// variable set to "All" with <c>*</c> as its all value).

@@ -2,7 +2,7 @@ using CpstExporter.Primitives;
 
 namespace CpstExporter.Tasks;
 
-/// <summary>The labels a finished task is counted under (README.md, "Metrics").</summary>
+/// <summary>The labels a finished task is counted under (docs/reference.md, "Metrics").</summary>
 internal readonly record struct TaskLabels(string UseCase, Outcome Outcome, string Model, string Environment, string Variant)
 {
     /// <summary>The label value of a fact no span gave.</summary>

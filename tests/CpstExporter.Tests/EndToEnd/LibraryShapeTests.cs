@@ -585,7 +585,7 @@ public sealed class LibraryShapeTests : IDisposable
     // ------------------------------------------------------------------ Per-call families
 
     /// <summary>
-    /// The per-call families wait for the task's use case to be final (README.md, "Metrics"): children that arrive before the
+    /// The per-call families wait for the task's use case to be final (docs/reference.md, "Metrics"): children that arrive before the
     /// root make no series (they would go under the service name); the root, even without an outcome, puts them under
     /// its use case at once, so spend shows before the task finishes; a call after the root counts at once.
     /// </summary>

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CpstExporter.Tests.Exposition;
 
 /// <summary>
-/// The task API's contract (README.md) against a real exporter: the rows' fields and their values to the last
+/// The task API's contract (docs/reference.md) against a real exporter: the rows' fields and their values to the last
 /// digit, every filter, both sorts, the limit, bad parameters, the metrics tokens, and the store's bound.
 /// </summary>
 public sealed class TaskApiTests

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CpstExporter.Tests.Support;
 
 /// <summary>
-/// What a test expects of the task and per-call families (README.md, "Metrics"), series by series and to the last digit, and
+/// What a test expects of the task and per-call families (docs/reference.md, "Metrics"), series by series and to the last digit, and
 /// that those families hold no other series: a call counted twice, under another model, provider or use case, shows as
 /// a wrong value or an unexpected series. Adding a series twice adds its values, as several tasks with one label set do.
 /// </summary>
