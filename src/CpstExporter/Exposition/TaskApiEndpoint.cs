@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 namespace CpstExporter.Exposition;
 
 /// <summary>
-/// The task API (README.md): recently finished tasks as JSON, shaped for Grafana's Infinity datasource — flat
+/// The task API (docs/reference.md): recently finished tasks as JSON, shaped for Grafana's Infinity datasource — flat
 /// arrays of rows with snake_case fields, times in RFC 3339. <c>GET /api/v1/tasks</c> filters and sorts,
 /// <c>GET /api/v1/tasks/{trace_id}</c> adds the calls by model and by tool, <c>GET /api/v1/use_cases</c> lists the use
 /// cases for a dashboard variable. A response holds at most <see cref="TaskQuery.MaxLimit"/> rows.
