@@ -12,24 +12,26 @@ namespace CpstExporter.Exposition;
 /// The task API (docs/reference.md): recently finished tasks as JSON, shaped for Grafana's Infinity datasource — flat
 /// arrays of rows with snake_case fields, times in RFC 3339. <c>GET /api/v1/tasks</c> filters and sorts,
 /// <c>GET /api/v1/tasks/{trace_id}</c> adds the calls by model and by tool, <c>GET /api/v1/use_cases</c> lists the use
-/// cases for a dashboard variable. A response holds at most <see cref="TaskQuery.MaxLimit"/> rows.
+/// cases for a dashboard variable. A response holds at most <see cref="TaskQuery.MaxLimit"/> rows. Each is a route of
+/// its own (<c>Hosting/ListenerRoutes.cs</c>) with a handler of its own; the trace id is the route's parameter.
 /// </summary>
 internal sealed class TaskApiEndpoint(RecentTasks recent)
 {
     public const string TasksPath = "/api/v1/tasks";
     public const string UseCasesPath = "/api/v1/use_cases";
 
+    /// <summary>
+    /// The trace id route catches the rest of the path, so that <c>/api/v1/tasks/</c> or <c>/api/v1/tasks/a/b</c> gets
+    /// the API's 400 saying what a trace id is rather than a bare 404.
+    /// </summary>
+    public const string TaskPattern = TasksPath + "/{**" + TraceIdParameter + "}";
+
+    private const string TraceIdParameter = "trace_id";
+
     private static readonly JsonWriterOptions Options = new() { Indented = false };
 
-    public Task HandleAsync(HttpContext context)
-    {
-        string path = context.Request.Path.Value ?? "";
-        if (path == UseCasesPath) return UseCasesAsync(context);
-        if (path == TasksPath) return TasksAsync(context);
-        return TaskAsync(context, path[(TasksPath.Length + 1)..]);
-    }
-
-    private Task TasksAsync(HttpContext context)
+    /// <summary><c>GET /api/v1/tasks</c>: finished tasks, filtered and sorted by the query.</summary>
+    public Task TasksAsync(HttpContext context)
     {
         if (TaskQuery.Parse(context.Request.Query, out string? error) is not { } query) return BadRequest(context, error!);
         List<TaskRecord> found = recent.Where(task => query.Matches(in task));
@@ -57,8 +59,10 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
         return byCost != 0 ? byCost : NewestFirst(a, b);
     }
 
-    private Task TaskAsync(HttpContext context, string traceId)
+    /// <summary><c>GET /api/v1/tasks/{trace_id}</c>: one finished task with its calls by model and by tool.</summary>
+    public Task TaskAsync(HttpContext context)
     {
+        string traceId = context.Request.RouteValues[TraceIdParameter] as string ?? "";
         if (context.Request.Query.Count > 0) return BadRequest(context, $"{TasksPath}/{{trace_id}} takes no parameters");
         if (!TraceId.TryParseHex(traceId, out TraceId id) || id.IsEmpty)
             return BadRequest(context, $"'{traceId}' is not a trace id: give 32 hex digits, as in {TasksPath}/4bf92f3577b34da6a3ce929d0e0e4736");
@@ -68,7 +72,8 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
         return WriteAsync(context, StatusCodes.Status200OK, json => WriteRow(json, task, withCalls: true));
     }
 
-    private Task UseCasesAsync(HttpContext context)
+    /// <summary><c>GET /api/v1/use_cases</c>: the use cases of the finished tasks, in ordinal order.</summary>
+    public Task UseCasesAsync(HttpContext context)
     {
         if (context.Request.Query.Count > 0) return BadRequest(context, $"{UseCasesPath} takes no parameters");
         List<string> useCases = recent.UseCases();

@@ -42,12 +42,11 @@ internal static class ListenerRoutes
         MapOtherMethods(app, Listener.OtlpHttp, "POST", "/v1/traces", "/v1/outcomes");
         app.MapFallback("{**path}", NotFound).RequireListener(Listener.OtlpHttp);
 
-        RequestDelegate api = Authorized(metricsTokens, taskApi.HandleAsync);
         app.MapGet("/metrics", Authorized(metricsTokens, scrape.HandleAsync)).RequireListener(Listener.Metrics);
-        app.MapGet(TaskApiEndpoint.TasksPath, api).RequireListener(Listener.Metrics);
-        app.MapGet(TaskApiEndpoint.TasksPath + "/{**traceId}", api).RequireListener(Listener.Metrics);
-        app.MapGet(TaskApiEndpoint.UseCasesPath, api).RequireListener(Listener.Metrics);
-        MapOtherMethods(app, Listener.Metrics, "GET", "/metrics", TaskApiEndpoint.TasksPath, TaskApiEndpoint.TasksPath + "/{**traceId}", TaskApiEndpoint.UseCasesPath);
+        app.MapGet(TaskApiEndpoint.TasksPath, Authorized(metricsTokens, taskApi.TasksAsync)).RequireListener(Listener.Metrics);
+        app.MapGet(TaskApiEndpoint.TaskPattern, Authorized(metricsTokens, taskApi.TaskAsync)).RequireListener(Listener.Metrics);
+        app.MapGet(TaskApiEndpoint.UseCasesPath, Authorized(metricsTokens, taskApi.UseCasesAsync)).RequireListener(Listener.Metrics);
+        MapOtherMethods(app, Listener.Metrics, "GET", "/metrics", TaskApiEndpoint.TasksPath, TaskApiEndpoint.TaskPattern, TaskApiEndpoint.UseCasesPath);
         app.Map("/healthz", context => Text(context, StatusCodes.Status200OK, "ok\n")).RequireListener(Listener.Metrics);
         app.Map("/readyz", context => readiness.NotReadyReason is string notReady
             ? Text(context, StatusCodes.Status503ServiceUnavailable, $"not ready: {notReady}\n")

@@ -33,7 +33,7 @@ internal sealed class BoundedInflateStream(Stream inflating, int limit) : Stream
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"malformed OTLP protobuf request: invalid gzip data: {e.Message}"));
         }
         _total += read;
-        if (_total > limit) throw new RpcException(new Status(StatusCode.ResourceExhausted, new RequestTooLargeException(limit).Message));
+        if (_total > limit) throw new RequestTooLargeException(limit).ToRpcException();
         return read;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 
@@ -8,7 +9,9 @@ namespace CpstExporter.Receiving;
 /// <summary>
 /// The gRPC answers the exporter gives besides grpc-dotnet's own: refusals decided before a call reaches grpc-dotnet
 /// (trailers-only, the status in the headers), the overload refusal with its RetryInfo, and reading back how a call
-/// to Export ended, so that every refused request is counted in <c>cpst_rejected_requests_total</c>.
+/// to Export ended, so that every refused request is counted in <c>cpst_rejected_requests_total</c>. How a call ended
+/// is read typed, from the <see cref="ServerCallContext.Status"/> grpc-dotnet leaves on the call
+/// (<see cref="IServerCallContextFeature"/>), not from the response headers it wrote.
 /// </summary>
 internal static class OtlpGrpcAnswers
 {
@@ -42,31 +45,32 @@ internal static class OtlpGrpcAnswers
             $"unknown method {path}: this server implements {OtlpGrpcReceiver.ExportPath} and grpc.health.v1.Health/Check");
 
     /// <summary>
-    /// Why a finished call to Export was refused, read from its answer: grpc-dotnet refuses broken framing, unknown
-    /// encodings and oversized messages itself, the marshaller malformed protobuf. Null for a call that succeeded, and
-    /// for refusals counted where they are decided (UNAUTHENTICATED, UNAVAILABLE) or not the request's fault.
-    /// A size refusal gets the message that names the limit's key, whichever check made it, unless it names it already
-    /// (a request over its decode budget says so).
+    /// Why a finished call to Export was refused, read from the status grpc-dotnet ended it with: grpc-dotnet refuses
+    /// broken framing, unknown encodings and oversized messages itself, the marshaller malformed protobuf. Null for a
+    /// call that succeeded, and for refusals counted where they are decided (UNAUTHENTICATED, UNAVAILABLE) or not the
+    /// request's fault. A size refusal gets the message that names the limit's key, whichever check made it, unless
+    /// the exporter made it (<see cref="RequestTooLargeException.ToRpcException"/>): its message names the key already.
     /// </summary>
     public static RequestRejection? Rejection(HttpContext context, int maxRequestBytes)
     {
         HttpResponse response = context.Response;
         // A unary call sends its message only when it succeeded; a refusal is trailers-only.
         if (response.HasStarted) return null;
+        // grpc-dotnet refuses a content type that is not gRPC before there is a call, with HTTP 415.
         if (response.StatusCode == StatusCodes.Status415UnsupportedMediaType) return RequestRejection.UnsupportedMediaType;
-        string? status = response.Headers[StatusHeader];
-        switch (status)
+        if (context.Features.Get<IServerCallContextFeature>()?.ServerCallContext.Status is not { } status) return null;
+        switch (status.StatusCode)
         {
-            case "3":   // INVALID_ARGUMENT: not protobuf, or corrupt gzip
-            case "13":  // INTERNAL: incomplete message, data after it, compressed without an encoding
+            case StatusCode.InvalidArgument: // not protobuf, or corrupt gzip
+            case StatusCode.Internal:        // incomplete message, data after it, compressed without an encoding
                 return RequestRejection.Malformed;
-            case "2":   // UNKNOWN: framing grpc-dotnet could not read (a compressed flag other than 0 or 1)
+            case StatusCode.Unknown:         // framing grpc-dotnet could not read (a compressed flag other than 0 or 1)
                 return context.RequestAborted.IsCancellationRequested ? null : RequestRejection.Malformed;
-            case "8":
-                if (!response.Headers[MessageHeader].ToString().Contains("Cpst:Limits:MaxRequestBytes", StringComparison.Ordinal))
+            case StatusCode.ResourceExhausted:
+                if (status.DebugException is not RequestTooLargeException)
                     response.Headers[MessageHeader] = PercentEncode(new RequestTooLargeException(maxRequestBytes).Message);
                 return RequestRejection.TooLarge;
-            case "12":  // UNIMPLEMENTED on Export: a grpc-encoding other than gzip
+            case StatusCode.Unimplemented:   // on Export: a grpc-encoding other than gzip
                 return RequestRejection.UnsupportedMediaType;
             default:
                 return null;

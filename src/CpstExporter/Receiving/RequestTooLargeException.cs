@@ -1,3 +1,5 @@
+using Grpc.Core;
+
 namespace CpstExporter.Receiving;
 
 /// <summary>
@@ -14,6 +16,13 @@ internal sealed class RequestTooLargeException : Exception
     private RequestTooLargeException(string message) : base(message)
     {
     }
+
+    /// <summary>
+    /// RESOURCE_EXHAUSTED with this message, carrying this exception as the status's debug exception: grpc-dotnet keeps
+    /// it on the call's <see cref="ServerCallContext.Status"/> and never sends it, so the refusal's origin can be read
+    /// back typed (<see cref="OtlpGrpcAnswers.Rejection"/>) instead of from its text.
+    /// </summary>
+    public RpcException ToRpcException() => new(new Status(StatusCode.ResourceExhausted, Message, this));
 
     /// <summary>The spans, attributes and strings of a request would take more than <paramref name="budget"/> bytes decoded.</summary>
     public static RequestTooLargeException Decoded(long budget, int perReceivedByte) =>

@@ -58,7 +58,7 @@ internal static class TraceServiceMethod
         catch (RequestTooLargeException e)
         {
             pool.Return(batch);
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
+            throw e.ToRpcException();
         }
     }
 }
