@@ -1,3 +1,5 @@
+using CpstExporter.Primitives;
+
 namespace CpstExporter.Hosting;
 
 /// <summary>How the exporter stops on SIGTERM (<c>Cpst:Shutdown</c>), docs/operations.md "Signals, the state file and checkpoints".</summary>
@@ -8,6 +10,9 @@ internal sealed class ShutdownOptions
     /// every count this instance made: at least one scrape interval. 0 exits at once. Default 15.
     /// </summary>
     public int DrainSeconds { get; set; } = 15;
+
+    /// <summary>The longest drain accepted: ten minutes, beyond any scrape interval.</summary>
+    public const int MaxDrainSeconds = 600;
 
     /// <summary>How long exports already admitted get to finish once new ones are refused. 10 s: they are being decoded, not received.</summary>
     public static readonly TimeSpan InFlightTimeout = TimeSpan.FromSeconds(10);
@@ -22,4 +27,12 @@ internal sealed class ShutdownOptions
     /// (Kubernetes <c>terminationGracePeriodSeconds</c>, compose <c>stop_grace_period</c>) must be longer. 35 s by default.
     /// </summary>
     public TimeSpan HostTimeout => InFlightTimeout + Drain + SaveAndCloseTimeout;
+
+    /// <summary>Throws <see cref="CpstConfigurationException"/> when <see cref="DrainSeconds"/> is out of its range.</summary>
+    public void Validate()
+    {
+        if (DrainSeconds is < 0 or > MaxDrainSeconds)
+            throw new CpstConfigurationException($"Cpst:Shutdown:DrainSeconds must be from 0 (exit once saved) to {MaxDrainSeconds} seconds, not {DrainSeconds}; " +
+                "at least one scrape interval, and less than the grace period before SIGKILL");
+    }
 }

@@ -1,3 +1,5 @@
+using CpstExporter.Primitives;
+
 namespace CpstExporter.Receiving;
 
 /// <summary>Request limits (<c>Cpst:Limits</c>).</summary>
@@ -12,4 +14,11 @@ internal sealed class ReceiverOptions
     /// UNAVAILABLE / 503 and a retry delay, which OTLP clients retry. Default 64.
     /// </summary>
     public int MaxConcurrentExports { get; set; } = 64;
+
+    /// <summary>Throws <see cref="CpstConfigurationException"/> naming the first key out of its range.</summary>
+    public void Validate()
+    {
+        CpstConfigurationException.ThrowIfNotPositive(MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
+        CpstConfigurationException.ThrowIfNotPositive(MaxConcurrentExports, "Cpst:Limits:MaxConcurrentExports");
+    }
 }
