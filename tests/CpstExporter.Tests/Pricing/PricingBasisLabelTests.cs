@@ -7,5 +7,5 @@ public class PricingBasisLabelTests
 {
     [Fact]
     public void PricingBasis_EveryMember_HasOneDistinctSpelling() =>
-        LabelValueTests.AssertOneSpellingEach<PricingBasis>(PricingBasisLabels.LabelValue);
+        Assert.Equal(Enum.GetValues<PricingBasis>().Length, LabelValueTests.DistinctSpellings<PricingBasis>(PricingBasisLabels.LabelValue));
 }

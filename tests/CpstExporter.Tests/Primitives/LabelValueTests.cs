@@ -6,13 +6,16 @@ namespace CpstExporter.Tests.Primitives;
 public partial class LabelValueTests
 {
     [Fact]
-    public void Outcome_EveryMember_HasOneDistinctSpelling() => AssertOneSpellingEach<Outcome>(OutcomeLabels.LabelValue);
+    public void Outcome_EveryMember_HasOneDistinctSpelling() =>
+        Assert.Equal(Enum.GetValues<Outcome>().Length, DistinctSpellings<Outcome>(OutcomeLabels.LabelValue));
 
     [Fact]
-    public void TokenType_EveryMember_HasOneDistinctSpelling() => AssertOneSpellingEach<TokenType>(TokenTypeLabels.LabelValue);
+    public void TokenType_EveryMember_HasOneDistinctSpelling() =>
+        Assert.Equal(Enum.GetValues<TokenType>().Length, DistinctSpellings<TokenType>(TokenTypeLabels.LabelValue));
 
     [Fact]
-    public void ServiceTier_EveryMember_HasOneDistinctSpelling() => AssertOneSpellingEach<ServiceTier>(ServiceTierLabels.LabelValue);
+    public void ServiceTier_EveryMember_HasOneDistinctSpelling() =>
+        Assert.Equal(Enum.GetValues<ServiceTier>().Length, DistinctSpellings<ServiceTier>(ServiceTierLabels.LabelValue));
 
     [Fact]
     public void Outcome_LabelValue_ParsesBackToTheOutcome()
@@ -35,17 +38,12 @@ public partial class LabelValueTests
     }
 
     /// <summary>
-    /// Each member of <typeparamref name="TEnum"/> has a label value, a lower-case word that Prometheus and OTLP take as
-    /// it is, and no two members share one: a counter or a query that reads a value back finds one member.
+    /// The number of distinct label values of <typeparamref name="TEnum"/>'s members that are lower-case words Prometheus
+    /// and OTLP take as they are: the number of members when each has one spelling of its own, so that a counter or a
+    /// query that reads a value back finds one member.
     /// </summary>
-    internal static void AssertOneSpellingEach<TEnum>(Func<TEnum, string> labelValue) where TEnum : struct, Enum
-    {
-        TEnum[] members = Enum.GetValues<TEnum>();
-        string[] spellings = members.Select(labelValue).ToArray();
-
-        Assert.All(spellings, spelling => Assert.Matches(Spelling(), spelling));
-        Assert.Equal(members.Length, spellings.Distinct(StringComparer.Ordinal).Count());
-    }
+    internal static int DistinctSpellings<TEnum>(Func<TEnum, string> labelValue) where TEnum : struct, Enum =>
+        Enum.GetValues<TEnum>().Select(labelValue).Where(s => Spelling().IsMatch(s)).Distinct(StringComparer.Ordinal).Count();
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]
     private static partial Regex Spelling();
