@@ -44,19 +44,19 @@ internal sealed class CpstSettings
     {
         try
         {
-            IConfigurationSection limits = cpst.GetSection("Limits");
+            IConfigurationSection limits = cpst.GetSection(ReceiverOptions.Section); // the other limits are read one by one
             var settings = new CpstSettings
             {
-                Listen = cpst.GetSection("Listen").Get<ListenerOptions>() ?? new ListenerOptions(),
+                Listen = cpst.GetSection(ListenerOptions.Section).Get<ListenerOptions>() ?? new ListenerOptions(),
                 Pricing = PricingOptions.Read(cpst),
-                Tasks = cpst.GetSection("Tasks").Get<TaskOptions>() ?? new TaskOptions(),
+                Tasks = cpst.GetSection(TaskOptions.Section).Get<TaskOptions>() ?? new TaskOptions(),
                 Receiver = new ReceiverOptions(),
                 Auth = AuthOptions.Read(cpst.GetSection("Auth")),
                 MaxSeriesPerMetric = limits.GetValue("MaxSeriesPerMetric", DefaultMaxSeriesPerMetric),
                 MaxConnections = limits.GetValue<int?>("MaxConnections"),
                 UseCases = UseCaseOptions.ReadAll(cpst.GetSection("UseCases")),
                 Conventions = ConventionOptions.Read(cpst.GetSection("Conventions")),
-                Shutdown = cpst.GetSection("Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions(),
+                Shutdown = cpst.GetSection(ShutdownOptions.Section).Get<ShutdownOptions>() ?? new ShutdownOptions(),
                 Plausible = new PlausibleRange(
                     limits.GetValue("MaxTokensPerSpan", PlausibleRange.Default.MaxTokensPerSpan),
                     limits.GetValue("MaxCostUsdPerSpan", PlausibleRange.Default.MaxCostUsdPerSpan)),

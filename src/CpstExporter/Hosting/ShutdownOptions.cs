@@ -5,6 +5,9 @@ namespace CpstExporter.Hosting;
 /// <summary>How the exporter stops on SIGTERM (<c>Cpst:Shutdown</c>), docs/operations.md "Signals, the state file and checkpoints".</summary>
 internal sealed class ShutdownOptions
 {
+    /// <summary>The section below <c>Cpst</c> these options are bound from, one key per settable property.</summary>
+    public const string Section = "Shutdown";
+
     /// <summary>
     /// Seconds <c>/metrics</c> and the task API keep answering after the pending tasks were saved, so that a scrape sees
     /// every count this instance made: at least one scrape interval. 0 exits at once. Default 15.
@@ -32,7 +35,10 @@ internal sealed class ShutdownOptions
     public void Validate()
     {
         if (DrainSeconds is < 0 or > MaxDrainSeconds)
-            throw new CpstConfigurationException($"Cpst:Shutdown:DrainSeconds must be from 0 (exit once saved) to {MaxDrainSeconds} seconds, not {DrainSeconds}; " +
+            throw new CpstConfigurationException($"{Key(nameof(DrainSeconds))} must be from 0 (exit once saved) to {MaxDrainSeconds} seconds, not {DrainSeconds}; " +
                 "at least one scrape interval, and less than the grace period before SIGKILL");
     }
+
+    /// <summary>The full name of a key of this section, as an error names it.</summary>
+    private static string Key(string property) => $"Cpst:{Section}:{property}";
 }

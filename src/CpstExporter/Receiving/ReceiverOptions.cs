@@ -5,6 +5,9 @@ namespace CpstExporter.Receiving;
 /// <summary>Request limits (<c>Cpst:Limits</c>).</summary>
 internal sealed class ReceiverOptions
 {
+    /// <summary>The section below <c>Cpst</c> these options are bound from, one key per settable property, beside other parts' limits.</summary>
+    public const string Section = "Limits";
+
     /// <summary>Largest request accepted, in bytes after decompression. Default 67108864 (64 MiB).</summary>
     public int MaxRequestBytes { get; set; } = 64 * 1024 * 1024;
 
@@ -18,7 +21,10 @@ internal sealed class ReceiverOptions
     /// <summary>Throws <see cref="CpstConfigurationException"/> naming the first key out of its range.</summary>
     public void Validate()
     {
-        CpstConfigurationException.ThrowIfNotPositive(MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
-        CpstConfigurationException.ThrowIfNotPositive(MaxConcurrentExports, "Cpst:Limits:MaxConcurrentExports");
+        CpstConfigurationException.ThrowIfNotPositive(MaxRequestBytes, Key(nameof(MaxRequestBytes)));
+        CpstConfigurationException.ThrowIfNotPositive(MaxConcurrentExports, Key(nameof(MaxConcurrentExports)));
     }
+
+    /// <summary>The full name of a key of this section, as an error names it.</summary>
+    private static string Key(string property) => $"Cpst:{Section}:{property}";
 }

@@ -5,6 +5,9 @@ namespace CpstExporter.Tasks;
 /// <summary>Task lifecycle settings (<c>Cpst:Tasks</c>), docs/operations.md.</summary>
 internal sealed class TaskOptions
 {
+    /// <summary>The section below <c>Cpst</c> these options are bound from, one key per settable property.</summary>
+    public const string Section = "Tasks";
+
     /// <summary>The highest <see cref="RecentTasks"/> accepted: about 400 MB.</summary>
     public const int MaxRecentTasks = 1_000_000;
 
@@ -50,15 +53,18 @@ internal sealed class TaskOptions
     /// <summary>Throws <see cref="CpstConfigurationException"/> naming the first key out of its range.</summary>
     public void Validate()
     {
-        CpstConfigurationException.ThrowIfNotPositive(SettleSeconds, "Cpst:Tasks:SettleSeconds");
-        CpstConfigurationException.ThrowIfNotPositive(OutcomeWindowSeconds, "Cpst:Tasks:OutcomeWindowSeconds");
-        CpstConfigurationException.ThrowIfNotPositive(MaxPending, "Cpst:Tasks:MaxPending");
-        CpstConfigurationException.ThrowIfNotPositive(MaxFinishedRemembered, "Cpst:Tasks:MaxFinishedRemembered");
+        CpstConfigurationException.ThrowIfNotPositive(SettleSeconds, Key(nameof(SettleSeconds)));
+        CpstConfigurationException.ThrowIfNotPositive(OutcomeWindowSeconds, Key(nameof(OutcomeWindowSeconds)));
+        CpstConfigurationException.ThrowIfNotPositive(MaxPending, Key(nameof(MaxPending)));
+        CpstConfigurationException.ThrowIfNotPositive(MaxFinishedRemembered, Key(nameof(MaxFinishedRemembered)));
         if (CheckpointSeconds < 0)
-            throw new CpstConfigurationException($"Cpst:Tasks:CheckpointSeconds must be 0 (only on shutdown) or a positive number of seconds, not {CheckpointSeconds}");
+            throw new CpstConfigurationException($"{Key(nameof(CheckpointSeconds))} must be 0 (only on shutdown) or a positive number of seconds, not {CheckpointSeconds}");
         if (RecentTasks is < 0 or > MaxRecentTasks)
-            throw new CpstConfigurationException($"Cpst:Tasks:RecentTasks must be from 0 (keep none) to {MaxRecentTasks}, not {RecentTasks}");
+            throw new CpstConfigurationException($"{Key(nameof(RecentTasks))} must be from 0 (keep none) to {MaxRecentTasks}, not {RecentTasks}");
         if (DuplicateWindowSeconds < 0)
-            throw new CpstConfigurationException($"Cpst:Tasks:DuplicateWindowSeconds must be 0 or a positive number of seconds, not {DuplicateWindowSeconds}");
+            throw new CpstConfigurationException($"{Key(nameof(DuplicateWindowSeconds))} must be 0 or a positive number of seconds, not {DuplicateWindowSeconds}");
     }
+
+    /// <summary>The full name of a key of this section, as an error names it.</summary>
+    private static string Key(string property) => $"Cpst:{Section}:{property}";
 }
