@@ -34,7 +34,7 @@ public class PipelineBenchmarks
         _template = Payloads.Template();
         _frame = Payloads.Frame(_template, ref _sequence);
         // With the task API's store at its default size, as the service runs.
-        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), _clock) { Recent = new RecentTasks(RecentTasks.DefaultCapacity) };
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), _clock) { Recent = new RecentTasks(new TaskOptions().RecentTasks) };
         _assembler = new TaskAssembler(new TaskOptions(), metrics, _clock);
         var prices = new PriceTableProvider(Payloads.ShippedPrices(), NullLogger<PriceTableProvider>.Instance);
         _pipeline = new SpanPipeline(new SpanFactsReader(new LabelValueCache()), new BatchPricer(prices), _assembler);

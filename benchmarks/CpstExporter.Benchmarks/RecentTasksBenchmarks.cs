@@ -20,13 +20,13 @@ public class RecentTasksBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _store = new RecentTasks(RecentTasks.DefaultCapacity);
+        _store = new RecentTasks(new TaskOptions().RecentTasks);
         for (int i = 0; i < _tasks.Length; i++)
             _tasks[i] = new TaskRecord(default, new TaskLabels(UseCases[i], Outcome.Success, "gpt-5.4-mini", "prod", "prompt-a"),
                 0.0105m, 3, 2, 6000, 720, new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero), FinishReason.Settled,
                 new TaskBreakdown(1, 2, OutcomeSource.Span, 0.008m, 0.0025m, 0, 0, 0,
                     new CallShare(SpanRole.Llm, "gpt-5.4-mini", 3, 6000, 720, 0.008m), new CallShare(SpanRole.Tool, "web_search", 2, 0, 0, 0.0025m), null, 0));
-        for (int i = 0; i < 2 * RecentTasks.DefaultCapacity; i++) Add();
+        for (int i = 0; i < 2 * new TaskOptions().RecentTasks; i++) Add();
     }
 
     [Benchmark]

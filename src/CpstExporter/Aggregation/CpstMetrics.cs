@@ -1,4 +1,3 @@
-using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;

@@ -21,11 +21,8 @@ namespace CpstExporter.Aggregation;
 /// </remarks>
 internal sealed class RecentTasks
 {
-    /// <summary>The default of <c>Cpst:Tasks:RecentTasks</c>: 10,000 tasks, about 4 MB.</summary>
-    public const int DefaultCapacity = 10_000;
-
-    /// <summary>The highest <c>Cpst:Tasks:RecentTasks</c> accepted: about 400 MB.</summary>
-    public const int MaxCapacity = 1_000_000;
+    /// <summary>The highest capacity: <see cref="TaskOptions.MaxRecentTasks"/>.</summary>
+    public const int MaxCapacity = TaskOptions.MaxRecentTasks;
 
     private const int None = -1;
 

@@ -1,4 +1,8 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
+using CpstExporter.Hosting;
+using CpstExporter.Receiving;
+using CpstExporter.Tasks;
 using Microsoft.Extensions.Configuration;
 
 namespace CpstExporter.Configuration;
@@ -7,24 +11,37 @@ namespace CpstExporter.Configuration;
 /// The keys the <c>Cpst</c> section knows. A key outside them is most often a typo (<c>SettleSecond</c>) that would
 /// otherwise leave the default silently in force, so each one is reported as a warning, with the nearest known key.
 /// Warnings rather than errors: a configuration written for a newer version still starts.
+/// <para>
+/// The keys of an options type the binder fills (<see cref="ListenerOptions"/>, <see cref="TaskOptions"/>,
+/// <see cref="ReceiverOptions"/>, <see cref="ShutdownOptions"/>) are its settable properties under its
+/// <c>Section</c>, the very properties the binder sets, so adding one is the whole change. The others are listed here:
+/// sections read by hand (price files, tokens, conventions, use cases), whose names are maps or lists rather than
+/// properties, and the single limits read with <c>GetValue</c> (<see cref="CpstSettings"/>).
+/// </para>
 /// </summary>
 internal static class ConfigurationKeys
 {
     /// <summary>Known keys below <c>Cpst</c>; <c>*</c> stands for one segment of any name (a list index, a use case, an item).</summary>
     public static readonly string[] Known =
     [
-        "Listen:OtlpGrpc", "Listen:OtlpHttp", "Listen:Metrics",
+        .. Bound<ListenerOptions>(ListenerOptions.Section),
         "PricingFile", "PricingFiles:*", "Pricing:ExchangeRates:*", "SettingsFile",
-        "Tasks:SettleSeconds", "Tasks:OutcomeWindowSeconds", "Tasks:MaxPending", "Tasks:StateFile", "Tasks:CheckpointSeconds",
-        "Tasks:MaxFinishedRemembered", "Tasks:DuplicateWindowSeconds", "Tasks:RecentTasks",
-        "Limits:MaxSeriesPerMetric", "Limits:MaxRequestBytes", "Limits:MaxConcurrentExports", "Limits:MaxConnections",
-        "Limits:MaxTokensPerSpan", "Limits:MaxCostUsdPerSpan",
-        "Shutdown:DrainSeconds",
+        .. Bound<TaskOptions>(TaskOptions.Section),
+        .. Bound<ReceiverOptions>(ReceiverOptions.Section),
+        "Limits:MaxSeriesPerMetric", "Limits:MaxConnections", "Limits:MaxTokensPerSpan", "Limits:MaxCostUsdPerSpan",
+        .. Bound<ShutdownOptions>(ShutdownOptions.Section),
         "Conventions:*", "Conventions:*:*",
         "Auth:Tokens:*", "Auth:MetricsTokens:*",
         "UseCases:*:TargetUsd", "UseCases:*:MonthlyBudgetUsd", "UseCases:*:SupportingCosts:*",
         "UseCases:*:SpikeFactor", "UseCases:*:MinTasksPerHour",
     ];
+
+    /// <summary>The keys of an options type the binder fills: its public settable properties, in declaration order.</summary>
+    private static IEnumerable<string> Bound<TOptions>(string section) =>
+        typeof(TOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetSetMethod() is not null)
+            .OrderBy(p => p.MetadataToken)
+            .Select(p => $"{section}:{p.Name}");
 
     private static readonly Regex[] Patterns = Known
         .Select(k => new Regex("^" + string.Join(':', k.Split(':').Select(s => s == "*" ? "[^:]+" : Regex.Escape(s))) + "$",

@@ -21,7 +21,10 @@ internal sealed class CpstSettings
     public required TaskOptions Tasks { get; init; }
     public required ReceiverOptions Receiver { get; init; }
     public required AuthOptions Auth { get; init; }
+    /// <summary><c>Cpst:Limits:MaxSeriesPerMetric</c>: series per metric before new label sets fold into the overflow series. Default 2000.</summary>
     public required int MaxSeriesPerMetric { get; init; }
+
+    public const int DefaultMaxSeriesPerMetric = 2000;
 
     /// <summary>
     /// <c>Cpst:Limits:MaxConnections</c>: connections open at once per listener, or null when not set; then
@@ -33,30 +36,32 @@ internal sealed class CpstSettings
     public required PlausibleRange Plausible { get; init; }
     public required ShutdownOptions Shutdown { get; init; }
 
+    /// <summary>
+    /// Binds each part's options from its keys and lets each check itself. The defaults and the ranges are the options
+    /// types' own: the binder leaves a property that is not set at its initial value.
+    /// </summary>
     public static CpstSettings Read(IConfigurationSection cpst)
     {
         try
         {
+            IConfigurationSection limits = cpst.GetSection(ReceiverOptions.Section); // the other limits are read one by one
             var settings = new CpstSettings
             {
-                Listen = cpst.GetSection("Listen").Get<ListenerOptions>() ?? new ListenerOptions(),
+                Listen = cpst.GetSection(ListenerOptions.Section).Get<ListenerOptions>() ?? new ListenerOptions(),
                 Pricing = PricingOptions.Read(cpst),
-                Tasks = cpst.GetSection("Tasks").Get<TaskOptions>() ?? new TaskOptions(),
-                Receiver = new ReceiverOptions
-                {
-                    MaxRequestBytes = cpst.GetValue("Limits:MaxRequestBytes", 64 * 1024 * 1024),
-                    MaxConcurrentExports = cpst.GetValue("Limits:MaxConcurrentExports", 64),
-                },
+                Tasks = cpst.GetSection(TaskOptions.Section).Get<TaskOptions>() ?? new TaskOptions(),
+                Receiver = new ReceiverOptions(),
                 Auth = AuthOptions.Read(cpst.GetSection("Auth")),
-                MaxSeriesPerMetric = cpst.GetValue("Limits:MaxSeriesPerMetric", 2000),
-                MaxConnections = cpst.GetValue<int?>("Limits:MaxConnections"),
+                MaxSeriesPerMetric = limits.GetValue("MaxSeriesPerMetric", DefaultMaxSeriesPerMetric),
+                MaxConnections = limits.GetValue<int?>("MaxConnections"),
                 UseCases = UseCaseOptions.ReadAll(cpst.GetSection("UseCases")),
                 Conventions = ConventionOptions.Read(cpst.GetSection("Conventions")),
-                Shutdown = cpst.GetSection("Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions(),
+                Shutdown = cpst.GetSection(ShutdownOptions.Section).Get<ShutdownOptions>() ?? new ShutdownOptions(),
                 Plausible = new PlausibleRange(
-                    cpst.GetValue("Limits:MaxTokensPerSpan", PlausibleRange.Default.MaxTokensPerSpan),
-                    cpst.GetValue("Limits:MaxCostUsdPerSpan", PlausibleRange.Default.MaxCostUsdPerSpan)),
+                    limits.GetValue("MaxTokensPerSpan", PlausibleRange.Default.MaxTokensPerSpan),
+                    limits.GetValue("MaxCostUsdPerSpan", PlausibleRange.Default.MaxCostUsdPerSpan)),
             };
+            limits.Bind(settings.Receiver);
             settings.Validate();
             return settings;
         }
@@ -68,33 +73,14 @@ internal sealed class CpstSettings
 
     private void Validate()
     {
-        Positive(Tasks.SettleSeconds, "Cpst:Tasks:SettleSeconds");
-        Positive(Tasks.OutcomeWindowSeconds, "Cpst:Tasks:OutcomeWindowSeconds");
-        Positive(Tasks.MaxPending, "Cpst:Tasks:MaxPending");
-        Positive(Tasks.MaxFinishedRemembered, "Cpst:Tasks:MaxFinishedRemembered");
-        if (Tasks.CheckpointSeconds < 0)
-            throw new CpstConfigurationException($"Cpst:Tasks:CheckpointSeconds must be 0 (only on shutdown) or a positive number of seconds, not {Tasks.CheckpointSeconds}");
-        Positive(MaxSeriesPerMetric, "Cpst:Limits:MaxSeriesPerMetric");
-        Positive(Receiver.MaxRequestBytes, "Cpst:Limits:MaxRequestBytes");
-        Positive(Receiver.MaxConcurrentExports, "Cpst:Limits:MaxConcurrentExports");
+        Tasks.Validate();
+        CpstConfigurationException.ThrowIfNotPositive(MaxSeriesPerMetric, "Cpst:Limits:MaxSeriesPerMetric");
+        Receiver.Validate();
         if (MaxConnections is <= 0)
             throw new CpstConfigurationException($"Cpst:Limits:MaxConnections must be a positive number of connections per listener, not {MaxConnections}; " +
                 "leave it unset for the default");
-        Positive(Plausible.MaxTokensPerSpan, "Cpst:Limits:MaxTokensPerSpan");
-        if (Plausible.MaxCostUsdPerSpan <= 0)
-            throw new CpstConfigurationException($"Cpst:Limits:MaxCostUsdPerSpan must be a positive amount of USD, not {Plausible.MaxCostUsdPerSpan.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        if (Tasks.RecentTasks is < 0 or > Aggregation.RecentTasks.MaxCapacity)
-            throw new CpstConfigurationException($"Cpst:Tasks:RecentTasks must be from 0 (keep none) to {Aggregation.RecentTasks.MaxCapacity}, not {Tasks.RecentTasks}");
-        if (Tasks.DuplicateWindowSeconds < 0)
-            throw new CpstConfigurationException($"Cpst:Tasks:DuplicateWindowSeconds must be 0 or a positive number of seconds, not {Tasks.DuplicateWindowSeconds}");
-        if (Shutdown.DrainSeconds is < 0 or > 600)
-            throw new CpstConfigurationException($"Cpst:Shutdown:DrainSeconds must be from 0 (exit once saved) to 600 seconds, not {Shutdown.DrainSeconds}; " +
-                "at least one scrape interval, and less than the grace period before SIGKILL");
+        Plausible.Validate();
+        Shutdown.Validate();
         Listen.Validate();
-    }
-
-    private static void Positive(long value, string key)
-    {
-        if (value <= 0) throw new CpstConfigurationException($"{key} must be a positive number, not {value}");
     }
 }

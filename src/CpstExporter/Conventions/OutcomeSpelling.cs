@@ -24,11 +24,4 @@ internal static class OutcomeSpelling
 
     public static Outcome FromString(string? value) =>
         string.IsNullOrWhiteSpace(value) ? Outcome.Unknown : FromUtf8(Encoding.UTF8.GetBytes(value));
-
-    public static string LabelValue(this Outcome outcome) => outcome switch
-    {
-        Outcome.Success => "success",
-        Outcome.Failure => "failure",
-        _ => "unknown",
-    };
 }

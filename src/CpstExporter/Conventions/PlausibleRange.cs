@@ -1,3 +1,6 @@
+using System.Globalization;
+using CpstExporter.Primitives;
+
 namespace CpstExporter.Conventions;
 
 /// <summary>
@@ -9,4 +12,12 @@ namespace CpstExporter.Conventions;
 internal sealed record PlausibleRange(long MaxTokensPerSpan = 100_000_000, decimal MaxCostUsdPerSpan = 10_000m)
 {
     public static readonly PlausibleRange Default = new();
+
+    /// <summary>Throws <see cref="CpstConfigurationException"/> naming the first key out of its range.</summary>
+    public void Validate()
+    {
+        CpstConfigurationException.ThrowIfNotPositive(MaxTokensPerSpan, "Cpst:Limits:MaxTokensPerSpan");
+        if (MaxCostUsdPerSpan <= 0)
+            throw new CpstConfigurationException($"Cpst:Limits:MaxCostUsdPerSpan must be a positive amount of USD, not {MaxCostUsdPerSpan.ToString(CultureInfo.InvariantCulture)}");
+    }
 }

@@ -30,8 +30,9 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
     private static readonly byte[] SumName = SampleName(MetricId.CostPerTask, "_sum");
     private static readonly byte[] CountName = SampleName(MetricId.CostPerTask, "_count");
 
-    private static readonly byte[][] TokenTypesTask = TokenTypes(MetricId.TaskTokens, "input", "output");
-    private static readonly byte[][] TokenTypesLlm = TokenTypes(MetricId.LlmTokens, "input", "output", "cache_read", "cache_write", "reasoning");
+    /// <summary>The <c>token_type</c> label with each value, by <see cref="TokenType"/>: a task's input and output, an LLM call's every count.</summary>
+    private static readonly byte[][] TokenTypesTask = TokenTypes(MetricId.TaskTokens, TokenType.Input, TokenType.Output);
+    private static readonly byte[][] TokenTypesLlm = TokenTypes(MetricId.LlmTokens, Enum.GetValues<TokenType>());
     private static readonly byte[][] BucketBounds =
         CostHistogramSeries.Bounds.Select(b => Encoding.UTF8.GetBytes($"le=\"{b.ToString(System.Globalization.CultureInfo.InvariantCulture)}\""))
             .Append(Encoding.UTF8.GetBytes("le=\"+Inf\"")).ToArray();
@@ -237,8 +238,8 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                 for (int i = 0; i < tasks.Length; i++)
                 {
                     byte[] labels = _taskLabels.Get(i, tasks[i]);
-                    Sample(o, name, labels, TokenTypesTask[0], v[i].InputTokens);
-                    Sample(o, name, labels, TokenTypesTask[1], v[i].OutputTokens);
+                    Sample(o, name, labels, TokenTypesTask[(int)TokenType.Input], v[i].InputTokens);
+                    Sample(o, name, labels, TokenTypesTask[(int)TokenType.Output], v[i].OutputTokens);
                 }
                 break;
         }
@@ -295,11 +296,11 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                     Sample(o, name, labels, default, calls);
                     break;
                 case MetricId.LlmTokens:
-                    Sample(o, name, labels, TokenTypesLlm[0], t.Input);
-                    Sample(o, name, labels, TokenTypesLlm[1], t.Output);
-                    Sample(o, name, labels, TokenTypesLlm[2], t.CacheRead);
-                    Sample(o, name, labels, TokenTypesLlm[3], t.CacheWrite);
-                    Sample(o, name, labels, TokenTypesLlm[4], t.Reasoning);
+                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.Input], t.Input);
+                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.Output], t.Output);
+                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.CacheRead], t.CacheRead);
+                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.CacheWrite], t.CacheWrite);
+                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.Reasoning], t.Reasoning);
                     break;
                 default:
                     Sample(o, name, labels, default, costUsd);
@@ -400,11 +401,13 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
 
     private static byte[] SampleName(MetricId id, string suffix) => Encoding.UTF8.GetBytes(MetricCatalogue.Get(id).Name + suffix);
 
-    /// <summary>The <c>token_type</c> label, the last of the family's, with each of its values.</summary>
-    private static byte[][] TokenTypes(MetricId id, params string[] values)
+    /// <summary>The <c>token_type</c> label, the last of the family's, with each of its values, indexed by the type.</summary>
+    private static byte[][] TokenTypes(MetricId id, params TokenType[] types)
     {
         string label = MetricCatalogue.Get(id).LabelNames[^1];
-        return Array.ConvertAll(values, value => LabelEncoder.EncodeOne(label, value));
+        var encoded = new byte[types.Length][];
+        foreach (TokenType type in types) encoded[(int)type] = LabelEncoder.EncodeOne(label, type.LabelValue());
+        return encoded;
     }
 
     private static void Start(ExpositionBuffer o, ReadOnlySpan<byte> name, byte[]? labels, ReadOnlySpan<byte> extra)

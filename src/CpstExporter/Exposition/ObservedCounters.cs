@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
+using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 
 namespace CpstExporter.Exposition;
@@ -12,6 +13,9 @@ namespace CpstExporter.Exposition;
 internal static class ObservedCounters
 {
     private static readonly int OutcomeLabel = Array.IndexOf(CpstMetrics.TaskLabelNames, "outcome");
+
+    /// <summary>The order the outcomes are reported in.</summary>
+    private static readonly Outcome[] Outcomes = [Outcome.Success, Outcome.Failure, Outcome.Unknown];
 
     public static void Register(Meter meter, ReceiverCounters receiving, CpstMetrics metrics)
     {
@@ -37,22 +41,15 @@ internal static class ObservedCounters
     /// <summary>The task counters summed per outcome, across every other label (overflow series included: totals are exact).</summary>
     private static Measurement<long>[] TasksByOutcome(CpstMetrics metrics)
     {
-        long success = 0, failure = 0, unknown = 0;
+        Span<long> tasks = stackalloc long[Outcomes.Length];
         foreach (TaskSeries series in metrics.Tasks.All)
         {
-            long tasks = series.Read().Tasks;
-            switch (series.LabelValues[OutcomeLabel])
-            {
-                case "success": success += tasks; break;
-                case "failure": failure += tasks; break;
-                default: unknown += tasks; break;
-            }
+            OutcomeLabels.TryParse(series.LabelValues[OutcomeLabel], out Outcome outcome); // anything else is unknown
+            tasks[(int)outcome] += series.Read().Tasks;
         }
-        return
-        [
-            new(success, new KeyValuePair<string, object?>("cpst.outcome", "success")),
-            new(failure, new KeyValuePair<string, object?>("cpst.outcome", "failure")),
-            new(unknown, new KeyValuePair<string, object?>("cpst.outcome", "unknown")),
-        ];
+        var measurements = new Measurement<long>[Outcomes.Length];
+        for (int i = 0; i < Outcomes.Length; i++)
+            measurements[i] = new(tasks[(int)Outcomes[i]], new KeyValuePair<string, object?>("cpst.outcome", Outcomes[i].LabelValue()));
+        return measurements;
     }
 }

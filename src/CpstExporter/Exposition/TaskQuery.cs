@@ -98,13 +98,9 @@ internal sealed class TaskQuery
         return true;
     }
 
-    private static Outcome ParseOutcome(string value) => value switch
-    {
-        "success" => Primitives.Outcome.Success,
-        "failure" => Primitives.Outcome.Failure,
-        "unknown" => Primitives.Outcome.Unknown,
-        _ => throw new FormatException($"outcome={value}: use success, failure or unknown"),
-    };
+    private static Outcome ParseOutcome(string value) => OutcomeLabels.TryParse(value, out Outcome outcome)
+        ? outcome
+        : throw new FormatException($"outcome={value}: use {Primitives.Outcome.Success.LabelValue()}, {Primitives.Outcome.Failure.LabelValue()} or {Primitives.Outcome.Unknown.LabelValue()}");
 
     /// <summary>Epoch milliseconds (Grafana's <c>${__from}</c>) or RFC 3339.</summary>
     private static DateTimeOffset ParseTime(string key, string value)

@@ -8,6 +8,9 @@ namespace CpstExporter.Hosting;
 /// </summary>
 internal sealed class ListenerOptions
 {
+    /// <summary>The section below <c>Cpst</c> these options are bound from, one key per settable property.</summary>
+    public const string Section = "Listen";
+
     /// <summary>OTLP/gRPC: HTTP/2 cleartext with prior knowledge, or HTTP/2 over TLS (ALPN) for https. Default <c>http://127.0.0.1:4317</c>.</summary>
     public string OtlpGrpc { get; set; } = "http://127.0.0.1:4317";
 

@@ -11,25 +11,16 @@ internal sealed class ReceiverCounters
     private static readonly IgnoredAttributeReason[] IgnoredReasons = Enum.GetValues<IgnoredAttributeReason>();
 
     /// <summary>Spans accepted, by protocol.</summary>
-    public LabeledCounter<Protocol> ReceivedSpans { get; } = new(
-        (Protocol.Grpc, "grpc"), (Protocol.HttpProtobuf, "http_protobuf"), (Protocol.HttpJson, "http_json"));
+    public LabeledCounter<Protocol> ReceivedSpans { get; } = new(ProtocolLabels.LabelValue);
 
     /// <summary>Spans refused in otherwise valid requests, by reason.</summary>
-    public LabeledCounter<RejectionReason> RejectedSpans { get; } = new(
-        (RejectionReason.InvalidTraceId, "invalid_trace_id"), (RejectionReason.InvalidSpanId, "invalid_span_id"),
-        (RejectionReason.ImplausibleUsage, "implausible_usage"), (RejectionReason.PendingLimit, "pending_limit"));
+    public LabeledCounter<RejectionReason> RejectedSpans { get; } = new(RejectionReasonLabels.LabelValue);
 
     /// <summary>Attributes of accepted spans ignored while the spans' other facts counted, by reason.</summary>
-    public LabeledCounter<IgnoredAttributeReason> IgnoredAttributes { get; } = new(
-        (IgnoredAttributeReason.ImplausibleCost, "implausible_cost"), (IgnoredAttributeReason.UnknownCurrency, "unknown_currency"),
-        (IgnoredAttributeReason.UnknownServiceTier, "unknown_service_tier"));
+    public LabeledCounter<IgnoredAttributeReason> IgnoredAttributes { get; } = new(IgnoredAttributeReasonLabels.LabelValue);
 
     /// <summary>Export and outcome requests refused whole, by reason.</summary>
-    public LabeledCounter<RequestRejection> RejectedRequests { get; } = new(
-        (RequestRejection.Malformed, "malformed"), (RequestRejection.TooLarge, "too_large"),
-        (RequestRejection.UnsupportedMediaType, "unsupported_media_type"),
-        (RequestRejection.Unauthenticated, "unauthenticated"), (RequestRejection.Overloaded, "overloaded"),
-        (RequestRejection.ShuttingDown, "shutting_down"));
+    public LabeledCounter<RequestRejection> RejectedRequests { get; } = new(RequestRejectionLabels.LabelValue);
 
     /// <summary>
     /// Counts a request the pipeline has consumed: its spans that every stage accepted, under the protocol they came

@@ -1,8 +1,16 @@
+using CpstExporter.Primitives;
+
 namespace CpstExporter.Tasks;
 
 /// <summary>Task lifecycle settings (<c>Cpst:Tasks</c>), docs/operations.md.</summary>
 internal sealed class TaskOptions
 {
+    /// <summary>The section below <c>Cpst</c> these options are bound from, one key per settable property.</summary>
+    public const string Section = "Tasks";
+
+    /// <summary>The highest <see cref="RecentTasks"/> accepted: about 400 MB.</summary>
+    public const int MaxRecentTasks = 1_000_000;
+
     /// <summary>Seconds a task with an outcome waits after its last span or outcome for stragglers. Default 5.</summary>
     public int SettleSeconds { get; set; } = 5;
 
@@ -38,7 +46,25 @@ internal sealed class TaskOptions
 
     /// <summary>
     /// Finished tasks kept for the task API (<c>/api/v1/tasks</c>), about 400 bytes each; 0 keeps none and turns the
-    /// API's store off. Default 10,000 (about 4 MB), at most 1,000,000.
+    /// API's store off. Default 10,000 (about 4 MB), at most <see cref="MaxRecentTasks"/>.
     /// </summary>
     public int RecentTasks { get; set; } = 10_000;
+
+    /// <summary>Throws <see cref="CpstConfigurationException"/> naming the first key out of its range.</summary>
+    public void Validate()
+    {
+        CpstConfigurationException.ThrowIfNotPositive(SettleSeconds, Key(nameof(SettleSeconds)));
+        CpstConfigurationException.ThrowIfNotPositive(OutcomeWindowSeconds, Key(nameof(OutcomeWindowSeconds)));
+        CpstConfigurationException.ThrowIfNotPositive(MaxPending, Key(nameof(MaxPending)));
+        CpstConfigurationException.ThrowIfNotPositive(MaxFinishedRemembered, Key(nameof(MaxFinishedRemembered)));
+        if (CheckpointSeconds < 0)
+            throw new CpstConfigurationException($"{Key(nameof(CheckpointSeconds))} must be 0 (only on shutdown) or a positive number of seconds, not {CheckpointSeconds}");
+        if (RecentTasks is < 0 or > MaxRecentTasks)
+            throw new CpstConfigurationException($"{Key(nameof(RecentTasks))} must be from 0 (keep none) to {MaxRecentTasks}, not {RecentTasks}");
+        if (DuplicateWindowSeconds < 0)
+            throw new CpstConfigurationException($"{Key(nameof(DuplicateWindowSeconds))} must be 0 or a positive number of seconds, not {DuplicateWindowSeconds}");
+    }
+
+    /// <summary>The full name of a key of this section, as an error names it.</summary>
+    private static string Key(string property) => $"Cpst:{Section}:{property}";
 }
