@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CpstExporter.Aggregation;
-using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
