@@ -13,7 +13,6 @@ internal sealed class CpstMetrics : ITaskSink
     public static readonly string[] TaskLabelNames = MetricCatalogue.TaskLabels;
 
     private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
-    private const string Unknown = "unknown";
 
     private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _duplicateSpans, _stateSaveFailures, _useCaseReloadFailures, _earlyCountedCalls;
     private IReadOnlyDictionary<string, UseCaseOptions> _useCases;
@@ -99,15 +98,15 @@ internal sealed class CpstMetrics : ITaskSink
     {
         if (sum.Role == SpanRole.Llm)
         {
-            string model = sum.Model ?? Unknown;
-            RecordLlmCall(useCase, sum.Provider ?? Unknown, model, sum.Tokens, sum.CostUsd, calls);
+            string model = sum.Model ?? MissingLabels.Unknown;
+            RecordLlmCall(useCase, sum.Provider ?? MissingLabels.Unknown, model, sum.Tokens, sum.CostUsd, calls);
             ByBasis.Get(new BasisKey(useCase, sum.Basis.LabelValue(), sum.ServiceTier.LabelValue())).Record(sum.CostUsd, calls);
             if (sum.Unpriced) RecordUnpricedCall(useCase, model, calls);
             if (sum.ServiceTierUnpriced) UnpricedServiceTiers.Get(new ServiceTierKey(model, sum.ServiceTier.LabelValue())).Increment(calls);
         }
         else if (sum.Role == SpanRole.Tool)
         {
-            RecordToolCall(useCase, sum.Tool ?? Unknown, sum.CostUsd, calls);
+            RecordToolCall(useCase, sum.Tool ?? MissingLabels.Unknown, sum.CostUsd, calls);
         }
     }
 

@@ -13,7 +13,6 @@ namespace CpstExporter.Pricing;
 /// </summary>
 internal static class SpanPricer
 {
-    private const string Unknown = "unknown";
 
     /// <param name="nowUnixNano">The wall clock now: the time of a span that says none, for choosing the entry in force.</param>
     public static CallPrice Price(PriceTable table, ExchangeRates rates, in SpanFacts span, ulong nowUnixNano)
@@ -24,7 +23,7 @@ internal static class SpanPricer
             case SpanRole.Llm:
                 return PriceLlmCall(table, rates, in span, nowUnixNano);
             case SpanRole.Tool:
-                decimal? perCall = table.FindTool(span.ToolName ?? Unknown);
+                decimal? perCall = table.FindTool(span.ToolName ?? MissingLabels.Unknown);
                 return perCall is decimal price
                     ? new CallPrice(price, PricingBasis.Table, ServiceTier.Standard, CallPriceNotes.None)
                     : new CallPrice(span.CostEstimate ?? 0m, span.CostEstimate is null ? PricingBasis.Unpriced : PricingBasis.LibraryEstimate, ServiceTier.Standard, CallPriceNotes.None);
@@ -44,7 +43,7 @@ internal static class SpanPricer
             else estimate ??= usd;
         }
 
-        PriceMatch match = table.Find(span.Model ?? Unknown, span.Provider);
+        PriceMatch match = table.Find(span.Model ?? MissingLabels.Unknown, span.Provider);
         ulong at = span.EndTimeUnixNano != 0 ? span.EndTimeUnixNano : nowUnixNano;
         if (match.Entries?.At(at) is ModelPrice entry)
         {

@@ -229,24 +229,24 @@ internal sealed class PendingTask
             CacheReadTokens = Saturating.Add(CacheReadTokens, sum.Tokens.CacheRead);
             CacheWriteTokens = Saturating.Add(CacheWriteTokens, sum.Tokens.CacheWrite);
             ReasoningTokens = Saturating.Add(ReasoningTokens, sum.Tokens.Reasoning);
-            AddModelCost(sum.Model ?? TaskLabels.UnknownUseCase, sum.CostUsd, calls, sum.Tokens.Input, sum.Tokens.Output,
+            AddModelCost(sum.Model ?? MissingLabels.Unknown, sum.CostUsd, calls, sum.Tokens.Input, sum.Tokens.Output,
                 PricingMix.Of(sum.Basis, sum.ServiceTier, calls));
         }
         else
         {
             ToolCalls = Saturating.Add(ToolCalls, calls);
             ToolCostUsd = Saturating.Add(ToolCostUsd, sum.CostUsd);
-            AddToolShare(sum.Tool ?? TaskLabels.UnknownUseCase, sum.CostUsd, calls);
+            AddToolShare(sum.Tool ?? MissingLabels.Unknown, sum.CostUsd, calls);
         }
     }
 
     /// <summary>The labels the task is counted under when it finishes, or would be if it finished now.</summary>
     public TaskLabels Labels() => new(
-        UseCase ?? TaskLabels.UnknownUseCase,
+        UseCase ?? MissingLabels.Unknown,
         FinalOutcome(),
         PrimaryModel(),
-        Environment ?? TaskLabels.None,
-        Variant ?? TaskLabels.None);
+        Environment ?? MissingLabels.None,
+        Variant ?? MissingLabels.None);
 
     /// <summary>Adds calls of <paramref name="model"/> to its share, with how they were priced. O(1).</summary>
     /// <param name="calls">Of a model after the first: the first model's calls and tokens are the task's less the other
@@ -382,7 +382,7 @@ internal sealed class PendingTask
     /// <summary>The model with the largest cost share; with equal cost (say, all unpriced), the one called most.</summary>
     public string PrimaryModel()
     {
-        if (Model is null) return TaskLabels.None;
+        if (Model is null) return MissingLabels.None;
         (string model, decimal cost, int calls) best = (Model, ModelCostUsd, ModelCalls());
         if (OtherModels is not null)
             foreach (CallShare other in OtherModels)

@@ -338,7 +338,7 @@ internal sealed class TaskAssembler
         task.UseCaseFinal = task.CallsCounted = true;
         if (task.Held is not { } held) return;
         task.Held = null;
-        string useCase = task.UseCase ?? TaskLabels.UnknownUseCase;
+        string useCase = task.UseCase ?? MissingLabels.Unknown;
         foreach (var (calls, count) in held.StillCounting(in task.Spans))
         {
             task.AddCalls(in calls, count);
@@ -351,7 +351,7 @@ internal sealed class TaskAssembler
     private static void Count(PendingTask task, in CountedCall call)
     {
         task.AddCall(in call);
-        QueueCounted(task.UseCase ?? TaskLabels.UnknownUseCase, in call);
+        QueueCounted(task.UseCase ?? MissingLabels.Unknown, in call);
     }
 
     /// <summary>A span of a finished task: what counts goes to the task counters under the finished task's labels.</summary>

@@ -3,9 +3,4 @@ using CpstExporter.Primitives;
 namespace CpstExporter.Tasks;
 
 /// <summary>The labels a finished task is counted under (docs/reference.md, "Metrics").</summary>
-internal readonly record struct TaskLabels(string UseCase, Outcome Outcome, string Model, string Environment, string Variant)
-{
-    /// <summary>The label value of a fact no span gave.</summary>
-    public const string None = "none";
-    public const string UnknownUseCase = "unknown";
-}
+internal readonly record struct TaskLabels(string UseCase, Outcome Outcome, string Model, string Environment, string Variant);
