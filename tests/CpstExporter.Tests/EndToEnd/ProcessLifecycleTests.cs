@@ -132,7 +132,8 @@ public sealed class ProcessLifecycleTests : IDisposable
             {
                 int[] traces = Enumerable.Range(1 + round * Tasks, Tasks).ToArray();
                 await PostTracesAsync(first.HttpAddress, traces);
-                await Poll.UntilAsync(() => Checkpointed(state, traces, Kept), "a checkpoint with the tasks pending and the kept task's outcome");
+                await Poll.UntilAsync(() => Checkpointed(state, traces, Kept), "a checkpoint with the tasks pending and the kept task's outcome",
+                    TimeSpan.FromSeconds(60));
                 Assert.Contains($"\"applied\":{Tasks}", await PostOutcomesAsync(first.HttpAddress, traces));
                 await Poll.UntilAsync(async () => MetricsText.Value(await ScrapeAsync(first.MetricsAddress), $"cpst_tasks_total{{{Labels}}}") == Tasks * (round + 1m),
                     "the tasks to be counted");
