@@ -18,13 +18,7 @@ public sealed class TlsHandshakeTests : IDisposable
 
     public void Dispose() => _certificate.Dispose();
 
-    private Task<ExporterUnderTest> StartAsync()
-    {
-        Dictionary<string, string?> settings = _certificate.KestrelSettings();
-        settings["Cpst:Listen:OtlpGrpc"] = "https://127.0.0.1:0";
-        settings["Cpst:Listen:OtlpHttp"] = "https://127.0.0.1:0";
-        return ExporterUnderTest.StartAsync(settings);
-    }
+    private Task<ExporterUnderTest> StartAsync() => _certificate.StartExporterAsync("OtlpGrpc", "OtlpHttp");
 
     /// <summary>One export over TLS on a new connection that must be answered 200 within <paramref name="seconds"/>.</summary>
     private async Task AssertTlsClientServedAsync(ExporterUnderTest exporter, int trace, int seconds = 2)

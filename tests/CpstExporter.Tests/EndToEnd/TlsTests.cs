@@ -14,14 +14,7 @@ public sealed class TlsTests : IDisposable
 
     public void Dispose() => _certificate.Dispose();
 
-    private Task<ExporterUnderTest> StartAsync()
-    {
-        Dictionary<string, string?> settings = _certificate.KestrelSettings();
-        settings["Cpst:Listen:OtlpGrpc"] = "https://127.0.0.1:0";
-        settings["Cpst:Listen:OtlpHttp"] = "https://127.0.0.1:0";
-        settings["Cpst:Listen:Metrics"] = "https://127.0.0.1:0";
-        return ExporterUnderTest.StartAsync(settings);
-    }
+    private Task<ExporterUnderTest> StartAsync() => _certificate.StartExporterAsync("OtlpGrpc", "OtlpHttp", "Metrics");
 
     [Fact]
     public async Task Grpc_OverTls_NegotiatesHttp2AndCountsSpans()

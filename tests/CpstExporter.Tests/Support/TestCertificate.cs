@@ -48,6 +48,14 @@ internal sealed class TestCertificate : IDisposable
         ["Kestrel:Certificates:Default:Password"] = Password,
     };
 
+    /// <summary>The exporter on loopback, serving this certificate on the listeners named (<c>OtlpGrpc</c>, <c>OtlpHttp</c>, <c>Metrics</c>) over https://.</summary>
+    public Task<ExporterUnderTest> StartExporterAsync(params string[] tlsListeners)
+    {
+        Dictionary<string, string?> settings = KestrelSettings();
+        foreach (string listener in tlsListeners) settings[$"Cpst:Listen:{listener}"] = "https://127.0.0.1:0";
+        return ExporterUnderTest.StartAsync(settings);
+    }
+
     /// <summary>An HttpClient that trusts this certificate and nothing else.</summary>
     public HttpClient TrustingClient()
     {
