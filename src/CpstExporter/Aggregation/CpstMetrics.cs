@@ -8,13 +8,13 @@ namespace CpstExporter.Aggregation;
 /// Every series the service exposes (docs/reference.md, "Metrics"), under the names of <see cref="MetricCatalogue"/>. Per-call metrics
 /// are updated as spans arrive, task metrics as tasks finish; each update takes only its own series' lock.
 /// </summary>
-internal sealed class CpstMetrics : ITaskSink
+internal sealed class CpstMetrics
 {
     public static readonly string[] TaskLabelNames = MetricCatalogue.TaskLabels;
 
     private const string Overflow = SeriesFamily<TaskLabels, TaskSeries>.OverflowValue;
 
-    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _duplicateSpans, _stateSaveFailures, _useCaseReloadFailures, _earlyCountedCalls;
+    private long _lateSpans, _lateOutcomes, _droppedOutcomes, _evictedTasks, _duplicateSpans, _useCaseReloadFailures, _earlyCountedCalls;
     private IReadOnlyDictionary<string, UseCaseOptions> _useCases;
 
     public CpstMetrics(int maxSeriesPerMetric, IReadOnlyDictionary<string, UseCaseOptions> useCases, TimeProvider time)
@@ -80,20 +80,16 @@ internal sealed class CpstMetrics : ITaskSink
     /// <summary>Reloads of <c>Cpst:UseCases</c> refused because a value was wrong (the last good settings stay).</summary>
     public long UseCaseReloadFailures => Interlocked.Read(ref _useCaseReloadFailures);
 
-    /// <summary>Reads the number of pending tasks; set by the composition root.</summary>
-    public Func<int> PendingTasks { get; set; } = static () => 0;
-
     public long LateSpans => Interlocked.Read(ref _lateSpans);
     public long LateOutcomes => Interlocked.Read(ref _lateOutcomes);
     public long DroppedOutcomes => Interlocked.Read(ref _droppedOutcomes);
     public long EvictedTasks => Interlocked.Read(ref _evictedTasks);
     public long DuplicateSpans => Interlocked.Read(ref _duplicateSpans);
-    public long StateSaveFailures => Interlocked.Read(ref _stateSaveFailures);
 
-    /// <summary>The per-call families: counted once the task's use case is final, under it (docs/conventions.md).</summary>
-    public void CallCounted(string useCase, in CountedCall call) => CallsCounted(useCase, in call, 1);
-
-    /// <summary>Calls alike counted at once (a pending task's held calls), <paramref name="sum"/> holding their sums.</summary>
+    /// <summary>
+    /// The per-call families: <paramref name="calls"/> calls alike, counted once their task's use case is final, under it
+    /// (docs/conventions.md), <paramref name="sum"/> holding their sums (one call, or a pending task's held calls).
+    /// </summary>
     public void CallsCounted(string useCase, in CountedCall sum, int calls)
     {
         if (sum.Role == SpanRole.Llm)
@@ -110,7 +106,7 @@ internal sealed class CpstMetrics : ITaskSink
         }
     }
 
-    public void CallCountedEarly() => Saturating.AddInterlocked(ref _earlyCountedCalls, 1);
+    public void CallsCountedEarly(int calls) => Saturating.AddInterlocked(ref _earlyCountedCalls, calls);
 
     /// <summary>Calls counted before their task's use case was final, its held calls being at their bound.</summary>
     public long EarlyCountedCalls => Interlocked.Read(ref _earlyCountedCalls);
@@ -124,7 +120,7 @@ internal sealed class CpstMetrics : ITaskSink
     public void RecordToolCall(string useCase, string tool, decimal costUsd, int calls = 1) =>
         ToolCalls.Get(new ToolCallKey(useCase, tool)).Record(costUsd, calls);
 
-    public void SpanDuplicated() => Saturating.AddInterlocked(ref _duplicateSpans, 1);
+    public void SpansDuplicated(int spans) => Saturating.AddInterlocked(ref _duplicateSpans, spans);
 
     public void TaskFinished(in TaskRecord task)
     {
@@ -134,11 +130,7 @@ internal sealed class CpstMetrics : ITaskSink
             new TaskValues(1, task.CostUsd, task.LlmCalls, task.ToolCalls, task.InputTokens, task.OutputTokens, default),
             in exemplar);
         CostHistogram.Get(new HistogramKey(task.Labels.UseCase, task.Labels.Outcome)).Observe(task.CostUsd, in exemplar);
-        Recent?.Add(in task);
     }
-
-    /// <summary>Where finished tasks are also kept for the task API; null when it keeps none.</summary>
-    public RecentTasks? Recent { get; init; }
 
     public void LateSpan(in TaskLabels labels, in LateContribution late)
     {
@@ -148,11 +140,9 @@ internal sealed class CpstMetrics : ITaskSink
             default);
     }
 
-    public void LateOutcome() => Saturating.AddInterlocked(ref _lateOutcomes, 1);
+    public void OutcomeLate() => Saturating.AddInterlocked(ref _lateOutcomes, 1);
 
-    public void OutcomeDropped() => Saturating.AddInterlocked(ref _droppedOutcomes, 1);
-
-    public void StateSaveFailed() => Interlocked.Increment(ref _stateSaveFailures);
+    public void OutcomesDropped(int outcomes) => Saturating.AddInterlocked(ref _droppedOutcomes, outcomes);
 
     /// <summary>Puts new FinOps settings in force: targets and budgets at once, supporting costs from now on.</summary>
     public void ApplyUseCases(IReadOnlyDictionary<string, UseCaseOptions> useCases)

@@ -4,6 +4,7 @@ using System.Text;
 using CpstExporter.Aggregation;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
+using CpstExporter.Tasks;
 
 namespace CpstExporter.Exposition;
 
@@ -17,7 +18,7 @@ namespace CpstExporter.Exposition;
 /// them). The writer only reads the aggregation: nothing it keeps is in a series.
 /// </summary>
 internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiving, ProcessMetrics process, Func<string> pricingVersion, string version,
-    Func<long>? pricingReloadFailures = null, RuntimeMetrics? runtime = null)
+    Func<long>? pricingReloadFailures = null, RuntimeMetrics? runtime = null, TaskAssembler? tasks = null, TaskStateFile? stateFile = null)
 {
     /// <summary>The name of each family's samples, by <see cref="MetricId"/>.</summary>
     private static readonly byte[][] Names = Encode(static m => Encoding.UTF8.GetBytes(m.Name));
@@ -137,7 +138,7 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
 
             case MetricId.PendingTasks:
                 Header(o, om, metric);
-                Sample(o, name, null, default, metrics.PendingTasks());
+                Sample(o, name, null, default, tasks?.PendingCount ?? 0);
                 break;
             case MetricId.ReceivedSpans:
                 WriteLabeled(o, om, metric, receiving.ReceivedSpans.Values());
@@ -170,7 +171,7 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                 WriteCounter(o, om, metric, metrics.EarlyCountedCalls);
                 break;
             case MetricId.StateSaveFailures:
-                WriteCounter(o, om, metric, metrics.StateSaveFailures);
+                WriteCounter(o, om, metric, stateFile?.SaveFailures ?? 0);
                 break;
             case MetricId.SeriesOverflow:
                 WriteLabeled(o, om, metric, metrics.Overflows.Values());

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
+using CpstExporter.Tasks;
 
 namespace CpstExporter.Exposition;
 
@@ -17,7 +18,7 @@ internal static class ObservedCounters
     /// <summary>The order the outcomes are reported in.</summary>
     private static readonly Outcome[] Outcomes = [Outcome.Success, Outcome.Failure, Outcome.Unknown];
 
-    public static void Register(Meter meter, ReceiverCounters receiving, CpstMetrics metrics)
+    public static void Register(Meter meter, ReceiverCounters receiving, CpstMetrics metrics, TaskAssembler tasks)
     {
         meter.CreateObservableCounter("cpst.exporter.spans.received", () => Each(receiving.ReceivedSpans, "cpst.protocol"), "{span}",
             "Spans accepted, by protocol (cpst_received_spans_total).");
@@ -29,7 +30,7 @@ internal static class ObservedCounters
             "Export and outcome requests refused whole, by reason (cpst_rejected_requests_total).");
         meter.CreateObservableCounter("cpst.exporter.tasks.finished", () => TasksByOutcome(metrics), "{task}",
             "Tasks finished, by outcome (cpst_tasks_total).");
-        meter.CreateObservableUpDownCounter("cpst.exporter.tasks.pending", () => (long)metrics.PendingTasks(), "{task}",
+        meter.CreateObservableUpDownCounter("cpst.exporter.tasks.pending", () => (long)tasks.PendingCount, "{task}",
             "Tasks waiting for more spans or an outcome (cpst_pending_tasks).");
     }
 

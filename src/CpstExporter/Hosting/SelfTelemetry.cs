@@ -1,6 +1,7 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
 using CpstExporter.Receiving;
+using CpstExporter.Tasks;
 using CpstExporter.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -46,7 +47,8 @@ internal static class SelfTelemetry
         builder.Services.AddSingleton(sp =>
         {
             var telemetry = new CpstTelemetry(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), version);
-            ObservedCounters.Register(telemetry.Meter, sp.GetRequiredService<ReceiverCounters>(), sp.GetRequiredService<CpstMetrics>());
+            ObservedCounters.Register(telemetry.Meter, sp.GetRequiredService<ReceiverCounters>(), sp.GetRequiredService<CpstMetrics>(),
+                sp.GetRequiredService<TaskAssembler>());
             return telemetry;
         });
         builder.Services.AddOpenTelemetry()

@@ -20,7 +20,7 @@ namespace CpstExporter.Tasks;
 /// <c>cpst.checkpoint</c> span when the exporter sends its own telemetry.
 /// </summary>
 internal sealed partial class TaskStateFile(
-    TaskOptions options, TaskAssembler assembler, ITaskSink sink, IHostApplicationLifetime lifetime, TimeProvider time,
+    TaskOptions options, TaskAssembler assembler, IHostApplicationLifetime lifetime, TimeProvider time,
     ILogger<TaskStateFile> logger, CpstTelemetry? telemetry = null) : BackgroundService
 {
     private readonly Lock _writing = new();
@@ -36,6 +36,19 @@ internal sealed partial class TaskStateFile(
     /// is open to anyone; the log has the path and the reason.
     /// </summary>
     public string? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Writes of the state file or of its journal that failed, since the start (<c>cpst_state_save_failures_total</c>).</summary>
+    public long SaveFailures => Interlocked.Read(ref _failures);
+
+    /// <summary>
+    /// Records in the journal that these tasks, which a checkpoint may have written, finished
+    /// (<see cref="TaskDecisions.ToJournal"/>): before anything counts them, so a restart after a kill does not restore
+    /// and count them again. Nothing without a state file. A failed write is reported, not thrown.
+    /// </summary>
+    public void RecordFinished(ReadOnlySpan<TraceId> finished)
+    {
+        if (!finished.IsEmpty) Volatile.Read(ref _journal)?.Append(finished);
+    }
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -94,8 +107,7 @@ internal sealed partial class TaskStateFile(
     {
         if (_journal is null)
         {
-            _journal = new FinishedTaskJournal(path, (segment, reason) => Failed("the journal of finished tasks could not be written", segment, reason));
-            assembler.Journal = _journal;
+            Volatile.Write(ref _journal, new FinishedTaskJournal(path, (segment, reason) => Failed("the journal of finished tasks could not be written", segment, reason)));
         }
         return _journal;
     }
@@ -221,7 +233,6 @@ internal sealed partial class TaskStateFile(
     {
         Interlocked.Increment(ref _failures);
         Volatile.Write(ref _failure, what);
-        sink.StateSaveFailed();
         LogSaveFailed(what, path, reason);
     }
 

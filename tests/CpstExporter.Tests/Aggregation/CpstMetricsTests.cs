@@ -61,9 +61,9 @@ public class CpstMetricsTests
     {
         CpstMetrics metrics = Metrics();
 
-        metrics.LateOutcome();
-        metrics.OutcomeDropped();
-        metrics.OutcomeDropped();
+        metrics.OutcomeLate();
+        metrics.OutcomesDropped(1);
+        metrics.OutcomesDropped(1);
 
         Assert.Equal(1, metrics.LateOutcomes);
         Assert.Equal(2, metrics.DroppedOutcomes);
@@ -155,12 +155,12 @@ public class CpstMetricsTests
         CpstMetrics metrics = Metrics();
         var tokens = new TokenUsage(10_000, 2_000, 0, 0, 0);
 
-        metrics.CallCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 0.065m, false, PricingBasis.Table, ServiceTier.Priority));
-        metrics.CallCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 0.065m, false, PricingBasis.Table, ServiceTier.Priority));
-        metrics.CallCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 1.5225m, false, PricingBasis.TableLongContext, ServiceTier.Standard));
-        metrics.CallCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 0.0325m, false, PricingBasis.Table, ServiceTier.Flex,
-            ServiceTierUnpriced: true));
-        metrics.CallCounted("coder", new CountedCall(SpanRole.Tool, null, null, "web_search", default, 0.01m, false));
+        metrics.CallsCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 0.065m, false, PricingBasis.Table, ServiceTier.Priority), 1);
+        metrics.CallsCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 0.065m, false, PricingBasis.Table, ServiceTier.Priority), 1);
+        metrics.CallsCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 1.5225m, false, PricingBasis.TableLongContext, ServiceTier.Standard), 1);
+        metrics.CallsCounted("coder", new CountedCall(SpanRole.Llm, "openai", "gpt-5", null, tokens, 0.0325m, false, PricingBasis.Table, ServiceTier.Flex,
+            ServiceTierUnpriced: true), 1);
+        metrics.CallsCounted("coder", new CountedCall(SpanRole.Tool, null, null, "web_search", default, 0.01m, false), 1);
 
         var byBasis = metrics.ByBasis.All.ToArray().ToDictionary(s => string.Join('/', s.LabelValues), s => s.Read());
         Assert.Equal(new Dictionary<string, (long, decimal)>

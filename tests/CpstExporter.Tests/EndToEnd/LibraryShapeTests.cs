@@ -558,7 +558,7 @@ public sealed class LibraryShapeTests : IDisposable
         Assert.Equal(1m, MetricsText.Required(await exporter.ScrapeAsync(), "cpst_tasks_total{use_case=\"weather-bot\",outcome=\"success\",model=\"gpt-4o-mini\",environment=\"none\",variant=\"none\"}"));
 
         exporter.Clock.AdvanceSeconds(290); // past the 60 s outcome window, within the 300 s duplicate window
-        exporter.Tasks.Sweep();
+        exporter.Sweep();
         await PostAsync(exporter, children);
         await PostAsync(exporter, root);
 

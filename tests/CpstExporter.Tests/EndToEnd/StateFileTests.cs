@@ -229,7 +229,7 @@ public sealed class StateFileTests : IDisposable
         });
         Directory.CreateDirectory(StatePath + ".tmp"); // the temporary file cannot be made, checkpoint after checkpoint
 
-        await Poll.UntilAsync(exporter.Clock, TimeSpan.FromSeconds(1), () => exporter.Metrics.StateSaveFailures >= 2, "two checkpoints to fail");
+        await Poll.UntilAsync(exporter.Clock, TimeSpan.FromSeconds(1), () => exporter.Services.GetRequiredService<TaskStateFile>().SaveFailures >= 2, "two checkpoints to fail");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await ReadyzAsync(exporter)).Status);
 
         Directory.Delete(StatePath + ".tmp");
@@ -251,7 +251,7 @@ public sealed class StateFileTests : IDisposable
         await PostAsync(exporter, Waiting(27));
 
         Assert.Equal(1, exporter.Tasks.PendingCount);
-        Assert.Equal(1, exporter.Metrics.StateSaveFailures);
+        Assert.Equal(1, exporter.Services.GetRequiredService<TaskStateFile>().SaveFailures);
     }
 
     public static TheoryData<string, string> CorruptFiles => new()

@@ -18,7 +18,7 @@ public class MetricsWriterTests
     private static TraceId Trace(int n) => TraceId.FromBytes(Convert.FromHexString($"4bf92f3577b34da6a3ce929d0e0e{n:x4}"));
 
     /// <summary>What a writer writes: the series, and the receivers' counters.</summary>
-    private sealed record Counted(CpstMetrics Metrics, ReceiverCounters Receiving)
+    private sealed record Counted(CpstMetrics Metrics, ReceiverCounters Receiving, TaskAssembler? Tasks = null)
     {
         public static implicit operator Counted(CpstMetrics metrics) => new(metrics, new ReceiverCounters());
     }
@@ -37,7 +37,7 @@ public class MetricsWriterTests
             },
             ["billing"] = new() { TargetUsd = 0.25m },
         };
-        var metrics = new CpstMetrics(2000, useCases, clock) { PendingTasks = () => 3 };
+        var metrics = new CpstMetrics(2000, useCases, clock);
 
         var supportSuccess = new TaskLabels("support", Outcome.Success, "gpt-4o", "prod", "none");
         var supportFailure = new TaskLabels("support", Outcome.Failure, "claude-sonnet-4-5", "prod", "prompt-v2");
@@ -53,19 +53,19 @@ public class MetricsWriterTests
         metrics.TaskFinished(new TaskRecord(Trace(5), escaped, 1.5m, 2, 0, 100, 10, clock.GetUtcNow(), FinishReason.Settled));
         metrics.LateSpan(supportSuccess, new LateContribution(0.001m, 1, 0, 50, 5));
 
-        metrics.CallCounted("support", new CountedCall(SpanRole.Llm, "openai", "gpt-4o", null, new TokenUsage(1000, 200, 500, 0, 0), 0.003875m, false));
-        metrics.CallCounted("support", new CountedCall(SpanRole.Llm, "openai", "gpt-4o", null, new TokenUsage(2000, 100, 0, 0, 0), 0.006m, false,
-            PricingBasis.Table, ServiceTier.Flex, ServiceTierUnpriced: true));
-        metrics.CallCounted("support", new CountedCall(SpanRole.Llm, "anthropic", "claude-sonnet-4-5", null, new TokenUsage(3000, 400, 1000, 500, 100),
-            0.012675m, false, PricingBasis.ProviderReported, ServiceTier.Batch));
-        metrics.CallCounted("support", new CountedCall(SpanRole.Llm, "unknown", "mystery-model", null, new TokenUsage(10, 1, 0, 0, 0), 0m, true,
-            PricingBasis.Unpriced));
+        metrics.CallsCounted("support", new CountedCall(SpanRole.Llm, "openai", "gpt-4o", null, new TokenUsage(1000, 200, 500, 0, 0), 0.003875m, false), 1);
+        metrics.CallsCounted("support", new CountedCall(SpanRole.Llm, "openai", "gpt-4o", null, new TokenUsage(2000, 100, 0, 0, 0), 0.006m, false,
+            PricingBasis.Table, ServiceTier.Flex, ServiceTierUnpriced: true), 1);
+        metrics.CallsCounted("support", new CountedCall(SpanRole.Llm, "anthropic", "claude-sonnet-4-5", null, new TokenUsage(3000, 400, 1000, 500, 100),
+            0.012675m, false, PricingBasis.ProviderReported, ServiceTier.Batch), 1);
+        metrics.CallsCounted("support", new CountedCall(SpanRole.Llm, "unknown", "mystery-model", null, new TokenUsage(10, 1, 0, 0, 0), 0m, true,
+            PricingBasis.Unpriced), 1);
         metrics.RecordToolCall("support", "web_search", 0.01m);
         metrics.RecordToolCall("support", "web_search", 0.01m);
         metrics.RecordToolCall("billing", "calculator", 0m);
 
-        metrics.LateOutcome();
-        metrics.OutcomeDropped();
+        metrics.OutcomeLate();
+        metrics.OutcomesDropped(1);
         var receiving = new ReceiverCounters();
         receiving.ReceivedSpans.Add(Protocol.Grpc, 10);
         receiving.ReceivedSpans.Add(Protocol.HttpJson, 2);
@@ -73,13 +73,17 @@ public class MetricsWriterTests
         receiving.RejectedRequests.Add(RequestRejection.Malformed);
         receiving.IgnoredAttributes.Add(IgnoredAttributeReason.UnknownCurrency);
 
+        var tasks = new TaskAssembler(new TaskOptions(), clock);
+        SpanFacts[] pending = [.. Enumerable.Range(1, 3).Select(t => new SpanFacts { TraceId = Trace(100 + t), SpanId = 1, IsRoot = true })];
+        tasks.Add(pending, new CallPrice[pending.Length], new TaskDecisions()); // three tasks pending
+
         clock.Advance(TimeSpan.FromMinutes(60) - TimeSpan.FromMilliseconds(61_250)); // 90 minutes since start
-        return new(metrics, receiving);
+        return new(metrics, receiving, tasks);
     }
 
     private static string Render(Counted counted, ExpositionFormat format)
     {
-        var writer = new MetricsWriter(counted.Metrics, counted.Receiving, new ProcessMetrics(), () => "0123456789ab", "0.1.0");
+        var writer = new MetricsWriter(counted.Metrics, counted.Receiving, new ProcessMetrics(), () => "0123456789ab", "0.1.0", tasks: counted.Tasks);
         var buffer = new ExpositionBuffer(256); // small, so the buffer has to grow
         writer.Write(buffer, format);
         return Encoding.UTF8.GetString(buffer.Written.Span);
@@ -346,7 +350,7 @@ public class MetricsWriterTests
         {
             ["support"] = new() { TargetUsd = decimal.MaxValue, MonthlyBudgetUsd = decimal.MaxValue, SupportingCosts = { ["gpu"] = decimal.MaxValue } },
         };
-        var metrics = new CpstMetrics(2, useCases, clock) { PendingTasks = () => int.MaxValue };
+        var metrics = new CpstMetrics(2, useCases, clock);
         var max = new TokenUsage(long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue);
         for (int i = 0; i < 4; i++) // two label sets, then the overflow series, all pinned
         {

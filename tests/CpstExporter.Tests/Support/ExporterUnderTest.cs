@@ -72,8 +72,11 @@ internal sealed class ExporterUnderTest : IAsyncDisposable
     public void Settle(double seconds = 6)
     {
         Clock.AdjustTime(Clock.GetUtcNow() + TimeSpan.FromSeconds(seconds));
-        Tasks.Sweep();
+        Sweep();
     }
+
+    /// <summary>Finishes what is due now and hands it on, as one tick of the service's sweeper does.</summary>
+    public void Sweep() => Services.GetRequiredService<TaskSweeper>().SweepOnce();
 
     public async Task<string> ScrapeAsync(string? accept = null, string? bearer = null)
     {

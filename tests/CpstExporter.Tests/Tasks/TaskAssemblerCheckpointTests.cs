@@ -16,19 +16,19 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
     private const int Window = 900;
 
     private readonly FakeTimeProvider _clock = new(TestClock.Start);
-    private readonly RecordingTaskSink _sink = new();
+    private readonly TaskDecisionLog _sink = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("cpst-checkpoint-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private string StatePath => Path.Combine(_dir, "state.json");
 
-    private TaskAssembler Assembler() =>
+    private RecordingAssembler Assembler() =>
         new(new TaskOptions { SettleSeconds = Settle, OutcomeWindowSeconds = Window, MaxPending = 100_000 }, _sink, _clock);
 
     private static TraceId Trace(int n) => new(0x0a0b0c0d, (ulong)n);
 
-    private static void AddRoots(TaskAssembler assembler, IEnumerable<int> traces)
+    private static void AddRoots(RecordingAssembler assembler, IEnumerable<int> traces)
     {
         SpanFacts[] spans = traces.Select(n => new SpanFacts { TraceId = Trace(n), SpanId = (ulong)n, IsRoot = true, ServiceName = "svc" }).ToArray();
         assembler.Add(spans, new CallPrice[spans.Length]);
@@ -56,8 +56,8 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
     [Fact]
     public void WriteState_ManyTasks_TheTaskLockIsFreeBetweenChunks()
     {
-        TaskAssembler assembler = Assembler();
-        AddRoots(assembler, Enumerable.Range(1, 5 * TaskAssembler.CheckpointChunk));
+        RecordingAssembler assembler = Assembler();
+        AddRoots(assembler, Enumerable.Range(1, 5 * TaskCheckpoint.Chunk));
         var output = new BetweenChunks(_ =>
         {
             // Another thread takes the task lock, as an export does: it must not wait for the rest of the checkpoint.
@@ -67,14 +67,14 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
 
         var (tasks, _) = assembler.WriteState(output);
 
-        Assert.Equal(5 * TaskAssembler.CheckpointChunk, tasks);
+        Assert.Equal(5 * TaskCheckpoint.Chunk, tasks);
         Assert.True(output.Writes >= 5, $"{output.Writes} writes for 5 chunks");
     }
 
     [Fact]
     public void WriteState_TasksWithLargeSpanTables_AChunkStaysNearAMegabyte()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         for (int t = 1; t <= 20; t++)
         {
             // 10,000 spans: about 400 KB of JSON for the task.
@@ -95,9 +95,9 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
     public void WriteState_TasksChangeFinishAndArriveBetweenChunks_ARestartHasEachPendingTaskOnceWithItsOutcomeAndNoFinishedOne()
     {
         using var journal = new FinishedTaskJournal(StatePath, (_, reason) => throw new Xunit.Sdk.XunitException(reason));
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         assembler.Journal = journal;
-        const int tasks = 6 * TaskAssembler.CheckpointChunk;
+        const int tasks = 6 * TaskCheckpoint.Chunk;
         AddRoots(assembler, Enumerable.Range(1, tasks));
         // A previous checkpoint wrote half of them, so some tasks are in a state file before this one reaches them.
         journal.SwapTo(journal.OpenNext());
@@ -124,7 +124,7 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
         Dictionary<string, Outcome> pending = assembler.Snapshot().Tasks
             .Where(t => Convert.ToUInt64(t.TraceId[16..], 16) < 100_000)
             .ToDictionary(t => t.TraceId, t => t.Outcome);
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
         var (now, wallNow) = restarted.Clock();
         LoadedState state = TaskStateJson.Read(new MemoryStream(output.ToArray()), now, wallNow);
         restarted.Restore(state, FinishedTaskJournal.Read(StatePath, state.JournalSegment));
@@ -139,9 +139,9 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
     public void WriteState_TheLastTaskWrittenFinishesOrMovesBetweenChunks_TheWalkGoesOnFromItsPlace()
     {
         using var journal = new FinishedTaskJournal(StatePath, (_, reason) => throw new Xunit.Sdk.XunitException(reason));
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         assembler.Journal = journal;
-        const int chunk = TaskAssembler.CheckpointChunk;
+        const int chunk = TaskCheckpoint.Chunk;
         AddRoots(assembler, Enumerable.Range(1, 3 * chunk));
         var output = new BetweenChunks(write =>
         {
@@ -158,7 +158,7 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
         assembler.WriteState(output, segment.Number, atStart: () => journal.SwapTo(segment));
 
         Assert.Equal([Trace(chunk)], _sink.Finished.Select(f => f.TraceId));
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
         var (now, wallNow) = restarted.Clock();
         LoadedState state = TaskStateJson.Read(new MemoryStream(output.ToArray()), now, wallNow);
         restarted.Restore(state, FinishedTaskJournal.Read(StatePath, state.JournalSegment));
@@ -171,10 +171,10 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
     [Fact]
     public void Restore_TaskTheJournalListsAsFinished_IsRememberedAsFinished()
     {
-        TaskAssembler saved = Assembler();
+        RecordingAssembler saved = Assembler();
         AddRoots(saved, [1, 2]);
         TaskStateSnapshot snapshot = saved.Snapshot();
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
         var (now, wallNow) = restarted.Clock();
 
         var (restoredCount, finishedCount) = restarted.Restore(TaskStateJson.FromSnapshot(snapshot, now, wallNow), new HashSet<TraceId> { Trace(1) });
@@ -189,12 +189,12 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
     [Fact]
     public void Finish_TaskRestoredFromTheStateFile_IsJournaled_AndOneThatNeverMetACheckpointIsNot()
     {
-        TaskAssembler saved = Assembler();
+        RecordingAssembler saved = Assembler();
         AddRoots(saved, [1]);
         TaskStateSnapshot snapshot = saved.Snapshot();
         using var journal = new FinishedTaskJournal(StatePath, (_, reason) => throw new Xunit.Sdk.XunitException(reason));
         journal.SwapTo(journal.OpenNext());
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
         restarted.Journal = journal;
         restarted.Restore(snapshot);
         _clock.AdvanceSeconds(1);

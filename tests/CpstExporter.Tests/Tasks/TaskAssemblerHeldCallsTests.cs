@@ -23,11 +23,11 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
 
     private string StatePath => Path.Combine(_dir, "state.json");
 
-    private TaskAssembler Assembler(RecordingTaskSink sink) =>
+    private RecordingAssembler Assembler(TaskDecisionLog sink) =>
         new(new TaskOptions { SettleSeconds = Settle, MaxPending = 1000, StateFile = StatePath }, sink, _clock);
 
-    private TaskStateFile StateFile(TaskAssembler assembler, RecordingTaskSink sink) =>
-        new(new TaskOptions { SettleSeconds = Settle, MaxPending = 1000, StateFile = StatePath }, assembler, sink, new IdleLifetime(), _clock,
+    private TaskStateFile StateFile(RecordingAssembler assembler, TaskDecisionLog sink) =>
+        new(new TaskOptions { SettleSeconds = Settle, MaxPending = 1000, StateFile = StatePath }, assembler.Assembler, new IdleLifetime(), _clock,
             NullLogger<TaskStateFile>.Instance);
 
     private static readonly TraceId Trace = new(0x0a0b0c0d, 1);
@@ -49,7 +49,7 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
         TraceId = Trace, SpanId = id, ParentSpanId = RootId, Role = SpanRole.Tool, ToolName = tool, ServiceName = "svc",
     };
 
-    private static void Add(TaskAssembler assembler, IEnumerable<(SpanFacts Span, CallPrice Price)> spans)
+    private static void Add(RecordingAssembler assembler, IEnumerable<(SpanFacts Span, CallPrice Price)> spans)
     {
         var list = spans.ToList();
         assembler.Add(list.Select(s => s.Span).ToArray(), list.Select(s => s.Price).ToArray());
@@ -81,7 +81,7 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
     }
 
     /// <summary>What the per-call metrics were given, per kind of call: calls, tokens and cost.</summary>
-    private static string PerCall(RecordingTaskSink sink)
+    private static string PerCall(TaskDecisionLog sink)
     {
         var totals = new SortedDictionary<string, (long Calls, TokenUsage Tokens, decimal Cost)>(StringComparer.Ordinal);
         for (int i = 0; i < sink.Calls.Count; i++)
@@ -94,7 +94,7 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
         return string.Join('\n', totals.Select(t => $"{t.Key}: {t.Value.Calls} calls, {t.Value.Tokens}, {t.Value.Cost} USD"));
     }
 
-    private static string Finished(RecordingTaskSink sink)
+    private static string Finished(TaskDecisionLog sink)
     {
         TaskRecord task = Assert.Single(sink.Finished);
         return $"{task.Labels} {task.CostUsd} {task.LlmCalls} {task.ToolCalls} {task.InputTokens} {task.OutputTokens}";
@@ -102,8 +102,8 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
 
     private (string PerCall, string Finished) RootFirst(List<(SpanFacts, CallPrice)> calls)
     {
-        var sink = new RecordingTaskSink();
-        TaskAssembler assembler = Assembler(sink);
+        var sink = new TaskDecisionLog();
+        RecordingAssembler assembler = Assembler(sink);
         Add(assembler, [(Root(), default)]);
         foreach (var chunk in calls.Chunk(100)) Add(assembler, chunk);
         _clock.Advance(TimeSpan.FromSeconds(Settle));
@@ -117,8 +117,8 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
         List<(SpanFacts, CallPrice)> calls = ManyCalls(20_000);
         var (expectedPerCall, expectedFinished) = RootFirst(calls);
 
-        var sink = new RecordingTaskSink();
-        TaskAssembler assembler = Assembler(sink);
+        var sink = new TaskDecisionLog();
+        RecordingAssembler assembler = Assembler(sink);
         foreach (var chunk in calls.Chunk(100)) Add(assembler, chunk);
         Assert.Empty(sink.Calls);
         Add(assembler, [(Root(), default)]);
@@ -134,8 +134,8 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
     [Fact]
     public void Add_WrapperArrivesAfterItsHeldInnerCalls_TakesItsOwnCallBackThroughTheSpanId()
     {
-        var sink = new RecordingTaskSink();
-        TaskAssembler assembler = Assembler(sink);
+        var sink = new TaskDecisionLog();
+        RecordingAssembler assembler = Assembler(sink);
         // The framework's wrapper span (0xA) repeats the usage of the calls below it: it arrives after them, before the root.
         Add(assembler, [(Llm(0xB, "gpt-4o", 100), Priced.At(0.25m)), (Llm(0xC, "gpt-4o", 100), Priced.At(0.25m))]);
         Add(assembler, [(Llm(0xB1, "gpt-4o", 100, parent: 0xB), Priced.At(0.25m)), (Llm(0xC1, "gpt-4o", 100, parent: 0xC), Priced.At(0.25m))]);
@@ -152,8 +152,8 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
         int kinds = HeldCalls.MaxSummedGroups + 10;
         var calls = Enumerable.Range(0, kinds).Select(i => (Tool(0x1000 + (ulong)i, $"tool-{i}"), Priced.At(0.01m))).ToList();
 
-        var sink = new RecordingTaskSink();
-        TaskAssembler assembler = Assembler(sink);
+        var sink = new TaskDecisionLog();
+        RecordingAssembler assembler = Assembler(sink);
         Add(assembler, calls);
 
         Assert.Equal(10, sink.EarlyCountedCalls);
@@ -172,16 +172,16 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
         List<(SpanFacts, CallPrice)> calls = ManyCalls(5_000);
         var (expectedPerCall, expectedFinished) = RootFirst(calls);
 
-        var firstSink = new RecordingTaskSink();
-        TaskAssembler first = Assembler(firstSink);
+        var firstSink = new TaskDecisionLog();
+        RecordingAssembler first = Assembler(firstSink);
         foreach (var chunk in calls.Chunk(100)) Add(first, chunk);
         StateFile(first, firstSink).Checkpoint();
         string saved = File.ReadAllText(StatePath);
         Assert.Contains("\"Version\":4", saved);
         Assert.True(CountOf(saved, "\"Role\"") <= 7, "held calls alike are one entry of the state file");
 
-        var sink = new RecordingTaskSink();
-        TaskAssembler second = Assembler(sink);
+        var sink = new TaskDecisionLog();
+        RecordingAssembler second = Assembler(sink);
         StateFile(second, sink).Load(StatePath);
         Assert.Equal(1, second.PendingCount);
         Add(second, [(Root(), default)]);
@@ -195,13 +195,13 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
     [Fact]
     public void Restart_HeldCallTakenBackByAWrapperAfterTheRestart_IsNotCounted()
     {
-        var firstSink = new RecordingTaskSink();
-        TaskAssembler first = Assembler(firstSink);
+        var firstSink = new TaskDecisionLog();
+        RecordingAssembler first = Assembler(firstSink);
         Add(first, [(Llm(0xB1, "gpt-4o", 100, parent: 0xB), Priced.At(0.25m)), (Llm(0xD, "gpt-4o", 100), Priced.At(0.25m))]);
         StateFile(first, firstSink).Checkpoint();
 
-        var sink = new RecordingTaskSink();
-        TaskAssembler second = Assembler(sink);
+        var sink = new TaskDecisionLog();
+        RecordingAssembler second = Assembler(sink);
         StateFile(second, sink).Load(StatePath);
         Add(second, [(Llm(0xB, "gpt-4o", 100), Priced.At(0.25m))]); // the wrapper of 0xB1
         Add(second, [(Root(), default)]);
@@ -229,8 +229,8 @@ public sealed class TaskAssemblerHeldCallsTests : IDisposable
             """;
         File.WriteAllText(StatePath, file);
 
-        var sink = new RecordingTaskSink();
-        TaskAssembler assembler = Assembler(sink);
+        var sink = new TaskDecisionLog();
+        RecordingAssembler assembler = Assembler(sink);
         StateFile(assembler, sink).Load(StatePath);
         Assert.True(File.Exists(StatePath), "the version 3 file was moved aside");
         Assert.Equal(1, assembler.PendingCount);

@@ -12,9 +12,9 @@ public class TaskAssemblerTests
 
     // Some tests below step the wall clock alone; the others only advance it.
     private readonly WallSteppingTimeProvider _clock = new();
-    private readonly RecordingTaskSink _sink = new();
+    private readonly TaskDecisionLog _sink = new();
 
-    private TaskAssembler Assembler(int maxPending = 1000) =>
+    private RecordingAssembler Assembler(int maxPending = 1000) =>
         new(new TaskOptions { SettleSeconds = Settle, OutcomeWindowSeconds = Window, MaxPending = maxPending }, _sink, _clock);
 
     private static TraceId Trace(int n) => new(0x0a0b0c0d, (ulong)n);
@@ -66,12 +66,12 @@ public class TaskAssemblerTests
         ServiceName = "svc",
     };
 
-    private static void Add(TaskAssembler assembler, params (SpanFacts Span, decimal Cost)[] spans) =>
+    private static void Add(RecordingAssembler assembler, params (SpanFacts Span, decimal Cost)[] spans) =>
         assembler.Add(spans.Select(s => s.Span).ToArray(), spans.Select(s => Priced.At(s.Cost)).ToArray());
 
-    private static void Add(TaskAssembler assembler, params SpanFacts[] spans) => Add(assembler, spans.Select(s => (s, 0m)).ToArray());
+    private static void Add(RecordingAssembler assembler, params SpanFacts[] spans) => Add(assembler, spans.Select(s => (s, 0m)).ToArray());
 
-    private void AdvanceAndSweep(TaskAssembler assembler, double seconds)
+    private void AdvanceAndSweep(RecordingAssembler assembler, double seconds)
     {
         _clock.AdvanceSeconds(seconds);
         assembler.Sweep();
@@ -82,7 +82,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_TaskWithOutcome_FinishesSettleSecondsAfterItsLastSpan()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1, Outcome.Success));
         AdvanceAndSweep(assembler, 3);
         Add(assembler, Child(1)); // a straggler moves the settle deadline
@@ -103,7 +103,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_OutcomeArrivesOnLaterSpan_SettlesFromThatSpan()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1));
         AdvanceAndSweep(assembler, 60);
         Add(assembler, Child(1, Outcome.Failure));
@@ -118,7 +118,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_NoOutcome_FinishesUnknownAtTheWindowFromTheFirstSpan()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1));
         AdvanceAndSweep(assembler, 600);
         Add(assembler, Child(1)); // later spans do not extend the window
@@ -135,7 +135,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_NoOutcomeYet_NotFinishedAtSettleTime()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1));
 
         AdvanceAndSweep(assembler, Settle * 10);
@@ -147,7 +147,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_OutcomeLateInTheWindow_SettlesAfterTheOutcome()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1));
         AdvanceAndSweep(assembler, Window - 2);
 
@@ -164,7 +164,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_ReturnsHowManyFinished()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1, Outcome.Success), Root(2, Outcome.Failure), Root(3));
 
         _clock.AdvanceSeconds(Settle);
@@ -176,7 +176,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_OutcomeForALaterTask_SettlesItWhileAnEarlierTaskStillWaits()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1));
         _clock.AdvanceSeconds(1);
         Add(assembler, Root(2));
@@ -194,7 +194,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_ManyTasksSettling_EachFinishesAtItsOwnDeadline()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         for (int i = 1; i <= 3; i++)
         {
             Add(assembler, Root(i, Outcome.Success));
@@ -227,11 +227,11 @@ public class TaskAssemblerTests
             (Llm(1, "a", input: 200, output: 20), 0.002m), (Tool(1, "search"), 0.01m), (Tool(1, "fetch"), 0.02m), (Tool(1, "fetch"), 0.02m),
             (Timed(Root(1, Outcome.Success), 1_000, 10_000), 0m),
         ];
-        TaskAssembler live = Assembler(), saved = Assembler();
+        RecordingAssembler live = Assembler(), saved = Assembler();
         Add(live, spans);
         Add(saved, spans);
         TaskStateSnapshot snapshot = saved.Snapshot();
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
         restarted.Restore(snapshot);
 
         AdvanceAndSweep(live, Settle);
@@ -265,9 +265,9 @@ public class TaskAssemblerTests
             Price(0.065m, PricingBasis.Table, ServiceTier.Priority), Price(1.5225m, PricingBasis.TableLongContext, ServiceTier.Standard),
             Price(0.0325m, PricingBasis.Table, ServiceTier.Flex, tierUnpriced: true),
         ];
-        TaskAssembler saved = Assembler();
+        RecordingAssembler saved = Assembler();
         saved.Add(spans, prices);
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
 
         restarted.Restore(saved.Snapshot());
         Add(restarted, Root(1, Outcome.Success));
@@ -291,10 +291,10 @@ public class TaskAssemblerTests
             Price(PricingBasis.Explicit, ServiceTier.Batch), Price(PricingBasis.Table, ServiceTier.Batch),
             Price(PricingBasis.ProviderReported, ServiceTier.Priority), Price(PricingBasis.ProviderReported, ServiceTier.Priority), default,
         ];
-        TaskAssembler live = Assembler(), saved = Assembler();
+        RecordingAssembler live = Assembler(), saved = Assembler();
         live.Add(spans, prices);
         saved.Add(spans, prices);
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
 
         restarted.Restore(saved.Snapshot());
         AdvanceAndSweep(live, Settle);
@@ -310,7 +310,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_OneModelAndOneTool_BreakdownInlineWithoutAnArray()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Llm(1, "a", input: 100, output: 10), 0.001m), (Tool(1, "search"), 0.01m), (Tool(1, "search"), 0.01m), (Root(1, Outcome.Success), 0m));
 
         AdvanceAndSweep(assembler, Settle);
@@ -323,11 +323,11 @@ public class TaskAssemblerTests
     [Fact]
     public void Restore_SavedTaskDueBeforeALiveOne_FinishesFirst()
     {
-        TaskAssembler saved = Assembler();
+        RecordingAssembler saved = Assembler();
         Add(saved, Root(1, Outcome.Success));
         TaskStateSnapshot snapshot = saved.Snapshot();
         _clock.AdvanceSeconds(3);
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
         Add(restarted, Root(2, Outcome.Success));
 
         restarted.Restore(snapshot);
@@ -340,7 +340,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Restore_SavedTasks_SettleInOrderOfLastActivityNotFirstSpan()
     {
-        TaskAssembler saved = Assembler();
+        RecordingAssembler saved = Assembler();
         Add(saved, Root(1, Outcome.Success));
         _clock.AdvanceSeconds(1);
         Add(saved, Root(2, Outcome.Success));
@@ -348,7 +348,7 @@ public class TaskAssemblerTests
         Add(saved, Child(1)); // task 1 was first seen first but active last
         TaskStateSnapshot snapshot = saved.Snapshot();
 
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
         restarted.Restore(snapshot);
         AdvanceAndSweep(restarted, Settle - 3);
 
@@ -362,7 +362,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_WallClockStepsAnHourForward_FinishesNothingEarly()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         for (int i = 1; i <= 100; i++) Add(assembler, Root(i)); // waiting for an outcome
         for (int i = 101; i <= 110; i++) Add(assembler, Root(i, Outcome.Success)); // settling
         assembler.ApplyOutcome(Trace(500), Outcome.Success); // held for a trace not seen yet
@@ -385,7 +385,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_WallClockStepsAnHourBack_DelaysNothing()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         for (int i = 1; i <= 100; i++) Add(assembler, Root(i));
         Add(assembler, Root(101));
         assembler.ApplyOutcome(Trace(500), Outcome.Success);
@@ -404,7 +404,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_FinishedAt_IsTheWallClockAfterAStep()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1, Outcome.Success));
 
         _clock.StepWall(TimeSpan.FromMinutes(-30));
@@ -416,7 +416,7 @@ public class TaskAssemblerTests
     [Fact]
     public void ApplyOutcome_FinishedTask_RememberedForTheWindowWhateverTheWallClockDoes()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1, Outcome.Success));
         AdvanceAndSweep(assembler, Settle);
 
@@ -432,13 +432,13 @@ public class TaskAssemblerTests
     [Fact]
     public void Restore_WallClockSteppedBackWhileDown_TasksKeepTheAgeTheyHadWhenSaved()
     {
-        TaskAssembler saved = Assembler();
+        RecordingAssembler saved = Assembler();
         Add(saved, Root(1));
         AdvanceAndSweep(saved, 100);
         TaskStateSnapshot snapshot = saved.Snapshot();
 
         _clock.StepWall(TimeSpan.FromHours(-1)); // the restarted process reads an earlier wall clock than the save
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
         restarted.Restore(snapshot);
         AdvanceAndSweep(restarted, Window - 100 - 0.001);
         Assert.Empty(_sink.Finished);
@@ -449,13 +449,13 @@ public class TaskAssemblerTests
     [Fact]
     public void Restore_TimeDown_CountsTowardsTheDeadlines()
     {
-        TaskAssembler saved = Assembler();
+        RecordingAssembler saved = Assembler();
         Add(saved, Root(1));
         saved.ApplyOutcome(Trace(2), Outcome.Success);
         TaskStateSnapshot snapshot = saved.Snapshot();
 
         _clock.AdvanceSeconds(300); // down for five minutes
-        TaskAssembler restarted = Assembler();
+        RecordingAssembler restarted = Assembler();
         restarted.Restore(snapshot);
         AdvanceAndSweep(restarted, Window - 300 - 0.001);
         Assert.Empty(_sink.Finished);
@@ -470,7 +470,7 @@ public class TaskAssemblerTests
     [Fact]
     public void ApplyOutcome_BeforeAnySpan_IsHeldAndAppliedWhenTheFirstSpanArrives()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
 
         Assert.Equal(OutcomeApplied.Held, assembler.ApplyOutcome(Trace(1), Outcome.Success));
         AdvanceAndSweep(assembler, 30);
@@ -486,7 +486,7 @@ public class TaskAssemblerTests
     [Fact]
     public void ApplyOutcome_HeldPastTheWindow_IsDroppedAndCounted()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         assembler.ApplyOutcome(Trace(1), Outcome.Success);
 
         AdvanceAndSweep(assembler, Window - 1);
@@ -504,7 +504,7 @@ public class TaskAssemblerTests
     [Fact]
     public void ApplyOutcome_HeldOutcomeUsed_IsNotDroppedLater()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         assembler.ApplyOutcome(Trace(1), Outcome.Failure);
         Add(assembler, Root(1));
 
@@ -517,7 +517,7 @@ public class TaskAssemblerTests
     [Fact]
     public void ApplyOutcome_HoldingAreaFull_DropsAndCounts()
     {
-        TaskAssembler assembler = Assembler(maxPending: 2);
+        RecordingAssembler assembler = Assembler(maxPending: 2);
 
         assembler.ApplyOutcome(Trace(1), Outcome.Success);
         assembler.ApplyOutcome(Trace(2), Outcome.Success);
@@ -529,7 +529,7 @@ public class TaskAssemblerTests
     [Fact]
     public void ApplyOutcome_RepostedForAnUnseenTrace_HoldsOneEntryWhoseWindowRunsFromTheFirstPost()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
 
         for (int i = 0; i < 10_000; i++)
             Assert.Equal(OutcomeApplied.Held, assembler.ApplyOutcome(Trace(1), i % 2 == 0 ? Outcome.Success : Outcome.Failure));
@@ -546,7 +546,7 @@ public class TaskAssemblerTests
     [Fact]
     public void ApplyOutcome_RepostedForAPendingTask_ReplacesTheVerdictButDoesNotKeepItPending()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1));
         Assert.Equal(OutcomeApplied.Applied, assembler.ApplyOutcome(Trace(1), Outcome.Success));
 
@@ -565,7 +565,7 @@ public class TaskAssemblerTests
     [Fact]
     public void ApplyOutcome_AfterTheTaskFinished_IsLateAndChangesNothing()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1, Outcome.Success));
         AdvanceAndSweep(assembler, Settle);
 
@@ -582,7 +582,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_SpanAfterItsTaskFinished_IsLateWithTheTasksLabelsAndItsCost()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts root = Root(1, Outcome.Success, useCase: "support", useCaseRank: 0);
         root.Environment = "prod";
         root.Variant = "b";
@@ -604,7 +604,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_SpanAfterTheFinishedTaskIsForgotten_StartsANewTask()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1, Outcome.Success));
         AdvanceAndSweep(assembler, Settle);
         AdvanceAndSweep(assembler, Window);
@@ -623,7 +623,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_MaxPendingReached_OldestTaskFinishesEvicted()
     {
-        TaskAssembler assembler = Assembler(maxPending: 2);
+        RecordingAssembler assembler = Assembler(maxPending: 2);
         Add(assembler, Root(1));
         _clock.AdvanceSeconds(1);
         Add(assembler, Root(2));
@@ -647,7 +647,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_MaxPendingReached_OldestByFirstSpanGoesWhetherOrNotItHasAnOutcome()
     {
-        TaskAssembler assembler = Assembler(maxPending: 2);
+        RecordingAssembler assembler = Assembler(maxPending: 2);
         Add(assembler, Root(1));
         _clock.AdvanceSeconds(1);
         Add(assembler, Root(2));
@@ -664,7 +664,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_EvictedTask_LaterSpanIsLate()
     {
-        TaskAssembler assembler = Assembler(maxPending: 1);
+        RecordingAssembler assembler = Assembler(maxPending: 1);
         Add(assembler, Root(1));
         Add(assembler, Root(2));
 
@@ -676,7 +676,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Sweep_EvictedTask_NotFinishedAgain()
     {
-        TaskAssembler assembler = Assembler(maxPending: 1);
+        RecordingAssembler assembler = Assembler(maxPending: 1);
         Add(assembler, Root(1, Outcome.Success));
         Add(assembler, Root(2, Outcome.Success));
 
@@ -690,7 +690,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_RootErrorWithoutOutcome_IsFailure()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts root = Root(1);
         root.StatusError = true;
         Add(assembler, root);
@@ -705,7 +705,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_ChildErrorWithoutOutcome_IsNotFailure()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts child = Child(1);
         child.StatusError = true;
         Add(assembler, Root(1), child);
@@ -718,7 +718,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_RootErrorWithSuccessOutcome_IsSuccess()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts root = Root(1, Outcome.Success);
         root.StatusError = true;
         Add(assembler, root);
@@ -733,7 +733,7 @@ public class TaskAssemblerTests
     [InlineData(false)]
     public void Finish_RootAndChildOutcomes_RootWinsWhicheverArrivesFirst(bool rootFirst)
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts root = Root(1, Outcome.Success);
         SpanFacts child = Child(1, Outcome.Failure);
         child.EndTimeUnixNano = ulong.MaxValue;
@@ -748,7 +748,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_TwoChildOutcomes_TheOneThatEndedLastWins()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts later = Child(1, Outcome.Success);
         later.EndTimeUnixNano = 2_000;
         SpanFacts earlier = Child(1, Outcome.Failure);
@@ -765,7 +765,7 @@ public class TaskAssemblerTests
     [InlineData(false)]
     public void Finish_ApiAndRootOutcomes_ApiWinsWhicheverArrivesFirst(bool apiFirst)
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         if (apiFirst)
         {
             Assert.Equal(OutcomeApplied.Held, assembler.ApplyOutcome(Trace(1), Outcome.Failure));
@@ -785,7 +785,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_OneRequestOfNewTracesPastMaxPending_EvictsItsShareAndRefusesTheRest()
     {
-        TaskAssembler assembler = Assembler(maxPending: 160); // a request may evict 160 / 16 = 10
+        RecordingAssembler assembler = Assembler(maxPending: 160); // a request may evict 160 / 16 = 10
         for (int t = 0; t < 160; t++) Add(assembler, Root(t));
 
         int refused = assembler.Add(Enumerable.Range(1000, 100).Select(t => Root(t)).ToArray(),
@@ -805,7 +805,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_PrimaryModel_IsTheModelWithTheLargestCostShare()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Root(1, Outcome.Success), 0m),
             (Llm(1, "gpt-4o-mini"), 0.001m), (Llm(1, "gpt-4o-mini"), 0.001m), (Llm(1, "gpt-4o-mini"), 0.001m),
             (Llm(1, "gpt-4o"), 0.004m),
@@ -823,7 +823,7 @@ public class TaskAssemblerTests
     public void Finish_FiftyThousandModelsInOneTrace_EachCallsShareIsKeptAndThePrimaryFound()
     {
         const int models = 50_000;
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1));
         for (int batch = 0; batch < models / 1000; batch++)
             Add(assembler, Enumerable.Range(batch * 1000, 1000).Select(m => (Llm(1, $"model-{m}"), 0.000001m)).ToArray());
@@ -842,7 +842,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_CheapModelCalledMostAddsUpToMore_IsPrimary()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "big"), 0.004m),
             (Llm(1, "small"), 0.0015m), (Llm(1, "small"), 0.0015m), (Llm(1, "small"), 0.0015m));
 
@@ -854,7 +854,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_EqualCostShares_TheModelCalledMostIsPrimary()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "once"), 0m), (Llm(1, "twice"), 0m), (Llm(1, "twice"), 0m));
 
         AdvanceAndSweep(assembler, Settle);
@@ -865,7 +865,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_NoLlmCalls_ModelIsNone()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Root(1, Outcome.Success), 0m), (Tool(1, "web_search"), 0.01m));
 
         AdvanceAndSweep(assembler, Settle);
@@ -880,7 +880,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_LlmCallWithoutModel_ModelIsUnknown()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, null), 0.002m));
 
         AdvanceAndSweep(assembler, Settle);
@@ -891,7 +891,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_Counts_SumTheTasksSpans()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "gpt-4o", 1000, 200), 0.0045m), (Llm(1, "gpt-4o", 500, 50), 0.00175m),
             (Tool(1, "web_search"), 0.01m), (Tool(1, "file_search"), 0.0025m), (Child(1), 0m));
 
@@ -910,7 +910,7 @@ public class TaskAssemblerTests
     [InlineData(false)]
     public void Finish_ExplicitTaskCostOnRoot_ReplacesTheSumOfSpans(bool rootFirst)
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts root = Root(1, Outcome.Success);
         root.TaskCost = 1.25m;
         (SpanFacts, decimal)[] children = [(Llm(1, "gpt-4o"), 0.1m), (Llm(1, "gpt-4o"), 0.2m)];
@@ -927,7 +927,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_CostsOfManySpans_AddUpExactly()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Root(1, Outcome.Success), 0m));
         for (int i = 0; i < 1000; i++) Add(assembler, (Llm(1, "gpt-4o"), 0.0000001m));
 
@@ -943,7 +943,7 @@ public class TaskAssemblerTests
     [InlineData(false)]
     public void Finish_RootCpstUseCase_BeatsChildServiceName(bool rootFirst)
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts root = Root(1, Outcome.Success, useCase: "support", useCaseRank: 0);
         SpanFacts child = Child(1, useCase: "checkout-service", useCaseRank: 2);
 
@@ -964,7 +964,7 @@ public class TaskAssemblerTests
     [InlineData(1, true, "root-service")]
     public void Finish_ChildUseCase_AgainstTheRootsServiceName(int childRank, bool rootFirst, string expected)
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts child = Child(1, useCase: "child-says", useCaseRank: childRank);
         SpanFacts root = Root(1, Outcome.Success, useCase: "root-service", useCaseRank: 2);
         if (rootFirst) Add(assembler, root, child);
@@ -978,7 +978,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_RootAgentName_BeatsRootServiceName()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts root = Root(1, Outcome.Success, useCase: "host", useCaseRank: 2);
         root.AgentName = "weather-agent";
         Add(assembler, root);
@@ -991,7 +991,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_NoUseCaseAnywhere_IsUnknown_AndEnvironmentVariantNone()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, Root(1, Outcome.Success, useCase: null));
 
         AdvanceAndSweep(assembler, Settle);
@@ -1005,7 +1005,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_EnvironmentAndVariant_RootBeatsChildren()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts child = Child(1);
         child.Environment = "staging";
         child.Variant = "a";
@@ -1029,7 +1029,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_CallsBeforeTheRoot_AreHeldAndCountedUnderTheRootsUseCaseWhenItArrives()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
 
         Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Tool(1, "web_search"), 0.02m));
         Assert.Empty(_sink.Calls); // the use case is not final until the root arrives
@@ -1044,7 +1044,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_RootAloneInALaterRequest_CountsTheHeldCalls()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Llm(1, "gpt-4o"), 0.01m));
 
         Add(assembler, (Root(1, useCase: "support", useCaseRank: 0), 0m));
@@ -1056,7 +1056,7 @@ public class TaskAssemblerTests
     public void Add_WrapperLaterInTheSameRequest_IsNotCountedAndItsInnerCallIs()
     {
         // The root first, then the wrapper before its inner call: all in one request, so nothing was counted yet.
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "outer", spanId: 0xA), 0.02m), (Llm(1, "inner", parent: 0xA, spanId: 0xB), 0.01m));
 
         Assert.Equal("inner", Assert.Single(_sink.Calls).Call.Model);
@@ -1067,7 +1067,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Finish_NoRootEver_CountsHeldCallsUnderTheBestUseCaseSeen()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Child(1, useCase: "billing", useCaseRank: 0), 0m));
 
         AdvanceAndSweep(assembler, Window);
@@ -1080,7 +1080,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_OtherTasksInTheSameRequest_EachCountsUnderItsOwnUseCase()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
 
         Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Root(1, useCase: "support", useCaseRank: 0), 0m),
             (Root(2, useCase: "billing", useCaseRank: 0), 0m), (Tool(2, "web_search"), 0.01m));
@@ -1093,7 +1093,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_SameSpanTwice_CountsItOnceAndTheRepeatAsDuplicate()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts llm = Llm(1, "gpt-4o");
         SpanFacts root = Root(1, Outcome.Success);
 
@@ -1110,7 +1110,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_SameSpanAfterItsTaskFinished_IsADuplicateNotALateSpan()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts llm = Llm(1, "gpt-4o");
         Add(assembler, (llm, 0.01m), (Root(1, Outcome.Success), 0m));
         AdvanceAndSweep(assembler, Settle);
@@ -1126,7 +1126,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_SameSpanInOneRequest_CountsOnce()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts tool = Tool(1, "web_search");
 
         Add(assembler, (tool, 0.01m), (tool, 0.01m), (Root(1, Outcome.Success), 0m));
@@ -1141,7 +1141,7 @@ public class TaskAssemblerTests
     {
         // At MaxPending a new trace finishes the oldest task while the request still holds one of its calls; the
         // finished task's object is reused only after the request, so the call goes to the finished task.
-        TaskAssembler assembler = Assembler(maxPending: 1);
+        RecordingAssembler assembler = Assembler(maxPending: 1);
         Add(assembler, (Root(1, useCase: "first", useCaseRank: 0), 0m));
 
         Add(assembler, (Llm(1, "gpt-4o"), 0.01m), (Root(2, useCase: "second", useCaseRank: 0), 0m), (Llm(1, "gpt-4o"), 0.02m));
@@ -1154,7 +1154,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_ManyTasksThroughTheirLifetimes_ReusedObjectsCarryNothingOver()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         for (int round = 0; round < 3; round++)
         {
             for (int t = 0; t < 50; t++)
@@ -1182,7 +1182,7 @@ public class TaskAssemblerTests
     public void Add_LlmCallOverAnLlmCall_CountsTheInnerCallOnly()
     {
         // OpenInference with LangChain and OpenAI instrumented: the LangChain LLM span wraps the OpenAI one, same usage.
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts outer = Llm(1, "gpt-4o", input: 1000, output: 200, spanId: 0xA);
         SpanFacts inner = Llm(1, "gpt-4o", input: 1000, output: 200, parent: 0xA, spanId: 0xB);
 
@@ -1199,7 +1199,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_WrapperArrivesBeforeItsInnerCall_IsUncountedWhileHeld()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts outer = Llm(1, "gpt-4o", spanId: 0xA);
         SpanFacts inner = Llm(1, "gpt-4o", parent: 0xA, spanId: 0xB);
 
@@ -1215,7 +1215,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_InnerCallArrivesAfterItsWrapperWasCounted_IsNotCountedAgain()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Root(1, Outcome.Success), 0m), (Llm(1, "gpt-4o", spanId: 0xA), 0.01m)); // counted at once: the root is here
         Add(assembler, (Llm(1, "gpt-4o", parent: 0xA, spanId: 0xB), 0.01m), (Llm(1, "gpt-4o", parent: 0xA, spanId: 0xC), 0.01m));
         AdvanceAndSweep(assembler, Settle);
@@ -1227,7 +1227,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_WrapperTwoLevelsUp_ThroughANonCallSpan_IsNotCounted()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         SpanFacts outer = Llm(1, "gpt-4o", spanId: 0xA);
         SpanFacts middle = Child(1);
         middle.SpanId = 0xB;
@@ -1243,7 +1243,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_TwoSiblingCallsUnderOneWrapper_BothCount()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         Add(assembler, (Llm(1, "gpt-4o", parent: 0xA), 0.01m), (Llm(1, "gpt-4o", parent: 0xA), 0.01m),
             (Llm(1, "gpt-4o", spanId: 0xA), 0.02m), (Root(1, Outcome.Success), 0m));
         AdvanceAndSweep(assembler, Settle);
@@ -1255,7 +1255,7 @@ public class TaskAssemblerTests
     [Fact]
     public void Add_DeepChainOfNestedCalls_CountsOnlyTheInnermost()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         const int depth = 10_000;
         // Top-down and bottom-up arrival must both stay linear: each span marks its ancestors once.
         var chain = Enumerable.Range(0, depth)
@@ -1274,7 +1274,7 @@ public class TaskAssemblerTests
     [InlineData(2, "saved")]
     public void Restore_Version1File_UseCaseRanksMeanWhatTheyMeant(int savedRank, string expected)
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
         var saved = new PendingTaskState(Trace(1).ToString(), 0, 0, "saved", savedRank, null, false, null, false,
             Outcome.Unknown, OutcomeSource.None, 0, false, 0.01m, null, 1, 0, 100, 10, [new ModelShareState("gpt-4o", 0.01m, 1)]);
         assembler.Restore(new TaskStateSnapshot(1, [saved], []));
@@ -1291,7 +1291,7 @@ public class TaskAssemblerTests
     [Fact]
     public void PendingCount_CountsTracesNotSpans()
     {
-        TaskAssembler assembler = Assembler();
+        RecordingAssembler assembler = Assembler();
 
         Add(assembler, Root(1), Child(1), Child(1), Root(2));
 

@@ -21,20 +21,20 @@ public sealed class TaskStateFileClockTests : IDisposable
 
     private string StatePath => Path.Combine(_dir, "state.json");
 
-    private (TaskAssembler Assembler, TaskStateFile File, RecordingTaskSink Sink) Service(TimeProvider clock)
+    private (RecordingAssembler Assembler, TaskStateFile File, TaskDecisionLog Sink) Service(TimeProvider clock)
     {
         var options = new TaskOptions { StateFile = StatePath, SettleSeconds = Settle, OutcomeWindowSeconds = Window, MaxPending = 1000 };
-        var sink = new RecordingTaskSink();
-        var assembler = new TaskAssembler(options, sink, clock);
-        return (assembler, new TaskStateFile(options, assembler, sink, new IdleLifetime(), clock, NullLogger<TaskStateFile>.Instance), sink);
+        var sink = new TaskDecisionLog();
+        var assembler = new RecordingAssembler(options, sink, clock);
+        return (assembler, new TaskStateFile(options, assembler.Assembler, new IdleLifetime(), clock, NullLogger<TaskStateFile>.Instance), sink);
     }
 
     private static TraceId Trace(int n) => new(0x0a0b0c0d, (ulong)n);
 
-    private static void Root(TaskAssembler assembler, int trace, Outcome outcome) =>
+    private static void Root(RecordingAssembler assembler, int trace, Outcome outcome) =>
         assembler.Add([new SpanFacts { TraceId = Trace(trace), SpanId = 0x100, IsRoot = true, ServiceName = "svc", Outcome = outcome }], [default(CallPrice)]);
 
-    private static void AdvanceAndSweep(WallSteppingTimeProvider clock, TaskAssembler assembler, double seconds)
+    private static void AdvanceAndSweep(WallSteppingTimeProvider clock, RecordingAssembler assembler, double seconds)
     {
         clock.Advance(TimeSpan.FromSeconds(seconds));
         assembler.Sweep();
@@ -44,7 +44,7 @@ public sealed class TaskStateFileClockTests : IDisposable
     /// A process whose wall clock is an hour ahead saves a settling task (2 s of its 5 s gone) and a task waiting for its
     /// outcome; the next process, on a right clock, loads the file a second later.
     /// </summary>
-    private (WallSteppingTimeProvider Clock, TaskAssembler Assembler, RecordingTaskSink Sink) RestoredFromAClockAnHourAhead()
+    private (WallSteppingTimeProvider Clock, RecordingAssembler Assembler, TaskDecisionLog Sink) RestoredFromAClockAnHourAhead()
     {
         var ahead = new WallSteppingTimeProvider();
         ahead.StepWall(TimeSpan.FromHours(1));

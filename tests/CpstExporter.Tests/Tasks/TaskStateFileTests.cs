@@ -16,17 +16,17 @@ public sealed class TaskStateFileTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cpst-statefile-").FullName;
     private readonly FakeTimeProvider _clock = new(TestClock.Start);
-    private readonly RecordingTaskSink _sink = new();
+    private readonly TaskDecisionLog _sink = new();
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private string StatePath => Path.Combine(_dir, "state.json");
 
-    private (TaskAssembler Assembler, TaskStateFile File) Service()
+    private (RecordingAssembler Assembler, TaskStateFile File) Service()
     {
         var options = new TaskOptions { StateFile = StatePath, MaxPending = 1000 };
-        var assembler = new TaskAssembler(options, _sink, _clock);
-        return (assembler, new TaskStateFile(options, assembler, _sink, new IdleLifetime(), _clock, NullLogger<TaskStateFile>.Instance));
+        var assembler = new RecordingAssembler(options, _sink, _clock);
+        return (assembler, new TaskStateFile(options, assembler.Assembler, new IdleLifetime(), _clock, NullLogger<TaskStateFile>.Instance));
     }
 
     private static TraceId Trace(int n) => new(0x0a0b0c0d, (ulong)n);
@@ -118,12 +118,12 @@ public sealed class TaskStateFileTests : IDisposable
     }
 
     /// <summary>The service goes on: a span makes a task, a sweep finishes what is due, a checkpoint writes a file that loads.</summary>
-    private void AssertRunsOn(TaskAssembler assembler, TaskStateFile file, int pending)
+    private void AssertRunsOn(RecordingAssembler assembler, TaskStateFile file, int pending)
     {
         assembler.Add([new SpanFacts { TraceId = Trace(77), SpanId = 77, IsRoot = true, ServiceName = "svc" }], [default(CallPrice)]);
         Assert.Equal(pending + 1, assembler.PendingCount);
         file.Checkpoint();
-        Assert.Equal(0, _sink.StateSaveFailures);
+        Assert.Equal(0, file.SaveFailures);
         var (again, reload) = Service();
         reload.Load(StatePath);
         Assert.Equal(pending + 1, again.PendingCount);
@@ -150,7 +150,7 @@ public sealed class TaskStateFileTests : IDisposable
             Assert.True(loaded != movedAside, $"round {round}: loaded {loaded}, moved aside {movedAside}");
             assembler.Sweep();
             file.Checkpoint();
-            Assert.Equal(0, _sink.StateSaveFailures);
+            Assert.Equal(0, file.SaveFailures);
         }
     }
 
