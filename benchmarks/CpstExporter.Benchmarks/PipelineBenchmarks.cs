@@ -6,6 +6,7 @@ using CpstExporter.Hosting;
 using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 using LoadGen::CpstExporter.LoadGen.Bench;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

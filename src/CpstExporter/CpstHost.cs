@@ -9,6 +9,7 @@ using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 using CpstExporter.Telemetry;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
@@ -125,9 +126,6 @@ internal static class CpstHost
         if (ownTelemetry.Any) CpstHostLog.OwnTelemetry(log, ownTelemetry.ToString());
         CpstHostLog.ConnectionLimit(log, maxConnections, settings.MaxConnections is not null ? "Cpst:Limits:MaxConnections"
             : openFileLimit is long files && maxConnections < ConnectionLimit.DefaultMax ? $"the default, lowered to fit the open-file limit of {files}" : "the default");
-        var refused = new RefusedConnections(log, app.Services.GetRequiredService<ReceiverCounters>(), app.Services.GetRequiredService<TimeProvider>());
-        foreach (Listener listener in Enum.GetValues<Listener>()) binding.Connections(listener).OnRefused = refused.Report;
-        binding.ControlFrames.OnClosed = new FloodedConnections(log, app.Services.GetRequiredService<TimeProvider>()).Report;
         lifetime.ApplicationStarted.Register(() =>
         {
             foreach (Listener listener in Enum.GetValues<Listener>()) CpstHostLog.Listening(log, listener, binding.Address(listener));

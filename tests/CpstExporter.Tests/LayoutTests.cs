@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Reflection;
 using System.Reflection.Emit;
 using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
@@ -69,8 +70,9 @@ public sealed partial class LayoutTests
         {
             Match match = NamespaceDeclaration().Match(File.ReadAllText(file));
             if (!match.Success) continue; // top-level statements
-            string folder = FolderOf(file);
-            string expected = folder == "" ? "CpstExporter" : $"CpstExporter.{folder}";
+            // A sub-folder is a sub-namespace of its stage (Tasks/State/ is CpstExporter.Tasks.State) and ranks with it.
+            string? directory = Path.GetDirectoryName(Path.GetRelativePath(SourceRoot, file));
+            string expected = string.IsNullOrEmpty(directory) ? "CpstExporter" : "CpstExporter." + directory.Replace(Path.DirectorySeparatorChar, '.');
             if (match.Groups["name"].Value != expected) wrong.Add($"{Path.GetRelativePath(SourceRoot, file)}: namespace {match.Groups["name"].Value}, not {expected}");
         }
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
@@ -129,6 +131,44 @@ public sealed partial class LayoutTests
         Assert.Contains("CpstExporter.Receiving.OtlpGrpcAnswers", Used("CpstExporter.Hosting.ListenerRoutes")); // called from a method body
         Assert.Contains("CpstExporter.Primitives.Saturating", Used("CpstExporter.Receiving.LabeledCounter`1")); // a static call
     }
+
+    /// <summary>
+    /// Everything a type works with is given to it when it is made, so a reader follows the wiring in the constructors
+    /// and the composition root: no type of the service lets another hand it a callback or a collaborator afterwards (a
+    /// settable property or field of a delegate type, or of a service type of this assembly). Data objects, whose
+    /// settable members hold state rather than collaborators, are named in <see cref="DataTypes"/>.
+    /// </summary>
+    [Fact]
+    public void Types_AreGivenTheirCollaboratorsWhenMade_NothingIsWiredAfter()
+    {
+        Assembly product = typeof(CpstHost).Assembly;
+        bool IsWiring(Type type) => typeof(Delegate).IsAssignableFrom(type) ||
+            (type.Assembly == product && type.IsClass && !type.IsGenericParameter && !DataTypes.Contains(type.Name));
+        var wrong = new List<string>();
+        foreach (Type type in product.GetTypes().Where(t => t.Namespace?.StartsWith("CpstExporter", StringComparison.Ordinal) == true &&
+            !t.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute), false) && !DataTypes.Contains(t.Name) &&
+            !t.IsNestedPrivate && // its members are its outer type's to set
+            !typeof(Google.Protobuf.IMessage).IsAssignableFrom(t))) // messages generated from the OTLP .proto files
+        {
+            const BindingFlags members = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+            foreach (PropertyInfo property in type.GetProperties(members))
+            {
+                MethodInfo? setter = property.SetMethod;
+                bool initOnly = setter?.ReturnParameter.GetRequiredCustomModifiers().Contains(typeof(System.Runtime.CompilerServices.IsExternalInit)) == true;
+                if (setter is null || setter.IsPrivate || initOnly || !IsWiring(property.PropertyType)) continue;
+                wrong.Add($"{type.FullName}.{property.Name} ({property.PropertyType.Name}) can be set after the {type.Name} is made");
+            }
+            foreach (FieldInfo field in type.GetFields(members))
+            {
+                if (field.IsPrivate || field.IsInitOnly || field.IsLiteral || !IsWiring(field.FieldType)) continue;
+                wrong.Add($"{type.FullName}.{field.Name} ({field.FieldType.Name}) can be set after the {type.Name} is made");
+            }
+        }
+        Assert.True(wrong.Count == 0, "give these in the constructor instead:\n" + string.Join("\n", wrong));
+    }
+
+    /// <summary>Types whose settable members hold a piece's state, not a collaborator: a pending task and its parts, a loaded state file.</summary>
+    private static readonly HashSet<string> DataTypes = ["PendingTask", "PendingTaskExtras", "HeldCalls", "LoadedState", "SpanBatch"];
 
     private static string Display(string folder) => folder == "" ? "the root" : folder + "/";
 

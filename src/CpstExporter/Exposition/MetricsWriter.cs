@@ -5,6 +5,7 @@ using CpstExporter.Aggregation;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 
 namespace CpstExporter.Exposition;
 

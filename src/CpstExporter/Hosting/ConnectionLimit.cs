@@ -34,9 +34,6 @@ internal sealed class ConnectionLimit(Listener listener, int max)
     /// <summary>Connections closed at accept since the start.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
-    /// <summary>Called for every refused connection, on the thread that accepted it: must not block.</summary>
-    public Action<ConnectionLimit>? OnRefused { get; set; }
-
     /// <summary>
     /// The limit per listener: the configured value, or else <see cref="DefaultMax"/> lowered so that the three
     /// listeners and <see cref="ReservedDescriptors"/> fit in <paramref name="openFileLimit"/>.
@@ -58,14 +55,17 @@ internal sealed class ConnectionLimit(Listener listener, int max)
             $"Set Cpst:Limits:MaxConnections to {fits} or less, or raise the limit (ulimit -n, systemd LimitNOFILE=, docker run --ulimit nofile=…)";
     }
 
-    /// <summary>Connection middleware: put it first on the listener, ahead of TLS, so a refused connection costs nothing.</summary>
-    public ConnectionDelegate Apply(ConnectionDelegate next) => async connection =>
+    /// <summary>
+    /// Connection middleware: put it first on the listener, ahead of TLS, so a refused connection costs nothing.
+    /// <paramref name="refused"/> is told of every refused connection, on the thread that accepted it: it must not block.
+    /// </summary>
+    public ConnectionDelegate Apply(ConnectionDelegate next, RefusedConnections refused) => async connection =>
     {
         if (Interlocked.Increment(ref _open) > max)
         {
             Interlocked.Decrement(ref _open);
             Interlocked.Increment(ref _refused);
-            OnRefused?.Invoke(this);
+            refused.Report(this);
             // Completing both directions closes the socket once the delegate returns, without reading anything from it.
             await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
             await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);

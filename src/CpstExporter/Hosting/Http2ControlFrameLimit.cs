@@ -22,20 +22,22 @@ internal sealed class Http2ControlFrameLimit
     /// <summary>Connections closed for a flood since the start.</summary>
     public long Closed => Interlocked.Read(ref _closed);
 
-    /// <summary>Called for every connection closed, on the thread that read its frames: must not block.</summary>
-    public Action? OnClosed { get; set; }
-
-    /// <summary>Connection middleware for an HTTP/2 listener, after TLS: reads the client's frames as Kestrel does.</summary>
-    public ConnectionDelegate Apply(ConnectionDelegate next) => connection =>
+    /// <summary>
+    /// Connection middleware for an HTTP/2 listener, after TLS: reads the client's frames as Kestrel does.
+    /// <paramref name="flooded"/> is told of every connection closed, on the thread that read its frames.
+    /// </summary>
+    public ConnectionDelegate Apply(ConnectionDelegate next, FloodedConnections flooded)
     {
-        IDuplexPipe transport = connection.Transport;
-        connection.Transport = new Http2CheckedTransport(new Http2ControlFrameReader(transport.Input, MaxInARow, OnFlood), transport.Output);
-        return next(connection);
-    };
-
-    private void OnFlood()
-    {
-        Interlocked.Increment(ref _closed);
-        OnClosed?.Invoke();
+        Action onFlood = () =>
+        {
+            Interlocked.Increment(ref _closed);
+            flooded.Report();
+        };
+        return connection =>
+        {
+            IDuplexPipe transport = connection.Transport;
+            connection.Transport = new Http2CheckedTransport(new Http2ControlFrameReader(transport.Input, MaxInARow, onFlood), transport.Output);
+            return next(connection);
+        };
     }
 }

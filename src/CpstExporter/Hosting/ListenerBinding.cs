@@ -1,10 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using CpstExporter.Primitives;
+using CpstExporter.Receiving;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CpstExporter.Hosting;
 
@@ -28,11 +31,19 @@ internal sealed class ListenerBinding(int maxConnectionsPerListener)
     /// <summary>The limit on SETTINGS and PING floods of the HTTP/2 (OTLP/gRPC) listener.</summary>
     public Http2ControlFrameLimit ControlFrames { get; } = new();
 
+    /// <summary>
+    /// Binds the listeners; run as Kestrel's options are made, in the built host, whose services give the reporters of
+    /// refused and flooded connections (logged at most every few seconds, and counted).
+    /// </summary>
     public void Bind(KestrelServerOptions kestrel, ListenerOptions options)
     {
-        Bind(kestrel, Listener.OtlpGrpc, options.Endpoint(Listener.OtlpGrpc), HttpProtocols.Http2);
-        Bind(kestrel, Listener.OtlpHttp, options.Endpoint(Listener.OtlpHttp), HttpProtocols.Http1);
-        Bind(kestrel, Listener.Metrics, options.Endpoint(Listener.Metrics), HttpProtocols.Http1);
+        IServiceProvider services = kestrel.ApplicationServices;
+        ILogger log = services.GetRequiredService<ILoggerFactory>().CreateLogger("CpstExporter");
+        var time = services.GetRequiredService<TimeProvider>();
+        var reporters = (new RefusedConnections(log, services.GetRequiredService<ReceiverCounters>(), time), new FloodedConnections(log, time));
+        Bind(kestrel, Listener.OtlpGrpc, options.Endpoint(Listener.OtlpGrpc), HttpProtocols.Http2, reporters);
+        Bind(kestrel, Listener.OtlpHttp, options.Endpoint(Listener.OtlpHttp), HttpProtocols.Http1, reporters);
+        Bind(kestrel, Listener.Metrics, options.Endpoint(Listener.Metrics), HttpProtocols.Http1, reporters);
     }
 
     /// <summary>
@@ -78,20 +89,21 @@ internal sealed class ListenerBinding(int maxConnectionsPerListener)
     public static Listener? Of(HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ItemKey, out object? value) == true ? (Listener)value! : null;
 
-    private void Bind(KestrelServerOptions kestrel, Listener listener, ListenerEndpoint endpoint, HttpProtocols protocols)
+    private void Bind(KestrelServerOptions kestrel, Listener listener, ListenerEndpoint endpoint, HttpProtocols protocols,
+        (RefusedConnections Refused, FloodedConnections Flooded) reporters)
     {
         var bound = new List<ListenOptions>();
         kestrel.Listen(endpoint.Address, endpoint.Port, listen =>
         {
             listen.Protocols = protocols;
-            listen.Use(Connections(listener).Apply); // first, so a refused connection costs no TLS handshake
+            listen.Use(next => Connections(listener).Apply(next, reporters.Refused)); // first, so a refused connection costs no TLS handshake
             if (endpoint.Tls) listen.UseHttps();
             listen.Use(next => connection =>
             {
                 connection.Items[ItemKey] = listener;
                 return next(connection);
             });
-            if (protocols == HttpProtocols.Http2) listen.Use(ControlFrames.Apply); // after TLS: reads the frames
+            if (protocols == HttpProtocols.Http2) listen.Use(next => ControlFrames.Apply(next, reporters.Flooded)); // after TLS: reads the frames
             bound.Add(listen);
         });
         _bound[listener] = (endpoint, bound);

@@ -1,5 +1,6 @@
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using CpstExporter.Aggregation;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 
 namespace CpstExporter.Hosting;
 

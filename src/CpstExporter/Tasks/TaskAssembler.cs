@@ -2,6 +2,8 @@ using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 
+using CpstExporter.Tasks.State;
+
 namespace CpstExporter.Tasks;
 
 /// <summary>

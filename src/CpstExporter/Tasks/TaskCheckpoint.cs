@@ -1,5 +1,7 @@
 using CpstExporter.Primitives;
 
+using CpstExporter.Tasks.State;
+
 namespace CpstExporter.Tasks;
 
 /// <summary>

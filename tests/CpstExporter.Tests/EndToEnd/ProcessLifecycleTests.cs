@@ -5,6 +5,7 @@ using System.Text.Json;
 using CpstExporter.Conventions;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 using Google.Protobuf;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -195,7 +196,7 @@ public sealed class ProcessLifecycleTests : IDisposable
     private static bool Checkpointed(string state, int[] traces, int kept)
     {
         if (!File.Exists(state)) return false;
-        TaskStateSnapshot snapshot = JsonSerializer.Deserialize<TaskStateSnapshot>(File.ReadAllBytes(state), TaskStateJson.Options)!;
+        TaskStateSnapshot snapshot = JsonSerializer.Deserialize<TaskStateSnapshot>(File.ReadAllBytes(state), TaskStateReader.Options)!;
         var pending = snapshot.Tasks.GroupBy(t => t.TraceId).ToDictionary(g => g.Key, g => g.Last());
         return traces.All(t => pending.ContainsKey(Spans.TraceHex(t))) &&
                pending.TryGetValue(Spans.TraceHex(kept), out PendingTaskState? k) && k.Outcome == Outcome.Success;

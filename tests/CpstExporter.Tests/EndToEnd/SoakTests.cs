@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 using Google.Protobuf;
 using Microsoft.Extensions.Time.Testing;
 

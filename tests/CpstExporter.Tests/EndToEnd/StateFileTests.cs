@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -146,7 +146,7 @@ public sealed class StorageFaultTests : IDisposable
         string temporary = state + ".tmp";
         var traces = Enumerable.Range(1, Tasks).ToArray();
         // The checkpoint's own log line (debug) says when one has written every task.
-        string[] settings = [.. Settings(state), "--Cpst:Tasks:CheckpointSeconds=2", "--Logging:LogLevel:CpstExporter.Tasks.TaskStateFile=Debug"];
+        string[] settings = [.. Settings(state), "--Cpst:Tasks:CheckpointSeconds=2", "--Logging:LogLevel:CpstExporter.Tasks.State.TaskStateFile=Debug"];
         long tornBytes;
         await using (ExporterProcess first = await ExporterProcess.StartAsync(settings))
         {

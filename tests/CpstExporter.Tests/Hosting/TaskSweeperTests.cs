@@ -4,6 +4,7 @@ using CpstExporter.Hosting;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,6 @@
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 
 namespace CpstExporter.Tests.Tasks;
 

@@ -2,6 +2,7 @@ using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CpstExporter.Tests.Tasks;
@@ -126,7 +127,7 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
             .ToDictionary(t => t.TraceId, t => t.Outcome);
         RecordingAssembler restarted = Assembler();
         var (now, wallNow) = restarted.Clock();
-        LoadedState state = TaskStateJson.Read(new MemoryStream(output.ToArray()), now, wallNow);
+        LoadedState state = TaskStateReader.Read(new MemoryStream(output.ToArray()), now, wallNow);
         restarted.Restore(state, FinishedTaskJournal.Read(StatePath, state.JournalSegment));
 
         Dictionary<string, Outcome> restored = restarted.Snapshot().Tasks.ToDictionary(t => t.TraceId, t => t.Outcome);
@@ -160,7 +161,7 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
         Assert.Equal([Trace(chunk)], _sink.Finished.Select(f => f.TraceId));
         RecordingAssembler restarted = Assembler();
         var (now, wallNow) = restarted.Clock();
-        LoadedState state = TaskStateJson.Read(new MemoryStream(output.ToArray()), now, wallNow);
+        LoadedState state = TaskStateReader.Read(new MemoryStream(output.ToArray()), now, wallNow);
         restarted.Restore(state, FinishedTaskJournal.Read(StatePath, state.JournalSegment));
         Dictionary<string, Outcome> restored = restarted.Snapshot().Tasks.ToDictionary(t => t.TraceId, t => t.Outcome);
         Assert.Equal(3 * chunk - 1, restored.Count);
@@ -177,7 +178,7 @@ public sealed class TaskAssemblerCheckpointTests : IDisposable
         RecordingAssembler restarted = Assembler();
         var (now, wallNow) = restarted.Clock();
 
-        var (restoredCount, finishedCount) = restarted.Restore(TaskStateJson.FromSnapshot(snapshot, now, wallNow), new HashSet<TraceId> { Trace(1) });
+        var (restoredCount, finishedCount) = restarted.Restore(TaskStateReader.FromSnapshot(snapshot, now, wallNow), new HashSet<TraceId> { Trace(1) });
 
         Assert.Equal((1, 1), (restoredCount, finishedCount));
         Assert.Equal(OutcomeApplied.Late, restarted.ApplyOutcome(Trace(1), Outcome.Success));

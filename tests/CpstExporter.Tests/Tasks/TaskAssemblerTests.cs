@@ -2,6 +2,7 @@ using CpstExporter.Conventions;
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 
 namespace CpstExporter.Tests.Tasks;
 

@@ -6,6 +6,7 @@ using CpstExporter.Pricing;
 using CpstExporter.Receiving;
 using CpstExporter.Receiving.Otlp;
 using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
 using CpstExporter.Telemetry;
 using CpstExporter.Tests.Support.Otlp;
 using Google.Protobuf;

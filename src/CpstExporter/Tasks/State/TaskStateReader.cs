@@ -3,15 +3,19 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CpstExporter.Primitives;
 
-namespace CpstExporter.Tasks;
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>
 /// The state file's JSON read back, one entry at a time: a start reads the file through a buffer that holds a few
 /// entries, so it never makes a copy of the whole state, and makes pending tasks of the entries (<see cref="TryMake"/>).
-/// The shape is that of <see cref="TaskStateSnapshot"/> (property names and enum spellings too), as
-/// <see cref="TaskStateWriter"/> writes it, so the file also reads as one with <see cref="JsonSerializer"/>.
+/// The format is defined by the state records (<see cref="TaskStateSnapshot"/> and the records it holds): every property
+/// name read here is <c>nameof</c> a record's property, as <see cref="TaskStateWriter"/> writes it, and enums are spelled
+/// by name, so the file also reads as one with <see cref="JsonSerializer"/>. A field added to a record and not read here
+/// fails <c>TaskStateFormatTests</c>.
 /// </summary>
-internal static class TaskStateJson
+internal static class TaskStateReader
 {
     public static readonly JsonSerializerOptions Options = new() { Converters = { new JsonStringEnumConverter() } };
 
@@ -182,37 +186,33 @@ internal static class TaskStateJson
         /// <summary>One property of the state's object, its name read; false when its value is not all in the buffer.</summary>
         private bool ReadProperty(ref Utf8JsonReader reader)
         {
-            if (reader.ValueTextEquals("Tasks"u8) || reader.ValueTextEquals("HeldOutcomes"u8))
-            {
-                bool tasks = reader.ValueTextEquals("Tasks"u8);
-                if (!reader.Read()) return false;
-                if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException($"'{(tasks ? "Tasks" : "HeldOutcomes")}' is not a list");
-                _part = tasks ? Part.Tasks : Part.HeldOutcomes;
-                if (tasks) SawTasks = true;
-                else SawHeld = true;
-                return true;
-            }
-            if (reader.ValueTextEquals("Version"u8))
-            {
-                if (!reader.Read()) return false;
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int version)) throw new JsonException("'Version' is not a whole number");
-                if (version is < TaskStateSnapshot.OldestReadableVersion or > TaskStateSnapshot.CurrentVersion) throw new JsonException($"unknown version {version}");
-                Version = version;
-                return true;
-            }
-            if (reader.ValueTextEquals("SavedAtMs"u8) || reader.ValueTextEquals("JournalSegment"u8))
-            {
-                bool savedAt = reader.ValueTextEquals("SavedAtMs"u8);
-                if (!reader.Read()) return false;
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long value))
-                    throw new JsonException($"'{(savedAt ? "SavedAtMs" : "JournalSegment")}' is not a whole number");
-                if (savedAt) SavedAtMs = value;
-                else Loaded.JournalSegment = value;
-                return true;
-            }
-            // Something a later version added: skipped whole.
+            Span<char> buffer = stackalloc char[24];
+            ReadOnlySpan<char> name = Name(in reader, buffer);
             if (!reader.Read()) return false;
-            return reader.TrySkip();
+            switch (name)
+            {
+                case nameof(TaskStateSnapshot.Tasks):
+                case nameof(TaskStateSnapshot.HeldOutcomes):
+                    bool tasks = name.SequenceEqual(nameof(TaskStateSnapshot.Tasks));
+                    if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException($"'{name}' is not a list");
+                    _part = tasks ? Part.Tasks : Part.HeldOutcomes;
+                    if (tasks) SawTasks = true;
+                    else SawHeld = true;
+                    return true;
+                case nameof(TaskStateSnapshot.Version):
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int version)) throw new JsonException($"'{name}' is not a whole number");
+                    if (version is < TaskStateSnapshot.OldestReadableVersion or > TaskStateSnapshot.CurrentVersion) throw new JsonException($"unknown version {version}");
+                    Version = version;
+                    return true;
+                case nameof(TaskStateSnapshot.SavedAtMs):
+                case nameof(TaskStateSnapshot.JournalSegment):
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long value)) throw new JsonException($"'{name}' is not a whole number");
+                    if (name.SequenceEqual(nameof(TaskStateSnapshot.SavedAtMs))) SavedAtMs = value;
+                    else Loaded.JournalSegment = value;
+                    return true;
+                default:
+                    return reader.TrySkip(); // something a later version added: skipped whole
+            }
         }
 
         public void Add(PendingTaskState? state)
@@ -277,12 +277,12 @@ internal static class TaskStateJson
 
     // Tasks are read by hand, not with the serializer: a task is read once, without the serializer's scan ahead to find
     // its end and its constructor-parameter machinery, which made reading a million tasks twice as slow as writing them.
-    // The rules are the serializer's: the property names of PendingTaskState, a value of the wrong kind is an error,
+    // The rules are the serializer's: the records' property names, a value of the wrong kind is an error,
     // unknown properties are skipped, enums by name (any case) or number.
 
     /// <summary>One task, its first token read (an object, or null); false when it is not all in the buffer.</summary>
     /// <exception cref="JsonException">It is not a task.</exception>
-    private static bool TryReadTask(ref Utf8JsonReader reader, out PendingTaskState? task)
+    internal static bool TryReadTask(ref Utf8JsonReader reader, out PendingTaskState? task)
     {
         task = null;
         if (reader.TokenType == JsonTokenType.Null) return true;
@@ -310,40 +310,40 @@ internal static class TaskStateJson
             if (!reader.Read()) return false;
             switch (property)
             {
-                case "TraceId": traceId = StringOrNull(ref reader); break;
-                case "FirstSeenMs": firstSeen = Int64(ref reader); break;
-                case "LastActivityMs": lastActivity = Int64(ref reader); break;
-                case "UseCase": useCase = StringOrNull(ref reader); break;
-                case "UseCaseRank": useCaseRank = Int32(ref reader); break;
-                case "Environment": environment = StringOrNull(ref reader); break;
-                case "EnvironmentFromRoot": environmentFromRoot = Boolean(ref reader); break;
-                case "Variant": variant = StringOrNull(ref reader); break;
-                case "VariantFromRoot": variantFromRoot = Boolean(ref reader); break;
-                case "Outcome": outcome = ReadEnum<Outcome>(ref reader); break;
-                case "OutcomeSource": outcomeSource = ReadEnum<OutcomeSource>(ref reader); break;
-                case "OutcomeSpanEnd": outcomeSpanEnd = UInt64(ref reader); break;
-                case "RootError": rootError = Boolean(ref reader); break;
-                case "SpanCostUsd": spanCost = Decimal(ref reader); break;
-                case "TaskCostUsd": taskCost = reader.TokenType == JsonTokenType.Null ? null : Decimal(ref reader); break;
-                case "LlmCalls": llmCalls = Int32(ref reader); break;
-                case "ToolCalls": toolCalls = Int32(ref reader); break;
-                case "InputTokens": inputTokens = Int64(ref reader); break;
-                case "OutputTokens": outputTokens = Int64(ref reader); break;
-                case "UseCaseFinal": useCaseFinal = Boolean(ref reader); break;
-                case "CallsCounted": callsCounted = Boolean(ref reader); break;
-                case "Models":
+                case nameof(PendingTaskState.TraceId): traceId = StringOrNull(ref reader); break;
+                case nameof(PendingTaskState.FirstSeenMs): firstSeen = Int64(ref reader); break;
+                case nameof(PendingTaskState.LastActivityMs): lastActivity = Int64(ref reader); break;
+                case nameof(PendingTaskState.UseCase): useCase = StringOrNull(ref reader); break;
+                case nameof(PendingTaskState.UseCaseRank): useCaseRank = Int32(ref reader); break;
+                case nameof(PendingTaskState.Environment): environment = StringOrNull(ref reader); break;
+                case nameof(PendingTaskState.EnvironmentFromRoot): environmentFromRoot = Boolean(ref reader); break;
+                case nameof(PendingTaskState.Variant): variant = StringOrNull(ref reader); break;
+                case nameof(PendingTaskState.VariantFromRoot): variantFromRoot = Boolean(ref reader); break;
+                case nameof(PendingTaskState.Outcome): outcome = ReadEnum<Outcome>(ref reader); break;
+                case nameof(PendingTaskState.OutcomeSource): outcomeSource = ReadEnum<OutcomeSource>(ref reader); break;
+                case nameof(PendingTaskState.OutcomeSpanEnd): outcomeSpanEnd = UInt64(ref reader); break;
+                case nameof(PendingTaskState.RootError): rootError = Boolean(ref reader); break;
+                case nameof(PendingTaskState.SpanCostUsd): spanCost = Decimal(ref reader); break;
+                case nameof(PendingTaskState.TaskCostUsd): taskCost = reader.TokenType == JsonTokenType.Null ? null : Decimal(ref reader); break;
+                case nameof(PendingTaskState.LlmCalls): llmCalls = Int32(ref reader); break;
+                case nameof(PendingTaskState.ToolCalls): toolCalls = Int32(ref reader); break;
+                case nameof(PendingTaskState.InputTokens): inputTokens = Int64(ref reader); break;
+                case nameof(PendingTaskState.OutputTokens): outputTokens = Int64(ref reader); break;
+                case nameof(PendingTaskState.UseCaseFinal): useCaseFinal = Boolean(ref reader); break;
+                case nameof(PendingTaskState.CallsCounted): callsCounted = Boolean(ref reader); break;
+                case nameof(PendingTaskState.Models):
                     if (!TryReadList(ref reader, TryReadModel, out models)) return false;
                     break;
-                case "Spans":
+                case nameof(PendingTaskState.Spans):
                     if (!TryReadList(ref reader, TryReadSpan, out spans)) return false;
                     break;
-                case "HeldCalls":
+                case nameof(PendingTaskState.HeldCalls):
                     if (!TryReadList(ref reader, TryDeserialize, out heldCalls)) return false;
                     break;
-                case "HeldSpans":
+                case nameof(PendingTaskState.HeldSpans):
                     if (!TryReadList(ref reader, TryReadHeldSpan, out heldSpans)) return false;
                     break;
-                case "Breakdown":
+                case nameof(PendingTaskState.Breakdown):
                     if (!TryDeserialize(ref reader, out breakdown)) return false;
                     break;
                 default:
@@ -395,9 +395,9 @@ internal static class TaskStateJson
             if (!reader.Read()) return false;
             switch (property)
             {
-                case "Id": id = UInt64(ref reader); break;
-                case "Parent": parent = UInt64(ref reader); break;
-                case "Marks": marks = Byte(ref reader); break;
+                case nameof(SpanState.Id): id = UInt64(ref reader); break;
+                case nameof(SpanState.Parent): parent = UInt64(ref reader); break;
+                case nameof(SpanState.Marks): marks = Byte(ref reader); break;
                 default:
                     if (!reader.TrySkip()) return false;
                     break;
@@ -422,8 +422,8 @@ internal static class TaskStateJson
             if (!reader.Read()) return false;
             switch (property)
             {
-                case "Id": id = UInt64(ref reader); break;
-                case "Group": group = Int32(ref reader); break;
+                case nameof(SpanState.Id): id = UInt64(ref reader); break;
+                case nameof(HeldSpanState.Group): group = Int32(ref reader); break;
                 default:
                     if (!reader.TrySkip()) return false;
                     break;
@@ -451,15 +451,15 @@ internal static class TaskStateJson
             if (!reader.Read()) return false;
             switch (which)
             {
-                case "Model": name = StringOrNull(ref reader); break;
-                case "CostUsd": cost = Decimal(ref reader); break;
-                case "Calls": calls = Int32(ref reader); break;
-                case "InputTokens": input = Int64(ref reader); break;
-                case "OutputTokens": output = Int64(ref reader); break;
-                case "Basis":
+                case nameof(ModelShareState.Model): name = StringOrNull(ref reader); break;
+                case nameof(ModelShareState.CostUsd): cost = Decimal(ref reader); break;
+                case nameof(ModelShareState.Calls): calls = Int32(ref reader); break;
+                case nameof(PendingTaskState.InputTokens): input = Int64(ref reader); break;
+                case nameof(PendingTaskState.OutputTokens): output = Int64(ref reader); break;
+                case nameof(ModelShareState.Basis):
                     if (!TryDeserialize(ref reader, out basis)) return false;
                     break;
-                case "ServiceTiers":
+                case nameof(ModelShareState.ServiceTiers):
                     if (!TryDeserialize(ref reader, out tiers)) return false;
                     break;
                 default:

@@ -1,7 +1,9 @@
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 
-namespace CpstExporter.Tasks;
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>
 /// Calls held until the task's use case is final, as the state file keeps them. From version 4 an entry is a

@@ -3,7 +3,8 @@ using System.Globalization;
 using CpstExporter.Primitives;
 using Microsoft.Win32.SafeHandles;
 
-namespace CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>
 /// The trace ids of tasks that finished after a checkpoint had written them to the state file, kept beside it in

@@ -4,7 +4,9 @@ using CpstExporter.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace CpstExporter.Tasks;
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>
 /// Keeps pending tasks across restarts (<c>Cpst:Tasks:StateFile</c>). Read back on start, before the listeners open;
@@ -138,7 +140,7 @@ internal sealed partial class TaskStateFile(
             LoadedState state;
             var (nowMs, wallNowMs) = assembler.Clock();
             using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan))
-                state = TaskStateJson.Read(file, nowMs, wallNowMs);
+                state = TaskStateReader.Read(file, nowMs, wallNowMs);
             HashSet<TraceId> finished = FinishedTaskJournal.Read(path, state.JournalSegment);
             var (restored, remembered) = assembler.Restore(state, finished);
             LogRestored(restored, path, remembered, state.Skipped);

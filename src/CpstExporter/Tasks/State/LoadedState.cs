@@ -1,6 +1,8 @@
 using CpstExporter.Primitives;
 
-namespace CpstExporter.Tasks;
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>What a state file held, ready for <see cref="TaskAssembler.Restore(LoadedState, IReadOnlySet{TraceId})"/>: times already on the assembler's monotonic clock.</summary>
 internal sealed class LoadedState

@@ -1,4 +1,5 @@
-namespace CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>What the task API shows of a task beyond its totals, kept across a restart; absent in files before it.</summary>
 internal sealed record BreakdownState(

@@ -1,6 +1,6 @@
 using CpstExporter.Primitives;
 
-namespace CpstExporter.Tasks;
+namespace CpstExporter.Tasks.State;
 
 /// <summary>
 /// A pending task as written to <c>Cpst:Tasks:StateFile</c>. Money as decimal, times as wall-clock Unix milliseconds

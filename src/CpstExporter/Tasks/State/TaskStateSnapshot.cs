@@ -1,4 +1,6 @@
-namespace CpstExporter.Tasks;
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>The whole state file: pending tasks and outcomes held for traces not seen yet.</summary>
 /// <remarks>

@@ -1,7 +1,9 @@
 using CpstExporter.Pricing;
 using CpstExporter.Primitives;
 
-namespace CpstExporter.Tasks;
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>
 /// A model's share of a task; tokens of the models after the first (the first's are the task's less theirs); calls per

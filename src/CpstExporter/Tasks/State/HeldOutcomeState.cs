@@ -1,5 +1,6 @@
 using CpstExporter.Primitives;
 
-namespace CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 internal sealed record HeldOutcomeState(string TraceId, Outcome Outcome, long ExpiresMs);

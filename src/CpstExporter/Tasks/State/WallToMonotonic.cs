@@ -1,4 +1,5 @@
-namespace CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>
 /// Translates the wall-clock times of a state file into the assembler's monotonic milliseconds at start-up. A monotonic

@@ -1,6 +1,7 @@
 using CpstExporter.Primitives;
 
-namespace CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>
 /// <c>&lt;state file&gt;.lock</c>, held open with an exclusive advisory lock (<c>flock</c>) for as long as the exporter

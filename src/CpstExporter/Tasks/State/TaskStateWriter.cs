@@ -3,77 +3,81 @@ using System.Buffers;
 using System.Text.Json;
 using CpstExporter.Primitives;
 
-namespace CpstExporter.Tasks;
+using CpstExporter.Tasks;
+
+namespace CpstExporter.Tasks.State;
 
 /// <summary>
-/// Writes the state file's JSON (<see cref="TaskStateSnapshot"/>'s shape, property names and enum spellings too) straight
-/// from the pending tasks, with a <see cref="Utf8JsonWriter"/>, a chunk at a time: the assembler writes a chunk of tasks
+/// Writes the state file's JSON straight from the pending tasks, in the shape of the state records
+/// (<see cref="TaskStateSnapshot"/> and the records it holds; every property name is <c>nameof</c> a record's property,
+/// enums by name, so a record's field renamed is renamed here too, and one added and not written fails
+/// <c>TaskStateFormatTests</c>), with a <see cref="Utf8JsonWriter"/>, a chunk at a time: the assembler writes a chunk of tasks
 /// under its lock (<see cref="TaskAssembler.WriteState"/>) and hands it to the output with <see cref="Drain"/> once the
 /// lock is released, so neither the whole state nor a copy of it is ever in memory. Times go out as wall-clock Unix
 /// milliseconds: the assembler keeps them on the monotonic clock, and <c>toWallMs</c> turns one into the other as of
-/// the save. <see cref="TaskStateJson"/> reads the file back.
+/// the save. <see cref="TaskStateReader"/> reads the file back.
 /// </summary>
 internal sealed class TaskStateWriter : IDisposable
 {
     /// <summary>A chunk ends early at this many bytes, so that tasks with large span tables keep it small in memory.</summary>
     public const int ChunkBytes = 1 << 20;
 
-    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("Version");
-    private static readonly JsonEncodedText SavedAtMsName = JsonEncodedText.Encode("SavedAtMs");
-    private static readonly JsonEncodedText JournalSegmentName = JsonEncodedText.Encode("JournalSegment");
-    private static readonly JsonEncodedText TasksName = JsonEncodedText.Encode("Tasks");
-    private static readonly JsonEncodedText HeldOutcomesName = JsonEncodedText.Encode("HeldOutcomes");
+    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode(nameof(TaskStateSnapshot.Version));
+    private static readonly JsonEncodedText SavedAtMsName = JsonEncodedText.Encode(nameof(TaskStateSnapshot.SavedAtMs));
+    private static readonly JsonEncodedText JournalSegmentName = JsonEncodedText.Encode(nameof(TaskStateSnapshot.JournalSegment));
+    private static readonly JsonEncodedText TasksName = JsonEncodedText.Encode(nameof(TaskStateSnapshot.Tasks));
+    private static readonly JsonEncodedText HeldOutcomesName = JsonEncodedText.Encode(nameof(TaskStateSnapshot.HeldOutcomes));
 
-    private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode("TraceId");
-    private static readonly JsonEncodedText FirstSeenMsName = JsonEncodedText.Encode("FirstSeenMs");
-    private static readonly JsonEncodedText LastActivityMsName = JsonEncodedText.Encode("LastActivityMs");
-    private static readonly JsonEncodedText UseCaseName = JsonEncodedText.Encode("UseCase");
-    private static readonly JsonEncodedText UseCaseRankName = JsonEncodedText.Encode("UseCaseRank");
-    private static readonly JsonEncodedText EnvironmentName = JsonEncodedText.Encode("Environment");
-    private static readonly JsonEncodedText EnvironmentFromRootName = JsonEncodedText.Encode("EnvironmentFromRoot");
-    private static readonly JsonEncodedText VariantName = JsonEncodedText.Encode("Variant");
-    private static readonly JsonEncodedText VariantFromRootName = JsonEncodedText.Encode("VariantFromRoot");
-    private static readonly JsonEncodedText OutcomeName = JsonEncodedText.Encode("Outcome");
-    private static readonly JsonEncodedText OutcomeSourceName = JsonEncodedText.Encode("OutcomeSource");
-    private static readonly JsonEncodedText OutcomeSpanEndName = JsonEncodedText.Encode("OutcomeSpanEnd");
-    private static readonly JsonEncodedText RootErrorName = JsonEncodedText.Encode("RootError");
-    private static readonly JsonEncodedText SpanCostUsdName = JsonEncodedText.Encode("SpanCostUsd");
-    private static readonly JsonEncodedText TaskCostUsdName = JsonEncodedText.Encode("TaskCostUsd");
-    private static readonly JsonEncodedText LlmCallsName = JsonEncodedText.Encode("LlmCalls");
-    private static readonly JsonEncodedText ToolCallsName = JsonEncodedText.Encode("ToolCalls");
-    private static readonly JsonEncodedText InputTokensName = JsonEncodedText.Encode("InputTokens");
-    private static readonly JsonEncodedText OutputTokensName = JsonEncodedText.Encode("OutputTokens");
-    private static readonly JsonEncodedText ModelsName = JsonEncodedText.Encode("Models");
-    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("Model");
-    private static readonly JsonEncodedText CostUsdName = JsonEncodedText.Encode("CostUsd");
-    private static readonly JsonEncodedText CallsName = JsonEncodedText.Encode("Calls");
-    private static readonly JsonEncodedText UseCaseFinalName = JsonEncodedText.Encode("UseCaseFinal");
-    private static readonly JsonEncodedText CallsCountedName = JsonEncodedText.Encode("CallsCounted");
-    private static readonly JsonEncodedText SpansName = JsonEncodedText.Encode("Spans");
-    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("Id");
-    private static readonly JsonEncodedText ParentName = JsonEncodedText.Encode("Parent");
-    private static readonly JsonEncodedText MarksName = JsonEncodedText.Encode("Marks");
-    private static readonly JsonEncodedText HeldCallsName = JsonEncodedText.Encode("HeldCalls");
-    private static readonly JsonEncodedText HeldSpansName = JsonEncodedText.Encode("HeldSpans");
-    private static readonly JsonEncodedText GroupName = JsonEncodedText.Encode("Group");
-    private static readonly JsonEncodedText FirstName = JsonEncodedText.Encode("First");
-    private static readonly JsonEncodedText RoleName = JsonEncodedText.Encode("Role");
-    private static readonly JsonEncodedText ProviderName = JsonEncodedText.Encode("Provider");
-    private static readonly JsonEncodedText ToolName = JsonEncodedText.Encode("Tool");
-    private static readonly JsonEncodedText CacheReadTokensName = JsonEncodedText.Encode("CacheReadTokens");
-    private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode("CacheWriteTokens");
-    private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("ReasoningTokens");
-    private static readonly JsonEncodedText UnpricedName = JsonEncodedText.Encode("Unpriced");
-    private static readonly JsonEncodedText BasisName = JsonEncodedText.Encode("Basis");
-    private static readonly JsonEncodedText ServiceTierName = JsonEncodedText.Encode("ServiceTier");
-    private static readonly JsonEncodedText ServiceTierUnpricedName = JsonEncodedText.Encode("ServiceTierUnpriced");
-    private static readonly JsonEncodedText ServiceTiersName = JsonEncodedText.Encode("ServiceTiers");
-    private static readonly JsonEncodedText ExpiresMsName = JsonEncodedText.Encode("ExpiresMs");
-    private static readonly JsonEncodedText BreakdownName = JsonEncodedText.Encode("Breakdown");
-    private static readonly JsonEncodedText StartUnixNanoName = JsonEncodedText.Encode("StartUnixNano");
-    private static readonly JsonEncodedText EndUnixNanoName = JsonEncodedText.Encode("EndUnixNano");
-    private static readonly JsonEncodedText ToolCostUsdName = JsonEncodedText.Encode("ToolCostUsd");
-    private static readonly JsonEncodedText OtherToolsName = JsonEncodedText.Encode("OtherTools");
+    private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode(nameof(PendingTaskState.TraceId));
+    private static readonly JsonEncodedText FirstSeenMsName = JsonEncodedText.Encode(nameof(PendingTaskState.FirstSeenMs));
+    private static readonly JsonEncodedText LastActivityMsName = JsonEncodedText.Encode(nameof(PendingTaskState.LastActivityMs));
+    private static readonly JsonEncodedText UseCaseName = JsonEncodedText.Encode(nameof(PendingTaskState.UseCase));
+    private static readonly JsonEncodedText UseCaseRankName = JsonEncodedText.Encode(nameof(PendingTaskState.UseCaseRank));
+    private static readonly JsonEncodedText EnvironmentName = JsonEncodedText.Encode(nameof(PendingTaskState.Environment));
+    private static readonly JsonEncodedText EnvironmentFromRootName = JsonEncodedText.Encode(nameof(PendingTaskState.EnvironmentFromRoot));
+    private static readonly JsonEncodedText VariantName = JsonEncodedText.Encode(nameof(PendingTaskState.Variant));
+    private static readonly JsonEncodedText VariantFromRootName = JsonEncodedText.Encode(nameof(PendingTaskState.VariantFromRoot));
+    private static readonly JsonEncodedText OutcomeName = JsonEncodedText.Encode(nameof(PendingTaskState.Outcome));
+    private static readonly JsonEncodedText OutcomeSourceName = JsonEncodedText.Encode(nameof(PendingTaskState.OutcomeSource));
+    private static readonly JsonEncodedText OutcomeSpanEndName = JsonEncodedText.Encode(nameof(PendingTaskState.OutcomeSpanEnd));
+    private static readonly JsonEncodedText RootErrorName = JsonEncodedText.Encode(nameof(PendingTaskState.RootError));
+    private static readonly JsonEncodedText SpanCostUsdName = JsonEncodedText.Encode(nameof(PendingTaskState.SpanCostUsd));
+    private static readonly JsonEncodedText TaskCostUsdName = JsonEncodedText.Encode(nameof(PendingTaskState.TaskCostUsd));
+    private static readonly JsonEncodedText LlmCallsName = JsonEncodedText.Encode(nameof(PendingTaskState.LlmCalls));
+    private static readonly JsonEncodedText ToolCallsName = JsonEncodedText.Encode(nameof(PendingTaskState.ToolCalls));
+    private static readonly JsonEncodedText InputTokensName = JsonEncodedText.Encode(nameof(PendingTaskState.InputTokens));
+    private static readonly JsonEncodedText OutputTokensName = JsonEncodedText.Encode(nameof(PendingTaskState.OutputTokens));
+    private static readonly JsonEncodedText ModelsName = JsonEncodedText.Encode(nameof(PendingTaskState.Models));
+    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode(nameof(ModelShareState.Model));
+    private static readonly JsonEncodedText CostUsdName = JsonEncodedText.Encode(nameof(ModelShareState.CostUsd));
+    private static readonly JsonEncodedText CallsName = JsonEncodedText.Encode(nameof(ModelShareState.Calls));
+    private static readonly JsonEncodedText UseCaseFinalName = JsonEncodedText.Encode(nameof(PendingTaskState.UseCaseFinal));
+    private static readonly JsonEncodedText CallsCountedName = JsonEncodedText.Encode(nameof(PendingTaskState.CallsCounted));
+    private static readonly JsonEncodedText SpansName = JsonEncodedText.Encode(nameof(PendingTaskState.Spans));
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode(nameof(SpanState.Id));
+    private static readonly JsonEncodedText ParentName = JsonEncodedText.Encode(nameof(SpanState.Parent));
+    private static readonly JsonEncodedText MarksName = JsonEncodedText.Encode(nameof(SpanState.Marks));
+    private static readonly JsonEncodedText HeldCallsName = JsonEncodedText.Encode(nameof(PendingTaskState.HeldCalls));
+    private static readonly JsonEncodedText HeldSpansName = JsonEncodedText.Encode(nameof(PendingTaskState.HeldSpans));
+    private static readonly JsonEncodedText GroupName = JsonEncodedText.Encode(nameof(HeldSpanState.Group));
+    private static readonly JsonEncodedText FirstName = JsonEncodedText.Encode(nameof(HeldCallState.First));
+    private static readonly JsonEncodedText RoleName = JsonEncodedText.Encode(nameof(HeldCallState.Role));
+    private static readonly JsonEncodedText ProviderName = JsonEncodedText.Encode(nameof(HeldCallState.Provider));
+    private static readonly JsonEncodedText ToolName = JsonEncodedText.Encode(nameof(HeldCallState.Tool));
+    private static readonly JsonEncodedText CacheReadTokensName = JsonEncodedText.Encode(nameof(HeldCallState.CacheReadTokens));
+    private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode(nameof(HeldCallState.CacheWriteTokens));
+    private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode(nameof(HeldCallState.ReasoningTokens));
+    private static readonly JsonEncodedText UnpricedName = JsonEncodedText.Encode(nameof(HeldCallState.Unpriced));
+    private static readonly JsonEncodedText BasisName = JsonEncodedText.Encode(nameof(ModelShareState.Basis));
+    private static readonly JsonEncodedText ServiceTierName = JsonEncodedText.Encode(nameof(HeldCallState.ServiceTier));
+    private static readonly JsonEncodedText ServiceTierUnpricedName = JsonEncodedText.Encode(nameof(HeldCallState.ServiceTierUnpriced));
+    private static readonly JsonEncodedText ServiceTiersName = JsonEncodedText.Encode(nameof(ModelShareState.ServiceTiers));
+    private static readonly JsonEncodedText ExpiresMsName = JsonEncodedText.Encode(nameof(HeldOutcomeState.ExpiresMs));
+    private static readonly JsonEncodedText BreakdownName = JsonEncodedText.Encode(nameof(PendingTaskState.Breakdown));
+    private static readonly JsonEncodedText StartUnixNanoName = JsonEncodedText.Encode(nameof(BreakdownState.StartUnixNano));
+    private static readonly JsonEncodedText EndUnixNanoName = JsonEncodedText.Encode(nameof(BreakdownState.EndUnixNano));
+    private static readonly JsonEncodedText ToolCostUsdName = JsonEncodedText.Encode(nameof(BreakdownState.ToolCostUsd));
+    private static readonly JsonEncodedText OtherToolsName = JsonEncodedText.Encode(nameof(BreakdownState.OtherTools));
 
     // Spelled as JsonStringEnumConverter spells them.
     private static readonly JsonEncodedText[] Outcomes = Names<Outcome>();

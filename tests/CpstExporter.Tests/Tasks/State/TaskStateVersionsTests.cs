@@ -1,0 +1,98 @@
+using CpstExporter.Conventions;
+using CpstExporter.Pricing;
+using CpstExporter.Primitives;
+using CpstExporter.Tasks;
+using CpstExporter.Tasks.State;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CpstExporter.Tests.Tasks.State;
+
+/// <summary>
+/// A state file of every version the exporter ever wrote loads and finishes the same task: the same labels, cost, calls
+/// and tokens to the last digit. Each file is written in its version's own shape (docs/design.md, "The state file").
+/// </summary>
+public sealed class TaskStateVersionsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("cpst-versions-").FullName;
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string StatePath => Path.Combine(_dir, "state.json");
+
+    private const string Trace = "0a0b0c0d000000000000000000000001";
+
+    /// <summary>
+    /// One pending task as each version wrote it: its root (span 256) came with the use case and a success, one LLM call
+    /// (span 257, gpt-4o, 1,200 + 300 tokens, $0.006) and one tool call (span 258, $0.01) were counted. Version 1 kept no
+    /// span ids and ranked a root's explicit use case 0; version 2 added the span ids and whether the use case is final;
+    /// version 3 the time of the save and the journal segment; version 4 held calls grouped (none here).
+    /// </summary>
+    private string File(int version)
+    {
+        long now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        string task = $$"""
+            "TraceId":"{{Trace}}","FirstSeenMs":{{now}},"LastActivityMs":{{now}},"UseCase":"support","UseCaseRank":0,
+            "Environment":"prod","EnvironmentFromRoot":true,"Variant":null,"VariantFromRoot":false,
+            "Outcome":"Success","OutcomeSource":"Root","OutcomeSpanEnd":0,"RootError":false,"SpanCostUsd":0.016,"TaskCostUsd":null,
+            "LlmCalls":1,"ToolCalls":1,"InputTokens":1200,"OutputTokens":300,"Models":[{"Model":"gpt-4o","CostUsd":0.006,"Calls":1}]
+            """;
+        const string spans = """
+            ,"UseCaseFinal":true,"CallsCounted":true,
+            "Spans":[{"Id":256,"Parent":0,"Marks":1},{"Id":257,"Parent":256,"Marks":7},{"Id":258,"Parent":256,"Marks":5}],"HeldCalls":null
+            """;
+        return version switch
+        {
+            1 => $$"""{"Version":1,"Tasks":[{{{task}}}],"HeldOutcomes":[]}""",
+            2 => $$"""{"Version":2,"Tasks":[{{{task}}{{spans}}}],"HeldOutcomes":[]}""",
+            3 => $$"""{"Version":3,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}}}]}""",
+            _ => $$"""{"Version":4,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}},"HeldSpans":null}]}""",
+        };
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Load_EveryVersion_FinishesTheSameTask(int version)
+    {
+        Assert.InRange(version, TaskStateSnapshot.OldestReadableVersion, TaskStateSnapshot.CurrentVersion);
+        System.IO.File.WriteAllText(StatePath, File(version));
+        var options = new TaskOptions { SettleSeconds = 5, MaxPending = 1000, StateFile = StatePath };
+        var log = new TaskDecisionLog();
+        var assembler = new RecordingAssembler(options, log, _clock);
+        new TaskStateFile(options, assembler.Assembler, new IdleLifetime(), _clock, NullLogger<TaskStateFile>.Instance).Load(StatePath);
+
+        Assert.True(System.IO.File.Exists(StatePath), $"the version {version} file was moved aside");
+        Assert.Equal(1, assembler.PendingCount);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        assembler.Sweep();
+
+        TaskRecord task = Assert.Single(log.Finished);
+        Assert.Equal(new TaskLabels("support", Outcome.Success, "gpt-4o", "prod", "none"), task.Labels);
+        Assert.Equal((0.016m, 1, 1, 1200L, 300L), (task.CostUsd, task.LlmCalls, task.ToolCalls, task.InputTokens, task.OutputTokens));
+        Assert.Empty(log.Calls); // counted before the save
+    }
+
+    /// <summary>From version 2 the span ids come back: a span resent after the restart is a duplicate, not a second call.</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Load_VersionsWithSpanIds_ResentSpanIsADuplicate(int version)
+    {
+        System.IO.File.WriteAllText(StatePath, File(version));
+        var options = new TaskOptions { SettleSeconds = 5, MaxPending = 1000, StateFile = StatePath };
+        var log = new TaskDecisionLog();
+        var assembler = new RecordingAssembler(options, log, _clock);
+        new TaskStateFile(options, assembler.Assembler, new IdleLifetime(), _clock, NullLogger<TaskStateFile>.Instance).Load(StatePath);
+
+        assembler.Add([new SpanFacts { TraceId = new TraceId(0x0a0b0c0d00000000, 1), SpanId = 257, ParentSpanId = 256, Role = SpanRole.Llm, Model = "gpt-4o",
+            Provider = "openai", Tokens = new TokenUsage(1200, 300, 0, 0, 0) }], [new CallPrice(0.006m, PricingBasis.Table, ServiceTier.Standard, CallPriceNotes.None)]);
+
+        Assert.Equal(1, log.Duplicates);
+        Assert.Empty(log.Calls);
+    }
+}
