@@ -255,6 +255,7 @@ public sealed class LibraryShapeTests : IDisposable
     /// <summary>
     /// OpenLLMetry's Anthropic instrumentation adds cache reads and writes into <c>gen_ai.usage.input_tokens</c> (1000
     /// here, of which 400 cache reads and 100 cache writes): the count is priced as it is, subsets at their own rates.
+    /// Its provider, <c>Anthropic</c>, is written lower-case.
     /// </summary>
     [Fact]
     public async Task OpenLlmetry_AnthropicInputIncludingTheCache_IsPricedAsReported()
@@ -279,7 +280,7 @@ public sealed class LibraryShapeTests : IDisposable
         const decimal cost = (500 * ClaudeInput + 400 * ClaudeCacheRead + 100 * ClaudeCacheWrite + 200 * ClaudeOutput) / 1_000_000; // 0.004995
         new ExpectedSeries()
             .Task(UseCase, "success", ClaudeDated, cost, llmCalls: 1, toolCalls: 0, inputTokens: 1000, outputTokens: 200)
-            .LlmCalls(UseCase, "Anthropic", ClaudeDated, 1, input: 1000, output: 200, cacheRead: 400, cacheWrite: 100, reasoning: 0, cost)
+            .LlmCalls(UseCase, "anthropic", ClaudeDated, 1, input: 1000, output: 200, cacheRead: 400, cacheWrite: 100, reasoning: 0, cost)
             .AssertExactly(await exporter.ScrapeAsync(), ServiceName);
     }
 
