@@ -34,6 +34,8 @@ internal enum Fact : byte
     ToolName,
     OpenInferenceKind,
     TraceloopKind,
+    /// <summary><c>error.type</c>: the operation failed, and of what kind.</summary>
+    ErrorType,
     /// <summary>An explicit cost of the span (<c>cpst.cost_usd</c>): always wins.</summary>
     CallCost,
     /// <summary>An instrumentation library's own estimate (<c>gen_ai.usage.cost</c>): only where the price table has no price.</summary>

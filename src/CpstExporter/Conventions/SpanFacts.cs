@@ -11,6 +11,8 @@ internal struct SpanFacts
     public ulong ParentSpanId;
     public bool IsRoot;
     public bool StatusError;
+    /// <summary>The span carries <c>error.type</c>: on a root, a failure signal (docs/conventions.md, "Outcomes").</summary>
+    public bool ErrorType;
     public ulong StartTimeUnixNano;
     public ulong EndTimeUnixNano;
     public SpanRole Role;

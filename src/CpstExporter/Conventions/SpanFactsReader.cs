@@ -25,6 +25,8 @@ internal sealed class SpanFactsReader
     private readonly PlausibleRange _range;
     /// <summary>The rank of <c>ai.toolCall.name</c> among the tool-name keys.</summary>
     private readonly int _vercelToolNameRank;
+    /// <summary>The rank of <c>gen_ai.tool.name</c> among the tool-name keys.</summary>
+    private readonly int _genAiToolNameRank;
 
     public SpanFactsReader(LabelValueCache values, ConventionOptions? conventions = null, PlausibleRange? range = null)
     {
@@ -34,6 +36,7 @@ internal sealed class SpanFactsReader
         _resourceKeys = ReferenceEquals(conventions, ConventionOptions.None) ? AttributeKeyTable.Resource : AttributeKeyTable.ForResources(conventions);
         _range = range ?? PlausibleRange.Default;
         _vercelToolNameRank = _spanKeys.RankOf(Fact.ToolName, "ai.toolCall.name");
+        _genAiToolNameRank = _spanKeys.RankOf(Fact.ToolName, "gen_ai.tool.name");
     }
 
     /// <summary>The span attribute keys the conventions read: the receivers keep only these.</summary>
@@ -102,6 +105,7 @@ internal sealed class SpanFactsReader
             ParentSpanId = span.ParentSpanId,
             IsRoot = span.IsRoot,
             StatusError = span.StatusCode == 2,
+            ErrorType = best[(int)Fact.ErrorType] >= 0,
             StartTimeUnixNano = span.StartTimeUnixNano,
             EndTimeUnixNano = span.EndTimeUnixNano,
             UseCase = StringFact(batch, best[(int)Fact.UseCase]) ?? resource.UseCase,
@@ -130,7 +134,8 @@ internal sealed class SpanFactsReader
         int model = best[(int)Fact.Model];
         bool operatorTool = best[(int)Fact.ToolName] >= 0 && _spanKeys.IsOperatorName(Fact.ToolName, ranks[(int)Fact.ToolName]);
         bool vercelTool = best[(int)Fact.ToolName] >= 0 && ranks[(int)Fact.ToolName] == _vercelToolNameRank;
-        facts.Role = Role(batch, best, operatorTool, vercelTool, hasModel: model >= 0 && StringBytes(batch, model).Length > 0, in facts.Tokens);
+        bool genAiTool = best[(int)Fact.ToolName] >= 0 && ranks[(int)Fact.ToolName] == _genAiToolNameRank;
+        facts.Role = Role(batch, best, operatorTool, vercelTool, genAiTool, hasModel: model >= 0 && StringBytes(batch, model).Length > 0, in facts.Tokens);
         if (facts.Role == SpanRole.Tool)
         {
             facts.ToolName = StringFact(batch, best[(int)Fact.ToolName]);
@@ -171,9 +176,10 @@ internal sealed class SpanFactsReader
     /// What counts as a call (docs/conventions.md): a span is an LLM or tool call when its operation or kind says so; a span
     /// that names any other operation summarizes its children and is never a call; a span naming none is an LLM call
     /// only when it carries usage and a model (older instrumentations), and a tool call when it carries an operator's
-    /// tool-name attribute.
+    /// tool-name attribute, or <c>gen_ai.tool.name</c> without usage (pydantic-ai 1.x's <c>running tool</c> spans).
     /// </summary>
-    private static SpanRole Role(SpanBatch batch, ReadOnlySpan<int> best, bool operatorTool, bool vercelTool, bool hasModel, in TokenUsage tokens)
+    private static SpanRole Role(SpanBatch batch, ReadOnlySpan<int> best, bool operatorTool, bool vercelTool, bool genAiTool, bool hasModel,
+        in TokenUsage tokens)
     {
         if (best[(int)Fact.Operation] is int operation and >= 0)
         {
@@ -206,7 +212,10 @@ internal sealed class SpanFactsReader
         // The Vercel AI SDK's ai.toolCall spans, from versions without ai.operationId: only they carry ai.toolCall.name.
         if (vercelTool) return SpanRole.Tool;
         if (operatorTool) return SpanRole.Tool;
-        return hasModel && !tokens.IsEmpty ? SpanRole.Llm : SpanRole.Other;
+        if (!tokens.IsEmpty) return hasModel ? SpanRole.Llm : SpanRole.Other;
+        // pydantic-ai 1.x names its tool spans 'running tool' and sets gen_ai.tool.name but no operation; the agent
+        // frameworks' summaries that name tools carry usage, or an operation.
+        return genAiTool ? SpanRole.Tool : SpanRole.Other;
     }
 
     private static ReadOnlySpan<byte> StringBytes(SpanBatch batch, int index)
@@ -228,17 +237,25 @@ internal sealed class SpanFactsReader
         };
     }
 
+    /// <summary>
+    /// The provider, lower-case (<c>OpenAI</c> and <c>openai</c> are one provider; ASCII letters only, other bytes as
+    /// sent), without an API suffix (<c>openai.chat</c> → <c>openai</c>).
+    /// </summary>
     private string? ProviderFact(SpanBatch batch, int index)
     {
         if (index < 0) return null;
+        if (batch.Attributes[index].Kind != AttributeValueKind.String) return StringFact(batch, index);
         ReadOnlySpan<byte> value = StringBytes(batch, index);
-        if (value.LastIndexOf((byte)'.') <= 0) return StringFact(batch, index);
-        foreach (byte[] suffix in ProviderApiSuffixes)
+        // Past the longest label value the rest is cut anyway (LabelValueCache); the suffix then no longer ends it.
+        if (value.Length > LabelValueCache.MaxValueBytes + 16) value = value[..(LabelValueCache.MaxValueBytes + 16)];
+        Span<byte> lower = stackalloc byte[value.Length];
+        for (int i = 0; i < value.Length; i++) lower[i] = value[i] is >= (byte)'A' and <= (byte)'Z' ? (byte)(value[i] | 0x20) : value[i];
+        if (lower.LastIndexOf((byte)'.') > 0)
         {
-            if (value.Length <= suffix.Length || !value.EndsWith(suffix)) continue;
-            return _values.Get(value[..^suffix.Length]);
+            foreach (byte[] suffix in ProviderApiSuffixes)
+                if (lower.Length > suffix.Length && lower.EndsWith(suffix)) return _values.Get(lower[..^suffix.Length]);
         }
-        return StringFact(batch, index);
+        return _values.Get(lower);
     }
 
     private static ReadOnlySpan<byte> FormatInvariant(long value, Span<byte> buffer)

@@ -473,6 +473,158 @@ public class SpanFactsReaderTests
         Assert.Equal(50, facts.Tokens.Reasoning);
     }
 
+    // ---------------------------------------------------------------- older and library-specific spellings
+
+    /// <summary>pydantic-ai 1.x's usage details and OpenLLMetry's (up to 0.54) <c>llm.usage.*</c>, each beside the base counts.</summary>
+    public static TheoryData<string, string, long> LibraryTokenSpellings => new()
+    {
+        { "gen_ai.usage.details.cache_read_tokens", "cache_read", 400 },
+        { "gen_ai.usage.details.cache_write_tokens", "cache_write", 300 },
+        { "gen_ai.usage.details.reasoning_tokens", "reasoning", 50 },
+        { "llm.usage.cache_read_input_tokens", "cache_read", 400 },
+        { "llm.usage.cache_creation_input_tokens", "cache_write", 300 },
+        { "llm.usage.reasoning_tokens", "reasoning", 50 },
+    };
+
+    [Theory]
+    [MemberData(nameof(LibraryTokenSpellings))]
+    public void Read_LibraryTokenSpelling_IsItsTokenClassWithinTheTotals(string key, string tokenType, long count)
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.request.model", "gpt-4o"), Attr("gen_ai.usage.input_tokens", 1000L),
+            Attr("gen_ai.usage.output_tokens", 200L), Attr(key, count));
+
+        TokenUsage expected = tokenType switch
+        {
+            "cache_read" => new TokenUsage(1000, 200, count, 0, 0),
+            "cache_write" => new TokenUsage(1000, 200, 0, count, 0),
+            "reasoning" => new TokenUsage(1000, 200, 0, 0, count),
+            _ => throw new ArgumentOutOfRangeException(nameof(tokenType)),
+        };
+        Assert.Equal(expected, facts.Tokens);
+    }
+
+    [Theory]
+    [InlineData("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.details.cache_read_tokens")]
+    [InlineData("llm.token_count.prompt_details.cache_read", "llm.usage.cache_read_input_tokens")]
+    [InlineData("gen_ai.usage.cache_creation_input_tokens", "gen_ai.usage.details.cache_write_tokens")]
+    [InlineData("gen_ai.usage.cache_write.input_tokens", "llm.usage.cache_creation_input_tokens")]
+    [InlineData("gen_ai.usage.reasoning.output_tokens", "llm.usage.reasoning_tokens")]
+    public void Read_CurrentSpellingBesideAnOlderOne_CurrentWins(string current, string older)
+    {
+        SpanFacts facts = ReadChild(Chat, Attr("gen_ai.request.model", "gpt-4o"), Attr("gen_ai.usage.input_tokens", 1000L),
+            Attr("gen_ai.usage.output_tokens", 200L), Attr(older, 7L), Attr(current, 9L));
+
+        Assert.Equal(9, facts.Tokens.CacheRead + facts.Tokens.CacheWrite + facts.Tokens.Reasoning);
+    }
+
+    [Fact]
+    public void Read_OpenLlmetryOldUsageSpan_IsAnLlmCallWithEveryTokenClass()
+    {
+        // OpenLLMetry up to 0.54: no operation, no kind; the usage, the model and its own llm.usage.* details.
+        SpanFacts facts = ReadChild(Attr("gen_ai.system", "OpenAI"), Attr("llm.request.type", "chat"),
+            Attr("gen_ai.request.model", "gpt-4o"), Attr("gen_ai.response.model", "gpt-4o-2024-08-06"),
+            Attr("gen_ai.usage.prompt_tokens", 1000L), Attr("gen_ai.usage.completion_tokens", 200L),
+            Attr("llm.usage.cache_read_input_tokens", 400L), Attr("llm.usage.cache_creation_input_tokens", 100L),
+            Attr("llm.usage.reasoning_tokens", 50L));
+
+        Assert.Equal(SpanRole.Llm, facts.Role);
+        Assert.Equal("openai", facts.Provider);
+        Assert.Equal("gpt-4o-2024-08-06", facts.Model);
+        Assert.Equal(new TokenUsage(1000, 200, 400, 100, 50), facts.Tokens);
+    }
+
+    [Fact]
+    public void Read_PydanticAiRunningToolSpan_IsAToolCall()
+    {
+        // pydantic-ai 1.x: 'running tool', no operation, no kind, no usage; the agent's name beside the tool's.
+        SpanFacts facts = ReadChild(Attr("gen_ai.tool.name", "get_weather"), Attr("gen_ai.tool.call.id", "call_1"),
+            Attr("gen_ai.agent.name", "weather_agent"), Attr("logfire.msg", "running tool: get_weather"));
+
+        Assert.Equal(SpanRole.Tool, facts.Role);
+        Assert.Equal("get_weather", facts.ToolName);
+    }
+
+    [Theory]
+    [InlineData("gen_ai.operation.name", "invoke_agent")]
+    [InlineData("openinference.span.kind", "CHAIN")]
+    [InlineData("traceloop.span.kind", "task")]
+    [InlineData("gen_ai.usage.input_tokens", "")]
+    public void Read_ToolNameOnASpanNamingAnOperationKindOrUsage_IsNoToolCall(string key, string value)
+    {
+        KeyValue other = key == "gen_ai.usage.input_tokens" ? Attr(key, 1000L) : Attr(key, value);
+
+        SpanFacts facts = ReadChild(Attr("gen_ai.tool.name", "get_weather"), other);
+
+        Assert.Equal(SpanRole.Other, facts.Role);
+        Assert.Null(facts.ToolName);
+    }
+
+    [Fact]
+    public void Read_OpenInferenceToolNameWithoutKind_IsNoToolCall()
+    {
+        // Only gen_ai.tool.name makes a tool call of a span that names nothing else: tool.name is read under the TOOL kind.
+        Assert.Equal(SpanRole.Other, ReadChild(Attr("tool.name", "get_weather")).Role);
+    }
+
+    [Theory]
+    [InlineData("OpenAI", "openai")]
+    [InlineData("OPENAI", "openai")]
+    [InlineData("Anthropic", "anthropic")]
+    [InlineData("OpenAI.Chat", "openai")]
+    [InlineData("openai.CHAT", "openai")]
+    [InlineData("Azure.AI.OpenAI", "azure.ai.openai")]
+    [InlineData("Mistral\u00C9", "mistral\u00C9")]
+    public void Read_ProviderInAnyCase_IsWrittenLowerCase(string value, string provider)
+    {
+        value = System.Text.RegularExpressions.Regex.Unescape(value);
+        provider = System.Text.RegularExpressions.Regex.Unescape(provider);
+
+        Assert.Equal(provider, ReadChild(Chat, Attr("gen_ai.provider.name", value)).Provider);
+    }
+
+    [Fact]
+    public void Read_ProviderSpelledTwoWays_IsOneStringInstance()
+    {
+        var reader = new SpanFactsReader(new LabelValueCache());
+        SpanFacts Provider(string value)
+        {
+            SpanBatch batch = Batches.Decode(Request([Attr("service.name", "svc")], Child(1, 2, Chat, Attr("gen_ai.system", value))),
+                reader.SpanKeys, reader.ResourceKeys);
+            return reader.Read(batch, batch.Spans[0], reader.ReadResource(batch, batch.Resources[0]));
+        }
+
+        Assert.Same(Provider("openai").Provider, Provider("OpenAI").Provider);
+    }
+
+    [Fact]
+    public void Read_ProviderLongerThanALabelValue_IsCutLikeAnyValue()
+    {
+        string value = new string('A', 300);
+
+        Assert.Equal(new string('a', LabelValueCache.MaxValueBytes), ReadChild(Chat, Attr("gen_ai.system", value)).Provider);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Read_ErrorType_IsReadOnRootAndChild(bool root)
+    {
+        KeyValue[] attributes = [Attr("gen_ai.operation.name", "invoke_agent"), Attr("error.type", "timeout")];
+
+        SpanFacts facts = root ? ReadRoot(attributes) : ReadChild(attributes);
+
+        Assert.True(facts.ErrorType);
+        Assert.Equal(root, facts.IsRoot);
+        Assert.False(facts.StatusError);
+    }
+
+    [Fact]
+    public void Read_NoOrEmptyErrorType_IsNoErrorType()
+    {
+        Assert.False(ReadRoot(Attr("gen_ai.operation.name", "invoke_agent")).ErrorType);
+        Assert.False(ReadRoot(Attr("error.type", "")).ErrorType);
+    }
+
     // ---------------------------------------------------------------- operator conventions
 
     private static SpanFacts ReadWith(ConventionOptions options, Span span, params KeyValue[] resource)

@@ -213,6 +213,36 @@ public sealed class LibraryShapeTests : IDisposable
         Assert.Equal("""{"applied":1,"unknown":0,"late":0,"dropped":0}""", await PostOutcomeAsync(exporter, trace, "success"));
     }
 
+    /// <summary>
+    /// pydantic-ai 1.x: the tool span is <c>running tool</c>, with <c>gen_ai.tool.name</c> but no operation, kind or
+    /// usage; the chat spans give cache reads and reasoning only as <c>gen_ai.usage.details.*</c>. The tool must count
+    /// once and every token in its class.
+    /// </summary>
+    [Fact]
+    public async Task PydanticAi1_RunningToolSpanAndUsageDetails_CountTheToolAndEveryTokenClass()
+    {
+        await using ExporterUnderTest exporter = await StartAsync();
+        const int trace = 8;
+        KeyValue[] agent = [Attr("gen_ai.agent.name", "weather_agent")];
+        Span Chat(int id) => LibrarySpans.Make(trace, id, 1, $"chat {Gpt}", SpanKind.Client, [
+            Attr("gen_ai.operation.name", "chat"), Attr("gen_ai.system", "openai"), Attr("gen_ai.request.model", Gpt),
+            Attr("gen_ai.response.model", Gpt), Attr("gen_ai.usage.input_tokens", Input), Attr("gen_ai.usage.output_tokens", Output),
+            Attr("gen_ai.usage.details.cache_read_tokens", CacheRead), Attr("gen_ai.usage.details.reasoning_tokens", Reasoning), .. agent]);
+        Span tool = LibrarySpans.Make(trace, 3, 1, "running tool", SpanKind.Internal, [
+            Attr("gen_ai.tool.name", Weather), Attr("gen_ai.tool.call.id", "call_1"), Attr("tool_arguments", """{"city":"Paris"}"""),
+            Attr("logfire.msg", $"running tool: {Weather}"), .. agent]);
+        Span root = LibrarySpans.Make(trace, 1, 0, "invoke_agent weather_agent", SpanKind.Internal, [
+            Attr("gen_ai.operation.name", "invoke_agent"), Attr("gen_ai.usage.input_tokens", 2 * Input),
+            Attr("gen_ai.usage.output_tokens", 2 * Output), Attr("gen_ai.usage.details.cache_read_tokens", 2 * CacheRead),
+            Attr("cpst.use_case", UseCase), Attr("outcome", "success"), .. agent]);
+
+        await PostAsync(exporter, LibrarySpans.Request(Resource("python"), "pydantic-ai", Chat(2), tool, Chat(4)));
+        await PostAsync(exporter, LibrarySpans.Request(Resource("python"), "pydantic-ai", root));
+        exporter.Settle();
+
+        ToolLoop(UseCase).AssertExactly(await exporter.ScrapeAsync(), ServiceName, "weather_agent");
+    }
+
     // ------------------------------------------------------------------ OpenLLMetry (traceloop)
 
     /// <summary>
@@ -253,8 +283,37 @@ public sealed class LibraryShapeTests : IDisposable
     }
 
     /// <summary>
+    /// OpenLLMetry up to 0.54: the provider in the vendor's case (<c>OpenAI</c>), the old token names and the details as
+    /// <c>llm.usage.*</c>. The calls count under provider <c>openai</c>, every token in its class.
+    /// </summary>
+    [Fact]
+    public async Task OpenLlmetryBefore055_LlmUsageDetailsAndVendorCaseProvider_CountEveryTokenClassUnderTheLowerCaseProvider()
+    {
+        await using ExporterUnderTest exporter = await StartAsync();
+        const int trace = 9;
+        KeyValue workflow = Attr("traceloop.workflow.name", "weather_agent");
+        Span OpenAiChat(int id) => LibrarySpans.Make(trace, id, 1, "openai.chat", SpanKind.Client,
+            Attr("gen_ai.system", "OpenAI"), Attr("llm.request.type", "chat"),
+            Attr("gen_ai.request.model", Gpt), Attr("gen_ai.response.model", Gpt),
+            Attr("gen_ai.usage.prompt_tokens", Input), Attr("gen_ai.usage.completion_tokens", Output), Attr("llm.usage.total_tokens", Input + Output),
+            Attr("llm.usage.cache_read_input_tokens", CacheRead), Attr("llm.usage.reasoning_tokens", Reasoning), workflow);
+        Span tool = LibrarySpans.Make(trace, 3, 1, $"{Weather}.tool", SpanKind.Internal,
+            Attr("traceloop.span.kind", "tool"), Attr("traceloop.entity.name", Weather), workflow);
+        Span root = LibrarySpans.Make(trace, 1, 0, "weather_agent.workflow", SpanKind.Internal,
+            Attr("traceloop.span.kind", "workflow"), Attr("traceloop.entity.name", "weather_agent"), workflow,
+            Attr("cpst.use_case", UseCase), Attr("outcome", "success"));
+
+        await PostAsync(exporter, LibrarySpans.Request(Resource("python"), "opentelemetry.instrumentation.openai.v1", OpenAiChat(2), tool, OpenAiChat(4)));
+        await PostAsync(exporter, LibrarySpans.Request(Resource("python"), "traceloop.tracer", root));
+        exporter.Settle();
+
+        ToolLoop(UseCase).AssertExactly(await exporter.ScrapeAsync(), ServiceName);
+    }
+
+    /// <summary>
     /// OpenLLMetry's Anthropic instrumentation adds cache reads and writes into <c>gen_ai.usage.input_tokens</c> (1000
     /// here, of which 400 cache reads and 100 cache writes): the count is priced as it is, subsets at their own rates.
+    /// Its provider, <c>Anthropic</c>, is written lower-case.
     /// </summary>
     [Fact]
     public async Task OpenLlmetry_AnthropicInputIncludingTheCache_IsPricedAsReported()
@@ -279,7 +338,7 @@ public sealed class LibraryShapeTests : IDisposable
         const decimal cost = (500 * ClaudeInput + 400 * ClaudeCacheRead + 100 * ClaudeCacheWrite + 200 * ClaudeOutput) / 1_000_000; // 0.004995
         new ExpectedSeries()
             .Task(UseCase, "success", ClaudeDated, cost, llmCalls: 1, toolCalls: 0, inputTokens: 1000, outputTokens: 200)
-            .LlmCalls(UseCase, "Anthropic", ClaudeDated, 1, input: 1000, output: 200, cacheRead: 400, cacheWrite: 100, reasoning: 0, cost)
+            .LlmCalls(UseCase, "anthropic", ClaudeDated, 1, input: 1000, output: 200, cacheRead: 400, cacheWrite: 100, reasoning: 0, cost)
             .AssertExactly(await exporter.ScrapeAsync(), ServiceName);
     }
 

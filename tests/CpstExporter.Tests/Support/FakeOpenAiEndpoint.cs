@@ -23,8 +23,9 @@ namespace CpstExporter.Tests.Support;
 /// when it asked for none or for <c>auto</c>; a test may choose the served tier per request (a priority request
 /// served at <c>default</c>, as OpenAI does past the priority ramp rate limit).</para>
 /// <para>A one-step tool loop: a request that offers <c>tools</c> and whose conversation has no <c>tool</c> message
-/// yet is answered with one call of <see cref="ToolName"/> with <see cref="ToolArguments"/>
-/// (<c>finish_reason: "tool_calls"</c>); any other request with <see cref="FinalText"/> (<c>"stop"</c>).</para>
+/// yet is answered with one call of the first tool offered (<see cref="ToolName"/> as the tests name it; Semantic Kernel
+/// offers it as <c>{plugin}-get_weather</c>) with <see cref="ToolArguments"/> (<c>finish_reason: "tool_calls"</c>); any
+/// other request with <see cref="FinalText"/> (<c>"stop"</c>).</para>
 /// </remarks>
 internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
 {
@@ -102,13 +103,13 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
         var received = new FakeChatRequest(model, request["service_tier"]?.GetValue<string>(), UserText(request));
         lock (_received) _received.Add(received);
         var answer = new Answer($"chatcmpl-{Interlocked.Increment(ref _requests)}", model, _servedTier(received), _usage(received),
-            CallTool: OffersTools(request) && !HasToolResult(request));
+            CallTool: HasToolResult(request) ? null : FirstTool(request));
         if (request["stream"]?.GetValue<bool>() == true) await StreamAsync(context, answer);
         else await WriteJsonAsync(context, Completion(answer));
     }
 
     /// <summary>What one response says besides its content.</summary>
-    private sealed record Answer(string Id, string Model, string? ServiceTier, FakeUsage Usage, bool CallTool);
+    private sealed record Answer(string Id, string Model, string? ServiceTier, FakeUsage Usage, string? CallTool);
 
     /// <summary>The text of the first user message: a plain string, or the text parts of a content array.</summary>
     private static string UserText(JsonNode request)
@@ -123,7 +124,9 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
         };
     }
 
-    private static bool OffersTools(JsonNode request) => request["tools"] is JsonArray { Count: > 0 };
+    /// <summary>The name of the first function the request offers; null when it offers none.</summary>
+    private static string? FirstTool(JsonNode request) =>
+        request["tools"] is JsonArray { Count: > 0 } tools ? tools[0]?["function"]?["name"]?.GetValue<string>() ?? ToolName : null;
 
     private static bool HasToolResult(JsonNode request) =>
         request["messages"] is JsonArray messages && messages.Any(m => m?["role"]?.GetValue<string>() == "tool");
@@ -134,11 +137,11 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
         completion["choices"] = new JsonArray(new JsonObject
         {
             ["index"] = 0,
-            ["message"] = answer.CallTool
-                ? new JsonObject { ["role"] = "assistant", ["content"] = null, ["refusal"] = null, ["tool_calls"] = new JsonArray(ToolCall(answer.Id, index: null)) }
+            ["message"] = answer.CallTool is { } tool
+                ? new JsonObject { ["role"] = "assistant", ["content"] = null, ["refusal"] = null, ["tool_calls"] = new JsonArray(ToolCall(answer.Id, tool, index: null)) }
                 : new JsonObject { ["role"] = "assistant", ["content"] = FinalText, ["refusal"] = null },
             ["logprobs"] = null,
-            ["finish_reason"] = answer.CallTool ? "tool_calls" : "stop",
+            ["finish_reason"] = answer.CallTool is not null ? "tool_calls" : "stop",
         });
         completion["usage"] = Usage(answer.Usage);
         return completion;
@@ -164,9 +167,9 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         await EventAsync(context, Chunk(answer, Delta(new JsonObject { ["role"] = "assistant", ["content"] = "" })));
-        if (answer.CallTool)
+        if (answer.CallTool is { } tool)
         {
-            await EventAsync(context, Chunk(answer, Delta(new JsonObject { ["tool_calls"] = new JsonArray(ToolCall(answer.Id, index: 0)) })));
+            await EventAsync(context, Chunk(answer, Delta(new JsonObject { ["tool_calls"] = new JsonArray(ToolCall(answer.Id, tool, index: 0)) })));
         }
         else
         {
@@ -175,7 +178,7 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
             await EventAsync(context, Chunk(answer, Delta(new JsonObject { ["content"] = FinalText[..half] })));
             await EventAsync(context, Chunk(answer, Delta(new JsonObject { ["content"] = FinalText[half..] })));
         }
-        await EventAsync(context, Chunk(answer, Delta(new JsonObject(), answer.CallTool ? "tool_calls" : "stop")));
+        await EventAsync(context, Chunk(answer, Delta(new JsonObject(), answer.CallTool is not null ? "tool_calls" : "stop")));
         JsonObject usage = Chunk(answer, new JsonArray());
         usage["usage"] = Usage(answer.Usage);
         await EventAsync(context, usage);
@@ -199,13 +202,13 @@ internal sealed class FakeOpenAiEndpoint : IAsyncDisposable
     });
 
     /// <param name="index">Set in a streamed delta, where it says which call the pieces belong to; absent in a whole message.</param>
-    private static JsonObject ToolCall(string completionId, int? index)
+    private static JsonObject ToolCall(string completionId, string tool, int? index)
     {
         var call = new JsonObject();
         if (index is { } i) call["index"] = i;
         call["id"] = $"call_{completionId}";
         call["type"] = "function";
-        call["function"] = new JsonObject { ["name"] = ToolName, ["arguments"] = ToolArguments };
+        call["function"] = new JsonObject { ["name"] = tool, ["arguments"] = ToolArguments };
         return call;
     }
 

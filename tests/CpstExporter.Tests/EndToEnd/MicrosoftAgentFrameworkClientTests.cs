@@ -1,0 +1,142 @@
+using System.ClientModel;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Agents.AI;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using OpenTelemetry.Exporter;
+
+namespace CpstExporter.Tests.EndToEnd;
+
+/// <summary>
+/// An agent built on Microsoft Agent Framework (<c>Microsoft.Agents.AI</c>): a <see cref="ChatClientAgent"/> over the
+/// OpenAI SDK's chat client with one tool, instrumented with the framework's <c>UseOpenTelemetry()</c> (which also wires
+/// the chat client's telemetry), exported by the OpenTelemetry .NET SDK. Each task is the application's root span
+/// around one agent run against an OpenAI-compatible endpoint on loopback: the framework's <c>invoke_agent</c> span
+/// with the run's summed usage over two <c>chat</c> calls and one <c>execute_tool</c> call. The counters must equal
+/// the usage the endpoint reported, priced by the test's table, to the last digit, and the agent's own name must not
+/// name the task.
+/// </summary>
+public sealed class MicrosoftAgentFrameworkClientTests : IDisposable
+{
+    private const string UseCase = "weather-bot";
+    private const string AgentName = "WeatherAgent";
+    private const string ServiceName = "agents-host";
+    private const string Model = "gpt-4o-mini";
+
+    // USD per 1M tokens, a different rate per token class: a class priced at another's rate, or a subset on top of its
+    // total, gives another sum.
+    private const decimal InputRate = 0.15m;
+    private const decimal CacheReadRate = 0.075m;
+    private const decimal OutputRate = 0.60m;
+    private const decimal ReasoningRate = 2.40m;
+    private const decimal ToolPrice = 0.0025m;
+
+    // Each call (FakeOpenAiEndpoint): 1000 input tokens of which 400 cache reads, 200 output tokens of which 50 reasoning.
+    private const decimal CallCost = (600 * InputRate + 400 * CacheReadRate + 150 * OutputRate + 50 * ReasoningRate) / 1_000_000; // 0.00033
+    private const decimal TaskCost = 2 * CallCost + ToolPrice;                                                                     // 0.00316
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("cpst-maf-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData(OtlpExportProtocol.Grpc)]
+    [InlineData(OtlpExportProtocol.HttpProtobuf)]
+    public async Task AgentRun_WithATool_CountsTwoLlmCallsAndOneToolCallPerTask(OtlpExportProtocol protocol)
+    {
+        string pricing = Path.Combine(_directory, "pricing.yaml");
+        File.WriteAllText(pricing, $"""
+            models:
+              - name: {Model}
+                input: {InputRate}
+                output: {OutputRate}
+                cache_read: {CacheReadRate}
+                reasoning: {ReasoningRate}
+            tools:
+              - name: {FakeOpenAiEndpoint.ToolName}
+                per_call: {ToolPrice}
+            """);
+        await using var endpoint = await FakeOpenAiEndpoint.StartAsync();
+        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:PricingFile"] = pricing });
+        string instrumentation = $"maf-{Guid.NewGuid():N}";
+
+        var tasks = new List<string>();
+        using (SdkAgent sdk = SdkAgent.Start(exporter, protocol, ServiceName, librarySources: [instrumentation]))
+        {
+            AIAgent agent = WeatherAgent(endpoint, instrumentation, out List<string> cities);
+            tasks.Add(await RunTaskAsync(sdk, agent, streaming: false, outcome: "success"));
+            tasks.Add(await RunTaskAsync(sdk, agent, streaming: true, outcome: "success"));
+            tasks.Add(await RunTaskAsync(sdk, agent, streaming: false, outcome: "failure"));
+            Assert.True(sdk.Flush(), "the SDK could not flush its spans to the exporter");
+            Assert.Equal(["Paris", "Paris", "Paris"], cities);
+        }
+
+        Assert.Equal(6, endpoint.Requests); // per task: the tool call, then the answer
+        Assert.Equal(3, exporter.Tasks.PendingCount);
+        exporter.Settle();
+        string metrics = await exporter.ScrapeAsync();
+
+        // Per task: the application's root, invoke_agent, two chat spans and one execute_tool span.
+        Assert.Equal(3m * 5, MetricsText.Required(metrics, $"cpst_received_spans_total{{protocol=\"{ProtocolLabel(protocol)}\"}}"));
+        new ExpectedSeries()
+            .Task(UseCase, "success", Model, 2 * TaskCost, llmCalls: 4, toolCalls: 2, inputTokens: 4 * 1000, outputTokens: 4 * 200, tasks: 2)
+            .Task(UseCase, "failure", Model, TaskCost, llmCalls: 2, toolCalls: 1, inputTokens: 2 * 1000, outputTokens: 2 * 200)
+            .LlmCalls(UseCase, "openai", Model, calls: 6, input: 6 * 1000, output: 6 * 200, cacheRead: 6 * 400, cacheWrite: 0,
+                reasoning: 6 * 50, costUsd: 6 * CallCost)
+            .ToolCalls(UseCase, FakeOpenAiEndpoint.ToolName, calls: 3, costUsd: 3 * ToolPrice)
+            .AssertExactly(metrics, ServiceName, AgentName);
+        // The task API: each task's cost and calls, agreeing with the per-call and per-task series.
+        var expected = new ServedTierExpectations().ByBasis(UseCase, "table", "standard", 6, 6 * CallCost);
+        foreach (string trace in tasks)
+            expected.Task(trace, TaskCost, CallRow.Llm(Model, 2, 2 * CallCost, "table", "standard"), CallRow.Tool(FakeOpenAiEndpoint.ToolName, 1, ToolPrice));
+        await expected.AssertAsync(exporter, metrics);
+    }
+
+    internal static string ProtocolLabel(OtlpExportProtocol protocol) => protocol == OtlpExportProtocol.Grpc ? "grpc" : "http_protobuf";
+
+    /// <summary>The agent as the framework's documentation builds it: the OpenAI SDK's chat client, a tool, OpenTelemetry on.</summary>
+    internal static AIAgent WeatherAgent(FakeOpenAiEndpoint endpoint, string instrumentation, out List<string> cities)
+    {
+        var asked = new List<string>();
+        cities = asked;
+        AIFunction getWeather = AIFunctionFactory.Create((string city) =>
+        {
+            lock (asked) asked.Add(city);
+            return $"Sunny in {city}.";
+        }, FakeOpenAiEndpoint.ToolName, "Gets the current weather in a city.");
+        IChatClient chat = new OpenAIClient(new ApiKeyCredential("test"), new OpenAIClientOptions { Endpoint = endpoint.BaseAddress })
+            .GetChatClient(Model)
+            .AsIChatClient();
+        return new ChatClientAgent(chat, instructions: "You are a weather assistant. Use the get_weather tool.", name: AgentName,
+                tools: [getWeather])
+            .AsBuilder()
+            .UseOpenTelemetry(sourceName: instrumentation, configure: o => o.EnableSensitiveData = false)
+            .Build();
+    }
+
+    /// <summary>
+    /// One task: the application's root span, naming the use case, around one agent run; the outcome is set once the
+    /// answer is checked. Returns the task's trace id. (A verdict from an evaluator would be sent here, for this trace.)
+    /// </summary>
+    internal static async Task<string> RunTaskAsync(SdkAgent sdk, AIAgent agent, bool streaming, string outcome)
+    {
+        using Activity root = sdk.StartActivity("handle weather request");
+        root.SetTag("cpst.use_case", UseCase);
+        const string question = "What is the weather in Paris?";
+        string answer;
+        if (streaming)
+        {
+            var text = new StringBuilder();
+            await foreach (AgentResponseUpdate update in agent.RunStreamingAsync(question)) text.Append(update.Text);
+            answer = text.ToString();
+        }
+        else
+        {
+            answer = (await agent.RunAsync(question)).Text;
+        }
+        Assert.Equal(FakeOpenAiEndpoint.FinalText, answer);
+        root.SetTag("outcome", outcome);
+        return root.TraceId.ToHexString();
+    }
+}

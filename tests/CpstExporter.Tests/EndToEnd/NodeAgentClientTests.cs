@@ -1,0 +1,164 @@
+using System.Text.RegularExpressions;
+
+namespace CpstExporter.Tests.EndToEnd;
+
+/// <summary>
+/// Agents that JavaScript teams build, each a program under <c>tests/clients/</c> with its own lock file, instrumented
+/// as the library documents and sending its traces with the OpenTelemetry JS SDK's OTLP/HTTP exporter: LangChain.js
+/// traced by OpenInference, the <c>openai</c> package traced by OpenTelemetry's own OpenAI instrumentation, and the
+/// <c>openai</c> package traced by OpenLLMetry for Node. Each runs three tasks against an OpenAI-compatible endpoint on
+/// loopback, each a tool loop of two model calls and one get_weather call (plain, streamed, plain; the last reports
+/// failure). The counters and the task API must equal what each library's spans report, priced by the test's table,
+/// to the last digit, under the root's use case; what each library reports is in docs/conventions.md.
+/// </summary>
+public sealed class NodeAgentClientTests : IDisposable
+{
+    private const string UseCase = "weather-bot";
+    private const string ServiceName = "agents-host";
+    private const string Model = "gpt-4o-mini";
+    private const int Tasks = 3;
+
+    private const decimal InputRate = 0.15m;
+    private const decimal CacheReadRate = 0.075m;
+    private const decimal OutputRate = 0.60m;
+    private const decimal ReasoningRate = 2.40m;
+    private const decimal ToolPrice = 0.0025m;
+
+    // Each call (FakeOpenAiEndpoint): 1000 input tokens of which 400 cache reads, 200 output tokens of which 50 reasoning.
+    /// <summary>A call whose span reports the cache reads and reasoning tokens.</summary>
+    private const decimal DetailedCall = (600 * InputRate + 400 * CacheReadRate + 150 * OutputRate + 50 * ReasoningRate) / 1_000_000; // 0.00033
+    /// <summary>A call whose span reports only the input and output tokens: the cached input is priced at the input rate.</summary>
+    private const decimal PlainCall = (1000 * InputRate + 200 * OutputRate) / 1_000_000; // 0.00027
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("cpst-node-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>
+    /// OpenInference's LangChain.js instrumentation: an <c>LLM</c> span per model call with <c>llm.model_name</c> and
+    /// every token class (<c>llm.token_count.prompt_details.cache_read</c>, <c>…completion_details.reasoning</c>),
+    /// streamed or not, and a <c>TOOL</c> span with <c>tool.name</c>. It names no provider but inside the JSON of
+    /// <c>metadata</c> (<c>ls_provider</c>), which is not read: the calls count under provider <c>unknown</c>, priced by
+    /// their model.
+    /// </summary>
+    [RequiresNodeClientFact("langchain")]
+    public async Task LangChainJs_OpenInference_CountsEveryCallWithItsCacheAndReasoningTokens()
+    {
+        var (exporter, metrics, traces) = await RunAsync("langchain");
+        await using (exporter)
+        {
+            Assert.Equal(4m * Tasks, MetricsText.Required(metrics, "cpst_received_spans_total{protocol=\"http_protobuf\"}")); // root, 2 LLM, 1 TOOL
+            const decimal task = 2 * DetailedCall + ToolPrice; // 0.00316
+            new ExpectedSeries()
+                .Task(UseCase, "success", Model, 2 * task, llmCalls: 4, toolCalls: 2, inputTokens: 4 * 1000, outputTokens: 4 * 200, tasks: 2)
+                .Task(UseCase, "failure", Model, task, llmCalls: 2, toolCalls: 1, inputTokens: 2 * 1000, outputTokens: 2 * 200)
+                .LlmCalls(UseCase, "unknown", Model, calls: 6, input: 6 * 1000, output: 6 * 200, cacheRead: 6 * 400, cacheWrite: 0,
+                    reasoning: 6 * 50, costUsd: 6 * DetailedCall)
+                .ToolCalls(UseCase, FakeOpenAiEndpoint.ToolName, calls: 3, costUsd: 3 * ToolPrice)
+                .AssertExactly(metrics, ServiceName);
+            await TaskApi(6 * DetailedCall, traces, _ => (2 * DetailedCall, task)).AssertAsync(exporter, metrics);
+        }
+    }
+
+    /// <summary>
+    /// OpenTelemetry's OpenAI instrumentation (<c>@opentelemetry/instrumentation-openai</c>): a <c>chat {model}</c> span
+    /// per completion with <c>gen_ai.operation.name=chat</c>, <c>gen_ai.system=openai</c>, both models and the input and
+    /// output tokens, streamed or not, but no cache or reasoning details; the application's own <c>execute_tool</c> span
+    /// is the tool call.
+    /// </summary>
+    [RequiresNodeClientFact("otel-openai")]
+    public async Task OpenAiPackage_OpenTelemetryInstrumentation_CountsEveryCallAsItsSpanReportsIt()
+    {
+        var (exporter, metrics, traces) = await RunAsync("otel-openai");
+        await using (exporter)
+        {
+            Assert.Equal(4m * Tasks, MetricsText.Required(metrics, "cpst_received_spans_total{protocol=\"http_protobuf\"}")); // root, 2 chat, 1 tool
+            const decimal task = 2 * PlainCall + ToolPrice; // 0.00304
+            new ExpectedSeries()
+                .Task(UseCase, "success", Model, 2 * task, llmCalls: 4, toolCalls: 2, inputTokens: 4 * 1000, outputTokens: 4 * 200, tasks: 2)
+                .Task(UseCase, "failure", Model, task, llmCalls: 2, toolCalls: 1, inputTokens: 2 * 1000, outputTokens: 2 * 200)
+                .LlmCalls(UseCase, "openai", Model, calls: 6, input: 6 * 1000, output: 6 * 200, cacheRead: 0, cacheWrite: 0, reasoning: 0,
+                    costUsd: 6 * PlainCall)
+                .ToolCalls(UseCase, FakeOpenAiEndpoint.ToolName, calls: 3, costUsd: 3 * ToolPrice)
+                .AssertExactly(metrics, ServiceName);
+            await TaskApi(6 * PlainCall, traces, _ => (2 * PlainCall, task)).AssertAsync(exporter, metrics);
+        }
+    }
+
+    /// <summary>
+    /// OpenLLMetry for Node (<c>@traceloop/node-server-sdk</c>): a <c>chat {model}</c> span per completion with
+    /// <c>gen_ai.operation.name=chat</c>, <c>gen_ai.provider.name=openai</c> and the input and output tokens, but none
+    /// for a streamed completion, and no cache or reasoning details; a <c>withTool</c> span
+    /// (<c>traceloop.span.kind=tool</c>) per tool call under the <c>withWorkflow</c> root. The streamed task's calls
+    /// count without tokens or cost.
+    /// </summary>
+    [RequiresNodeClientFact("openllmetry")]
+    public async Task OpenAiPackage_OpenLlmetry_CountsEveryCallAsItsSpanReportsIt()
+    {
+        var (exporter, metrics, traces) = await RunAsync("openllmetry");
+        await using (exporter)
+        {
+            Assert.Equal(4m * Tasks, MetricsText.Required(metrics, "cpst_received_spans_total{protocol=\"http_protobuf\"}")); // workflow, 2 chat, 1 tool
+            const decimal task = 2 * PlainCall + ToolPrice;  // 0.00304
+            const decimal streamed = ToolPrice;              // its calls report no usage
+            new ExpectedSeries()
+                .Task(UseCase, "success", Model, task + streamed, llmCalls: 4, toolCalls: 2, inputTokens: 2 * 1000, outputTokens: 2 * 200, tasks: 2)
+                .Task(UseCase, "failure", Model, task, llmCalls: 2, toolCalls: 1, inputTokens: 2 * 1000, outputTokens: 2 * 200)
+                .LlmCalls(UseCase, "openai", Model, calls: 6, input: 4 * 1000, output: 4 * 200, cacheRead: 0, cacheWrite: 0, reasoning: 0,
+                    costUsd: 4 * PlainCall)
+                .ToolCalls(UseCase, FakeOpenAiEndpoint.ToolName, calls: 3, costUsd: 3 * ToolPrice)
+                .AssertExactly(metrics, ServiceName);
+            await TaskApi(4 * PlainCall, traces, i => i == 1 ? (0m, streamed) : (2 * PlainCall, task)).AssertAsync(exporter, metrics);
+        }
+    }
+
+    /// <summary>Runs the client's agent for <see cref="Tasks"/> tasks, finishes them and scrapes; returns the exporter,
+    /// the scrape and the tasks' trace ids in order.</summary>
+    private async Task<(ExporterUnderTest Exporter, string Metrics, string[] Traces)> RunAsync(string client)
+    {
+        string pricing = Path.Combine(_directory, "pricing.yaml");
+        File.WriteAllText(pricing, $"""
+            models:
+              - name: {Model}
+                input: {InputRate}
+                output: {OutputRate}
+                cache_read: {CacheReadRate}
+                reasoning: {ReasoningRate}
+            tools:
+              - name: {FakeOpenAiEndpoint.ToolName}
+                per_call: {ToolPrice}
+            """);
+        ExporterUnderTest exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:PricingFile"] = pricing });
+        try
+        {
+            await using var openAi = await FakeOpenAiEndpoint.StartAsync();
+            string output = await NodeClients.RunAsync(client, "agent.mjs",
+                $"--traces-url {new Uri(exporter.HttpAddress, "/v1/traces")} --openai-base-url {openAi.BaseAddress} --tasks {Tasks} --use-case {UseCase}",
+                TimeSpan.FromSeconds(120));
+            string[] traces = Regex.Matches(output, @"^task \d+ trace ([0-9a-f]{32})$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToArray();
+            Assert.True(traces.Length == Tasks, $"agent.mjs of {client} printed {traces.Length} trace ids, not {Tasks}:\n{output}");
+            Assert.Equal(2 * Tasks, openAi.Requests); // per task: the tool call, then the answer
+            Assert.Equal(Tasks, exporter.Tasks.PendingCount);
+            exporter.Settle();
+            return (exporter, await exporter.ScrapeAsync(), traces);
+        }
+        catch
+        {
+            await exporter.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The task API's view: per task (by its index) its two calls' cost and its cost with the tool; all calls
+    /// priced by the table at the standard tier.</summary>
+    private static ServedTierExpectations TaskApi(decimal llmCost, string[] traces, Func<int, (decimal Calls, decimal Task)> cost)
+    {
+        var expected = new ServedTierExpectations().ByBasis(UseCase, "table", "standard", 2 * Tasks, llmCost);
+        for (int i = 0; i < traces.Length; i++)
+        {
+            var (calls, task) = cost(i);
+            expected.Task(traces[i], task, CallRow.Llm(Model, 2, calls, "table", "standard"), CallRow.Tool(FakeOpenAiEndpoint.ToolName, 1, ToolPrice));
+        }
+        return expected;
+    }
+}

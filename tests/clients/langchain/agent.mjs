@@ -1,0 +1,154 @@
+// A weather agent built on LangChain.js (@langchain/openai's ChatOpenAI with a tool bound), traced by OpenInference's
+// LangChain instrumentation (@arizeai/openinference-instrumentation-langchain), that sends its traces over OTLP/HTTP
+// (protobuf) to the exporter under test (tests/CpstExporter.Tests/EndToEnd/NodeAgentClientTests.cs).
+//
+//   node agent.mjs --traces-url http://127.0.0.1:4318/v1/traces --openai-base-url http://127.0.0.1:5000/v1/ \
+//                  --tasks 3 --use-case weather-bot
+//
+// Every task is one trace: a root span 'invoke_agent <use case>' with `cpst.use_case` and `outcome`, around a tool
+// loop as LangChain applications write it: the model with get_weather bound asks for the tool, the tool is invoked
+// with the model's tool call, and the model answers. The instrumentation traces each model call and the tool run.
+// Odd-numbered tasks stream, the others do not; of two or more tasks the last reports `outcome=failure`, the others
+// `success`. The script exits 0 only when every task ran the tool and answered and every span was accepted by the
+// exporter; otherwise it prints why and exits 1. It prints one line per task, 'task <n> trace <trace id>'.
+//
+// An evaluator's verdict on a task would be sent where `judge` is called below, for the task's trace id.
+import { parseArgs } from 'node:util';
+import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
+import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
+import { HumanMessage, SystemMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import { ChatOpenAI } from '@langchain/openai';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { z } from 'zod';
+
+const EXPORT_SUCCESS = 0; // ExportResultCode.SUCCESS of @opentelemetry/core
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      'traces-url': { type: 'string' },
+      'openai-base-url': { type: 'string' },
+      tasks: { type: 'string', default: '1' },
+      'use-case': { type: 'string' },
+      model: { type: 'string', default: 'gpt-4o-mini' },
+    },
+    strict: true,
+  });
+  const tasks = Number(values.tasks);
+  const missing = ['traces-url', 'openai-base-url', 'use-case'].filter((name) => !values[name]);
+  if (missing.length > 0) throw new Error(`missing ${missing.map((name) => '--' + name).join(', ')}`);
+  if (!Number.isInteger(tasks) || tasks < 1) throw new Error(`--tasks must be a positive integer, not '${values.tasks}'`);
+  return { tracesUrl: values['traces-url'], openAiBaseUrl: values['openai-base-url'], tasks, useCase: values['use-case'], model: values.model };
+}
+
+/** The OTLP exporter, remembering every failed export: the SDK only logs them, and this script must fail instead. */
+class CheckedExporter {
+  constructor(inner) {
+    this.inner = inner;
+    this.failures = [];
+  }
+
+  export(spans, resultCallback) {
+    this.inner.export(spans, (result) => {
+      if (result.code !== EXPORT_SUCCESS) this.failures.push(result.error?.message ?? `export result ${result.code}`);
+      resultCallback(result);
+    });
+  }
+
+  forceFlush() {
+    return this.inner.forceFlush();
+  }
+
+  shutdown() {
+    return this.inner.shutdown();
+  }
+}
+
+const weather = tool(async ({ city }) => JSON.stringify({ city, temperatureC: 21, conditions: 'sunny' }), {
+  name: 'get_weather',
+  description: 'Current weather in a city',
+  schema: z.object({ city: z.string() }),
+});
+
+/** One model call, streamed or not; returns the whole AI message. */
+async function complete(model, messages, streaming) {
+  if (!streaming) return model.invoke(messages);
+  let message;
+  for await (const chunk of await model.stream(messages)) message = message === undefined ? chunk : message.concat(chunk);
+  return message;
+}
+
+/** The tool loop: the model asks for get_weather, the tool runs on the model's call, the model answers. */
+async function runTask({ model, streaming }) {
+  const messages = [new SystemMessage('You are a weather assistant. Use the get_weather tool.'), new HumanMessage('What is the weather in Paris?')];
+  const first = await complete(model, messages, streaming);
+  const calls = first.tool_calls ?? [];
+  if (calls.length !== 1 || calls[0].name !== 'get_weather') {
+    throw new Error(`expected one get_weather call, got [${calls.map((call) => call.name).join(', ')}]`);
+  }
+  messages.push(first);
+  for (const call of calls) messages.push(await weather.invoke(call));
+  const answer = await complete(model, messages, streaming);
+  if (!answer.content) throw new Error('expected an answer after the tool call, got none');
+  return answer.content;
+}
+
+/** Where an application grades a task; an evaluation event for the task's trace would be emitted here. */
+function judge(answer, task, tasks) {
+  return task === tasks - 1 && tasks > 1 ? 'failure' : 'success';
+}
+
+async function main() {
+  const options = readOptions();
+  const exporter = new CheckedExporter(new OTLPTraceExporter({ url: options.tracesUrl }));
+  const provider = new NodeTracerProvider({
+    // Deliberately not the use case: the exporter must take it from the root span's cpst.use_case.
+    resource: resourceFromAttributes({ 'service.name': 'agents-host' }),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
+  provider.register();
+  // ESM: the module is patched by hand, as OpenInference documents for it.
+  new LangChainInstrumentation({ tracerProvider: provider }).manuallyInstrument(CallbackManagerModule);
+  const model = new ChatOpenAI({
+    model: options.model,
+    apiKey: 'test',
+    configuration: { baseURL: options.openAiBaseUrl },
+    streamUsage: true,
+  }).bindTools([weather]);
+  const tracer = provider.getTracer('cpst-langchain-client');
+
+  try {
+    for (let task = 0; task < options.tasks; task++) {
+      await tracer.startActiveSpan(`invoke_agent ${options.useCase}`, async (root) => {
+        root.setAttribute('cpst.use_case', options.useCase);
+        console.log(`task ${task} trace ${root.spanContext().traceId}`);
+        try {
+          const answer = await runTask({ model, streaming: task % 2 === 1 });
+          root.setAttribute('outcome', judge(answer, task, options.tasks));
+        } catch (error) {
+          root.recordException(error);
+          root.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+          throw error;
+        } finally {
+          root.end();
+        }
+      });
+    }
+  } finally {
+    await provider.forceFlush();
+    await provider.shutdown();
+  }
+  if (exporter.failures.length > 0) throw new Error(`spans were not exported: ${exporter.failures.join('; ')}`);
+  console.log(`${options.tasks} tasks sent`);
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`agent.mjs: ${error?.stack ?? error}`);
+  process.exitCode = 1;
+}
