@@ -20,8 +20,8 @@ internal sealed class RuntimeFamily
     private readonly bool _observable;
     private readonly bool _floating;
     private readonly byte[] _name;
-    /// <summary>HELP and TYPE lines, in text 0.0.4 and in OpenMetrics, encoded once.</summary>
-    private readonly byte[] _header, _headerOpenMetrics;
+    /// <summary>HELP and TYPE lines, in text 0.0.4 and in OpenMetrics, and the family's header fields in protobuf, encoded once.</summary>
+    private readonly byte[] _header, _headerOpenMetrics, _headerProtobuf;
     private RuntimeSeries[] _series = [];
     private RuntimeSeries? _overflow;
 
@@ -37,6 +37,7 @@ internal sealed class RuntimeFamily
         _name = System.Text.Encoding.UTF8.GetBytes(Name);
         _header = Header(om: false);
         _headerOpenMetrics = Header(om: true);
+        _headerProtobuf = ProtobufExposition.EncodeFamilyHeader(Name, Help, counter ? Aggregation.MetricType.Counter : Aggregation.MetricType.Gauge);
     }
 
     public string Name { get; }
@@ -67,15 +68,26 @@ internal sealed class RuntimeFamily
         else series.Add(value);
     }
 
-    public void Write(ExpositionBuffer o, bool om)
+    public void Write(ExpositionBuffer o, ExpositionFormat format)
     {
         RuntimeSeries[] all = Volatile.Read(ref _series);
         RuntimeSeries? overflow = Volatile.Read(ref _overflow);
         if (all.Length == 0 && overflow is null) return;
-        o.Write(om ? _headerOpenMetrics : _header);
+        if (format == ExpositionFormat.Protobuf)
+        {
+            int family = ProtobufExposition.BeginFamily(o, _headerProtobuf);
+            foreach (RuntimeSeries series in all) ProtobufSample(o, series);
+            if (overflow is not null) ProtobufSample(o, overflow);
+            ProtobufExposition.EndFamily(o, family, _headerProtobuf.Length);
+            return;
+        }
+        o.Write(format == ExpositionFormat.OpenMetrics ? _headerOpenMetrics : _header);
         foreach (RuntimeSeries series in all) Sample(o, series);
         if (overflow is not null) Sample(o, overflow);
     }
+
+    private void ProtobufSample(ExpositionBuffer o, RuntimeSeries series) =>
+        ProtobufExposition.Sample(o, Type == "counter", series.ProtobufLabels, default, _floating ? series.DoubleValue : series.LongValue);
 
     private byte[] Header(bool om)
     {
@@ -121,7 +133,7 @@ internal sealed class RuntimeFamily
         KeyValuePair<string, object?>[] sorted = copy.OrderBy(t => t.Key, StringComparer.Ordinal).ToArray();
         string[] names = sorted.Select(t => PrometheusName.Label(t.Key)).ToArray();
         string[] values = sorted.Select(t => overflow ? Overflow : Text(t.Value)).ToArray();
-        return new RuntimeSeries(copy, LabelEncoder.Encode(names, values));
+        return new RuntimeSeries(copy, LabelEncoder.Encode(names, values), ProtobufExposition.EncodeLabels(names, values));
     }
 
     private static string Text(object? value) => value switch

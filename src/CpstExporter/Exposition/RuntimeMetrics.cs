@@ -65,10 +65,10 @@ internal sealed class RuntimeMetrics : IDisposable
     }
 
     /// <summary>Reads the observable instruments, then writes every family that has a series.</summary>
-    public void Write(ExpositionBuffer o, bool om)
+    public void Write(ExpositionBuffer o, ExpositionFormat format)
     {
         _listener.RecordObservableInstruments();
-        foreach (RuntimeFamily? family in _families) family?.Write(o, om);
+        foreach (RuntimeFamily? family in _families) family?.Write(o, format);
     }
 
     private void Published(Instrument instrument, MeterListener listener)

@@ -145,7 +145,7 @@ public sealed class RuntimeMetricsTests
             family.Record(1, [new("event.kind", $"kind-{i}"), new("event.source", "test")]);
         family.Record(5, [new("event.source", "test"), new("event.kind", "kind-0")]); // the first set, attributes in another order
         var buffer = new ExpositionBuffer();
-        family.Write(buffer, om: false);
+        family.Write(buffer, ExpositionFormat.Text);
         string text = Encoding.UTF8.GetString(buffer.Written.Span);
 
         Assert.StartsWith("# HELP test_events_total Events, by kind.\n# TYPE test_events_total counter\n", text, StringComparison.Ordinal);
