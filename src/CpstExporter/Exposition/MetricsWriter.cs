@@ -294,18 +294,20 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
         Header(o, f);
         int buckets = CostHistogramSeries.Bounds.Length + 1;
         Span<long> counts = stackalloc long[buckets];
+        Span<long> native = f.Protobuf ? stackalloc long[CostHistogramSeries.NativeBuckets] : default;
         Exemplar[] exemplars = ArrayPool<Exemplar>.Shared.Rent(buckets);
         try
         {
             for (int i = 0; i < all.Length; i++)
             {
-                all[i].Read(counts, exemplars, out decimal sum, out long count);
                 byte[] labels = _histogramLabels.Get(f, i, all[i]);
                 if (f.Protobuf)
                 {
-                    ProtobufExposition.Histogram(o, labels, counts, BucketBoundsProtobuf, exemplars, sum, count);
+                    all[i].Read(counts, exemplars, native, out long zeroCount, out decimal nativeSum, out long nativeCount);
+                    ProtobufExposition.Histogram(o, labels, counts, BucketBoundsProtobuf, exemplars.AsSpan(0, buckets), native, zeroCount, nativeSum, nativeCount);
                     continue;
                 }
+                all[i].Read(counts, exemplars, out decimal sum, out long count);
                 long cumulative = 0;
                 for (int b = 0; b < buckets; b++)
                 {

@@ -67,11 +67,15 @@ internal static class ProtobufExposition
     }
 
     /// <summary>
-    /// One histogram <c>Metric</c> with its classic buckets: cumulative counts by upper bound (the <c>+Inf</c> bucket is
-    /// the sample count, which the format leaves implicit) and each bucket's exemplar.
+    /// One histogram <c>Metric</c>, native and classic in one message, as Prometheus's clients write it: the classic
+    /// buckets as cumulative counts by upper bound (the <c>+Inf</c> bucket is the sample count, which the format leaves
+    /// implicit) with each bucket's exemplar; the native buckets of <see cref="CostHistogramSeries.NativeSchema"/> as
+    /// spans of buckets that have observations, each count a delta from the one before; and the exemplars again in the
+    /// native histogram's own list.
     /// </summary>
+    /// <param name="native">Native bucket counts from index <see cref="CostHistogramSeries.NativeMinIndex"/>.</param>
     public static void Histogram(ExpositionBuffer o, byte[] labels, ReadOnlySpan<long> counts, ReadOnlySpan<double> bounds,
-        ReadOnlySpan<Exemplar> exemplars, decimal sum, long count)
+        ReadOnlySpan<Exemplar> exemplars, ReadOnlySpan<long> native, long zeroCount, decimal sum, long count)
     {
         o.WriteVarint(ClientModel.Tag(ClientModel.MetricFamily.Metric, ClientModel.LengthDelimited));
         int metric = o.BeginLengthPrefixed();
@@ -95,9 +99,55 @@ internal static class ProtobufExposition
             if (!exemplars[b].IsEmpty) WriteExemplar(o, ClientModel.Bucket.Exemplar, exemplars[b]);
             o.EndLengthPrefixed(bucket);
         }
+        WriteNative(o, native, zeroCount);
+        foreach (Exemplar exemplar in exemplars)
+            if (!exemplar.IsEmpty) WriteExemplar(o, ClientModel.Histogram.Exemplars, exemplar);
         o.EndLengthPrefixed(histogram);
         o.EndLengthPrefixed(metric);
     }
+
+    private static void WriteNative(ExpositionBuffer o, ReadOnlySpan<long> native, long zeroCount)
+    {
+        o.WriteVarint(ClientModel.Tag(ClientModel.Histogram.Schema, ClientModel.Varint));
+        o.WriteVarint(ZigZag(CostHistogramSeries.NativeSchema));
+        o.WriteVarint(ClientModel.Tag(ClientModel.Histogram.ZeroThreshold, ClientModel.Fixed64));
+        o.WriteFixed64(CostHistogramSeries.NativeZeroThreshold);
+        o.WriteVarint(ClientModel.Tag(ClientModel.Histogram.ZeroCount, ClientModel.Varint));
+        o.WriteVarint((ulong)zeroCount);
+
+        // A span per run of buckets with observations: the first offset is the run's index, the others the empty
+        // buckets since the run before.
+        int end = -1; // one past the last bucket of the previous span, as an offset into native
+        for (int b = 0; b < native.Length; b++)
+        {
+            if (native[b] == 0 || (b > 0 && native[b - 1] != 0)) continue;
+            int length = 1;
+            while (b + length < native.Length && native[b + length] != 0) length++;
+            o.WriteVarint(ClientModel.Tag(ClientModel.Histogram.PositiveSpan, ClientModel.LengthDelimited));
+            int span = o.BeginLengthPrefixed();
+            o.WriteVarint(ClientModel.Tag(ClientModel.BucketSpan.Offset, ClientModel.Varint));
+            o.WriteVarint(ZigZag(end < 0 ? b + CostHistogramSeries.NativeMinIndex : b - end));
+            o.WriteVarint(ClientModel.Tag(ClientModel.BucketSpan.Length, ClientModel.Varint));
+            o.WriteVarint((ulong)length);
+            o.EndLengthPrefixed(span);
+            end = b + length;
+        }
+        if (end < 0) return;
+
+        // Packed: every bucket of the spans in order, each as the change from the bucket before (the first from 0).
+        o.WriteVarint(ClientModel.Tag(ClientModel.Histogram.PositiveDelta, ClientModel.LengthDelimited));
+        int deltas = o.BeginLengthPrefixed();
+        long previous = 0;
+        foreach (long bucketCount in native)
+        {
+            if (bucketCount == 0) continue;
+            o.WriteVarint(ZigZag(bucketCount - previous));
+            previous = bucketCount;
+        }
+        o.EndLengthPrefixed(deltas);
+    }
+
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 
     /// <summary>An <c>Exemplar</c>: the <c>trace_id</c> label, the observed value, and when it was observed.</summary>
     public static void WriteExemplar(ExpositionBuffer o, int field, in Exemplar exemplar)

@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
 using CpstExporter.Exposition;
+using CpstExporter.Primitives;
+using CpstExporter.Tasks;
 using CpstExporter.Tests.Proto.Prometheus;
 using MetricType = CpstExporter.Tests.Proto.Prometheus.MetricType;
 
@@ -137,5 +139,63 @@ public sealed class ProtobufExpositionTests
         Assert.Equal(1, families.Single(f => f.Name == "cpst_tasks_total").Metric.Single().Counter.Value);
         Assert.Equal(1ul, families.Single(f => f.Name == "cpst_cost_per_task_usd").Metric.Single().Histogram.SampleCount);
         Assert.Contains(families, f => f.Name.StartsWith("kestrel_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Write_Protobuf_CostHistogramIsNative_BucketsAsTheLogarithmGives_SumAndCountExact()
+    {
+        decimal[] costs = [0m, 0.0000005m, 0.000001m, 0.00042m, 0.0045m, 0.0045m, 0.0046m, 0.03m, 0.12m, 0.125m, 0.125m, 1.5m, 12.34m, 999.99m, 2500m];
+        var metrics = new CpstMetrics(100, new Dictionary<string, UseCaseOptions>(), TimeProvider.System) { PendingTasks = () => 0 };
+        var labels = new TaskLabels("support", Outcome.Success, "gpt-4o", "prod", "none");
+        for (int i = 0; i < costs.Length; i++)
+            metrics.TaskFinished(new TaskRecord(new TraceId(7, (ulong)i + 1), labels, costs[i], 1, 0, 10, 1, DateTimeOffset.UnixEpoch.AddSeconds(i), FinishReason.Settled));
+
+        Histogram h = ExpositionSamples.DecodeProtobuf(Render(metrics, ExpositionFormat.Protobuf))
+            .Single(f => f.Name == "cpst_cost_per_task_usd").Metric.Single().Histogram;
+
+        // Expected: bucket i of schema 3 is (2^((i-1)/8), 2^(i/8)], i = ⌈8·log2(cost)⌉; at most 2^-20 is the zero
+        // bucket; above 2^10 counts in the last bucket, 80.
+        var expected = new SortedDictionary<int, ulong>();
+        ulong expectedZero = 0;
+        foreach (decimal cost in costs)
+        {
+            if ((double)cost <= Math.ScaleB(1, -20))
+            {
+                expectedZero++;
+                continue;
+            }
+            int index = Math.Min(80, (int)Math.Ceiling(Math.Log2((double)cost) * 8));
+            expected[index] = expected.GetValueOrDefault(index) + 1;
+        }
+        Assert.Equal(3, h.Schema);
+        Assert.Equal(Math.ScaleB(1, -20), h.ZeroThreshold);
+        Assert.Equal(expectedZero, h.ZeroCount);
+        Assert.Equal(expected, NativeBuckets(h));
+        Assert.Equal((ulong)costs.Length, h.SampleCount);
+        Assert.Equal((double)costs.Sum(), h.SampleSum);
+        // The classic buckets ride along in the same message, and the exemplars in the native histogram's own list.
+        Assert.Equal(CostHistogramSeries.Bounds.Select(b => (double)b), h.Bucket.Select(b => b.UpperBound));
+        Assert.Equal((ulong)costs.Count(c => c <= 0.01m), h.Bucket.Single(b => b.UpperBound == 0.01).CumulativeCount);
+        Assert.Equal(h.Bucket.Where(b => b.Exemplar is not null).Select(b => b.Exemplar), h.Exemplars.Take(h.Bucket.Count(b => b.Exemplar is not null)));
+        Assert.NotEmpty(h.Exemplars);
+    }
+
+    /// <summary>The native buckets of a histogram message, by index: the spans walked, the deltas added up.</summary>
+    private static SortedDictionary<int, ulong> NativeBuckets(Histogram h)
+    {
+        var buckets = new SortedDictionary<int, ulong>();
+        int index = 0, delta = 0;
+        long count = 0;
+        for (int s = 0; s < h.PositiveSpan.Count; s++)
+        {
+            index += h.PositiveSpan[s].Offset;
+            for (int b = 0; b < h.PositiveSpan[s].Length; b++, index++)
+            {
+                count += h.PositiveDelta[delta++];
+                if (count != 0) buckets[index] = (ulong)count;
+            }
+        }
+        Assert.Equal(h.PositiveDelta.Count, delta);
+        return buckets;
     }
 }
