@@ -375,8 +375,8 @@ public class TaskLifecycleTests : TaskStageTests
 
         tasks.Schedule(first); // a later span of the first task
 
-        Assert.Same(second, tasks.Settling.Head);
-        Assert.Same(second, tasks.Oldest() is { } oldest && oldest.FirstSeenMs < second.FirstSeenMs ? second : tasks.Settling.Head);
+        Assert.Same(second, tasks.Settling.Head); // due first now: its last activity is the older
+        Assert.Null(tasks.Waiting.Head);
     }
 
     [Fact]

@@ -270,7 +270,7 @@ public class TaskSweepTests : TaskStageTests
     /// <summary>A lifecycle with <paramref name="tasks"/> tasks with an outcome, settling since now.</summary>
     private (TaskLifecycle Tasks, TaskSweep Sweep) Settling(int tasks, int maxPending = 1000)
     {
-        var lifecycle = new TaskLifecycle(new TaskOptions { SettleSeconds = Settle, MaxPending = maxPending, MaxEvictionsPerRequest = 2 }, Clock);
+        var lifecycle = new TaskLifecycle(new TaskOptions { SettleSeconds = Settle, MaxPending = maxPending }, Clock);
         for (int i = 1; i <= tasks; i++)
         {
             PendingTask task = lifecycle.Start(Trace(i), lifecycle.NowMs(), spansAhead: 4);
@@ -300,8 +300,9 @@ public class TaskSweepTests : TaskStageTests
     {
         var (tasks, sweep) = Settling(3, maxPending: 3);
         var decisions = new TaskDecisions();
-        int evictionsLeft = tasks.Options.MaxEvictionsPerRequest;
+        int evictionsLeft = 2; // what the request may still evict (MaxEvictionsPerRequest at its start)
 
+        Clock.AdvanceSeconds(1); // the tasks that come now are the newest
         Assert.True(sweep.MakeRoom(tasks.NowMs(), ref evictionsLeft, decisions));
         tasks.Schedule(tasks.Start(Trace(4), tasks.NowMs(), 4)); // takes the room
         Assert.True(sweep.MakeRoom(tasks.NowMs(), ref evictionsLeft, decisions));
