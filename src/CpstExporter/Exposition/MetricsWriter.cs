@@ -222,8 +222,8 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                 break;
             case MetricId.ConfigReloadFailures:
                 Header(o, f);
-                Sample(o, f, Labels(f, metric.LabelNames, ["pricing"]), default, pricingReloadFailures?.Invoke() ?? 0);
-                Sample(o, f, Labels(f, metric.LabelNames, ["use_cases"]), default, metrics.UseCaseReloadFailures);
+                Sample(o, f, Labels(f, metric.LabelNames, [ReloadedConfig.Pricing]), default, pricingReloadFailures?.Invoke() ?? 0);
+                Sample(o, f, Labels(f, metric.LabelNames, [ReloadedConfig.UseCases]), default, metrics.UseCaseReloadFailures);
                 break;
 
             case MetricId.ProcessCpuSeconds:
