@@ -1,3 +1,4 @@
+using static CpstExporter.Tests.Support.FakeOpenAiPrices;
 using System.ClientModel;
 using System.Diagnostics;
 using System.Text;
@@ -22,19 +23,10 @@ public sealed class MicrosoftAgentFrameworkClientTests : IDisposable
     private const string UseCase = "weather-bot";
     private const string AgentName = "WeatherAgent";
     private const string ServiceName = "agents-host";
-    private const string Model = "gpt-4o-mini";
 
-    // USD per 1M tokens, a different rate per token class: a class priced at another's rate, or a subset on top of its
-    // total, gives another sum.
-    private const decimal InputRate = 0.15m;
-    private const decimal CacheReadRate = 0.075m;
-    private const decimal OutputRate = 0.60m;
-    private const decimal ReasoningRate = 2.40m;
-    private const decimal ToolPrice = 0.0025m;
-
-    // Each call (FakeOpenAiEndpoint): 1000 input tokens of which 400 cache reads, 200 output tokens of which 50 reasoning.
-    private const decimal CallCost = (600 * InputRate + 400 * CacheReadRate + 150 * OutputRate + 50 * ReasoningRate) / 1_000_000; // 0.00033
-    private const decimal TaskCost = 2 * CallCost + ToolPrice;                                                                     // 0.00316
+    // The framework reports every token class of a call (FakeOpenAiPrices.DetailedCall).
+    private const decimal CallCost = DetailedCall;             // 0.00033
+    private const decimal TaskCost = 2 * CallCost + ToolPrice; // 0.00316
 
     private readonly string _directory = Directory.CreateTempSubdirectory("cpst-maf-").FullName;
 
@@ -45,18 +37,7 @@ public sealed class MicrosoftAgentFrameworkClientTests : IDisposable
     [InlineData(OtlpExportProtocol.HttpProtobuf)]
     public async Task AgentRun_WithATool_CountsTwoLlmCallsAndOneToolCallPerTask(OtlpExportProtocol protocol)
     {
-        string pricing = Path.Combine(_directory, "pricing.yaml");
-        File.WriteAllText(pricing, $"""
-            models:
-              - name: {Model}
-                input: {InputRate}
-                output: {OutputRate}
-                cache_read: {CacheReadRate}
-                reasoning: {ReasoningRate}
-            tools:
-              - name: {FakeOpenAiEndpoint.ToolName}
-                per_call: {ToolPrice}
-            """);
+        string pricing = FakeOpenAiPrices.Write(_directory);
         await using var endpoint = await FakeOpenAiEndpoint.StartAsync();
         await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:PricingFile"] = pricing });
         string instrumentation = $"maf-{Guid.NewGuid():N}";

@@ -1,3 +1,4 @@
+using static CpstExporter.Tests.Support.FakeOpenAiPrices;
 using System.Text.RegularExpressions;
 
 namespace CpstExporter.Tests.EndToEnd;
@@ -15,20 +16,7 @@ public sealed class NodeAgentClientTests : IDisposable
 {
     private const string UseCase = "weather-bot";
     private const string ServiceName = "agents-host";
-    private const string Model = "gpt-4o-mini";
     private const int Tasks = 3;
-
-    private const decimal InputRate = 0.15m;
-    private const decimal CacheReadRate = 0.075m;
-    private const decimal OutputRate = 0.60m;
-    private const decimal ReasoningRate = 2.40m;
-    private const decimal ToolPrice = 0.0025m;
-
-    // Each call (FakeOpenAiEndpoint): 1000 input tokens of which 400 cache reads, 200 output tokens of which 50 reasoning.
-    /// <summary>A call whose span reports the cache reads and reasoning tokens.</summary>
-    private const decimal DetailedCall = (600 * InputRate + 400 * CacheReadRate + 150 * OutputRate + 50 * ReasoningRate) / 1_000_000; // 0.00033
-    /// <summary>A call whose span reports only the input and output tokens: the cached input is priced at the input rate.</summary>
-    private const decimal PlainCall = (1000 * InputRate + 200 * OutputRate) / 1_000_000; // 0.00027
 
     private readonly string _directory = Directory.CreateTempSubdirectory("cpst-node-").FullName;
 
@@ -116,18 +104,7 @@ public sealed class NodeAgentClientTests : IDisposable
     /// the scrape and the tasks' trace ids in order.</summary>
     private async Task<(ExporterUnderTest Exporter, string Metrics, string[] Traces)> RunAsync(string client)
     {
-        string pricing = Path.Combine(_directory, "pricing.yaml");
-        File.WriteAllText(pricing, $"""
-            models:
-              - name: {Model}
-                input: {InputRate}
-                output: {OutputRate}
-                cache_read: {CacheReadRate}
-                reasoning: {ReasoningRate}
-            tools:
-              - name: {FakeOpenAiEndpoint.ToolName}
-                per_call: {ToolPrice}
-            """);
+        string pricing = FakeOpenAiPrices.Write(_directory);
         ExporterUnderTest exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:PricingFile"] = pricing });
         try
         {

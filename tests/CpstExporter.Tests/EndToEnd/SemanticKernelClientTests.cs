@@ -1,3 +1,4 @@
+using static CpstExporter.Tests.Support.FakeOpenAiPrices;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.SemanticKernel;
@@ -25,19 +26,11 @@ public sealed class SemanticKernelClientTests : IDisposable
 {
     private const string UseCase = "weather-bot";
     private const string ServiceName = "agents-host";
-    private const string Model = "gpt-4o-mini";
     /// <summary>The kernel's activity sources: <c>Microsoft.SemanticKernel.Diagnostics</c> and the connectors'.</summary>
     private const string KernelSources = "Microsoft.SemanticKernel*";
 
-    private const decimal InputRate = 0.15m;
-    private const decimal CacheReadRate = 0.075m;
-    private const decimal OutputRate = 0.60m;
-    private const decimal ReasoningRate = 2.40m; // in the table, so that reasoning tokens, were any reported, would change the sum
-    private const decimal ToolPrice = 0.0025m;
-
-    // Each call (FakeOpenAiEndpoint) reads 1000 input tokens of which 400 from the cache and writes 200 output tokens of
-    // which 50 reasoning; the kernel reports only the 1000 and the 200, so a call costs 1000 × 0.15 + 200 × 0.60.
-    private const decimal CallCost = (1000 * InputRate + 200 * OutputRate) / 1_000_000; // 0.00027
+    // The kernel reports only a call's input and output totals (FakeOpenAiPrices.PlainCall).
+    private const decimal CallCost = PlainCall;                                         // 0.00027
     private const decimal TaskCost = 2 * CallCost + ToolPrice;                          // 0.00304
     // Streamed, the kernel's spans report no usage: only the tool is priced.
     private const decimal StreamedTaskCost = ToolPrice;                                 // 0.0025
@@ -58,18 +51,7 @@ public sealed class SemanticKernelClientTests : IDisposable
     [InlineData(OtlpExportProtocol.HttpProtobuf)]
     public async Task ChatWithAutoFunctionCalling_CountsTwoLlmCallsAndOneToolCallPerTask(OtlpExportProtocol protocol)
     {
-        string pricing = Path.Combine(_directory, "pricing.yaml");
-        File.WriteAllText(pricing, $"""
-            models:
-              - name: {Model}
-                input: {InputRate}
-                output: {OutputRate}
-                cache_read: {CacheReadRate}
-                reasoning: {ReasoningRate}
-            tools:
-              - name: {FakeOpenAiEndpoint.ToolName}
-                per_call: {ToolPrice}
-            """);
+        string pricing = FakeOpenAiPrices.Write(_directory);
         await using var endpoint = await FakeOpenAiEndpoint.StartAsync();
         await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:PricingFile"] = pricing });
 
