@@ -25,8 +25,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { generateText, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { z } from 'zod';
-
-const EXPORT_SUCCESS = 0; // ExportResultCode.SUCCESS of @opentelemetry/core
+import { CheckedExporter } from '../common.mjs';
 
 function readOptions() {
   const { values } = parseArgs({
@@ -56,29 +55,6 @@ function readOptions() {
     serviceTier: values['service-tier'],
     recordServiceTier: values['record-service-tier'],
   };
-}
-
-/** The OTLP exporter, remembering every failed export: the SDK only logs them, and this script must fail instead. */
-class CheckedExporter {
-  constructor(inner) {
-    this.inner = inner;
-    this.failures = [];
-  }
-
-  export(spans, resultCallback) {
-    this.inner.export(spans, (result) => {
-      if (result.code !== EXPORT_SUCCESS) this.failures.push(result.error?.message ?? `export result ${result.code}`);
-      resultCallback(result);
-    });
-  }
-
-  forceFlush() {
-    return this.inner.forceFlush();
-  }
-
-  shutdown() {
-    return this.inner.shutdown();
-  }
 }
 
 const weather = tool({
