@@ -43,6 +43,8 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
     private readonly SeriesLabelCache _histogramLabels = new(metrics.CostHistogram.LabelNames);
     private readonly SeriesLabelCache _llmLabels = new(metrics.LlmCalls.LabelNames);
     private readonly SeriesLabelCache _unpricedLabels = new(metrics.UnpricedCalls.LabelNames);
+    private readonly SeriesLabelCache _evaluationLabels = new(metrics.Evaluations.LabelNames);
+    private readonly SeriesLabelCache _bySourceLabels = new(metrics.OutcomesBySource.LabelNames);
     private readonly SeriesLabelCache _toolLabels = new(metrics.ToolCalls.LabelNames);
     private readonly SeriesLabelCache _basisLabels = new(metrics.ByBasis.LabelNames);
     private readonly SeriesLabelCache _unpricedTierLabels = new(metrics.UnpricedServiceTiers.LabelNames);
@@ -109,6 +111,12 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
             case MetricId.ToolCalls:
             case MetricId.ToolCost:
                 WriteCallCosts(o, om, metric, name, metrics.ToolCalls.All, _toolLabels, countsCalls: metric.Id == MetricId.ToolCalls);
+                break;
+            case MetricId.Evaluations:
+                WriteCounts(o, om, metric, name, metrics.Evaluations.All, _evaluationLabels);
+                break;
+            case MetricId.OutcomesBySource:
+                WriteCounts(o, om, metric, name, metrics.OutcomesBySource.All, _bySourceLabels);
                 break;
 
             case MetricId.SupportingCost:
