@@ -10,8 +10,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace CpstExporter.Benchmarks;
 
 /// <summary>
-/// One scrape of about 1,000 and 10,000 series (sample lines, as Prometheus counts them) into a reused buffer, in
-/// both formats. Made as the bench harness makes them: use cases × 10 models, one finished task and one LLM call
+/// One scrape of about 1,000, 10,000 and 100,000 series (sample lines, as Prometheus counts them) into a reused
+/// buffer, in each format: text 0.0.4, OpenMetrics and the Prometheus protobuf format. Made as the bench harness makes them: use cases × 10 models, one finished task and one LLM call
 /// each, about 149 series per use case. Once the first scrape has encoded every label set, what a scrape allocates
 /// must not grow with the number of series.
 /// </summary>
@@ -25,14 +25,14 @@ public class ExposeBenchmarks
     private MetricsWriter _writer = null!;
 
     /// <summary>Series to make, roughly: the exposition has a few more (process and exporter metrics).</summary>
-    [Params(1_000, 10_000)]
+    [Params(1_000, 10_000, 100_000)]
     public int Series { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
         var clock = new FakeTimeProvider();
-        var metrics = new CpstMetrics(20_000, new Dictionary<string, UseCaseOptions>(), clock);
+        var metrics = new CpstMetrics(Math.Max(20_000, Series), new Dictionary<string, UseCaseOptions>(), clock); // the limit raised for 100,000
         var tokens = new TokenUsage(2000, 300, 0, 0, 0);
         ulong trace = 0;
         for (int u = 0; u < Series / 149; u++)
@@ -50,6 +50,7 @@ public class ExposeBenchmarks
         _writer.Write(_buffer, ExpositionFormat.Text);
         int lines = System.Text.Encoding.UTF8.GetString(_buffer.Written.Span).Split('\n').Count(l => l.Length > 0 && l[0] != '#');
         Console.WriteLine($"// {lines} series, {_buffer.Length} bytes of text");
+        foreach (ExpositionFormat format in Enum.GetValues<ExpositionFormat>()) _writer.Write(_buffer, format); // every label cache filled
     }
 
     [Benchmark(Baseline = true)]
@@ -65,6 +66,14 @@ public class ExposeBenchmarks
     {
         _buffer.Reset();
         _writer.Write(_buffer, ExpositionFormat.OpenMetrics);
+        return _buffer.Length;
+    }
+
+    [Benchmark]
+    public int Protobuf()
+    {
+        _buffer.Reset();
+        _writer.Write(_buffer, ExpositionFormat.Protobuf);
         return _buffer.Length;
     }
 }

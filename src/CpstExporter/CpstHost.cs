@@ -109,7 +109,7 @@ internal static class CpstHost
         services.AddSingleton<OtlpHttpReceiver>();
         services.AddSingleton<OutcomeApiReceiver>();
         services.AddSingleton(new ProcessMetrics());
-        services.AddSingleton(sp => new RuntimeMetrics(sp.GetRequiredService<IMeterFactory>()));
+        services.AddSingleton(sp => new RuntimeMetrics(sp.GetRequiredService<IMeterFactory>(), settings.DeprecatedMetricNames));
         services.AddSingleton(sp => new MetricsWriter(sp.GetRequiredService<CpstMetrics>(), sp.GetRequiredService<ReceiverCounters>(),
             sp.GetRequiredService<ProcessMetrics>(),
             () => sp.GetRequiredService<PriceTableProvider>().Current.Version, Version,

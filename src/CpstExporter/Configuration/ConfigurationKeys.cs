@@ -29,6 +29,7 @@ internal static class ConfigurationKeys
         .. Bound<TaskOptions>(TaskOptions.Section),
         .. Bound<ReceiverOptions>(ReceiverOptions.Section),
         "Limits:MaxSeriesPerMetric", "Limits:MaxConnections", "Limits:MaxTokensPerSpan", "Limits:MaxCostUsdPerSpan",
+        "Exposition:DeprecatedMetricNames",
         .. Bound<ShutdownOptions>(ShutdownOptions.Section),
         "Conventions:*", "Conventions:*:*",
         "Auth:Tokens:*", "Auth:MetricsTokens:*",

@@ -37,6 +37,12 @@ internal sealed class CpstSettings
     public required ShutdownOptions Shutdown { get; init; }
 
     /// <summary>
+    /// <c>Cpst:Exposition:DeprecatedMetricNames</c>: also write renamed families under their former names
+    /// (<c>dotnet_thread_pool_thread_count</c>), for one release. Default false.
+    /// </summary>
+    public bool DeprecatedMetricNames { get; init; }
+
+    /// <summary>
     /// Binds each part's options from its keys and lets each check itself. The defaults and the ranges are the options
     /// types' own: the binder leaves a property that is not set at its initial value.
     /// </summary>
@@ -57,6 +63,7 @@ internal sealed class CpstSettings
                 UseCases = UseCaseOptions.ReadAll(cpst.GetSection("UseCases")),
                 Conventions = ConventionOptions.Read(cpst.GetSection("Conventions")),
                 Shutdown = cpst.GetSection(ShutdownOptions.Section).Get<ShutdownOptions>() ?? new ShutdownOptions(),
+                DeprecatedMetricNames = cpst.GetValue("Exposition:DeprecatedMetricNames", false),
                 Plausible = new PlausibleRange(
                     limits.GetValue("MaxTokensPerSpan", PlausibleRange.Default.MaxTokensPerSpan),
                     limits.GetValue("MaxCostUsdPerSpan", PlausibleRange.Default.MaxCostUsdPerSpan)),

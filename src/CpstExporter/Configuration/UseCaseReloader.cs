@@ -21,7 +21,7 @@ namespace CpstExporter.Configuration;
 internal sealed partial class UseCaseReloader(IConfiguration configuration, CpstMetrics metrics, ILogger<UseCaseReloader> logger,
     CpstTelemetry? telemetry = null, OutcomePolicies? policies = null) : IHostedService
 {
-    private const string Config = "use_cases";
+    private const string Config = ReloadedConfig.UseCases;
 
     private IDisposable? _subscription;
 

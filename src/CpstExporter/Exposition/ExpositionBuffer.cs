@@ -1,10 +1,14 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
 
 namespace CpstExporter.Exposition;
 
-/// <summary>A growable UTF-8 buffer that formats numbers in place with the invariant culture.</summary>
+/// <summary>
+/// A growable buffer: UTF-8 text with numbers formatted in place with the invariant culture, or the protobuf wire
+/// format's varints, doubles and length-prefixed messages (<see cref="ProtobufExposition"/>).
+/// </summary>
 internal sealed class ExpositionBuffer
 {
     private byte[] _bytes;
@@ -15,6 +19,76 @@ internal sealed class ExpositionBuffer
     public ReadOnlyMemory<byte> Written => _bytes.AsMemory(0, Length);
 
     public void Reset() => Length = 0;
+
+    /// <summary>Drops what was written after <paramref name="length"/>: a message that turned out to have nothing in it.</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        Length = length;
+    }
+
+    /// <summary>A protobuf varint (base 128, least significant group first).</summary>
+    public void WriteVarint(ulong value)
+    {
+        Span<byte> to = Reserve(10);
+        int n = 0;
+        while (value >= 0x80)
+        {
+            to[n++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        to[n++] = (byte)value;
+        Length += n;
+    }
+
+    /// <summary>A protobuf <c>double</c>: eight bytes, little-endian.</summary>
+    public void WriteFixed64(double value)
+    {
+        BinaryPrimitives.WriteDoubleLittleEndian(Reserve(8), value);
+        Length += 8;
+    }
+
+    /// <summary>
+    /// Starts a length-prefixed protobuf message: one byte is kept for its length, enough for a message under 128
+    /// bytes, and <see cref="EndLengthPrefixed"/> moves a longer body to make room. Returns where the body starts.
+    /// </summary>
+    public int BeginLengthPrefixed()
+    {
+        Write((byte)0);
+        return Length;
+    }
+
+    /// <summary>Writes the length of the message whose body started at <paramref name="body"/> before it.</summary>
+    public void EndLengthPrefixed(int body)
+    {
+        int length = Length - body;
+        int size = VarintSize((ulong)length);
+        if (size > 1)
+        {
+            Reserve(size - 1);
+            _bytes.AsSpan(body, length).CopyTo(_bytes.AsSpan(body + size - 1));
+            Length += size - 1;
+        }
+        ulong value = (ulong)length;
+        int at = body - 1;
+        while (value >= 0x80)
+        {
+            _bytes[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        _bytes[at] = (byte)value;
+    }
+
+    public static int VarintSize(ulong value)
+    {
+        int size = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            size++;
+        }
+        return size;
+    }
 
     public void Write(ReadOnlySpan<byte> utf8)
     {

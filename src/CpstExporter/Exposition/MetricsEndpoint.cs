@@ -5,7 +5,7 @@ using Microsoft.Extensions.ObjectPool;
 namespace CpstExporter.Exposition;
 
 /// <summary>
-/// <c>GET /metrics</c>: text 0.0.4 unless the Accept header asks for OpenMetrics. However many scrape at once, memory
+/// <c>GET /metrics</c>: text 0.0.4 unless the Accept header asks for OpenMetrics or the protobuf format. However many scrape at once, memory
 /// holds a few renderings, not one per scrape (docs/design.md): a scrape that arrives while a rendering of its format is
 /// being written or sent, and less than <see cref="ShareFor"/> after that rendering began, is answered with it; and a
 /// rendering is sent in chunks of <see cref="ChunkBytes"/>, each once the client has taken the one before, so the
@@ -37,7 +37,7 @@ internal sealed class MetricsEndpoint
     private readonly Lock _lock = new();
 
     /// <summary>The latest rendering, by <see cref="ExpositionFormat"/>, while a scrape holds it.</summary>
-    private readonly SharedRendering?[] _latest = new SharedRendering?[2];
+    private readonly SharedRendering?[] _latest = new SharedRendering?[Enum.GetValues<ExpositionFormat>().Length];
 
     public async Task HandleAsync(HttpContext context)
     {

@@ -12,7 +12,8 @@ namespace CpstExporter.Exposition;
 /// <summary>
 /// Writes every family of <see cref="MetricCatalogue"/>, in its order and with its HELP and TYPE, from the series of
 /// <see cref="CpstMetrics"/>, the receivers' <see cref="ReceiverCounters"/> and the process, then the runtime's
-/// (<see cref="RuntimeMetrics"/>), in Prometheus text 0.0.4 or OpenMetrics 1.0.0. Each series is copied under its own
+/// (<see cref="RuntimeMetrics"/>), in Prometheus text 0.0.4, OpenMetrics 1.0.0 or the Prometheus protobuf format
+/// (<see cref="ProtobufExposition"/>), the same samples in each. Each series is copied under its own
 /// lock and formatted outside it; names and headers are encoded once, label sets once per series
 /// (<see cref="SeriesLabelCache"/>); numbers are formatted in place, so a scrape allocates little beyond the scratch
 /// arrays it rents (and what the runtime's observable instruments allocate when <see cref="RuntimeMetrics"/> reads
@@ -28,6 +29,9 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
     private static readonly byte[][] TextHeaders = Encode(static m => EncodeHeader(m, om: false));
     private static readonly byte[][] OpenMetricsHeaders = Encode(static m => EncodeHeader(m, om: true));
 
+    /// <summary>Each family's name, help and type fields in the protobuf format, by <see cref="MetricId"/>.</summary>
+    private static readonly byte[][] ProtobufHeaders = Encode(static m => ProtobufExposition.EncodeFamilyHeader(m.Name, m.Help, m.Type));
+
     private static readonly byte[] BucketName = SampleName(MetricId.CostPerTask, "_bucket");
     private static readonly byte[] SumName = SampleName(MetricId.CostPerTask, "_sum");
     private static readonly byte[] CountName = SampleName(MetricId.CostPerTask, "_count");
@@ -35,181 +39,212 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
     /// <summary>The <c>token_type</c> label with each value, by <see cref="TokenType"/>: a task's input and output, an LLM call's every count.</summary>
     private static readonly byte[][] TokenTypesTask = TokenTypes(MetricId.TaskTokens, TokenType.Input, TokenType.Output);
     private static readonly byte[][] TokenTypesLlm = TokenTypes(MetricId.LlmTokens, Enum.GetValues<TokenType>());
+    private static readonly byte[][] TokenTypesTaskProtobuf = TokenTypes(MetricId.TaskTokens, ProtobufExposition.EncodeLabel, TokenType.Input, TokenType.Output);
+    private static readonly byte[][] TokenTypesLlmProtobuf = TokenTypes(MetricId.LlmTokens, ProtobufExposition.EncodeLabel, Enum.GetValues<TokenType>());
     private static readonly byte[][] BucketBounds =
         CostHistogramSeries.Bounds.Select(b => Encoding.UTF8.GetBytes($"le=\"{b.ToString(System.Globalization.CultureInfo.InvariantCulture)}\""))
             .Append(Encoding.UTF8.GetBytes("le=\"+Inf\"")).ToArray();
+    private static readonly double[] BucketBoundsProtobuf = Array.ConvertAll(CostHistogramSeries.Bounds, static b => (double)b);
 
-    private readonly SeriesLabelCache _taskLabels = new(metrics.Tasks.LabelNames);
-    private readonly SeriesLabelCache _histogramLabels = new(metrics.CostHistogram.LabelNames);
-    private readonly SeriesLabelCache _llmLabels = new(metrics.LlmCalls.LabelNames);
-    private readonly SeriesLabelCache _unpricedLabels = new(metrics.UnpricedCalls.LabelNames);
-    private readonly SeriesLabelCache _evaluationLabels = new(metrics.Evaluations.LabelNames);
-    private readonly SeriesLabelCache _bySourceLabels = new(metrics.OutcomesBySource.LabelNames);
-    private readonly SeriesLabelCache _toolLabels = new(metrics.ToolCalls.LabelNames);
-    private readonly SeriesLabelCache _basisLabels = new(metrics.ByBasis.LabelNames);
-    private readonly SeriesLabelCache _unpricedTierLabels = new(metrics.UnpricedServiceTiers.LabelNames);
+    private readonly LabelCaches _taskLabels = new(metrics.Tasks.LabelNames);
+    private readonly LabelCaches _histogramLabels = new(metrics.CostHistogram.LabelNames);
+    private readonly LabelCaches _llmLabels = new(metrics.LlmCalls.LabelNames);
+    private readonly LabelCaches _unpricedLabels = new(metrics.UnpricedCalls.LabelNames);
+    private readonly LabelCaches _evaluationLabels = new(metrics.Evaluations.LabelNames);
+    private readonly LabelCaches _bySourceLabels = new(metrics.OutcomesBySource.LabelNames);
+    private readonly LabelCaches _toolLabels = new(metrics.ToolCalls.LabelNames);
+    private readonly LabelCaches _basisLabels = new(metrics.ByBasis.LabelNames);
+    private readonly LabelCaches _unpricedTierLabels = new(metrics.UnpricedServiceTiers.LabelNames);
 
     public void Write(ExpositionBuffer o, ExpositionFormat format)
     {
-        bool om = format == ExpositionFormat.OpenMetrics;
         // The task families are read once, so that the five of them agree.
         ReadOnlySpan<TaskSeries> tasks = metrics.Tasks.All;
         TaskValues[] taskValues = ArrayPool<TaskValues>.Shared.Rent(tasks.Length);
         try
         {
             for (int i = 0; i < tasks.Length; i++) taskValues[i] = tasks[i].Read();
-            var scrape = new Scrape(om, tasks, taskValues.AsSpan(0, tasks.Length), metrics.UseCases);
-            foreach (MetricDescriptor metric in MetricCatalogue.All) WriteFamily(o, metric, in scrape);
+            var scrape = new Scrape(format, tasks, taskValues.AsSpan(0, tasks.Length), metrics.UseCases);
+            foreach (MetricDescriptor metric in MetricCatalogue.All) WriteFamily(o, new Family(format, metric), in scrape);
         }
         finally
         {
             ArrayPool<TaskValues>.Shared.Return(taskValues);
         }
-        runtime?.Write(o, om);
-        if (om) o.Write("# EOF\n"u8);
+        runtime?.Write(o, format);
+        if (format == ExpositionFormat.OpenMetrics) o.Write("# EOF\n"u8);
     }
 
     /// <summary>What every family of one scrape reads alike.</summary>
-    private readonly ref struct Scrape(bool om, ReadOnlySpan<TaskSeries> tasks, ReadOnlySpan<TaskValues> taskValues,
+    private readonly ref struct Scrape(ExpositionFormat format, ReadOnlySpan<TaskSeries> tasks, ReadOnlySpan<TaskValues> taskValues,
         IReadOnlyDictionary<string, UseCaseOptions> useCases)
     {
-        public readonly bool OpenMetrics = om;
+        public readonly ExpositionFormat Format = format;
         public readonly ReadOnlySpan<TaskSeries> Tasks = tasks;
         public readonly ReadOnlySpan<TaskValues> TaskValues = taskValues;
         public readonly IReadOnlyDictionary<string, UseCaseOptions> UseCases = useCases;
     }
 
-    /// <summary>One family: its HELP and TYPE and its samples; nothing for a family of series that has none yet.</summary>
-    private void WriteFamily(ExpositionBuffer o, MetricDescriptor metric, in Scrape scrape)
+    /// <summary>The family being written, and the format it is written in.</summary>
+    private readonly struct Family(ExpositionFormat format, MetricDescriptor metric)
     {
-        bool om = scrape.OpenMetrics;
-        byte[] name = Names[(int)metric.Id];
+        public readonly ExpositionFormat Format = format;
+        public readonly MetricDescriptor Metric = metric;
+        public bool OpenMetrics => Format == ExpositionFormat.OpenMetrics;
+        public bool Protobuf => Format == ExpositionFormat.Protobuf;
+        /// <summary>The name of its samples, in the text formats.</summary>
+        public byte[] Name => Names[(int)Metric.Id];
+    }
+
+    /// <summary>A family's label sets encoded once per series, in the text formats and in the protobuf format.</summary>
+    private sealed class LabelCaches(string[] labelNames)
+    {
+        private readonly SeriesLabelCache _text = new(labelNames);
+        private readonly SeriesLabelCache _protobuf = new(labelNames, ProtobufExposition.EncodeLabels);
+
+        public byte[] Get(in Family f, int index, Series series) => (f.Protobuf ? _protobuf : _text).Get(index, series);
+    }
+
+    /// <summary>
+    /// One family: its header and its samples; nothing for a family of series that has none yet. In the protobuf format
+    /// the header opens the family's message, which is closed here once its samples are written.
+    /// </summary>
+    private void WriteFamily(ExpositionBuffer o, in Family f, in Scrape scrape)
+    {
+        int start = o.Length;
+        WriteSamples(o, f, in scrape);
+        if (f.Protobuf && o.Length > start) ProtobufExposition.EndFamily(o, start + 1, ProtobufHeaders[(int)f.Metric.Id].Length);
+    }
+
+    private void WriteSamples(ExpositionBuffer o, in Family f, in Scrape scrape)
+    {
+        MetricDescriptor metric = f.Metric;
         switch (metric.Id)
         {
             case MetricId.Tasks or MetricId.TaskCost or MetricId.TaskLlmCalls or MetricId.TaskToolCalls or MetricId.TaskTokens:
-                WriteTaskFamily(o, metric, name, in scrape);
+                WriteTaskFamily(o, f, in scrape);
                 break;
             case MetricId.CostPerTask:
-                WriteCostHistogram(o, om, metric);
+                WriteCostHistogram(o, f);
                 break;
 
             case MetricId.LlmCalls:
             case MetricId.LlmTokens:
             case MetricId.LlmCost:
-                WriteLlmCalls(o, om, metric, name);
+                WriteLlmCalls(o, f);
                 break;
             case MetricId.UnpricedLlmCalls:
-                WriteCounts(o, om, metric, name, metrics.UnpricedCalls.All, _unpricedLabels);
+                WriteCounts(o, f, metrics.UnpricedCalls.All, _unpricedLabels);
                 break;
             case MetricId.LlmCostByBasis:
             case MetricId.LlmCallsByBasis:
-                WriteCallCosts(o, om, metric, name, metrics.ByBasis.All, _basisLabels, countsCalls: metric.Id == MetricId.LlmCallsByBasis);
+                WriteCallCosts(o, f, metrics.ByBasis.All, _basisLabels, countsCalls: metric.Id == MetricId.LlmCallsByBasis);
                 break;
             case MetricId.UnpricedServiceTierCalls:
-                WriteCounts(o, om, metric, name, metrics.UnpricedServiceTiers.All, _unpricedTierLabels);
+                WriteCounts(o, f, metrics.UnpricedServiceTiers.All, _unpricedTierLabels);
                 break;
             case MetricId.ToolCalls:
             case MetricId.ToolCost:
-                WriteCallCosts(o, om, metric, name, metrics.ToolCalls.All, _toolLabels, countsCalls: metric.Id == MetricId.ToolCalls);
+                WriteCallCosts(o, f, metrics.ToolCalls.All, _toolLabels, countsCalls: metric.Id == MetricId.ToolCalls);
                 break;
             case MetricId.Evaluations:
-                WriteCounts(o, om, metric, name, metrics.Evaluations.All, _evaluationLabels);
+                WriteCounts(o, f, metrics.Evaluations.All, _evaluationLabels);
                 break;
             case MetricId.OutcomesBySource:
-                WriteCounts(o, om, metric, name, metrics.OutcomesBySource.All, _bySourceLabels);
+                WriteCounts(o, f, metrics.OutcomesBySource.All, _bySourceLabels);
                 break;
 
             case MetricId.SupportingCost:
                 var supporting = metrics.Supporting.Read();
                 if (supporting.Count == 0) break;
-                Header(o, om, metric);
-                foreach (var (useCase, item, usd) in supporting) Sample(o, name, LabelEncoder.Encode(metric.LabelNames, [useCase, item]), default, usd);
+                Header(o, f);
+                foreach (var (useCase, item, usd) in supporting) Sample(o, f, Labels(f, metric.LabelNames, [useCase, item]), default, usd);
                 break;
             case MetricId.Target:
-                WriteUseCaseGauge(o, om, metric, scrape.UseCases, static u => u.TargetUsd);
+                WriteUseCaseGauge(o, f, scrape.UseCases, static u => u.TargetUsd);
                 break;
             case MetricId.MonthlyBudget:
-                WriteUseCaseGauge(o, om, metric, scrape.UseCases, static u => u.MonthlyBudgetUsd);
+                WriteUseCaseGauge(o, f, scrape.UseCases, static u => u.MonthlyBudgetUsd);
                 break;
             case MetricId.SpikeFactor:
-                WriteUseCaseGauge(o, om, metric, scrape.UseCases, static u => u.SpikeFactor);
+                WriteUseCaseGauge(o, f, scrape.UseCases, static u => u.SpikeFactor);
                 break;
             case MetricId.MinTasksPerHour:
                 bool written = false;
                 foreach (var (useCase, options) in scrape.UseCases)
                 {
                     if (options.MinTasksPerHour is not long minTasks) continue;
-                    if (!written) Header(o, om, metric);
+                    if (!written) Header(o, f);
                     written = true;
-                    Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], useCase), default, minTasks);
+                    Sample(o, f, Labels(f, metric.LabelNames, [useCase]), default, minTasks);
                 }
                 break;
 
             case MetricId.PendingTasks:
-                Header(o, om, metric);
-                Sample(o, name, null, default, tasks?.PendingCount ?? 0);
+                Header(o, f);
+                Sample(o, f, null, default, tasks?.PendingCount ?? 0);
                 break;
             case MetricId.ReceivedSpans:
-                WriteLabeled(o, om, metric, receiving.ReceivedSpans.Values());
+                WriteLabeled(o, f, receiving.ReceivedSpans.Values());
                 break;
             case MetricId.RejectedSpans:
-                WriteLabeled(o, om, metric, receiving.RejectedSpans.Values());
+                WriteLabeled(o, f, receiving.RejectedSpans.Values());
                 break;
             case MetricId.RejectedRequests:
-                WriteLabeled(o, om, metric, receiving.RejectedRequests.Values());
+                WriteLabeled(o, f, receiving.RejectedRequests.Values());
                 break;
             case MetricId.IgnoredAttributes:
-                WriteLabeled(o, om, metric, receiving.IgnoredAttributes.Values());
+                WriteLabeled(o, f, receiving.IgnoredAttributes.Values());
                 break;
             case MetricId.LateSpans:
-                WriteCounter(o, om, metric, metrics.LateSpans);
+                WriteCounter(o, f, metrics.LateSpans);
                 break;
             case MetricId.LateOutcomes:
-                WriteCounter(o, om, metric, metrics.LateOutcomes);
+                WriteCounter(o, f, metrics.LateOutcomes);
                 break;
             case MetricId.EvictedTasks:
-                WriteCounter(o, om, metric, metrics.EvictedTasks);
+                WriteCounter(o, f, metrics.EvictedTasks);
                 break;
             case MetricId.DroppedOutcomes:
-                WriteCounter(o, om, metric, metrics.DroppedOutcomes);
+                WriteCounter(o, f, metrics.DroppedOutcomes);
                 break;
             case MetricId.DuplicateSpans:
-                WriteCounter(o, om, metric, metrics.DuplicateSpans);
+                WriteCounter(o, f, metrics.DuplicateSpans);
                 break;
             case MetricId.EarlyCountedCalls:
-                WriteCounter(o, om, metric, metrics.EarlyCountedCalls);
+                WriteCounter(o, f, metrics.EarlyCountedCalls);
                 break;
             case MetricId.StateSaveFailures:
-                WriteCounter(o, om, metric, stateFile?.SaveFailures ?? 0);
+                WriteCounter(o, f, stateFile?.SaveFailures ?? 0);
                 break;
             case MetricId.SeriesOverflow:
-                WriteLabeled(o, om, metric, metrics.Overflows.Values());
+                WriteLabeled(o, f, metrics.Overflows.Values());
                 break;
             case MetricId.BuildInfo:
-                Header(o, om, metric);
-                Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], version), default, 1);
+                Header(o, f);
+                Sample(o, f, Labels(f, metric.LabelNames, [version]), default, 1);
                 break;
             case MetricId.PricingInfo:
-                Header(o, om, metric);
-                Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], pricingVersion()), default, 1);
+                Header(o, f);
+                Sample(o, f, Labels(f, metric.LabelNames, [pricingVersion()]), default, 1);
                 break;
             case MetricId.ConfigReloadFailures:
-                Header(o, om, metric);
-                Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], "pricing"), default, pricingReloadFailures?.Invoke() ?? 0);
-                Sample(o, name, LabelEncoder.EncodeOne(metric.LabelNames[0], "use_cases"), default, metrics.UseCaseReloadFailures);
+                Header(o, f);
+                Sample(o, f, Labels(f, metric.LabelNames, [ReloadedConfig.Pricing]), default, pricingReloadFailures?.Invoke() ?? 0);
+                Sample(o, f, Labels(f, metric.LabelNames, [ReloadedConfig.UseCases]), default, metrics.UseCaseReloadFailures);
                 break;
 
             case MetricId.ProcessCpuSeconds:
-                Header(o, om, metric);
-                Sample(o, name, null, default, process.CpuSeconds);
+                Header(o, f);
+                Sample(o, f, null, default, process.CpuSeconds);
                 break;
             case MetricId.ProcessResidentMemory:
-                Header(o, om, metric);
-                Sample(o, name, null, default, process.ResidentMemoryBytes);
+                Header(o, f);
+                Sample(o, f, null, default, process.ResidentMemoryBytes);
                 break;
             case MetricId.ProcessStartTime:
-                Header(o, om, metric);
-                Sample(o, name, null, default, process.StartTimeSeconds);
+                Header(o, f);
+                Sample(o, f, null, default, process.StartTimeSeconds);
                 break;
 
             default:
@@ -218,64 +253,78 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
     }
 
     /// <summary>One of the five families of the task series, from the values the scrape read once.</summary>
-    private void WriteTaskFamily(ExpositionBuffer o, MetricDescriptor metric, byte[] name, in Scrape scrape)
+    private void WriteTaskFamily(ExpositionBuffer o, in Family f, in Scrape scrape)
     {
         ReadOnlySpan<TaskSeries> tasks = scrape.Tasks;
         ReadOnlySpan<TaskValues> v = scrape.TaskValues;
         if (tasks.IsEmpty) return;
-        Header(o, scrape.OpenMetrics, metric);
-        switch (metric.Id)
+        Header(o, f);
+        switch (f.Metric.Id)
         {
             case MetricId.Tasks:
-                for (int i = 0; i < tasks.Length; i++) Sample(o, name, _taskLabels.Get(i, tasks[i]), default, v[i].Tasks);
+                for (int i = 0; i < tasks.Length; i++) Sample(o, f, _taskLabels.Get(f, i, tasks[i]), default, v[i].Tasks);
                 break;
             case MetricId.TaskCost:
                 for (int i = 0; i < tasks.Length; i++)
                 {
-                    Start(o, name, _taskLabels.Get(i, tasks[i]), default);
+                    byte[] labels = _taskLabels.Get(f, i, tasks[i]);
+                    if (f.Protobuf)
+                    {
+                        ProtobufExposition.Sample(o, counter: true, labels, default, (double)v[i].CostUsd, v[i].CostExemplar);
+                        continue;
+                    }
+                    Start(o, f.Name, labels, default);
                     o.Write(v[i].CostUsd);
-                    if (scrape.OpenMetrics) WriteExemplar(o, v[i].CostExemplar);
+                    if (f.OpenMetrics) WriteExemplar(o, v[i].CostExemplar);
                     o.Write((byte)'\n');
                 }
                 break;
             case MetricId.TaskLlmCalls:
-                for (int i = 0; i < tasks.Length; i++) Sample(o, name, _taskLabels.Get(i, tasks[i]), default, v[i].LlmCalls);
+                for (int i = 0; i < tasks.Length; i++) Sample(o, f, _taskLabels.Get(f, i, tasks[i]), default, v[i].LlmCalls);
                 break;
             case MetricId.TaskToolCalls:
-                for (int i = 0; i < tasks.Length; i++) Sample(o, name, _taskLabels.Get(i, tasks[i]), default, v[i].ToolCalls);
+                for (int i = 0; i < tasks.Length; i++) Sample(o, f, _taskLabels.Get(f, i, tasks[i]), default, v[i].ToolCalls);
                 break;
             default: // TaskTokens
+                byte[][] tokenTypes = f.Protobuf ? TokenTypesTaskProtobuf : TokenTypesTask;
                 for (int i = 0; i < tasks.Length; i++)
                 {
-                    byte[] labels = _taskLabels.Get(i, tasks[i]);
-                    Sample(o, name, labels, TokenTypesTask[(int)TokenType.Input], v[i].InputTokens);
-                    Sample(o, name, labels, TokenTypesTask[(int)TokenType.Output], v[i].OutputTokens);
+                    byte[] labels = _taskLabels.Get(f, i, tasks[i]);
+                    Sample(o, f, labels, tokenTypes[(int)TokenType.Input], v[i].InputTokens);
+                    Sample(o, f, labels, tokenTypes[(int)TokenType.Output], v[i].OutputTokens);
                 }
                 break;
         }
     }
 
-    private void WriteCostHistogram(ExpositionBuffer o, bool om, MetricDescriptor metric)
+    private void WriteCostHistogram(ExpositionBuffer o, in Family f)
     {
         ReadOnlySpan<CostHistogramSeries> all = metrics.CostHistogram.All;
         if (all.IsEmpty) return;
-        Header(o, om, metric);
+        Header(o, f);
         int buckets = CostHistogramSeries.Bounds.Length + 1;
         Span<long> counts = stackalloc long[buckets];
+        Span<long> native = f.Protobuf ? stackalloc long[CostHistogramSeries.NativeBuckets] : default;
         Exemplar[] exemplars = ArrayPool<Exemplar>.Shared.Rent(buckets);
         try
         {
             for (int i = 0; i < all.Length; i++)
             {
+                byte[] labels = _histogramLabels.Get(f, i, all[i]);
+                if (f.Protobuf)
+                {
+                    all[i].Read(counts, exemplars, native, out long zeroCount, out decimal nativeSum, out long nativeCount);
+                    ProtobufExposition.Histogram(o, labels, counts, BucketBoundsProtobuf, exemplars.AsSpan(0, buckets), native, zeroCount, nativeSum, nativeCount);
+                    continue;
+                }
                 all[i].Read(counts, exemplars, out decimal sum, out long count);
-                byte[] labels = _histogramLabels.Get(i, all[i]);
                 long cumulative = 0;
                 for (int b = 0; b < buckets; b++)
                 {
                     cumulative = Saturating.Add(cumulative, counts[b]); // stays monotonic, and at _count, when the buckets are full
                     Start(o, BucketName, labels, BucketBounds[b]);
                     o.Write(cumulative);
-                    if (om) WriteExemplar(o, exemplars[b]);
+                    if (f.OpenMetrics) WriteExemplar(o, exemplars[b]);
                     o.Write((byte)'\n');
                 }
                 Start(o, SumName, labels, default);
@@ -291,85 +340,92 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
     }
 
     /// <summary>One of the three families of the LLM call series; each reads the series again, as each family is a copy of its own.</summary>
-    private void WriteLlmCalls(ExpositionBuffer o, bool om, MetricDescriptor metric, byte[] name)
+    private void WriteLlmCalls(ExpositionBuffer o, in Family f)
     {
         ReadOnlySpan<LlmCallSeries> llm = metrics.LlmCalls.All;
         if (llm.IsEmpty) return;
-        Header(o, om, metric);
+        Header(o, f);
+        byte[][] tokenTypes = f.Protobuf ? TokenTypesLlmProtobuf : TokenTypesLlm;
         for (int i = 0; i < llm.Length; i++)
         {
-            byte[] labels = _llmLabels.Get(i, llm[i]);
+            byte[] labels = _llmLabels.Get(f, i, llm[i]);
             var (calls, t, costUsd) = llm[i].Read();
-            switch (metric.Id)
+            switch (f.Metric.Id)
             {
                 case MetricId.LlmCalls:
-                    Sample(o, name, labels, default, calls);
+                    Sample(o, f, labels, default, calls);
                     break;
                 case MetricId.LlmTokens:
-                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.Input], t.Input);
-                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.Output], t.Output);
-                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.CacheRead], t.CacheRead);
-                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.CacheWrite], t.CacheWrite);
-                    Sample(o, name, labels, TokenTypesLlm[(int)TokenType.Reasoning], t.Reasoning);
+                    Sample(o, f, labels, tokenTypes[(int)TokenType.Input], t.Input);
+                    Sample(o, f, labels, tokenTypes[(int)TokenType.Output], t.Output);
+                    Sample(o, f, labels, tokenTypes[(int)TokenType.CacheRead], t.CacheRead);
+                    Sample(o, f, labels, tokenTypes[(int)TokenType.CacheWrite], t.CacheWrite);
+                    Sample(o, f, labels, tokenTypes[(int)TokenType.Reasoning], t.Reasoning);
                     break;
                 default:
-                    Sample(o, name, labels, default, costUsd);
+                    Sample(o, f, labels, default, costUsd);
                     break;
             }
         }
     }
 
     /// <summary>A family of plain counters: calls left unpriced, by model or by model and service tier.</summary>
-    private static void WriteCounts(ExpositionBuffer o, bool om, MetricDescriptor metric, byte[] name,
-        ReadOnlySpan<CountSeries> series, SeriesLabelCache labels)
+    private static void WriteCounts(ExpositionBuffer o, in Family f, ReadOnlySpan<CountSeries> series, LabelCaches labels)
     {
         if (series.IsEmpty) return;
-        Header(o, om, metric);
-        for (int i = 0; i < series.Length; i++) Sample(o, name, labels.Get(i, series[i]), default, series[i].Value);
+        Header(o, f);
+        for (int i = 0; i < series.Length; i++) Sample(o, f, labels.Get(f, i, series[i]), default, series[i].Value);
     }
 
     /// <summary>The calls or the cost of a family of <see cref="CallCostSeries"/>: tools, or LLM calls by pricing basis.</summary>
-    private static void WriteCallCosts(ExpositionBuffer o, bool om, MetricDescriptor metric, byte[] name,
-        ReadOnlySpan<CallCostSeries> series, SeriesLabelCache labels, bool countsCalls)
+    private static void WriteCallCosts(ExpositionBuffer o, in Family f, ReadOnlySpan<CallCostSeries> series, LabelCaches labels, bool countsCalls)
     {
         if (series.IsEmpty) return;
-        Header(o, om, metric);
+        Header(o, f);
         for (int i = 0; i < series.Length; i++)
         {
             var (calls, costUsd) = series[i].Read();
-            if (countsCalls) Sample(o, name, labels.Get(i, series[i]), default, calls);
-            else Sample(o, name, labels.Get(i, series[i]), default, costUsd);
+            if (countsCalls) Sample(o, f, labels.Get(f, i, series[i]), default, calls);
+            else Sample(o, f, labels.Get(f, i, series[i]), default, costUsd);
         }
     }
 
     /// <summary>A gauge of the use case settings, for the use cases that set it; nothing, not even HELP, when none does.</summary>
-    private static void WriteUseCaseGauge(ExpositionBuffer o, bool om, MetricDescriptor metric,
+    private static void WriteUseCaseGauge(ExpositionBuffer o, in Family f,
         IReadOnlyDictionary<string, UseCaseOptions> useCases, Func<UseCaseOptions, decimal?> setting)
     {
         bool written = false;
         foreach (var (useCase, options) in useCases)
         {
             if (setting(options) is not decimal value) continue;
-            if (!written) Header(o, om, metric);
+            if (!written) Header(o, f);
             written = true;
-            Sample(o, Names[(int)metric.Id], LabelEncoder.EncodeOne(metric.LabelNames[0], useCase), default, value);
+            Sample(o, f, Labels(f, f.Metric.LabelNames, [useCase]), default, value);
         }
     }
 
-    private static void WriteLabeled(ExpositionBuffer o, bool om, MetricDescriptor metric, IEnumerable<(string Label, long Count)> values)
+    private static void WriteLabeled(ExpositionBuffer o, in Family f, IEnumerable<(string Label, long Count)> values)
     {
-        Header(o, om, metric);
-        foreach (var (label, count) in values) Sample(o, Names[(int)metric.Id], LabelEncoder.EncodeOne(metric.LabelNames[0], label), default, count);
+        Header(o, f);
+        foreach (var (label, count) in values) Sample(o, f, Labels(f, f.Metric.LabelNames, [label]), default, count);
     }
 
-    private static void WriteCounter(ExpositionBuffer o, bool om, MetricDescriptor metric, long value)
+    private static void WriteCounter(ExpositionBuffer o, in Family f, long value)
     {
-        Header(o, om, metric);
-        Sample(o, Names[(int)metric.Id], null, default, value);
+        Header(o, f);
+        Sample(o, f, null, default, value);
     }
 
-    private static void Header(ExpositionBuffer o, bool om, MetricDescriptor metric) =>
-        o.Write((om ? OpenMetricsHeaders : TextHeaders)[(int)metric.Id]);
+    /// <summary>A label set written once per scrape (settings, versions), encoded for the family's format.</summary>
+    private static byte[] Labels(in Family f, string[] names, string[] values) =>
+        f.Protobuf ? ProtobufExposition.EncodeLabels(names, values) : LabelEncoder.Encode(names, values);
+
+    /// <summary>HELP and TYPE in text; in protobuf, the opening of the family's message (<see cref="WriteFamily"/> closes it).</summary>
+    private static void Header(ExpositionBuffer o, in Family f)
+    {
+        if (f.Protobuf) ProtobufExposition.BeginFamily(o, ProtobufHeaders[(int)f.Metric.Id]);
+        else o.Write((f.OpenMetrics ? OpenMetricsHeaders : TextHeaders)[(int)f.Metric.Id]);
+    }
 
     /// <summary>HELP and TYPE; OpenMetrics names a counter family without its <c>_total</c> suffix.</summary>
     internal static void Header(ExpositionBuffer o, bool om, string name, string type, string help)
@@ -412,11 +468,13 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
     private static byte[] SampleName(MetricId id, string suffix) => Encoding.UTF8.GetBytes(MetricCatalogue.Get(id).Name + suffix);
 
     /// <summary>The <c>token_type</c> label, the last of the family's, with each of its values, indexed by the type.</summary>
-    private static byte[][] TokenTypes(MetricId id, params TokenType[] types)
+    private static byte[][] TokenTypes(MetricId id, params TokenType[] types) => TokenTypes(id, LabelEncoder.EncodeOne, types);
+
+    private static byte[][] TokenTypes(MetricId id, Func<string, string, byte[]> encode, params TokenType[] types)
     {
         string label = MetricCatalogue.Get(id).LabelNames[^1];
         var encoded = new byte[types.Length][];
-        foreach (TokenType type in types) encoded[(int)type] = LabelEncoder.EncodeOne(label, type.LabelValue());
+        foreach (TokenType type in types) encoded[(int)type] = encode(label, type.LabelValue());
         return encoded;
     }
 
@@ -440,6 +498,24 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
         Start(o, name, labels, extra);
         o.Write(value);
         o.Write((byte)'\n');
+    }
+
+    private static void Sample(ExpositionBuffer o, in Family f, byte[]? labels, ReadOnlySpan<byte> extra, long value)
+    {
+        if (f.Protobuf) ProtobufExposition.Sample(o, f.Metric.Type == MetricType.Counter, labels, extra, value);
+        else Sample(o, f.Name, labels, extra, value);
+    }
+
+    private static void Sample(ExpositionBuffer o, in Family f, byte[]? labels, ReadOnlySpan<byte> extra, decimal value)
+    {
+        if (f.Protobuf) ProtobufExposition.Sample(o, f.Metric.Type == MetricType.Counter, labels, extra, (double)value);
+        else Sample(o, f.Name, labels, extra, value);
+    }
+
+    private static void Sample(ExpositionBuffer o, in Family f, byte[]? labels, ReadOnlySpan<byte> extra, double value)
+    {
+        if (f.Protobuf) ProtobufExposition.Sample(o, f.Metric.Type == MetricType.Counter, labels, extra, value);
+        else Sample(o, f.Name, labels, extra, value);
     }
 
     private static void Sample(ExpositionBuffer o, ReadOnlySpan<byte> name, byte[]? labels, ReadOnlySpan<byte> extra, decimal value)

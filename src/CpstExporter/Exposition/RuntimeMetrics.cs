@@ -46,16 +46,30 @@ internal sealed class RuntimeMetrics : IDisposable
         (KestrelMeter, "kestrel.queued_requests", false),
     ];
 
+    /// <summary>
+    /// Families written under another name than the conventions give them, and the conventions' name. A gauge named
+    /// <c>…_count</c> reads as a histogram's count to <c>promtool check metrics</c>, which reports it; so the thread
+    /// pool's thread count is <c>dotnet_thread_pool_threads</c> (as Go's <c>go_threads</c>). The old name is written too
+    /// only when <c>Cpst:Exposition:DeprecatedMetricNames</c> is on, for one release (docs/operations.md).
+    /// </summary>
+    public static readonly (string Instrument, string Name, string Deprecated)[] Renamed =
+    [
+        ("dotnet.thread_pool.thread.count", "dotnet_thread_pool_threads", "dotnet_thread_pool_thread_count"),
+    ];
+
     private readonly RuntimeFamily?[] _families = new RuntimeFamily?[Exposed.Length];
+    private readonly bool _deprecatedNames;
     private readonly IMeterFactory? _kestrelMeters;
     private readonly MeterListener _listener;
 
     /// <param name="kestrelMeters">The host's meter factory: Kestrel's meter is the one it created. Other hosts in the
     /// same process (tests run several) have meters of the same name, whose connections are not this host's. Null:
     /// runtime instruments only.</param>
-    public RuntimeMetrics(IMeterFactory? kestrelMeters)
+    /// <param name="deprecatedNames">Whether a renamed family (<see cref="Renamed"/>) is written under its old name too.</param>
+    public RuntimeMetrics(IMeterFactory? kestrelMeters, bool deprecatedNames = false)
     {
         _kestrelMeters = kestrelMeters;
+        _deprecatedNames = deprecatedNames;
         _listener = new MeterListener { InstrumentPublished = Published };
         _listener.SetMeasurementEventCallback<long>(static (_, value, tags, family) => ((RuntimeFamily)family!).Record(value, tags));
         _listener.SetMeasurementEventCallback<int>(static (_, value, tags, family) => ((RuntimeFamily)family!).Record(value, tags));
@@ -65,10 +79,10 @@ internal sealed class RuntimeMetrics : IDisposable
     }
 
     /// <summary>Reads the observable instruments, then writes every family that has a series.</summary>
-    public void Write(ExpositionBuffer o, bool om)
+    public void Write(ExpositionBuffer o, ExpositionFormat format)
     {
         _listener.RecordObservableInstruments();
-        foreach (RuntimeFamily? family in _families) family?.Write(o, om);
+        foreach (RuntimeFamily? family in _families) family?.Write(o, format);
     }
 
     private void Published(Instrument instrument, MeterListener listener)
@@ -77,7 +91,10 @@ internal sealed class RuntimeMetrics : IDisposable
         if (meter == KestrelMeter ? _kestrelMeters is null || !ReferenceEquals(instrument.Meter.Scope, _kestrelMeters) : meter != RuntimeMeter) return;
         int at = Array.FindIndex(Exposed, e => e.Meter == meter && e.Instrument == instrument.Name);
         if (at < 0) return;
-        var family = new RuntimeFamily(instrument, Exposed[at].Counter);
+        int renamed = Array.FindIndex(Renamed, r => meter == RuntimeMeter && r.Instrument == instrument.Name);
+        var family = renamed < 0
+            ? new RuntimeFamily(instrument, Exposed[at].Counter)
+            : new RuntimeFamily(instrument, Exposed[at].Counter, Renamed[renamed].Name, _deprecatedNames ? Renamed[renamed].Deprecated : null);
         if (Interlocked.CompareExchange(ref _families[at], family, null) is not null) return; // one meter per name and scope
         listener.EnableMeasurementEvents(instrument, family);
     }

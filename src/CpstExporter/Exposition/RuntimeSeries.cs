@@ -3,14 +3,16 @@ namespace CpstExporter.Exposition;
 /// <summary>
 /// One attribute set of a runtime or Kestrel instrument: the sum of its measurements (Counter, UpDownCounter) or the
 /// last value observed (observable instruments). Integer instruments keep a <see cref="long"/>, floating-point ones a
-/// <see cref="double"/>; the label list is encoded once, when the attribute set is first seen.
+/// <see cref="double"/>; the label list is encoded once, for the text formats and for protobuf, when the attribute set
+/// is first seen.
 /// </summary>
-internal sealed class RuntimeSeries(KeyValuePair<string, object?>[] tags, byte[] labels)
+internal sealed class RuntimeSeries(KeyValuePair<string, object?>[] tags, byte[] labels, byte[] protobufLabels)
 {
     private long _long;
     private double _double;
 
     public byte[] Labels => labels;
+    public byte[] ProtobufLabels => protobufLabels;
 
     public long LongValue => Interlocked.Read(ref _long);
     public double DoubleValue => Volatile.Read(ref _double);

@@ -6,10 +6,13 @@ namespace CpstExporter.Exposition;
 /// The label sets of one series family encoded for exposition, once per series, and kept here by the series' place in
 /// the family (<see cref="SeriesFamily{TKey, TSeries}.All"/> only grows, so a place always holds the same series): the
 /// exposition reads the aggregation's series and writes nothing into them. Scrapes may run at once: a place is read
-/// without a lock, and filled under one, at most once per series.
+/// without a lock, and filled under one, at most once per series. The encoding is the text formats' by default, or
+/// another format's (<see cref="ProtobufExposition.EncodeLabels"/>).
 /// </summary>
-internal sealed class SeriesLabelCache(string[] labelNames)
+internal sealed class SeriesLabelCache(string[] labelNames, Func<string[], string[], byte[]>? encode = null)
 {
+    private readonly Func<string[], string[], byte[]> _encode = encode ?? LabelEncoder.Encode;
+
     private readonly Lock _filling = new();
     private byte[]?[] _encoded = new byte[]?[16];
 
@@ -23,7 +26,7 @@ internal sealed class SeriesLabelCache(string[] labelNames)
 
     private byte[] Fill(int index, Series series)
     {
-        byte[] labels = LabelEncoder.Encode(labelNames, series.LabelValues);
+        byte[] labels = _encode(labelNames, series.LabelValues);
         lock (_filling)
         {
             byte[]?[] encoded = _encoded;

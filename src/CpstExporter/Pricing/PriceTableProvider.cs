@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CpstExporter.Primitives;
 using CpstExporter.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -57,7 +58,7 @@ internal sealed partial class PriceTableProvider : BackgroundService
         Current = table;
     }
 
-    private const string Config = "pricing";
+    private const string Config = ReloadedConfig.Pricing;
 
     public PriceTable Current { get; private set; }
     public long ReloadFailures => Interlocked.Read(ref _reloadFailures);

@@ -47,11 +47,13 @@ public sealed class HostileStringTests
         foreach (HostileString value in HostileStrings.All)
         {
             string e = HostileStrings.Escaped(value.Expected);
+            // A provider is one whatever the case of its ASCII letters: written lower-case (docs/conventions.md).
+            string provider = HostileStrings.Escaped(new string(value.Expected.Select(c => c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c).ToArray()));
             decimal tasks = traces.Count(t => t.Value == value);
             foreach (string exposition in new[] { text, openMetrics })
             {
                 Assert.Equal(tasks, MetricsText.Value(exposition, $"cpst_tasks_total{{use_case=\"{e}\",outcome=\"success\",model=\"{e}\",environment=\"{e}\",variant=\"{e}\"}}"));
-                Assert.Equal(tasks, MetricsText.Value(exposition, $"cpst_llm_calls_total{{use_case=\"{e}\",provider=\"{e}\",model=\"{e}\"}}"));
+                Assert.Equal(tasks, MetricsText.Value(exposition, $"cpst_llm_calls_total{{use_case=\"{e}\",provider=\"{provider}\",model=\"{e}\"}}"));
                 Assert.Equal(tasks, MetricsText.Value(exposition, $"cpst_tool_calls_total{{use_case=\"{e}\",tool=\"{e}\"}}"));
             }
         }

@@ -29,5 +29,18 @@ public sealed class PromtoolTests
         Assert.Contains("cpst_supporting_cost_usd_total", metrics);
 
         Assert.Equal("", await Promtool.ProblemsAsync(metrics));
+        Assert.Contains("dotnet_thread_pool_threads", metrics); // the runtime's families are in the scrape linted
+    }
+
+    /// <summary>The scrape of a process started as users start it, with its runtime's and Kestrel's families, lints clean.</summary>
+    [RequiresBinaryFact("promtool")]
+    public async Task CheckMetrics_ExporterProcessScrape_NoFinding()
+    {
+        await using var exporter = await ExporterProcess.StartAsync();
+        using var client = new HttpClient();
+        string metrics = await client.GetStringAsync(new Uri(exporter.MetricsAddress, "/metrics"));
+
+        Assert.Contains("kestrel_active_connections", metrics);
+        Assert.Equal("", await Promtool.ProblemsAsync(metrics));
     }
 }

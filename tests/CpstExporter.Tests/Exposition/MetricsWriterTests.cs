@@ -18,13 +18,13 @@ public class MetricsWriterTests
     private static TraceId Trace(int n) => TraceId.FromBytes(Convert.FromHexString($"4bf92f3577b34da6a3ce929d0e0e{n:x4}"));
 
     /// <summary>What a writer writes: the series, and the receivers' counters.</summary>
-    private sealed record Counted(CpstMetrics Metrics, ReceiverCounters Receiving, TaskAssembler? Tasks = null)
+    internal sealed record Counted(CpstMetrics Metrics, ReceiverCounters Receiving, TaskAssembler? Tasks = null)
     {
         public static implicit operator Counted(CpstMetrics metrics) => new(metrics, new ReceiverCounters());
     }
 
     /// <summary>A fixed set of finished tasks, calls and counters, the same on every run.</summary>
-    private static Counted FixedMetrics()
+    internal static Counted FixedMetrics()
     {
         var clock = new FakeTimeProvider(Start);
         var useCases = new Dictionary<string, UseCaseOptions>

@@ -67,12 +67,25 @@ public sealed class RuntimeMetricsTests
         string metrics = await exporter.ScrapeAsync();
 
         Assert.True(MetricsText.Required(metrics, "dotnet_thread_pool_work_item_count_total") >= before + 100);
-        Assert.True(MetricsText.Required(metrics, "dotnet_thread_pool_thread_count") >= 1);
+        Assert.True(MetricsText.Required(metrics, "dotnet_thread_pool_threads") >= 1);
         Assert.True(MetricsText.Required(metrics, "dotnet_thread_pool_queue_length") >= 0);
         // Gauges as the semantic conventions define them, though the runtime creates these two as ObservableCounters.
-        Assert.Contains("# TYPE dotnet_thread_pool_thread_count gauge\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE dotnet_thread_pool_threads gauge\n", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet_thread_pool_thread_count", metrics, StringComparison.Ordinal); // the deprecated name only when asked for
         Assert.Contains("# TYPE dotnet_thread_pool_queue_length gauge\n", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE dotnet_monitor_lock_contentions_total counter\n", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Scrape_DeprecatedMetricNamesOn_ThreadCountUnderBothNames()
+    {
+        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:Exposition:DeprecatedMetricNames"] = "true" });
+        string metrics = await exporter.ScrapeAsync();
+
+        Assert.True(MetricsText.Required(metrics, "dotnet_thread_pool_threads") >= 1);
+        Assert.True(MetricsText.Required(metrics, "dotnet_thread_pool_thread_count") >= 1);
+        Assert.Contains("# HELP dotnet_thread_pool_thread_count Deprecated: dotnet_thread_pool_threads", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE dotnet_thread_pool_thread_count gauge\n", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -145,7 +158,7 @@ public sealed class RuntimeMetricsTests
             family.Record(1, [new("event.kind", $"kind-{i}"), new("event.source", "test")]);
         family.Record(5, [new("event.source", "test"), new("event.kind", "kind-0")]); // the first set, attributes in another order
         var buffer = new ExpositionBuffer();
-        family.Write(buffer, om: false);
+        family.Write(buffer, ExpositionFormat.Text);
         string text = Encoding.UTF8.GetString(buffer.Written.Span);
 
         Assert.StartsWith("# HELP test_events_total Events, by kind.\n# TYPE test_events_total counter\n", text, StringComparison.Ordinal);

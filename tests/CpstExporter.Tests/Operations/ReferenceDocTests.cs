@@ -35,6 +35,7 @@ public sealed class ReferenceDocTests
         ["Tasks:DuplicateWindowSeconds"] = s => s.Tasks.DuplicateWindowSeconds,
         ["Shutdown:DrainSeconds"] = s => s.Shutdown.DrainSeconds,
         ["Limits:MaxSeriesPerMetric"] = s => s.MaxSeriesPerMetric,
+        ["Exposition:DeprecatedMetricNames"] = s => s.DeprecatedMetricNames ? "true" : "false",
         ["Limits:MaxRequestBytes"] = s => s.Receiver.MaxRequestBytes,
         ["Limits:MaxConcurrentExports"] = s => s.Receiver.MaxConcurrentExports,
         // Unset, the limit is fitted to the open-file limit, from this most.

@@ -26,11 +26,12 @@ internal sealed class PrometheusServer : IAsyncDisposable
         _http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public static Task<PrometheusServer> StartAsync(Uri metricsAddress, IEnumerable<string> ruleFiles)
+    /// <param name="flags">More command-line flags, such as <c>--enable-feature=native-histograms</c>.</param>
+    public static Task<PrometheusServer> StartAsync(Uri metricsAddress, IEnumerable<string> ruleFiles, params string[] flags)
     {
         string directory = Directory.CreateTempSubdirectory("cpst-prometheus-").FullName;
         // The same job name as the shipped prometheus/prometheus.yml: CpstExporterDown and the exporter dashboard select it.
-        return StartAsync(directory, Path.Combine(directory, "data"), [], $"""
+        return StartAsync(directory, Path.Combine(directory, "data"), flags, $"""
             global:
               scrape_interval: 1s
               evaluation_interval: 1s

@@ -15,56 +15,13 @@
 //
 // An evaluator's verdict on a task would be sent where `judge` is called below, for the task's trace id.
 import { createRequire } from 'node:module';
-import { parseArgs } from 'node:util';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-
-const EXPORT_SUCCESS = 0; // ExportResultCode.SUCCESS of @opentelemetry/core
-
-function readOptions() {
-  const { values } = parseArgs({
-    options: {
-      'traces-url': { type: 'string' },
-      'openai-base-url': { type: 'string' },
-      tasks: { type: 'string', default: '1' },
-      'use-case': { type: 'string' },
-      model: { type: 'string', default: 'gpt-4o-mini' },
-    },
-    strict: true,
-  });
-  const tasks = Number(values.tasks);
-  const missing = ['traces-url', 'openai-base-url', 'use-case'].filter((name) => !values[name]);
-  if (missing.length > 0) throw new Error(`missing ${missing.map((name) => '--' + name).join(', ')}`);
-  if (!Number.isInteger(tasks) || tasks < 1) throw new Error(`--tasks must be a positive integer, not '${values.tasks}'`);
-  return { tracesUrl: values['traces-url'], openAiBaseUrl: values['openai-base-url'], tasks, useCase: values['use-case'], model: values.model };
-}
-
-/** The OTLP exporter, remembering every failed export: the SDK only logs them, and this script must fail instead. */
-class CheckedExporter {
-  constructor(inner) {
-    this.inner = inner;
-    this.failures = [];
-  }
-
-  export(spans, resultCallback) {
-    this.inner.export(spans, (result) => {
-      if (result.code !== EXPORT_SUCCESS) this.failures.push(result.error?.message ?? `export result ${result.code}`);
-      resultCallback(result);
-    });
-  }
-
-  forceFlush() {
-    return this.inner.forceFlush();
-  }
-
-  shutdown() {
-    return this.inner.shutdown();
-  }
-}
+import { CheckedExporter, judge, readOptions } from '../common.mjs';
 
 const weatherTool = {
   type: 'function',
@@ -127,11 +84,6 @@ async function runTask({ client, tracer, model, streaming }) {
   const answer = await complete(client, { model, messages, tools: [weatherTool] }, streaming);
   if (!answer.content) throw new Error('expected an answer after the tool call, got none');
   return answer.content;
-}
-
-/** Where an application grades a task; an evaluation event for the task's trace would be emitted here. */
-function judge(answer, task, tasks) {
-  return task === tasks - 1 && tasks > 1 ? 'failure' : 'success';
 }
 
 async function main() {

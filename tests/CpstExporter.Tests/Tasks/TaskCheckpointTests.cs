@@ -11,7 +11,7 @@ namespace CpstExporter.Tests.Tasks;
 /// <see cref="TaskAssembler.WriteState"/>: the state file written a chunk at a time with the task lock released in
 /// between, while tasks change, finish and arrive, and what a restart makes of it with the journal of finished tasks.
 /// </summary>
-public sealed class TaskAssemblerCheckpointTests : IDisposable
+public sealed class TaskCheckpointTests : IDisposable
 {
     private const int Settle = 5;
     private const int Window = 900;

@@ -14,7 +14,7 @@ namespace CpstExporter.Tests.Tasks;
 /// totals, per-call metrics and finished task are those of counting each call, through wrappers, the bounds and a
 /// restart.
 /// </summary>
-public sealed class TaskAssemblerHeldCallsTests : IDisposable
+public sealed class SpanIngestHeldCallsTests : IDisposable
 {
     private const int Settle = 5;
     private readonly string _dir = Directory.CreateTempSubdirectory("cpst-held-").FullName;

@@ -7,7 +7,7 @@ using CpstExporter.Tasks.State;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace CpstExporter.Tests.Tasks;
+namespace CpstExporter.Tests.Tasks.State;
 
 /// <summary>
 /// A state file of any content either loads or is moved aside with the reason; either way the service runs on. Named

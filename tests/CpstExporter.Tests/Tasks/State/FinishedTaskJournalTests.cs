@@ -2,7 +2,7 @@ using CpstExporter.Primitives;
 using CpstExporter.Tasks;
 using CpstExporter.Tasks.State;
 
-namespace CpstExporter.Tests.Tasks;
+namespace CpstExporter.Tests.Tasks.State;
 
 public sealed class FinishedTaskJournalTests : IDisposable
 {

@@ -5,7 +5,7 @@ using CpstExporter.Tasks;
 using CpstExporter.Tasks.State;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace CpstExporter.Tests.Tasks;
+namespace CpstExporter.Tests.Tasks.State;
 
 /// <summary>
 /// Deadlines of restored tasks hold to the monotonic clock (docs/operations.md, "Clocks"): a state file written by a
