@@ -1,4 +1,4 @@
-namespace CpstExporter.Tasks;
+namespace CpstExporter.Primitives;
 
 /// <summary>
 /// The <c>source</c> an outcome API entry may name (<c>human</c>, <c>system</c>, …): 1 to 32 characters of lower-case
@@ -7,6 +7,9 @@ namespace CpstExporter.Tasks;
 internal static class OutcomeSourceWord
 {
     public const int MaxLength = 32;
+
+    /// <summary>The source of an entry that names none.</summary>
+    public const string Default = "api";
 
     public static bool IsValid(ReadOnlySpan<char> word)
     {
@@ -24,13 +27,15 @@ internal static class OutcomeSourceWord
         return true;
     }
 
-    private static readonly string[] Common = [ApiVerdict.DefaultSource, "human", "system"];
+    private static readonly string[] Common = [Default, "human", "system"];
 
     /// <summary>The word as a lower-case string: the common ones without allocating. <paramref name="utf8"/> must be valid.</summary>
     public static string ToLower(ReadOnlySpan<byte> utf8)
     {
         foreach (string common in Common)
             if (System.Text.Ascii.EqualsIgnoreCase(utf8, common)) return common;
-        return System.Text.Encoding.ASCII.GetString(utf8).ToLowerInvariant();
+        Span<char> lower = stackalloc char[MaxLength];
+        System.Text.Ascii.ToLower(utf8, lower, out int written);
+        return new string(lower[..written]);
     }
 }

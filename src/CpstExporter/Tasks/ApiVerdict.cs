@@ -9,5 +9,5 @@ namespace CpstExporter.Tasks;
 internal sealed record ApiVerdict(Outcome Outcome, string Source, string? Reason)
 {
     /// <summary>The source of an entry that names none.</summary>
-    public const string DefaultSource = "api";
+    public const string DefaultSource = OutcomeSourceWord.Default;
 }

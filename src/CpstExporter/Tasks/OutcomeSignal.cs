@@ -1,3 +1,5 @@
+using CpstExporter.Primitives;
+
 namespace CpstExporter.Tasks;
 
 /// <summary>
