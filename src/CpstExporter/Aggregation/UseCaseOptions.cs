@@ -33,7 +33,7 @@ internal sealed class UseCaseOptions
     public long? MinTasksPerHour { get; set; }
 
     /// <summary>Which signals decide the use case's outcome and how (<c>Outcome:Signals</c>, <c>Combine</c>, <c>PassThreshold</c>). Default: every signal, the first decides.</summary>
-    public OutcomePolicy Outcome { get; set; } = OutcomePolicy.Default;
+    public OutcomePolicy Outcome { get; private set; } = OutcomePolicy.Default;
 
     /// <summary>The outcome policy of each use case that sets one.</summary>
     public static IReadOnlyDictionary<string, OutcomePolicy> Policies(IReadOnlyDictionary<string, UseCaseOptions> useCases) =>

@@ -2,7 +2,7 @@ namespace CpstExporter.Primitives;
 
 /// <summary>
 /// The <c>source</c> an outcome API entry may name (<c>human</c>, <c>system</c>, …): 1 to 32 characters of lower-case
-/// ASCII letters, digits, <c>_</c> and <c>-</c>, read in any case and kept lower-case (docs/operations.md, "Outcome API").
+/// ASCII letters, digits, <c>_</c> and <c>-</c>, read in any case and kept lower-case (docs/operations.md, "Outcome API: source and reason").
 /// </summary>
 internal static class OutcomeSourceWord
 {

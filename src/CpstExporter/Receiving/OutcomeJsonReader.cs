@@ -32,7 +32,7 @@ internal ref struct OutcomeJsonReader
     /// <summary>A trace id with every digit escaped (<c>\u0034</c>) is 6 bytes a digit.</summary>
     private const int MaxEscapedTraceId = 32 * 6;
 
-    /// <summary>The most of a reason kept, in UTF-8 bytes; the rest is cut (docs/operations.md, "Outcome API").</summary>
+    /// <summary>The most of a reason kept, in UTF-8 bytes; the rest is cut (docs/operations.md, "Outcome API: source and reason").</summary>
     public const int MaxReasonBytes = 256;
 
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 16, CommentHandling = JsonCommentHandling.Disallow };

@@ -7,7 +7,7 @@ namespace CpstExporter.Tasks;
 
 /// <summary>
 /// Which signals decide a use case's outcome and how (<c>Cpst:UseCases:&lt;name&gt;:Outcome</c>, docs/operations.md,
-/// "Outcome policy"). The default lists every signal and combines <see cref="OutcomeCombine.First"/>: a task settles on
+/// "How success is decided"). The default lists every signal and combines <see cref="OutcomeCombine.First"/>: a task settles on
 /// its first signal, and an explicit verdict (the outcome API, then an evaluation) beats what the agent's spans said,
 /// which beats a root in error.
 /// </summary>

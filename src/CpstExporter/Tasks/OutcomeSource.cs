@@ -3,7 +3,7 @@ namespace CpstExporter.Tasks;
 /// <summary>
 /// Where an outcome came from. On a pending task (<see cref="PendingTask.OutcomeSource"/>) only the spans' signals are
 /// kept, a root's beating another span's (<see cref="Api"/> there only in state files before version 5); on a finished
-/// task it is the signal that decided its outcome (docs/operations.md, "Outcome policy"), <see cref="None"/> when none
+/// task it is the signal that decided its outcome (docs/operations.md, "How success is decided"), <see cref="None"/> when none
 /// did and the task finished <c>unknown</c>.
 /// </summary>
 internal enum OutcomeSource : byte

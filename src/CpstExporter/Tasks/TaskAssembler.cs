@@ -102,7 +102,7 @@ internal sealed class TaskAssembler
     }
 
     /// <summary>
-    /// Applies evaluation verdicts, each to the task of its trace (docs/operations.md, "Outcome policy"): held for a trace
+    /// Applies evaluation verdicts, each to the task of its trace (docs/operations.md, "How success is decided"): held for a trace
     /// not seen yet, like an outcome from the API. Into <paramref name="decisions"/> go those that came after their task
     /// finished (<see cref="TaskDecisions.LateOutcomes"/>) and those dropped (<see cref="TaskDecisions.DroppedOutcomes"/>):
     /// the holding area was full, or the task already keeps <see cref="OutcomePolicy.MaxEvaluationsPerTask"/>.
