@@ -81,6 +81,7 @@ internal static class CpstHost
         services.AddSingleton<TaskApiEndpoint>();
         services.AddSingleton<UseCaseReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<UseCaseReloader>());
+        services.AddSingleton(new OutcomePolicies(UseCaseOptions.Policies(settings.UseCases)));
         services.AddSingleton<TaskAssembler>();
         services.AddSingleton<TaskDecisionDelivery>();
         services.AddSingleton<TaskSweeper>();

@@ -56,9 +56,12 @@ internal sealed class SpanPipeline(
         }
     }
 
-    public OutcomeDisposition Apply(TraceId traceId, ReadOnlySpan<byte> outcome)
+    public OutcomeDisposition Apply(TraceId traceId, ReadOnlySpan<byte> outcome, ReadOnlySpan<byte> source, ReadOnlySpan<byte> reason)
     {
-        switch (tasks.ApplyOutcome(traceId, OutcomeSpelling.FromUtf8(outcome)))
+        // The common sources are interned (OutcomeSourceWord.ToLower): only a reason makes a string per outcome.
+        string by = source.IsEmpty ? OutcomeSourceWord.Default : OutcomeSourceWord.ToLower(source);
+        string? why = reason.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(reason);
+        switch (tasks.ApplyOutcome(traceId, OutcomeSpelling.FromUtf8(outcome), by, why))
         {
             case OutcomeApplied.Applied:
                 return OutcomeDisposition.Applied;

@@ -167,8 +167,8 @@ public sealed partial class LayoutTests
         Assert.True(wrong.Count == 0, "give these in the constructor instead:\n" + string.Join("\n", wrong));
     }
 
-    /// <summary>Types whose settable members hold a piece's state, not a collaborator: a pending task and its parts, a loaded state file.</summary>
-    private static readonly HashSet<string> DataTypes = ["PendingTask", "PendingTaskExtras", "HeldCalls", "LoadedState", "SpanBatch"];
+    /// <summary>Types whose settable members hold a piece's state, not a collaborator: a pending task and its parts, verdicts held for a trace not seen yet, a loaded state file.</summary>
+    private static readonly HashSet<string> DataTypes = ["PendingTask", "PendingTaskExtras", "HeldCalls", "HeldVerdicts", "LoadedState", "SpanBatch"];
 
     private static string Display(string folder) => folder == "" ? "the root" : folder + "/";
 

@@ -27,7 +27,10 @@ internal sealed class CpstMetrics
         MetricDescriptor[] byBasis = Metrics(MetricId.LlmCostByBasis, MetricId.LlmCallsByBasis);
         MetricDescriptor[] unpricedTiers = Metrics(MetricId.UnpricedServiceTierCalls);
         MetricDescriptor[] toolCalls = Metrics(MetricId.ToolCalls, MetricId.ToolCost);
-        Overflows = new OverflowCounter([.. tasks, .. costHistogram, .. llmCalls, .. unpricedCalls, .. byBasis, .. unpricedTiers, .. toolCalls]);
+        MetricDescriptor[] evaluations = Metrics(MetricId.Evaluations);
+        MetricDescriptor[] bySource = Metrics(MetricId.OutcomesBySource);
+        Overflows = new OverflowCounter([.. tasks, .. costHistogram, .. llmCalls, .. unpricedCalls, .. byBasis, .. unpricedTiers, .. toolCalls,
+            .. evaluations, .. bySource]);
 
         // Past the metric's limit everything but outcome and token_type folds; past a use case's share, everything but
         // use_case, outcome and token_type. The histogram's labels are use_case and outcome only: no share to keep.
@@ -57,6 +60,15 @@ internal sealed class CpstMetrics
             static k => new CallCostSeries([k.UseCase, k.Tool]),
             static _ => new ToolCallKey(Overflow, Overflow),
             static k => k.UseCase, static k => new ToolCallKey(k.UseCase, Overflow), Overflows);
+        // An evaluation's name comes from the events: past the limits it folds, its result kept.
+        Evaluations = new(evaluations, maxSeriesPerMetric,
+            static k => new CountSeries([k.UseCase, k.Evaluation, k.Result]),
+            static k => new EvaluationKey(Overflow, Overflow, k.Result),
+            static k => k.UseCase, static k => k with { Evaluation = Overflow }, Overflows);
+        // Source and outcome are a handful of values: only the use case folds.
+        OutcomesBySource = new(bySource, maxSeriesPerMetric,
+            static k => new CountSeries([k.UseCase, k.Source, k.Outcome]),
+            static k => k with { UseCase = Overflow }, null, null, Overflows);
 
         _useCases = useCases;
         Supporting = new SupportingCostAccrual(time, useCases);
@@ -71,6 +83,8 @@ internal sealed class CpstMetrics
     public SeriesFamily<BasisKey, CallCostSeries> ByBasis { get; }
     public SeriesFamily<ServiceTierKey, CountSeries> UnpricedServiceTiers { get; }
     public SeriesFamily<ToolCallKey, CallCostSeries> ToolCalls { get; }
+    public SeriesFamily<EvaluationKey, CountSeries> Evaluations { get; }
+    public SeriesFamily<OutcomeSourceKey, CountSeries> OutcomesBySource { get; }
     public OverflowCounter Overflows { get; }
 
     /// <summary>The FinOps settings in force; replaced whole by <see cref="ApplyUseCases"/>.</summary>
@@ -130,7 +144,14 @@ internal sealed class CpstMetrics
             new TaskValues(1, task.CostUsd, task.LlmCalls, task.ToolCalls, task.InputTokens, task.OutputTokens, default),
             in exemplar);
         CostHistogram.Get(new HistogramKey(task.Labels.UseCase, task.Labels.Outcome)).Observe(task.CostUsd, in exemplar);
+        OutcomesBySource.Get(new OutcomeSourceKey(task.Labels.UseCase, task.DecidedBy.LabelValue(), task.Labels.Outcome.LabelValue())).Increment();
+        foreach (EvaluationOutcome evaluation in task.Evaluations ?? [])
+            Evaluations.Get(new EvaluationKey(task.Labels.UseCase, evaluation.Name, evaluation.Passed ? Pass : Fail)).Increment();
     }
+
+    private const string Pass = "pass", Fail = "fail";
+
+    public void OutcomesLate(int outcomes) => Saturating.AddInterlocked(ref _lateOutcomes, outcomes);
 
     public void LateSpan(in TaskLabels labels, in LateContribution late)
     {

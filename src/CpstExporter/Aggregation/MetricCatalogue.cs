@@ -46,6 +46,10 @@ internal static class MetricCatalogue
             "LLM calls served at a tier their price entry has no rate for; priced at the standard rates.", "model", "service_tier"),
         new(MetricId.ToolCalls, "cpst_tool_calls_total", Counter, "Tool calls, as their spans arrive.", ToolCallLabels),
         new(MetricId.ToolCost, "cpst_tool_cost_usd_total", Counter, "Tool spend, USD.", ToolCallLabels),
+        new(MetricId.Evaluations, "cpst_evaluations_total", Counter,
+            "Evaluations of finished tasks, by evaluation name and result (pass, fail).", UseCase, "evaluation", "result"),
+        new(MetricId.OutcomesBySource, "cpst_outcomes_by_source_total", Counter,
+            "Finished tasks by the signal that decided their outcome (span, error, api, evaluation; window: none did).", UseCase, "source", "outcome"),
 
         new(MetricId.SupportingCost, "cpst_supporting_cost_usd_total", Counter,
             "Configured supporting spend accrued since start at 730 hours a month, USD.", UseCase, "item"),

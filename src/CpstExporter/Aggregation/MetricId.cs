@@ -21,6 +21,8 @@ internal enum MetricId
     UnpricedServiceTierCalls,
     ToolCalls,
     ToolCost,
+    Evaluations,
+    OutcomesBySource,
     SupportingCost,
     Target,
     MonthlyBudget,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CpstExporter.Primitives;
+using CpstExporter.Tasks;
 using Microsoft.Extensions.Configuration;
 
 namespace CpstExporter.Aggregation;
@@ -31,6 +32,13 @@ internal sealed class UseCaseOptions
     /// </summary>
     public long? MinTasksPerHour { get; set; }
 
+    /// <summary>Which signals decide the use case's outcome and how (<c>Outcome:Signals</c>, <c>Combine</c>, <c>PassThreshold</c>). Default: every signal, the first decides.</summary>
+    public OutcomePolicy Outcome { get; private set; } = OutcomePolicy.Default;
+
+    /// <summary>The outcome policy of each use case that sets one.</summary>
+    public static IReadOnlyDictionary<string, OutcomePolicy> Policies(IReadOnlyDictionary<string, UseCaseOptions> useCases) =>
+        useCases.Where(u => !ReferenceEquals(u.Value.Outcome, OutcomePolicy.Default)).ToDictionary(u => u.Key, u => u.Value.Outcome, StringComparer.Ordinal);
+
     /// <summary>
     /// Reads and checks the <c>Cpst:UseCases</c> section; a wrong amount throws with the key named. Parsed by hand:
     /// the configuration binder silently drops a dictionary entry whose value does not convert, and reads "0,05" as 5.
@@ -56,6 +64,9 @@ internal sealed class UseCaseOptions
                         break;
                     case "MINTASKSPERHOUR":
                         options.MinTasksPerHour = TaskCount(setting);
+                        break;
+                    case "OUTCOME":
+                        options.Outcome = OutcomePolicy.Read(setting);
                         break;
                     case "SUPPORTINGCOSTS":
                         foreach (IConfigurationSection item in setting.GetChildren())
@@ -101,7 +112,7 @@ internal sealed class UseCaseOptions
 
     private bool SameAs(UseCaseOptions other) =>
         TargetUsd == other.TargetUsd && MonthlyBudgetUsd == other.MonthlyBudgetUsd
-        && SpikeFactor == other.SpikeFactor && MinTasksPerHour == other.MinTasksPerHour
+        && SpikeFactor == other.SpikeFactor && MinTasksPerHour == other.MinTasksPerHour && Outcome.SameAs(other.Outcome)
         && SupportingCosts.Count == other.SupportingCosts.Count
         && SupportingCosts.All(c => other.SupportingCosts.TryGetValue(c.Key, out decimal v) && v == c.Value);
 }

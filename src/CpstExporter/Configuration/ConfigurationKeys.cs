@@ -35,6 +35,7 @@ internal static class ConfigurationKeys
         "Auth:Tokens:*", "Auth:MetricsTokens:*",
         "UseCases:*:TargetUsd", "UseCases:*:MonthlyBudgetUsd", "UseCases:*:SupportingCosts:*",
         "UseCases:*:SpikeFactor", "UseCases:*:MinTasksPerHour",
+        "UseCases:*:Outcome:Signals:*", "UseCases:*:Outcome:Combine", "UseCases:*:Outcome:PassThreshold",
     ];
 
     /// <summary>The keys of an options type the binder fills: its public settable properties, in declaration order.</summary>

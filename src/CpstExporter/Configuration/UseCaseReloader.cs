@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CpstExporter.Aggregation;
 using CpstExporter.Primitives;
+using CpstExporter.Tasks;
 using CpstExporter.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Primitives;
 namespace CpstExporter.Configuration;
 
 /// <summary>
-/// Puts changed <c>Cpst:UseCases</c> settings (targets, budgets, supporting costs, alert thresholds) in force without a restart, when
+/// Puts changed <c>Cpst:UseCases</c> settings (targets, budgets, supporting costs, alert thresholds, outcome policies) in force without a restart, when
 /// a configuration source that reloads changes: <c>appsettings.json</c> and <c>appsettings.{Environment}.json</c>
 /// (environment variables and the command line are fixed for the life of the process). A wrong value is refused
 /// whole, logged with the key, and counted; so is a rewrite of a settings file that is not JSON
@@ -18,7 +19,7 @@ namespace CpstExporter.Configuration;
 /// <c>cpst.reload</c> span when the exporter sends its own telemetry.
 /// </summary>
 internal sealed partial class UseCaseReloader(IConfiguration configuration, CpstMetrics metrics, ILogger<UseCaseReloader> logger,
-    CpstTelemetry? telemetry = null) : IHostedService
+    CpstTelemetry? telemetry = null, OutcomePolicies? policies = null) : IHostedService
 {
     private const string Config = ReloadedConfig.UseCases;
 
@@ -55,6 +56,7 @@ internal sealed partial class UseCaseReloader(IConfiguration configuration, Cpst
                 return;
             }
             metrics.ApplyUseCases(next);
+            policies?.Apply(UseCaseOptions.Policies(next));
             LogReloaded(next.Count);
             telemetry?.Reloaded(activity, Config, "applied");
         }

@@ -50,6 +50,8 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
     private readonly LabelCaches _histogramLabels = new(metrics.CostHistogram.LabelNames);
     private readonly LabelCaches _llmLabels = new(metrics.LlmCalls.LabelNames);
     private readonly LabelCaches _unpricedLabels = new(metrics.UnpricedCalls.LabelNames);
+    private readonly LabelCaches _evaluationLabels = new(metrics.Evaluations.LabelNames);
+    private readonly LabelCaches _bySourceLabels = new(metrics.OutcomesBySource.LabelNames);
     private readonly LabelCaches _toolLabels = new(metrics.ToolCalls.LabelNames);
     private readonly LabelCaches _basisLabels = new(metrics.ByBasis.LabelNames);
     private readonly LabelCaches _unpricedTierLabels = new(metrics.UnpricedServiceTiers.LabelNames);
@@ -144,6 +146,12 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
             case MetricId.ToolCalls:
             case MetricId.ToolCost:
                 WriteCallCosts(o, f, metrics.ToolCalls.All, _toolLabels, countsCalls: metric.Id == MetricId.ToolCalls);
+                break;
+            case MetricId.Evaluations:
+                WriteCounts(o, f, metrics.Evaluations.All, _evaluationLabels);
+                break;
+            case MetricId.OutcomesBySource:
+                WriteCounts(o, f, metrics.OutcomesBySource.All, _bySourceLabels);
                 break;
 
             case MetricId.SupportingCost:

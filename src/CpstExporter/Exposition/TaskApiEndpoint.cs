@@ -93,7 +93,7 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
         json.WriteString("trace_id", task.TraceId.ToString());
         json.WriteString("use_case", task.Labels.UseCase);
         json.WriteString("outcome", task.Labels.Outcome.LabelValue());
-        json.WriteString("outcome_source", OutcomeSourceName(b?.OutcomeSource ?? OutcomeSource.None, task.Labels.Outcome));
+        json.WriteString("outcome_source", task.DecidedBy.LabelValue());
         json.WriteString("model", task.Labels.Model);
         json.WriteString("environment", task.Labels.Environment);
         json.WriteString("variant", task.Labels.Variant);
@@ -126,8 +126,33 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
                 json.WriteEndObject();
             }
             json.WriteEndArray();
+            WriteVerdicts(json, in task);
         }
         json.WriteEndObject();
+    }
+
+    /// <summary>The outcome API's verdict (with who gave it and why) and the evaluations, as the task finished with them.</summary>
+    private static void WriteVerdicts(Utf8JsonWriter json, in TaskRecord task)
+    {
+        if (task.Api is { } api)
+        {
+            json.WriteStartObject("api_outcome");
+            json.WriteString("outcome", api.Outcome.LabelValue());
+            json.WriteString("source", api.Source);
+            if (api.Reason is not null) json.WriteString("reason", api.Reason);
+            json.WriteEndObject();
+        }
+        json.WriteStartArray("evaluations");
+        foreach (EvaluationOutcome evaluation in task.Evaluations ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("name", evaluation.Name);
+            json.WriteString("result", evaluation.Passed ? "pass" : "fail");
+            if (evaluation.Score is double score && double.IsFinite(score)) json.WriteNumber("score", score);
+            else json.WriteNull("score");
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     /// <summary>An amount without trailing zeros (0.0045, not 0.004500000): exact arithmetic keeps the scale of its factors.</summary>
@@ -148,14 +173,6 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
             if (call.Pricing.Calls(tier) is > 0 and int calls) json.WriteNumber(tier.LabelValue(), calls);
         json.WriteEndObject();
     }
-
-    /// <summary><c>span</c> (a span of the task said it), <c>api</c> (the outcome API), <c>window</c> (none came in time).</summary>
-    private static string OutcomeSourceName(OutcomeSource source, Outcome outcome) => source switch
-    {
-        OutcomeSource.Api => "api",
-        OutcomeSource.Span or OutcomeSource.Root => "span",
-        _ => outcome == Outcome.Unknown ? "window" : "span", // a root in error is a failure the span said
-    };
 
     private static Task BadRequest(HttpContext context, string message) =>
         WriteAsync(context, StatusCodes.Status400BadRequest, json => WriteError(json, message));

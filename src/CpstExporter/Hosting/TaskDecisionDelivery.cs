@@ -61,5 +61,6 @@ internal sealed class TaskDecisionDelivery(CpstMetrics metrics, RecentTasks rece
         if (decisions.DuplicateSpans > 0) metrics.SpansDuplicated(decisions.DuplicateSpans);
         if (decisions.EarlyCountedCalls > 0) metrics.CallsCountedEarly(decisions.EarlyCountedCalls);
         if (decisions.DroppedOutcomes > 0) metrics.OutcomesDropped(decisions.DroppedOutcomes);
+        if (decisions.LateOutcomes > 0) metrics.OutcomesLate(decisions.LateOutcomes);
     }
 }

@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Http;
 namespace CpstExporter.Receiving;
 
 /// <summary>
-/// <c>POST /v1/outcomes</c> with <c>{"outcomes":[{"trace_id":"&lt;32 hex&gt;","outcome":"success"}]}</c>: outcomes that
-/// arrive after the spans, e.g. from a human review. The request is checked whole before any outcome is applied,
+/// <c>POST /v1/outcomes</c> with <c>{"outcomes":[{"trace_id":"&lt;32 hex&gt;","outcome":"success","source":"human","reason":"…"}]}</c>
+/// (source and reason optional): outcomes that arrive after the spans, e.g. from a human review. The request is checked whole before any outcome is applied,
 /// so a 400 means nothing changed. Answers 200 with how many were applied, held (trace not seen yet), late, dropped.
 /// The body is read where it was received, without a copy or a string per outcome (<see cref="OutcomeJsonReader"/>):
 /// a request costs about its size in memory, once more for its inflated form when it is gzip.
@@ -78,7 +78,8 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
 
     /// <summary>
     /// Reads the body twice over the same bytes: once to the end to check it whole (a <see cref="FormatException"/>
-    /// means nothing was applied), then to hand each outcome to the sink. Neither pass allocates per outcome.
+    /// means nothing was applied), then to hand each outcome to the sink. Neither pass allocates per outcome; the sink keeps
+    /// a reason as a string.
     /// </summary>
     internal (int Applied, int Unknown, int Late, int Dropped) CheckAndApply(ReadOnlySpan<byte> json)
     {
@@ -98,7 +99,7 @@ internal sealed class OutcomeApiReceiver(IOutcomeSink sink, ReceiverOptions opti
         {
             while (outcomes.MoveNext())
             {
-                switch (sink.Apply(outcomes.TraceId, outcomes.Outcome))
+                switch (sink.Apply(outcomes.TraceId, outcomes.Outcome, outcomes.Source, outcomes.Reason))
                 {
                     case OutcomeDisposition.Applied: applied++; break;
                     case OutcomeDisposition.Unknown: unknown++; break;

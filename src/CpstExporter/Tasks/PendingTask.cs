@@ -156,7 +156,41 @@ internal sealed class PendingTask
 
     private void Set(PendingTaskFlags flag, bool value) => _flags = value ? _flags | flag : _flags & ~flag;
 
-    public bool HasOutcomeSignal => OutcomeSource != OutcomeSource.None || RootError;
+    /// <summary>Any outcome signal arrived: what the default policy settles on (<see cref="OutcomePolicy.Default"/>).</summary>
+    public bool HasOutcomeSignal => OutcomeSource != OutcomeSource.None || RootError || Api is not null || Evaluations is { Count: > 0 };
+
+    /// <summary>The outcome API's verdict, the latest one posted; null while none came.</summary>
+    public ApiVerdict? Api
+    {
+        get => Extras?.Api;
+        set
+        {
+            if (value is not null || Extras is not null) (Extras ??= new()).Api = value;
+        }
+    }
+
+    /// <summary>The task's evaluations, one per name; null or empty while none came.</summary>
+    public List<EvaluationVerdict>? Evaluations => Extras?.Evaluations;
+
+    /// <summary>
+    /// Adds an evaluation; one of a name already kept replaces it (a re-run). False when the task already keeps
+    /// <see cref="OutcomePolicy.MaxEvaluationsPerTask"/> others: not kept.
+    /// </summary>
+    public bool AddEvaluation(in EvaluationVerdict evaluation) => AddEvaluation(((Extras ??= new()).Evaluations ??= []), in evaluation);
+
+    /// <inheritdoc cref="AddEvaluation(in EvaluationVerdict)"/>
+    public static bool AddEvaluation(List<EvaluationVerdict> evaluations, in EvaluationVerdict evaluation)
+    {
+        for (int i = 0; i < evaluations.Count; i++)
+        {
+            if (!string.Equals(evaluations[i].Name, evaluation.Name, StringComparison.Ordinal)) continue;
+            evaluations[i] = evaluation;
+            return true;
+        }
+        if (evaluations.Count >= OutcomePolicy.MaxEvaluationsPerTask) return false;
+        evaluations.Add(evaluation);
+        return true;
+    }
 
     public long DeadlineMs(long settleMs, long windowMs) =>
         HasOutcomeSignal ? LastActivityMs + settleMs : FirstSeenMs + windowMs;
@@ -200,7 +234,7 @@ internal sealed class PendingTask
                 OutcomeSpanEnd = span.EndTimeUnixNano;
             }
         }
-        if (span.IsRoot && span.StatusError) RootError = true;
+        if (span.IsRoot && (span.StatusError || span.ErrorType)) RootError = true; // both a failure signal: source `error`
         if (span.TaskCost is decimal taskCost) TaskCostUsd = taskCost;
 
         if (span.IsRoot) UseCaseFinal = true;
@@ -240,10 +274,13 @@ internal sealed class PendingTask
         }
     }
 
-    /// <summary>The labels the task is counted under when it finishes, or would be if it finished now.</summary>
-    public TaskLabels Labels() => new(
+    /// <summary>The labels the task is counted under when it finishes, or would be if it finished now, under the default policy.</summary>
+    public TaskLabels Labels() => Labels(OutcomePolicy.Default.Decide(this));
+
+    /// <summary>The labels the task is counted under with the outcome <paramref name="decision"/> gives.</summary>
+    public TaskLabels Labels(OutcomeDecision decision) => new(
         UseCase ?? MissingLabels.Unknown,
-        FinalOutcome(),
+        decision.Decided ? decision.Outcome : Outcome.Unknown,
         PrimaryModel(),
         Environment ?? MissingLabels.None,
         Variant ?? MissingLabels.None);
@@ -321,7 +358,10 @@ internal sealed class PendingTask
     }
 
     /// <summary>The task's breakdown for the task API: allocates only for a task with more than one model or tool.</summary>
-    public TaskBreakdown Breakdown()
+    public TaskBreakdown Breakdown() => Breakdown(OutcomeSource);
+
+    /// <summary>The task's breakdown, its outcome decided by <paramref name="decidedBy"/>.</summary>
+    public TaskBreakdown Breakdown(OutcomeSource decidedBy)
     {
         CallShare firstModel = default, firstTool = default;
         if (Model is not null)
@@ -357,7 +397,7 @@ internal sealed class PendingTask
             if (Tool is not null) all[at++] = firstTool;
             foreach (CallShare other in OtherTools ?? Empty) all[at++] = other;
         }
-        return new TaskBreakdown(StartUnixNano, EndUnixNano, OutcomeSource, InferenceCostUsd(), ToolCostUsd,
+        return new TaskBreakdown(StartUnixNano, EndUnixNano, decidedBy, InferenceCostUsd(), ToolCostUsd,
             CacheReadTokens, CacheWriteTokens, ReasoningTokens, firstModel, firstTool, all, at);
     }
 
@@ -390,9 +430,8 @@ internal sealed class PendingTask
         return best.model;
     }
 
-    /// <summary>The outcome the task finishes with: a signal, else failure for a root in error, else unknown.</summary>
-    public Outcome FinalOutcome() =>
-        Outcome != Outcome.Unknown ? Outcome : RootError ? Outcome.Failure : Outcome.Unknown;
+    /// <summary>The outcome the task finishes with under the default policy: a verdict, else a span's, else failure for a root in error, else unknown.</summary>
+    public Outcome FinalOutcome() => Labels().Outcome;
 
     public decimal TotalCostUsd => TaskCostUsd ?? SpanCostUsd;
 }

@@ -2,7 +2,7 @@ namespace CpstExporter.Tasks;
 
 /// <summary>
 /// What few pending tasks need: an explicit cost for the whole task, the shares of models and tools beyond the first,
-/// and calls held while the root is late.
+/// calls held while the root is late, and verdicts from the outcome API and evaluations.
 /// Held apart and made only when needed, so that the common task (one model, one tool, cost summed from its spans)
 /// does not carry these fields: a million pending tasks would pay for them otherwise.
 /// </summary>
@@ -17,6 +17,10 @@ internal sealed class PendingTaskExtras
     /// <summary>How the first model's calls were priced, once they were not all priced alike (<see cref="ModelPricingMixed"/>).</summary>
     public PricingMix ModelPricing;
     public bool ModelPricingMixed;
+    /// <summary>The outcome API's verdict, the latest one posted.</summary>
+    public ApiVerdict? Api;
+    /// <summary>Evaluations of the task, one per name, at most <see cref="OutcomePolicy.MaxEvaluationsPerTask"/>.</summary>
+    public List<EvaluationVerdict>? Evaluations;
 
     /// <summary>Empties the extras for the task object's next use, keeping the share lists' room.</summary>
     public void Clear()
@@ -27,5 +31,7 @@ internal sealed class PendingTaskExtras
         Held = null;
         ModelPricing = default;
         ModelPricingMixed = false;
+        Api = null;
+        Evaluations?.Clear();
     }
 }

@@ -41,9 +41,10 @@ internal sealed class TaskAssembler
     private readonly TaskSweep _sweep;
     private readonly TaskCheckpoint _checkpoint;
 
-    public TaskAssembler(TaskOptions options, TimeProvider time)
+    /// <param name="policies">The outcome policy of each use case, which the use case settings' reload replaces; none: the default for all.</param>
+    public TaskAssembler(TaskOptions options, TimeProvider time, OutcomePolicies? policies = null)
     {
-        _tasks = new TaskLifecycle(options, time);
+        _tasks = new TaskLifecycle(options, time, policies);
         _sweep = new TaskSweep(_tasks);
         _ingest = new SpanIngest(_tasks, _sweep);
         _outcomes = new OutcomeIntake(_tasks);
@@ -92,6 +93,27 @@ internal sealed class TaskAssembler
     }
 
     /// <summary>
+    /// Applies an outcome from the outcome API given by <paramref name="source"/> (<c>api</c>, <c>human</c>, … checked by
+    /// <see cref="OutcomeSourceWord"/>), with its <paramref name="reason"/>; the caller counts a late or dropped one.
+    /// </summary>
+    public OutcomeApplied ApplyOutcome(TraceId traceId, Outcome outcome, string source, string? reason)
+    {
+        lock (_lock) return _outcomes.Apply(traceId, outcome, source, reason);
+    }
+
+    /// <summary>
+    /// Applies evaluation verdicts, each to the task of its trace (docs/operations.md, "How success is decided"): held for a trace
+    /// not seen yet, like an outcome from the API. Into <paramref name="decisions"/> go those that came after their task
+    /// finished (<see cref="TaskDecisions.LateOutcomes"/>) and those dropped (<see cref="TaskDecisions.DroppedOutcomes"/>):
+    /// the holding area was full, or the task already keeps <see cref="OutcomePolicy.MaxEvaluationsPerTask"/>.
+    /// They are counted in <c>cpst_evaluations_total</c> when their task finishes, its use case then final.
+    /// </summary>
+    public void ApplyEvaluations(ReadOnlySpan<EvaluationResult> evaluations, TaskDecisions decisions)
+    {
+        lock (_lock) _outcomes.ApplyEvaluations(evaluations, decisions);
+    }
+
+    /// <summary>
     /// Finishes up to <see cref="SweepBatch"/> tasks whose deadline has passed, into <paramref name="decisions"/>, and
     /// forgets expired state once none is left due. True when more tasks are due: the caller hands these decisions on
     /// and calls again, so that export requests get the lock between batches.
@@ -125,7 +147,7 @@ internal sealed class TaskAssembler
         lock (_checkpointing)
         {
             long savedAt, toWallMs;
-            List<(TraceId Id, Outcome Outcome, long ExpiresMs)> held;
+            List<(TraceId Id, HeldVerdicts Held, long ExpiresMs)> held;
             lock (_lock)
             {
                 atStart?.Invoke();

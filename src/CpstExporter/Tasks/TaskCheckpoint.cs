@@ -32,7 +32,7 @@ internal sealed class TaskCheckpoint(TaskLifecycle tasks)
     /// wall-clock Unix milliseconds, what turns the tasks' monotonic times into wall-clock ones, and a copy of the held
     /// outcomes (32 bytes each), written outside the lock.
     /// </summary>
-    public (long SavedAtMs, long ToWallMs, List<(TraceId Id, Outcome Outcome, long ExpiresMs)> HeldOutcomes) Begin()
+    public (long SavedAtMs, long ToWallMs, List<(TraceId Id, HeldVerdicts Held, long ExpiresMs)> HeldOutcomes) Begin()
     {
         _start = tasks.NowMs();
         _settling = false;
@@ -95,7 +95,7 @@ internal sealed class TaskCheckpoint(TaskLifecycle tasks)
             if (tasks.IsKnown(task.TraceId)) continue;
             if (finished.Contains(task.TraceId))
             {
-                tasks.Remember(task.TraceId, task.Labels(), task.Spans, now);
+                tasks.Remember(task.TraceId, task.Labels(tasks.Decide(task)), task.Spans, now);
                 remembered++;
                 continue;
             }
@@ -106,21 +106,21 @@ internal sealed class TaskCheckpoint(TaskLifecycle tasks)
         tasks.WrittenUpTo = Math.Max(tasks.WrittenUpTo, now); // they are in the state file on disk until a checkpoint replaces it
         // A saved deadline may be earlier than a live task's: each task goes to its place in its list, not to the
         // end. Taken in each list's own order, so that at start-up, with no live tasks, every insertion is at the end.
-        foreach (PendingTask task in restored.Where(t => !t.HasOutcomeSignal))
+        foreach (PendingTask task in restored.Where(t => !tasks.Decide(t).Decided))
         {
             task.Phase = PendingPhase.Waiting;
             tasks.Waiting.InsertOrdered(task, static t => t.FirstSeenMs);
         }
-        foreach (PendingTask task in restored.Where(t => t.HasOutcomeSignal).OrderBy(t => t.LastActivityMs))
+        foreach (PendingTask task in restored.Where(t => tasks.Decide(t).Decided).OrderBy(t => t.LastActivityMs))
         {
             task.Phase = PendingPhase.Settling;
             tasks.Settling.InsertOrdered(task, static t => t.LastActivityMs);
         }
         // The expiry queue is read from its head: in expiry order.
-        foreach (var (id, outcome, expires) in state.HeldOutcomes.OrderBy(h => h.ExpiresMs))
+        foreach (var (id, held, expires) in state.HeldOutcomes.OrderBy(h => h.ExpiresMs))
         {
             if (tasks.IsKnown(id)) continue;
-            tasks.HeldOutcomes.Set(id, outcome, expires, out _);
+            tasks.HeldOutcomes.Set(id, held, expires, out _);
         }
         return (restored.Count, remembered);
     }

@@ -35,11 +35,14 @@ internal sealed class TaskDecisions
     /// <summary>Calls counted before their task's use case was final: the task held as many kinds of calls as it keeps (<see cref="HeldCalls.MaxSummedGroups"/>).</summary>
     public int EarlyCountedCalls { get; set; }
 
-    /// <summary>Outcomes held for traces never seen, dropped at the end of the outcome window.</summary>
+    /// <summary>Outcomes and evaluations held for traces never seen, dropped at the end of the outcome window or when there was no room.</summary>
     public int DroppedOutcomes { get; set; }
 
+    /// <summary>Evaluations for tasks already finished: counted as late outcomes, change nothing.</summary>
+    public int LateOutcomes { get; set; }
+
     public bool IsEmpty => Counted.Count == 0 && Finished.Count == 0 && LateSpans.Count == 0 &&
-        RefusedSpans == 0 && DuplicateSpans == 0 && EarlyCountedCalls == 0 && DroppedOutcomes == 0;
+        RefusedSpans == 0 && DuplicateSpans == 0 && EarlyCountedCalls == 0 && DroppedOutcomes == 0 && LateOutcomes == 0;
 
     public void Clear()
     {
@@ -47,6 +50,6 @@ internal sealed class TaskDecisions
         Finished.Clear();
         ToJournal.Clear();
         LateSpans.Clear();
-        RefusedSpans = DuplicateSpans = EarlyCountedCalls = DroppedOutcomes = 0;
+        RefusedSpans = DuplicateSpans = EarlyCountedCalls = DroppedOutcomes = LateOutcomes = 0;
     }
 }

@@ -33,9 +33,10 @@ internal sealed class TaskLifecycle
     /// <summary>Tasks finished during the current call, handed to the pool when it ends: the second pass of an ingest may still hold one.</summary>
     private readonly List<PendingTask> _recycle = [];
 
-    public TaskLifecycle(TaskOptions options, TimeProvider time)
+    public TaskLifecycle(TaskOptions options, TimeProvider time, OutcomePolicies? policies = null)
     {
         Options = options;
+        Policies = policies ?? new OutcomePolicies();
         _time = time;
         _origin = time.GetTimestamp();
         _breakdowns = options.RecentTasks > 0;
@@ -48,6 +49,8 @@ internal sealed class TaskLifecycle
     }
 
     public TaskOptions Options { get; }
+    /// <summary>The outcome policy of each use case, as the last reload left it.</summary>
+    public OutcomePolicies Policies { get; }
     public long SettleMs { get; }
     public long WindowMs { get; }
     /// <summary>How long a finished task is remembered: for late outcomes and spans, and for duplicates of its spans.</summary>
@@ -60,8 +63,8 @@ internal sealed class TaskLifecycle
     public PendingTaskPool Pool { get; } = new();
     /// <summary>Finished tasks, remembered for late spans, late outcomes and duplicates of their spans; the oldest goes when full.</summary>
     public ExpiringMap<TraceId, FinishedTask> Finished { get; }
-    /// <summary>Outcomes from the outcome API for traces not seen yet, held for the outcome window; refused when full.</summary>
-    public ExpiringMap<TraceId, Outcome> HeldOutcomes { get; }
+    /// <summary>Verdicts from the outcome API and evaluations for traces not seen yet, held for the outcome window; refused when full.</summary>
+    public ExpiringMap<TraceId, HeldVerdicts> HeldOutcomes { get; }
 
     /// <summary>Read without the lock (a gauge): the count as of the last change.</summary>
     public int PendingCount => Volatile.Read(ref _pendingCount);
@@ -91,13 +94,16 @@ internal sealed class TaskLifecycle
     {
         PendingTask task = Pool.Rent(traceId, now, spansAhead);
         Track(task);
-        if (HeldOutcomes.Remove(traceId, out Outcome held))
+        if (HeldOutcomes.Remove(traceId, out HeldVerdicts? held))
         {
-            task.Outcome = held;
-            task.OutcomeSource = OutcomeSource.Api;
+            task.Api = held.Api;
+            foreach (EvaluationVerdict evaluation in held.Evaluations ?? []) task.AddEvaluation(in evaluation);
         }
         return task;
     }
+
+    /// <summary>What the task's signals decide now, under its use case's policy.</summary>
+    public OutcomeDecision Decide(PendingTask task) => Policies.For(task.UseCase).Decide(task);
 
     /// <summary>Counts a task as pending (a new one, or one a state file gave back); <see cref="Schedule"/> or a restore places it.</summary>
     public void Track(PendingTask task)
@@ -112,7 +118,7 @@ internal sealed class TaskLifecycle
     /// </summary>
     public void Schedule(PendingTask task)
     {
-        if (task.HasOutcomeSignal)
+        if (Decide(task).Decided)
         {
             ListOf(task)?.Remove(task);
             Settling.AddLast(task);
@@ -156,14 +162,30 @@ internal sealed class TaskLifecycle
         ListOf(task)?.Remove(task);
         task.Phase = PendingPhase.New;
 
-        TaskLabels labels = task.Labels();
+        OutcomePolicy policy = Policies.For(task.UseCase);
+        OutcomeDecision decision = policy.Decide(task);
+        TaskLabels labels = task.Labels(decision);
         decisions.Finished.Add(new TaskRecord(task.TraceId, labels, task.TotalCostUsd, task.LlmCalls, task.ToolCalls,
-            task.InputTokens, task.OutputTokens, finishedAt, reason, _breakdowns ? task.Breakdown() : null));
+            task.InputTokens, task.OutputTokens, finishedAt, reason, _breakdowns ? task.Breakdown(decision.Source) : null,
+            decision.Source, task.Api, Judge(task.Evaluations, policy)));
         if (task.FirstSeenMs <= WrittenUpTo) decisions.ToJournal.Add(task.TraceId);
 
         Remember(task.TraceId, labels, task.Spans, now);
         task.Spans = default; // the table went with the finished task
         _recycle.Add(task);
+    }
+
+    /// <summary>The task's evaluations as passed or failed under <paramref name="policy"/>; null without any.</summary>
+    private static EvaluationOutcome[]? Judge(List<EvaluationVerdict>? evaluations, OutcomePolicy policy)
+    {
+        if (evaluations is not { Count: > 0 }) return null;
+        var judged = new EvaluationOutcome[evaluations.Count];
+        for (int i = 0; i < judged.Length; i++)
+        {
+            EvaluationVerdict evaluation = evaluations[i];
+            judged[i] = new EvaluationOutcome(evaluation.Name, policy.Passes(in evaluation), evaluation.Score);
+        }
+        return judged;
     }
 
     /// <summary>Remembers a finished task, with its span table, for late spans, late outcomes and duplicates.</summary>

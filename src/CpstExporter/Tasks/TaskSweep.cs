@@ -14,12 +14,12 @@ internal sealed class TaskSweep(TaskLifecycle tasks)
     public int FinishDue(long now, DateTimeOffset wallNow, int most, TaskDecisions decisions)
     {
         int finished = 0;
-        while (finished < most && tasks.Waiting.Head is PendingTask task && task.DeadlineMs(tasks.SettleMs, tasks.WindowMs) <= now)
+        while (finished < most && tasks.Waiting.Head is PendingTask task && task.FirstSeenMs + tasks.WindowMs <= now)
         {
             tasks.Finish(task, FinishReason.OutcomeWindowElapsed, now, wallNow, decisions);
             finished++;
         }
-        while (finished < most && tasks.Settling.Head is PendingTask task && task.DeadlineMs(tasks.SettleMs, tasks.WindowMs) <= now)
+        while (finished < most && tasks.Settling.Head is PendingTask task && task.LastActivityMs + tasks.SettleMs <= now)
         {
             tasks.Finish(task, FinishReason.Settled, now, wallNow, decisions);
             finished++;
@@ -30,7 +30,8 @@ internal sealed class TaskSweep(TaskLifecycle tasks)
 
     private void ForgetExpired(long now, TaskDecisions decisions)
     {
-        while (tasks.HeldOutcomes.TryTakeExpired(now, out _, out _)) decisions.DroppedOutcomes++;
+        while (tasks.HeldOutcomes.TryTakeExpired(now, out _, out HeldVerdicts? held))
+            decisions.DroppedOutcomes += (held.Api is null ? 0 : 1) + (held.Evaluations?.Count ?? 0);
         tasks.ForgetFinished(now);
     }
 

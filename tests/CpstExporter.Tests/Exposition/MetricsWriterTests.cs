@@ -45,12 +45,16 @@ public class MetricsWriterTests
         var escaped = new TaskLabels("we\"ird\\use\ncase", Outcome.Success, "gpt-4o-mini", "prod", "none");
 
         clock.Advance(TimeSpan.FromMinutes(30));
-        metrics.TaskFinished(new TaskRecord(Trace(1), supportSuccess, 0.0045m, 1, 0, 1000, 200, clock.GetUtcNow(), FinishReason.Settled));
+        metrics.TaskFinished(new TaskRecord(Trace(1), supportSuccess, 0.0045m, 1, 0, 1000, 200, clock.GetUtcNow(), FinishReason.Settled,
+            DecidedBy: OutcomeSource.Span));
         clock.Advance(TimeSpan.FromMilliseconds(61_250));
-        metrics.TaskFinished(new TaskRecord(Trace(2), supportSuccess, 0.0300m, 3, 2, 5000, 800, clock.GetUtcNow(), FinishReason.Settled));
-        metrics.TaskFinished(new TaskRecord(Trace(3), supportFailure, 0.12m, 4, 1, 9000, 1200, clock.GetUtcNow(), FinishReason.Settled));
+        metrics.TaskFinished(new TaskRecord(Trace(2), supportSuccess, 0.0300m, 3, 2, 5000, 800, clock.GetUtcNow(), FinishReason.Settled,
+            DecidedBy: OutcomeSource.Api, Api: new ApiVerdict(Outcome.Success, "human", "checked"), Evaluations: [new EvaluationOutcome("judge", true, 0.9)]));
+        metrics.TaskFinished(new TaskRecord(Trace(3), supportFailure, 0.12m, 4, 1, 9000, 1200, clock.GetUtcNow(), FinishReason.Settled,
+            DecidedBy: OutcomeSource.Evaluation, Evaluations: [new EvaluationOutcome("judge", true, 0.8), new EvaluationOutcome("tests", false, null)]));
         metrics.TaskFinished(new TaskRecord(Trace(4), billingUnknown, 0m, 0, 0, 0, 0, clock.GetUtcNow(), FinishReason.Evicted));
-        metrics.TaskFinished(new TaskRecord(Trace(5), escaped, 1.5m, 2, 0, 100, 10, clock.GetUtcNow(), FinishReason.Settled));
+        metrics.TaskFinished(new TaskRecord(Trace(5), escaped, 1.5m, 2, 0, 100, 10, clock.GetUtcNow(), FinishReason.Settled,
+            DecidedBy: OutcomeSource.Span));
         metrics.LateSpan(supportSuccess, new LateContribution(0.001m, 1, 0, 50, 5));
 
         metrics.CallsCounted("support", new CountedCall(SpanRole.Llm, "openai", "gpt-4o", null, new TokenUsage(1000, 200, 500, 0, 0), 0.003875m, false), 1);

@@ -11,7 +11,12 @@ public class OutcomeApiReceiverTests
     private static byte[] Body(int count, string? last = null)
     {
         var json = new StringBuilder("{\"outcomes\":[");
-        for (int i = 1; i <= count; i++) json.Append(i == 1 ? "" : ",").Append($$"""{"trace_id":"{{Hex(i)}}","outcome":"{{(i % 2 == 0 ? "failed" : "success")}}"}""");
+        for (int i = 1; i <= count; i++)
+        {
+            // Every third entry names who gave it, as a review tool does.
+            string source = i % 3 == 0 ? ",\"source\":\"human\"" : "";
+            json.Append(i == 1 ? "" : ",").Append($$"""{"trace_id":"{{Hex(i)}}","outcome":"{{(i % 2 == 0 ? "failed" : "success")}}"{{source}}}""");
+        }
         if (last is not null) json.Append(',').Append(last);
         return Encoding.UTF8.GetBytes(json.Append("]}").ToString());
     }
@@ -20,11 +25,16 @@ public class OutcomeApiReceiverTests
     private sealed class RecordingSink : IOutcomeSink
     {
         public List<(TraceId Id, string Outcome)> Applied { get; } = [];
+        public List<(string Source, string Reason)> Given { get; } = [];
         public bool Record { get; init; } = true;
 
-        public OutcomeDisposition Apply(TraceId traceId, ReadOnlySpan<byte> outcome)
+        public OutcomeDisposition Apply(TraceId traceId, ReadOnlySpan<byte> outcome, ReadOnlySpan<byte> source, ReadOnlySpan<byte> reason)
         {
-            if (Record) Applied.Add((traceId, Encoding.UTF8.GetString(outcome)));
+            if (Record)
+            {
+                Applied.Add((traceId, Encoding.UTF8.GetString(outcome)));
+                Given.Add((Encoding.UTF8.GetString(source), Encoding.UTF8.GetString(reason)));
+            }
             return (OutcomeDisposition)(traceId.Low % 4);
         }
     }
@@ -39,6 +49,30 @@ public class OutcomeApiReceiverTests
 
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (new TraceId(0, (ulong)i), i % 2 == 0 ? "failed" : "success")), sink.Applied);
         Assert.Equal((Applied: 2, Unknown: 3, Late: 3, Dropped: 2), counts);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (i % 3 == 0 ? "human" : "", "")), sink.Given);
+    }
+
+    [Fact]
+    public void CheckAndApply_SourceAndReason_HandedOnAsSent()
+    {
+        var sink = new RecordingSink();
+        var receiver = new OutcomeApiReceiver(sink, new ReceiverOptions(), new ReceiverCounters());
+
+        receiver.CheckAndApply(Encoding.UTF8.GetBytes($$"""{"outcomes":[{"trace_id":"{{Hex(1)}}","outcome":"failed","source":"Human","reason":"wrong refund amount"}]}"""));
+
+        Assert.Equal(("Human", "wrong refund amount"), Assert.Single(sink.Given));
+    }
+
+    [Fact]
+    public void CheckAndApply_BadSourceAfterGoodEntries_AppliesNothingAndNamesTheEntry()
+    {
+        var sink = new RecordingSink();
+        var receiver = new OutcomeApiReceiver(sink, new ReceiverOptions(), new ReceiverCounters());
+
+        var error = Assert.Throws<FormatException>(() => receiver.CheckAndApply(Body(5, last: $$"""{"trace_id":"{{Hex(6)}}","outcome":"ok","source":"a b"}""")));
+
+        Assert.Contains("outcomes[5].source", error.Message);
+        Assert.Empty(sink.Applied);
     }
 
     [Fact]

@@ -82,6 +82,49 @@ public class OutcomeJsonReaderTests
         Assert.Equal(new string('x', 5000) + "\n", outcomes[1].Outcome);
     }
 
+    /// <summary>Every entry's source and reason, decoded from the UTF-8 the reader hands on.</summary>
+    private static List<(string Source, string Reason)> SourcesAndReasons(string json)
+    {
+        var read = new List<(string, string)>();
+        var reader = new OutcomeJsonReader(Encoding.UTF8.GetBytes(json));
+        try
+        {
+            while (reader.MoveNext()) read.Add((Encoding.UTF8.GetString(reader.Source), Encoding.UTF8.GetString(reader.Reason)));
+        }
+        finally
+        {
+            reader.Dispose();
+        }
+        return read;
+    }
+
+    [Fact]
+    public void Read_SourceAndReason_AsSent_EmptyWhenLeftOutOrNull()
+    {
+        var read = SourcesAndReasons($$"""
+            {"outcomes":[
+              {"trace_id":"{{Hex1}}","outcome":"failed","source":"human","reason":"wrong refund amount"},
+              {"trace_id":"{{Hex1}}","outcome":"ok"},
+              {"reason":null,"trace_id":"{{Hex1}}","source":null,"outcome":"ok"},
+              {"trace_id":"{{Hex1}}","outcome":"ok","source":"ci_tests-2","reason":"tab\there \u00e9"},
+              {"trace_id":"{{Hex1}}","outcome":"ok","source":"\u0068uman"}
+            ]}
+            """);
+
+        Assert.Equal([("human", "wrong refund amount"), ("", ""), ("", ""), ("ci_tests-2", "tab\there é"), ("human", "")], read);
+    }
+
+    [Fact]
+    public void Read_LongReason_IsCutToItsLimitOnACharacterBoundary()
+    {
+        // 255 bytes of 'x' then a 2-byte 'é': the character that would straddle the limit goes whole.
+        string reason = new string('x', OutcomeJsonReader.MaxReasonBytes - 1) + "é" + new string('y', 10_000);
+        var read = SourcesAndReasons($$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","reason":"{{reason}}"},{"trace_id":"{{Hex1}}","outcome":"ok","reason":"short"}]}""");
+
+        Assert.Equal(new string('x', OutcomeJsonReader.MaxReasonBytes - 1), read[0].Reason);
+        Assert.Equal("short", read[1].Reason);
+    }
+
     public static TheoryData<string, string> BadRequests => new()
     {
         { "", "invalid JSON" },
@@ -117,6 +160,17 @@ public class OutcomeJsonReaderTests
         { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","traceId":"{{Hex1}}","outcome":"ok"}]}""", "outcomes[0] gives the trace id twice" },
         { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","outcome":"failed"}]}""", "outcomes[0] gives \"outcome\" twice" },
         { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok"}],"outcomes":[]}""", "\"outcomes\" is given twice" },
+        // The source names who gave the verdict: a short word, or left out.
+        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok"},{"trace_id":"{{Hex1}}","outcome":"ok","source":""}]}""", "outcomes[1].source must be 1 to 32 letters" },
+        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","source":"human review"}]}""", "outcomes[0].source" },
+        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","source":"api:human"}]}""", "outcomes[0].source" },
+        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","source":"{{new string('a', 33)}}"}]}""", "outcomes[0].source" },
+        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","source":"{{new string('a', 5000)}}"}]}""", "outcomes[0].source" },
+        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","source":"r\u00e9viseur"}]}""", "outcomes[0].source" },
+        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","source":42}]}""", "outcomes[0].source" },
+        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","source":"human","source":"system"}]}""", "outcomes[0] gives \"source\" twice" },
+        { $$$"""{"outcomes":[{"trace_id":"{{{Hex1}}}","outcome":"ok","reason":{"text":"x"}}]}""", "outcomes[0].reason must be a string" },
+        { $$"""{"outcomes":[{"trace_id":"{{Hex1}}","outcome":"ok","reason":"a","reason":"b"}]}""", "outcomes[0] gives \"reason\" twice" },
     };
 
     [Theory]

@@ -152,7 +152,7 @@ public class OutcomeIntakeTests : TaskStageTests
         Assert.Equal(OutcomeApplied.Applied, intake.Apply(Trace(1), Outcome.Success));
 
         Assert.Equal(deadline, task.DeadlineMs(tasks.SettleMs, tasks.WindowMs));
-        Assert.Equal(Outcome.Success, task.Outcome);
+        Assert.Equal(Outcome.Success, task.Api!.Outcome);
         Assert.Same(task, tasks.Settling.Head);
     }
 }

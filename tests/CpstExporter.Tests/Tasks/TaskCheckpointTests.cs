@@ -163,7 +163,8 @@ public sealed class TaskCheckpointTests : IDisposable
         var (now, wallNow) = restarted.Clock();
         LoadedState state = TaskStateReader.Read(new MemoryStream(output.ToArray()), now, wallNow);
         restarted.Restore(state, FinishedTaskJournal.Read(StatePath, state.JournalSegment));
-        Dictionary<string, Outcome> restored = restarted.Snapshot().Tasks.ToDictionary(t => t.TraceId, t => t.Outcome);
+        // The outcome API's verdict is kept apart from what the spans said (state file version 5).
+        Dictionary<string, Outcome> restored = restarted.Snapshot().Tasks.ToDictionary(t => t.TraceId, t => t.ApiOutcome);
         Assert.Equal(3 * chunk - 1, restored.Count);
         Assert.DoesNotContain(Trace(chunk).ToString(), restored.Keys);
         Assert.Equal(Outcome.Success, restored[Trace(2 * chunk).ToString()]);

@@ -15,7 +15,7 @@ internal sealed class LoadedState
     /// <summary>Tasks in the order of the file: a trace may come more than once (a checkpoint wrote it again after it changed), the last is the newest.</summary>
     public List<PendingTask> Tasks { get; } = [];
 
-    public List<(TraceId TraceId, Outcome Outcome, long ExpiresMs)> HeldOutcomes { get; } = [];
+    public List<(TraceId TraceId, HeldVerdicts Held, long ExpiresMs)> HeldOutcomes { get; } = [];
 
     /// <summary>Entries left out because they said nothing usable: no or a bad trace id, a negative count, an unknown outcome.</summary>
     public int Skipped { get; set; }

@@ -5,6 +5,8 @@ namespace CpstExporter.Tasks.State;
 /// <summary>
 /// A pending task as written to <c>Cpst:Tasks:StateFile</c>. Money as decimal, times as wall-clock Unix milliseconds
 /// (the assembler keeps them on the monotonic clock and translates on save and load: <see cref="WallToMonotonic"/>).
+/// Since version 5 the outcome API's verdict is apart (<see cref="ApiOutcome"/>, <see cref="ApiSource"/>,
+/// <see cref="ApiReason"/>) and <see cref="OutcomeSource"/> is a span's; before, <c>Api</c> there meant the API's verdict.
 /// </summary>
 internal sealed record PendingTaskState(
     string TraceId,
@@ -32,4 +34,8 @@ internal sealed record PendingTaskState(
     List<SpanState>? Spans = null,
     List<HeldCallState>? HeldCalls = null,
     BreakdownState? Breakdown = null,
-    List<HeldSpanState>? HeldSpans = null);
+    List<HeldSpanState>? HeldSpans = null,
+    Outcome ApiOutcome = Outcome.Unknown,
+    string? ApiSource = null,
+    string? ApiReason = null,
+    List<EvaluationState>? Evaluations = null);

@@ -232,11 +232,11 @@ internal static class TaskStateReader
             if (held is null) return;
             if (held.TraceId is not null && TraceId.TryParseHex(held.TraceId, out TraceId id) && !id.IsEmpty && System.Enum.IsDefined(held.Outcome))
                 // Converted at the end: a held outcome's time needs the version too, and held outcomes are few.
-                _held.Add((id, held.Outcome, held.ExpiresMs));
+                _held.Add((id, Verdicts(held), held.ExpiresMs));
             else Loaded.Skipped++;
         }
 
-        private readonly List<(TraceId, Outcome, long)> _held = [];
+        private readonly List<(TraceId, HeldVerdicts, long)> _held = [];
 
         public LoadedState End()
         {
@@ -301,6 +301,9 @@ internal static class TaskStateReader
         List<HeldCallState>? heldCalls = null;
         List<HeldSpanState>? heldSpans = null;
         BreakdownState? breakdown = null;
+        Outcome apiOutcome = Outcome.Unknown;
+        string? apiSource = null, apiReason = null;
+        List<EvaluationState>? evaluations = null;
         Span<char> name = stackalloc char[24];
         while (true)
         {
@@ -346,6 +349,12 @@ internal static class TaskStateReader
                 case nameof(PendingTaskState.Breakdown):
                     if (!TryDeserialize(ref reader, out breakdown)) return false;
                     break;
+                case nameof(PendingTaskState.ApiOutcome): apiOutcome = ReadEnum<Outcome>(ref reader); break;
+                case nameof(PendingTaskState.ApiSource): apiSource = StringOrNull(ref reader); break;
+                case nameof(PendingTaskState.ApiReason): apiReason = StringOrNull(ref reader); break;
+                case nameof(PendingTaskState.Evaluations):
+                    if (!TryReadList(ref reader, TryDeserialize, out evaluations)) return false;
+                    break;
                 default:
                     if (!reader.TrySkip()) return false; // a property a later version added
                     break;
@@ -353,7 +362,8 @@ internal static class TaskStateReader
         }
         task = new PendingTaskState(traceId!, firstSeen, lastActivity, useCase, useCaseRank, environment, environmentFromRoot, variant,
             variantFromRoot, outcome, outcomeSource, outcomeSpanEnd, rootError, spanCost, taskCost, llmCalls, toolCalls, inputTokens,
-            outputTokens, models, useCaseFinal, callsCounted, spans, heldCalls, breakdown, heldSpans);
+            outputTokens, models, useCaseFinal, callsCounted, spans, heldCalls, breakdown, heldSpans, apiOutcome, apiSource, apiReason,
+            evaluations);
         return true;
     }
 
@@ -524,7 +534,7 @@ internal static class TaskStateReader
     private static PendingTask? TryMake(PendingTaskState s, in WallToMonotonic time, int version)
     {
         if (s.TraceId is null || !TraceId.TryParseHex(s.TraceId, out TraceId id) || id.IsEmpty) return null;
-        if (!System.Enum.IsDefined(s.Outcome) || !System.Enum.IsDefined(s.OutcomeSource)) return null;
+        if (!System.Enum.IsDefined(s.Outcome) || !System.Enum.IsDefined(s.OutcomeSource) || !System.Enum.IsDefined(s.ApiOutcome)) return null;
         // Counts and money only grow: a negative one would take a counter back.
         if (s.SpanCostUsd < 0 || s.TaskCostUsd < 0 || s.LlmCalls < 0 || s.ToolCalls < 0 || s.InputTokens < 0 || s.OutputTokens < 0) return null;
         foreach (ModelShareState? m in s.Models ?? [])
@@ -567,7 +577,38 @@ internal static class TaskStateReader
             int child = task.Spans.IndexOf(span.Id), parent = task.Spans.IndexOf(span.Parent);
             if (child >= 0 && parent >= 0 && parent != child) task.Spans.At(child).Parent = parent;
         }
+        RestoreVerdicts(task, s);
         return RestoreHeld(task, s, version) ? task : null;
+    }
+
+    /// <summary>
+    /// Gives the task the outcome API's verdict and its evaluations. Before version 5 the API's verdict was the task's
+    /// outcome with source <c>Api</c>: it becomes the verdict, from source <c>api</c>, and the task has no span outcome.
+    /// </summary>
+    private static void RestoreVerdicts(PendingTask task, PendingTaskState s)
+    {
+        if (s.OutcomeSource == OutcomeSource.Api || s.OutcomeSource > OutcomeSource.Root)
+        {
+            if (s.OutcomeSource == OutcomeSource.Api && s.Outcome != Outcome.Unknown) task.Api = new ApiVerdict(s.Outcome, ApiVerdict.DefaultSource, null);
+            task.Outcome = Outcome.Unknown;
+            task.OutcomeSource = OutcomeSource.None;
+        }
+        if (s.ApiOutcome != Outcome.Unknown) task.Api = new ApiVerdict(s.ApiOutcome, Source(s.ApiSource), s.ApiReason);
+        foreach (EvaluationState? evaluation in s.Evaluations ?? [])
+            if (evaluation?.Name is not null) task.AddEvaluation(new EvaluationVerdict(evaluation.Name, evaluation.LabelPasses, evaluation.Score));
+    }
+
+    private static string Source(string? source) =>
+        source is not null && OutcomeSourceWord.IsValid(source) ? source.ToLowerInvariant() : ApiVerdict.DefaultSource;
+
+    /// <summary>What a held entry holds: an outcome (before version 5, always) and evaluations (since).</summary>
+    private static HeldVerdicts Verdicts(HeldOutcomeState held)
+    {
+        var verdicts = new HeldVerdicts();
+        if (held.Outcome != Outcome.Unknown) verdicts.Api = new ApiVerdict(held.Outcome, Source(held.ApiSource), held.ApiReason);
+        foreach (EvaluationState? evaluation in held.Evaluations ?? [])
+            if (evaluation?.Name is not null) PendingTask.AddEvaluation(verdicts.Evaluations ??= [], new EvaluationVerdict(evaluation.Name, evaluation.LabelPasses, evaluation.Score));
+        return verdicts;
     }
 
     /// <summary>

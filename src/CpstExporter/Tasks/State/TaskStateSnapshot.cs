@@ -17,11 +17,12 @@ internal sealed record TaskStateSnapshot(int Version, List<PendingTaskState> Tas
 {
     /// <summary>
     /// 2 added span ids and held calls; 3 the time of the save, the journal of finished tasks, and repeated entries; 4
-    /// held calls alike as one entry (<see cref="HeldCallState"/>) and their span ids apart (<see cref="PendingTaskState.HeldSpans"/>).
-    /// Files of versions 1 to 3 still load (version 1's calls were counted on arrival; their times are read as of now;
+    /// held calls alike as one entry (<see cref="HeldCallState"/>) and their span ids apart (<see cref="PendingTaskState.HeldSpans"/>);
+    /// 5 the outcome API's verdict apart from the spans', with its source and reason, and evaluations.
+    /// Files of versions 1 to 4 still load (version 1's calls were counted on arrival; their times are read as of now;
     /// held calls before version 4 are one entry each). A version that did not know 4 refuses such a file (and moves it
     /// aside) rather than miscount its held calls.
     /// </summary>
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
     public const int OldestReadableVersion = 1;
 }

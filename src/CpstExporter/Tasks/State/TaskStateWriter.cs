@@ -58,6 +58,16 @@ internal sealed class TaskStateWriter : IDisposable
     private static readonly JsonEncodedText ParentName = JsonEncodedText.Encode(nameof(SpanState.Parent));
     private static readonly JsonEncodedText MarksName = JsonEncodedText.Encode(nameof(SpanState.Marks));
     private static readonly JsonEncodedText HeldCallsName = JsonEncodedText.Encode(nameof(PendingTaskState.HeldCalls));
+    private static readonly JsonEncodedText ApiOutcomeName = JsonEncodedText.Encode(nameof(PendingTaskState.ApiOutcome));
+    private static readonly JsonEncodedText ApiSourceName = JsonEncodedText.Encode(nameof(PendingTaskState.ApiSource));
+    private static readonly JsonEncodedText ApiReasonName = JsonEncodedText.Encode(nameof(PendingTaskState.ApiReason));
+    private static readonly JsonEncodedText EvaluationsName = JsonEncodedText.Encode(nameof(PendingTaskState.Evaluations));
+    private static readonly JsonEncodedText EvaluationNameName = JsonEncodedText.Encode(nameof(EvaluationState.Name));
+    private static readonly JsonEncodedText LabelPassesName = JsonEncodedText.Encode(nameof(EvaluationState.LabelPasses));
+    private static readonly JsonEncodedText ScoreName = JsonEncodedText.Encode(nameof(EvaluationState.Score));
+    private static readonly JsonEncodedText HeldApiSourceName = JsonEncodedText.Encode(nameof(HeldOutcomeState.ApiSource));
+    private static readonly JsonEncodedText HeldApiReasonName = JsonEncodedText.Encode(nameof(HeldOutcomeState.ApiReason));
+    private static readonly JsonEncodedText HeldEvaluationsName = JsonEncodedText.Encode(nameof(HeldOutcomeState.Evaluations));
     private static readonly JsonEncodedText HeldSpansName = JsonEncodedText.Encode(nameof(PendingTaskState.HeldSpans));
     private static readonly JsonEncodedText GroupName = JsonEncodedText.Encode(nameof(HeldSpanState.Group));
     private static readonly JsonEncodedText FirstName = JsonEncodedText.Encode(nameof(HeldCallState.First));
@@ -115,19 +125,22 @@ internal sealed class TaskStateWriter : IDisposable
     /// Opens the file's object (its version, when it was saved, the journal segment it began with), writes the held
     /// outcomes, a chunk at a time, and opens the list of tasks. Outside the task lock: the held outcomes are a copy.
     /// </summary>
-    public void WriteStart(long savedAtMs, long? journalSegment, IEnumerable<(TraceId TraceId, Outcome Outcome, long ExpiresMs)> heldOutcomes)
+    public void WriteStart(long savedAtMs, long? journalSegment, IEnumerable<(TraceId TraceId, HeldVerdicts Held, long ExpiresMs)> heldOutcomes)
     {
         _json.WriteStartObject();
         _json.WriteNumber(VersionName, TaskStateSnapshot.CurrentVersion);
         _json.WriteNumber(SavedAtMsName, savedAtMs);
         if (journalSegment is long segment) _json.WriteNumber(JournalSegmentName, segment);
         _json.WriteStartArray(HeldOutcomesName);
-        foreach (var (traceId, outcome, expiresMs) in heldOutcomes)
+        foreach (var (traceId, held, expiresMs) in heldOutcomes)
         {
             _json.WriteStartObject();
             WriteTraceId(_json, traceId);
-            _json.WriteString(OutcomeName, Outcomes[(byte)outcome]);
+            _json.WriteString(OutcomeName, Outcomes[(byte)(held.Api?.Outcome ?? Outcome.Unknown)]);
             _json.WriteNumber(ExpiresMsName, expiresMs + _toWallMs);
+            WriteStringOrNull(_json, HeldApiSourceName, held.Api?.Source);
+            WriteStringOrNull(_json, HeldApiReasonName, held.Api?.Reason);
+            WriteEvaluations(_json, HeldEvaluationsName, held.Evaluations);
             _json.WriteEndObject();
             if (ChunkFull) Drain();
         }
@@ -219,7 +232,31 @@ internal sealed class TaskStateWriter : IDisposable
         }
         else json.WriteNull(HeldCallsName);
         WriteBreakdown(json, t);
+        json.WriteString(ApiOutcomeName, Outcomes[(byte)(t.Api?.Outcome ?? Outcome.Unknown)]);
+        WriteStringOrNull(json, ApiSourceName, t.Api?.Source);
+        WriteStringOrNull(json, ApiReasonName, t.Api?.Reason);
+        WriteEvaluations(json, EvaluationsName, t.Evaluations);
         json.WriteEndObject();
+    }
+
+    private static void WriteEvaluations(Utf8JsonWriter json, JsonEncodedText name, List<EvaluationVerdict>? evaluations)
+    {
+        if (evaluations is not { Count: > 0 })
+        {
+            json.WriteNull(name);
+            return;
+        }
+        json.WriteStartArray(name);
+        foreach (EvaluationVerdict evaluation in evaluations)
+        {
+            json.WriteStartObject();
+            json.WriteString(EvaluationNameName, evaluation.Name);
+            json.WriteBoolean(LabelPassesName, evaluation.LabelPasses);
+            if (evaluation.Score is double score) json.WriteNumber(ScoreName, score);
+            else json.WriteNull(ScoreName);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     private static void WriteTraceId(Utf8JsonWriter json, TraceId traceId)

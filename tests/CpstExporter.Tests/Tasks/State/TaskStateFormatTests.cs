@@ -49,7 +49,12 @@ public class TaskStateFormatTests
             [Priced(0.5m), Priced(0.25m), Priced(0.01m), Priced(0.02m), Priced(0m)], decisions);
         // A task whose root has not come: an LLM call held with its span id, a tool call summed.
         assembler.Add([Llm(waiting, 2, "gpt-4o", 100), Tool(waiting, 3, "search")], [Priced(0.5m), Priced(0.01m)], decisions);
-        assembler.ApplyOutcome(new TraceId(0x0a0b0c0d, 3), Outcome.Failure); // held for a trace not seen yet
+        // The outcome API's verdicts, with who gave them and why, and evaluations: on a task and held for a trace not seen yet.
+        var notSeen = new TraceId(0x0a0b0c0d, 3);
+        assembler.ApplyOutcome(trace, Outcome.Success, "human", "refund issued");
+        assembler.ApplyOutcome(notSeen, Outcome.Failure, "system", "tests failed");
+        assembler.ApplyEvaluations([new EvaluationResult(trace, "judge", "pass", 0.9, null), new EvaluationResult(notSeen, "tests", "fail", 0.1, null)],
+            decisions);
 
         using var file = new MemoryStream();
         assembler.WriteState(file, journalSegment: 7);
@@ -125,6 +130,7 @@ public class TaskStateFormatTests
         if (type == typeof(long)) return (long)seed + 1_000_000_000_000;
         if (type == typeof(ulong)) return (ulong)seed + 10_000_000_000_000_000_000;
         if (type == typeof(decimal)) return seed + 0.125m;
+        if (type == typeof(double)) return seed + 0.25;
         if (type.IsEnum) return Enum.GetValues(type).Cast<object>().Last();
         if (type == typeof(Dictionary<string, int>)) return new Dictionary<string, int> { [$"k{seed}"] = seed + 2 };
         if (ElementRecord(type) is Type element)

@@ -27,15 +27,17 @@ public sealed class TaskStateVersionsTests : IDisposable
     /// One pending task as each version wrote it: its root (span 256) came with the use case and a success, one LLM call
     /// (span 257, gpt-4o, 1,200 + 300 tokens, $0.006) and one tool call (span 258, $0.01) were counted. Version 1 kept no
     /// span ids and ranked a root's explicit use case 0; version 2 added the span ids and whether the use case is final;
-    /// version 3 the time of the save and the journal segment; version 4 held calls grouped (none here).
+    /// version 3 the time of the save and the journal segment; version 4 held calls grouped (none here); version 5 the
+    /// outcome API's verdict apart from the spans' (<paramref name="api"/>: its fields, none here by default) and evaluations.
     /// </summary>
-    private string File(int version)
+    private string File(int version, string api = "\"ApiOutcome\":\"Unknown\",\"ApiSource\":null,\"ApiReason\":null,\"Evaluations\":null",
+        string outcome = "\"Outcome\":\"Success\",\"OutcomeSource\":\"Root\"")
     {
         long now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         string task = $$"""
             "TraceId":"{{Trace}}","FirstSeenMs":{{now}},"LastActivityMs":{{now}},"UseCase":"support","UseCaseRank":0,
             "Environment":"prod","EnvironmentFromRoot":true,"Variant":null,"VariantFromRoot":false,
-            "Outcome":"Success","OutcomeSource":"Root","OutcomeSpanEnd":0,"RootError":false,"SpanCostUsd":0.016,"TaskCostUsd":null,
+            {{outcome}},"OutcomeSpanEnd":0,"RootError":false,"SpanCostUsd":0.016,"TaskCostUsd":null,
             "LlmCalls":1,"ToolCalls":1,"InputTokens":1200,"OutputTokens":300,"Models":[{"Model":"gpt-4o","CostUsd":0.006,"Calls":1}]
             """;
         const string spans = """
@@ -47,7 +49,8 @@ public sealed class TaskStateVersionsTests : IDisposable
             1 => $$"""{"Version":1,"Tasks":[{{{task}}}],"HeldOutcomes":[]}""",
             2 => $$"""{"Version":2,"Tasks":[{{{task}}{{spans}}}],"HeldOutcomes":[]}""",
             3 => $$"""{"Version":3,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}}}]}""",
-            _ => $$"""{"Version":4,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}},"HeldSpans":null}]}""",
+            4 => $$"""{"Version":4,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}},"HeldSpans":null}]}""",
+            _ => $$"""{"Version":5,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}},"HeldSpans":null,{{api}}}]}""",
         };
     }
 
@@ -56,14 +59,11 @@ public sealed class TaskStateVersionsTests : IDisposable
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
+    [InlineData(5)]
     public void Load_EveryVersion_FinishesTheSameTask(int version)
     {
         Assert.InRange(version, TaskStateSnapshot.OldestReadableVersion, TaskStateSnapshot.CurrentVersion);
-        System.IO.File.WriteAllText(StatePath, File(version));
-        var options = new TaskOptions { SettleSeconds = 5, MaxPending = 1000, StateFile = StatePath };
-        var log = new TaskDecisionLog();
-        var assembler = new RecordingAssembler(options, log, _clock);
-        new TaskStateFile(options, assembler.Assembler, new IdleLifetime(), _clock, NullLogger<TaskStateFile>.Instance).Load(StatePath);
+        var (assembler, log) = Load(File(version));
 
         Assert.True(System.IO.File.Exists(StatePath), $"the version {version} file was moved aside");
         Assert.Equal(1, assembler.PendingCount);
@@ -81,18 +81,53 @@ public sealed class TaskStateVersionsTests : IDisposable
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
+    [InlineData(5)]
     public void Load_VersionsWithSpanIds_ResentSpanIsADuplicate(int version)
     {
-        System.IO.File.WriteAllText(StatePath, File(version));
-        var options = new TaskOptions { SettleSeconds = 5, MaxPending = 1000, StateFile = StatePath };
-        var log = new TaskDecisionLog();
-        var assembler = new RecordingAssembler(options, log, _clock);
-        new TaskStateFile(options, assembler.Assembler, new IdleLifetime(), _clock, NullLogger<TaskStateFile>.Instance).Load(StatePath);
+        var (assembler, log) = Load(File(version));
 
         assembler.Add([new SpanFacts { TraceId = new TraceId(0x0a0b0c0d00000000, 1), SpanId = 257, ParentSpanId = 256, Role = SpanRole.Llm, Model = "gpt-4o",
             Provider = "openai", Tokens = new TokenUsage(1200, 300, 0, 0, 0) }], [new CallPrice(0.006m, PricingBasis.Table, ServiceTier.Standard, CallPriceNotes.None)]);
 
         Assert.Equal(1, log.Duplicates);
         Assert.Empty(log.Calls);
+    }
+
+    /// <summary>Before version 5 the outcome API's verdict was the task's outcome with source Api: it comes back as the API's verdict, from <c>api</c>.</summary>
+    [Fact]
+    public void Load_Version4ApiOutcome_IsTheApiVerdictFromSourceApi()
+    {
+        var (assembler, log) = Load(File(4, outcome: "\"Outcome\":\"Failure\",\"OutcomeSource\":\"Api\""));
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        assembler.Sweep();
+
+        TaskRecord task = Assert.Single(log.Finished);
+        Assert.Equal((Outcome.Failure, OutcomeSource.Api), (task.Labels.Outcome, task.DecidedBy));
+        Assert.Equal(new ApiVerdict(Outcome.Failure, ApiVerdict.DefaultSource, null), task.Api);
+    }
+
+    /// <summary>Version 5 keeps the API's verdict apart from the root's, with who gave it and why, and the evaluations.</summary>
+    [Fact]
+    public void Load_Version5_KeepsTheApiVerdictWithSourceAndReason_AndEvaluations()
+    {
+        var (assembler, log) = Load(File(5,
+            "\"ApiOutcome\":\"Failure\",\"ApiSource\":\"human\",\"ApiReason\":\"wrong refund\",\"Evaluations\":[{\"Name\":\"judge\",\"LabelPasses\":false,\"Score\":0.4}]"));
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        assembler.Sweep();
+
+        TaskRecord task = Assert.Single(log.Finished);
+        Assert.Equal((Outcome.Failure, OutcomeSource.Api), (task.Labels.Outcome, task.DecidedBy)); // the API's beats the root's success
+        Assert.Equal(new ApiVerdict(Outcome.Failure, "human", "wrong refund"), task.Api);
+        Assert.Equal([new EvaluationOutcome("judge", false, 0.4)], task.Evaluations!);
+    }
+
+    private (RecordingAssembler Assembler, TaskDecisionLog Log) Load(string file)
+    {
+        System.IO.File.WriteAllText(StatePath, file);
+        var options = new TaskOptions { SettleSeconds = 5, MaxPending = 1000, StateFile = StatePath };
+        var log = new TaskDecisionLog();
+        var assembler = new RecordingAssembler(options, log, _clock);
+        new TaskStateFile(options, assembler.Assembler, new IdleLifetime(), _clock, NullLogger<TaskStateFile>.Instance).Load(StatePath);
+        return (assembler, log);
     }
 }
