@@ -46,7 +46,8 @@ public class MetricCatalogueTests
         Assert.Equal(["use_case", "provider", "model"], metrics.LlmCalls.LabelNames);
         // Every family with a series limit has its overflow counter, named as the catalogue names it, in its order.
         MetricDescriptor[] limited = [.. metrics.Tasks.Metrics, .. metrics.CostHistogram.Metrics, .. metrics.LlmCalls.Metrics,
-            .. metrics.UnpricedCalls.Metrics, .. metrics.ByBasis.Metrics, .. metrics.UnpricedServiceTiers.Metrics, .. metrics.ToolCalls.Metrics];
+            .. metrics.UnpricedCalls.Metrics, .. metrics.ByBasis.Metrics, .. metrics.UnpricedServiceTiers.Metrics, .. metrics.ToolCalls.Metrics,
+            .. metrics.Evaluations.Metrics, .. metrics.OutcomesBySource.Metrics];
         Assert.Equal(limited.Select(m => m.Name), metrics.Overflows.Values().Select(v => v.Metric));
         Assert.Equal(limited.Select(m => m.Name), MetricCatalogue.All.ToArray().Where(limited.Contains).Select(m => m.Name));
     }
