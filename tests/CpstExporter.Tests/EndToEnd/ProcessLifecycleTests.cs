@@ -199,7 +199,7 @@ public sealed class ProcessLifecycleTests : IDisposable
         TaskStateSnapshot snapshot = JsonSerializer.Deserialize<TaskStateSnapshot>(File.ReadAllBytes(state), TaskStateReader.Options)!;
         var pending = snapshot.Tasks.GroupBy(t => t.TraceId).ToDictionary(g => g.Key, g => g.Last());
         return traces.All(t => pending.ContainsKey(Spans.TraceHex(t))) &&
-               pending.TryGetValue(Spans.TraceHex(kept), out PendingTaskState? k) && k.Outcome == Outcome.Success;
+               pending.TryGetValue(Spans.TraceHex(kept), out PendingTaskState? k) && k.ApiOutcome == Outcome.Success; // the outcome API's verdict, kept apart from a span's
     }
 
     [Fact]
