@@ -24,7 +24,7 @@ internal sealed class OutcomeIntake(TaskLifecycle tasks)
         if (tasks.TryGetPending(traceId, out PendingTask? task))
         {
             bool first = task.Api is null;
-            bool wasDecided = tasks.Decide(task).Decided;
+            bool wasDecided = tasks.IsDecided(task);
             task.Api = verdict;
             Touch(task, first, wasDecided);
             return OutcomeApplied.Applied;
@@ -45,7 +45,7 @@ internal sealed class OutcomeIntake(TaskLifecycle tasks)
             if (tasks.TryGetPending(evaluation.TraceId, out PendingTask? task))
             {
                 bool first = task.Evaluations is not { Count: > 0 };
-                bool wasDecided = tasks.Decide(task).Decided;
+                bool wasDecided = tasks.IsDecided(task);
                 if (!task.AddEvaluation(in verdict))
                 {
                     decisions.DroppedOutcomes++;
@@ -68,7 +68,7 @@ internal sealed class OutcomeIntake(TaskLifecycle tasks)
     private void Touch(PendingTask task, bool first, bool wasDecided)
     {
         if (!first && wasDecided) return;
-        if (!tasks.Decide(task).Decided) return;
+        if (!tasks.IsDecided(task)) return;
         task.LastActivityMs = tasks.NowMs();
         tasks.Schedule(task);
     }

@@ -14,8 +14,12 @@ internal sealed class OutcomePolicies
     public IReadOnlyDictionary<string, OutcomePolicy> InForce => _byUseCase;
 
     /// <summary>The policy of <paramref name="useCase"/>, or the default when it has none.</summary>
-    public OutcomePolicy For(string? useCase) =>
-        useCase is not null && _byUseCase.TryGetValue(useCase, out OutcomePolicy? policy) ? policy : OutcomePolicy.Default;
+    /// <remarks>Asked on every span: with no use case given a policy, as most run, it looks nothing up.</remarks>
+    public OutcomePolicy For(string? useCase)
+    {
+        IReadOnlyDictionary<string, OutcomePolicy> byUseCase = _byUseCase;
+        return useCase is not null && byUseCase.Count > 0 && byUseCase.TryGetValue(useCase, out OutcomePolicy? policy) ? policy : OutcomePolicy.Default;
+    }
 
     public void Apply(IReadOnlyDictionary<string, OutcomePolicy> byUseCase) => _byUseCase = byUseCase;
 }

@@ -40,6 +40,14 @@ internal sealed class OutcomePolicy
     public bool Passes(in EvaluationVerdict evaluation) =>
         evaluation.LabelPasses || (PassThreshold is double threshold && evaluation.Score is double score && score >= threshold);
 
+    /// <summary>
+    /// Whether the task's signals decide it now: what scheduling asks on every span. For the default (every signal, the
+    /// first decides) that is whether any signal arrived, read without weighing them; otherwise what <see cref="Decide"/> says.
+    /// </summary>
+    public bool IsDecided(PendingTask task) => !Listed && Combine == OutcomeCombine.First
+        ? task.Outcome != Outcome.Unknown || task.RootError || task.Api is not null || task.Evaluations is { Count: > 0 }
+        : Decide(task).Decided;
+
     /// <summary>What the task's signals decide now.</summary>
     public OutcomeDecision Decide(PendingTask task)
     {

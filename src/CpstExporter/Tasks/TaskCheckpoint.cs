@@ -106,12 +106,12 @@ internal sealed class TaskCheckpoint(TaskLifecycle tasks)
         tasks.WrittenUpTo = Math.Max(tasks.WrittenUpTo, now); // they are in the state file on disk until a checkpoint replaces it
         // A saved deadline may be earlier than a live task's: each task goes to its place in its list, not to the
         // end. Taken in each list's own order, so that at start-up, with no live tasks, every insertion is at the end.
-        foreach (PendingTask task in restored.Where(t => !tasks.Decide(t).Decided))
+        foreach (PendingTask task in restored.Where(t => !tasks.IsDecided(t)))
         {
             task.Phase = PendingPhase.Waiting;
             tasks.Waiting.InsertOrdered(task, static t => t.FirstSeenMs);
         }
-        foreach (PendingTask task in restored.Where(t => tasks.Decide(t).Decided).OrderBy(t => t.LastActivityMs))
+        foreach (PendingTask task in restored.Where(t => tasks.IsDecided(t)).OrderBy(t => t.LastActivityMs))
         {
             task.Phase = PendingPhase.Settling;
             tasks.Settling.InsertOrdered(task, static t => t.LastActivityMs);

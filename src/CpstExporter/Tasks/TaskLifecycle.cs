@@ -105,6 +105,9 @@ internal sealed class TaskLifecycle
     /// <summary>What the task's signals decide now, under its use case's policy.</summary>
     public OutcomeDecision Decide(PendingTask task) => Policies.For(task.UseCase).Decide(task);
 
+    /// <summary>Whether the task's use case's policy has its outcome decided now (<see cref="OutcomePolicy.IsDecided"/>).</summary>
+    public bool IsDecided(PendingTask task) => Policies.For(task.UseCase).IsDecided(task);
+
     /// <summary>Counts a task as pending (a new one, or one a state file gave back); <see cref="Schedule"/> or a restore places it.</summary>
     public void Track(PendingTask task)
     {
@@ -118,7 +121,7 @@ internal sealed class TaskLifecycle
     /// </summary>
     public void Schedule(PendingTask task)
     {
-        if (Decide(task).Decided)
+        if (IsDecided(task))
         {
             ListOf(task)?.Remove(task);
             Settling.AddLast(task);

@@ -167,4 +167,39 @@ public sealed class OutcomePolicyTests
     [InlineData("api:", false)]
     [InlineData("span:x", false)]
     public void Signal_Parse(string text, bool valid) => Assert.Equal(valid, OutcomeSignal.TryParse(text, out _));
+
+    /// <summary>
+    /// What scheduling asks on every span, <see cref="OutcomePolicy.IsDecided"/>, answers as the full decision does, for the
+    /// default (read without weighing the signals) and for listed policies, whatever signals arrived.
+    /// </summary>
+    [Fact]
+    public void IsDecided_EveryMixOfSignals_AgreesWithDecide()
+    {
+        OutcomePolicy[] policies =
+        [
+            OutcomePolicy.Default,
+            new([new(OutcomeSource.Api, "human"), new(OutcomeSource.Span, null)], OutcomeCombine.Authority, null),
+            new([new(OutcomeSource.Evaluation, null), new(OutcomeSource.Error, null)], OutcomeCombine.All, 0.5),
+            new([new(OutcomeSource.Span, null)], OutcomeCombine.First, null),
+        ];
+        int checkedMixes = 0;
+        foreach (Outcome spanOutcome in Enum.GetValues<Outcome>())
+        foreach (bool rootError in new[] { false, true })
+        foreach (ApiVerdict? api in new ApiVerdict?[] { null, new(Outcome.Success, "human", null), new(Outcome.Failure, "api", null) })
+        foreach (EvaluationVerdict? evaluation in new EvaluationVerdict?[] { null, new("tests", true, null), new("judge", false, 0.2) })
+        {
+            var task = new PendingTask(Trace, 0)
+            {
+                Outcome = spanOutcome, OutcomeSource = spanOutcome == Outcome.Unknown ? OutcomeSource.None : OutcomeSource.Span,
+                RootError = rootError, Api = api,
+            };
+            if (evaluation is EvaluationVerdict verdict) task.AddEvaluation(in verdict);
+            foreach (OutcomePolicy policy in policies)
+            {
+                Assert.Equal(policy.Decide(task).Decided, policy.IsDecided(task));
+                checkedMixes++;
+            }
+        }
+        Assert.Equal(3 * 2 * 3 * 3 * 4, checkedMixes);
+    }
 }
