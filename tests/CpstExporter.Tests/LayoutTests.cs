@@ -28,6 +28,7 @@ public sealed partial class LayoutTests
         ["Pricing"],
         ["Tasks"],
         ["Aggregation"],
+        ["Billing"],
         ["Exposition"],
         ["Hosting"],
         ["Configuration"],
