@@ -41,6 +41,10 @@ public sealed class AlertDeliveryTests(AlertStack stack) : IClassFixture<AlertSt
     {
         JsonElement cause = stack.Delivered("TasksWithoutOutcome", "support-bot") ?? throw new InvalidOperationException("no TasksWithoutOutcome for support-bot");
         Assert.Equal("40% of the tasks of support-bot finish without an outcome", cause.GetProperty("annotations").GetProperty("summary").GetString());
+        // Which signals decided the rest: the reviews posted to the outcome API, and the agent's own failures.
+        string description = cause.GetProperty("annotations").GetProperty("description").GetString()!;
+        Assert.True(Regex.IsMatch(description, @"^40% of the \d+ tasks of support-bot finished in the last hour were decided by no signal: .*" +
+            @"\(Cpst:UseCases:support-bot:Outcome:Signals; .*\)\. The rest were decided by api \(50%\), span \(10%\)\. They count as not successful"), description);
 
         // Prometheus sent the consequences too; Alertmanager holds them, inhibited by the cause, and never posted them.
         JsonElement held = await Alertmanager();

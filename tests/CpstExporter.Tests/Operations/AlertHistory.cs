@@ -11,7 +11,8 @@ namespace CpstExporter.Tests.Operations;
 /// <item><c>search-agent</c>: the "more thorough" prompt, three web searches a task instead of one. Cost per task 0.40 →
 /// 0.60 USD, success ratio 80 % both times: CPST 0.50 → 0.75 USD, so <c>CpstSpike</c> fires and says it was the tools.</item>
 /// <item><c>support-bot</c>: the service posting review outcomes breaks, 40 % of tasks instead of 10 % finish without an
-/// outcome, so successes fall from 8 to 5 in 10 at the same cost: CPST 0.025 → 0.040 USD, and
+/// outcome (no signal decided them: <c>source="window"</c>), so successes, which the reviews decided, fall from 8 to 5
+/// in 10 at the same cost: CPST 0.025 → 0.040 USD, and
 /// <c>TasksWithoutOutcome</c> fires with <c>CpstSpike</c> and <c>TaskSuccessRateDrop</c>, which Alertmanager holds back.</item>
 /// </list>
 /// </summary>
@@ -28,6 +29,8 @@ internal static class AlertHistory
     [
         (Task("cpst_tasks_total", Search, SearchModel, "success"), 8, 8),
         (Task("cpst_tasks_total", Search, SearchModel, "failure"), 2, 2),
+        (BySource(Search, "span", "success"), 8, 8),
+        (BySource(Search, "span", "failure"), 2, 2),
         (Task("cpst_task_cost_usd_total", Search, SearchModel, "success"), 3.2m, 4.8m),
         (Task("cpst_task_cost_usd_total", Search, SearchModel, "failure"), 0.8m, 1.2m),
         (Task("cpst_task_llm_calls_total", Search, SearchModel, "success"), 16, 16),
@@ -42,6 +45,9 @@ internal static class AlertHistory
         (Task("cpst_tasks_total", Support, SupportModel, "success"), 8, 5),
         (Task("cpst_tasks_total", Support, SupportModel, "failure"), 1, 1),
         (Task("cpst_tasks_total", Support, SupportModel, "unknown"), 1, 4),
+        (BySource(Support, "api", "success"), 8, 5),
+        (BySource(Support, "span", "failure"), 1, 1),
+        (BySource(Support, "window", "unknown"), 1, 4),
         (Task("cpst_task_cost_usd_total", Support, SupportModel, "success"), 0.16m, 0.10m),
         (Task("cpst_task_cost_usd_total", Support, SupportModel, "failure"), 0.02m, 0.02m),
         (Task("cpst_task_cost_usd_total", Support, SupportModel, "unknown"), 0.02m, 0.08m),
@@ -57,6 +63,10 @@ internal static class AlertHistory
     /// <summary>A series of a task metric: the task labels, as the exporter writes them.</summary>
     private static string Task(string metric, string useCase, string model, string outcome) =>
         $"{metric}{{use_case=\"{useCase}\",outcome=\"{outcome}\",model=\"{model}\",environment=\"prod\",variant=\"none\"}}";
+
+    /// <summary>A series of <c>cpst_outcomes_by_source_total</c>: the signal that decided the tasks' outcome.</summary>
+    private static string BySource(string useCase, string source, string outcome) =>
+        $"cpst_outcomes_by_source_total{{use_case=\"{useCase}\",source=\"{source}\",outcome=\"{outcome}\"}}";
 
     /// <summary>The history ending at <paramref name="end"/> (whole seconds), every series in time order, then <c># EOF</c>.</summary>
     public static string OpenMetrics(DateTimeOffset end)

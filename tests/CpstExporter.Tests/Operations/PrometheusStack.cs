@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
+using CpstExporter.Primitives;
+using CpstExporter.Tasks;
 using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry.Exporter;
 
@@ -37,7 +40,36 @@ public sealed class PrometheusStack : IAsyncLifetime
     public const string UnknownServiceTier = "turbo";
 
     /// <summary>Every use case the traffic has, in order.</summary>
-    public static readonly string[] UseCases = ["coding-agent", "research-agent", "search-agent", "support-bot"];
+    public static readonly string[] UseCases = ["coding-agent", "research-agent", "review-agent", "search-agent", "support-bot"];
+
+    /// <summary>
+    /// The use case whose outcome policy decides how success is decided (docs/operations.md, "How success is decided"):
+    /// a human reviewer's verdict beats the unit tests, which beat what the agent said; an evaluation scoring at least
+    /// 0.8 passes.
+    /// </summary>
+    public const string ReviewAgent = "review-agent";
+
+    /// <summary>
+    /// The review agent's tasks, one gpt-4o-mini call each (<see cref="ReviewAgentCost"/>): the outcome attribute its
+    /// root span carries, the evaluations of the task (name, label, score) and a human reviewer's verdict. Decided by
+    /// evaluation 3 (2 success, 1 failure), api 1, span 1 and the outcome window 1: a sixth of the tasks undecided, below
+    /// the 20 % at which TasksWithoutOutcome would go pending. Evaluations: unit-tests 2 of 4 pass, tone 2 of 3 (tone is
+    /// not listed, so it never decides).
+    /// </summary>
+    private static readonly (string? Outcome, (string Name, string? Label, double? Score)[] Evaluations, string? Human)[] ReviewMix =
+    [
+        ("success", [("unit-tests", "pass", null), ("tone", "pass", null)], null),
+        ("success", [("unit-tests", null, 0.9), ("tone", "fail", null)], null),
+        ("success", [("unit-tests", null, 0.5)], null),
+        ("failure", [("unit-tests", null, 0.3)], "success"),
+        ("success", [("tone", "pass", null)], null),
+        (null, [], null),
+    ];
+
+    public const double ReviewAgentCost = 1000 * 0.15 / 1e6 + 100 * 0.60 / 1e6; // 0.00021
+
+    /// <summary>Seconds a task waits for a signal its policy counts: short, so the undecided task finishes in set-up.</summary>
+    private const int OutcomeWindowSeconds = 60;
 
     private static readonly (string UseCase, string Model, int Input, int Output, bool Search, string Outcome, string? ServiceTier)[] Mix =
     [
@@ -58,7 +90,15 @@ public sealed class PrometheusStack : IAsyncLifetime
 
     public HashSet<string> SentTraceIds { get; } = [];
 
-    public static int TasksSent => Mix.Length * (1 + WaveFactor);
+    /// <summary>
+    /// When a scrape that saw every task was taken, right after the wave (Unix seconds): a time series panel's
+    /// <c>rate(…[$__rate_interval])</c> evaluated then spans the warm-up and the wave, however long the tests take.
+    /// </summary>
+    public double FullScrapeTime { get; private set; }
+
+    private static int TasksPerMix => Mix.Length + ReviewMix.Length;
+
+    public static int TasksSent => TasksPerMix * (1 + WaveFactor);
 
     public async Task InitializeAsync()
     {
@@ -69,23 +109,30 @@ public sealed class PrometheusStack : IAsyncLifetime
             ["Cpst:UseCases:search-agent:SupportingCosts:vector_db"] = "730", // $1 an hour
             ["Cpst:UseCases:support-bot:TargetUsd"] = "0.01",
             ["Cpst:UseCases:support-bot:MonthlyBudgetUsd"] = "500",
+            [$"Cpst:UseCases:{ReviewAgent}:Outcome:Signals:0"] = "api:human",
+            [$"Cpst:UseCases:{ReviewAgent}:Outcome:Signals:1"] = "evaluation:unit-tests",
+            [$"Cpst:UseCases:{ReviewAgent}:Outcome:Signals:2"] = "span",
+            [$"Cpst:UseCases:{ReviewAgent}:Outcome:Combine"] = "authority",
+            [$"Cpst:UseCases:{ReviewAgent}:Outcome:PassThreshold"] = "0.8",
+            ["Cpst:Tasks:OutcomeWindowSeconds"] = OutcomeWindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, new FakeTimeProvider(DateTimeOffset.UtcNow));
 
-        Send(repeat: 1);
-        _exporter.Settle();
+        await SendAsync(repeat: 1);
+        FinishAll();
 
         string[] rules = Directory.GetFiles(RepoFiles.Path("prometheus", "rules"), "*.yml");
         _prometheus = await PrometheusServer.StartAsync(_exporter.MetricsAddress, rules);
         await _prometheus.WaitUntilAsync("the first scrape with the warm-up tasks",
-            async () => await _prometheus.ScalarAsync("sum(cpst_tasks_total)") == Mix.Length);
+            async () => await _prometheus.ScalarAsync("sum(cpst_tasks_total)") == TasksPerMix);
 
-        Send(repeat: WaveFactor);
-        _exporter.Settle();
+        await SendAsync(repeat: WaveFactor);
+        FinishAll();
         await _prometheus.WaitUntilAsync("a scrape with every task",
             async () => await _prometheus.ScalarAsync("sum(cpst_tasks_total)") == TasksSent);
 
         // Rules evaluated after that scrape see the final counters.
         double lastScrape = (await _prometheus.ScalarAsync("max(timestamp(cpst_tasks_total))"))!.Value;
+        FullScrapeTime = lastScrape;
         await _prometheus.WaitUntilAsync("a rule evaluation after the last scrape",
             async () => await _prometheus.ScalarAsync("min(timestamp(use_case:cpst_tasks:increase1h))") > lastScrape);
     }
@@ -96,10 +143,62 @@ public sealed class PrometheusStack : IAsyncLifetime
         if (_exporter is not null) await _exporter.DisposeAsync();
     }
 
-    /// <summary>Sends <paramref name="repeat"/> times the task mix over OTLP/gRPC with the SDK, as an agent would.</summary>
-    private void Send(int repeat)
+    /// <summary>Finishes the tasks with an outcome, then, once the outcome window is over, the undecided one.</summary>
+    private void FinishAll()
     {
-        using SdkAgent agent = SdkAgent.Start(_exporter!, OtlpExportProtocol.Grpc, "agents");
+        _exporter!.Settle();
+        _exporter.Settle(OutcomeWindowSeconds);
+        Assert.Equal(0, _exporter.Tasks.PendingCount);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="repeat"/> times the task mix over OTLP/gRPC with the SDK, as an agent would; then the review
+    /// agent's human verdicts to <c>/v1/outcomes</c> and its evaluations to the task stage, where the OTLP receivers hand
+    /// <c>gen_ai.evaluation.result</c> events.
+    /// </summary>
+    private async Task SendAsync(int repeat)
+    {
+        var verdicts = new List<object>();
+        var evaluations = new List<EvaluationResult>();
+        using (SdkAgent agent = SdkAgent.Start(_exporter!, OtlpExportProtocol.Grpc, "agents"))
+        {
+            SendMix(agent, repeat);
+            for (int i = 0; i < repeat; i++)
+            {
+                foreach (var task in ReviewMix)
+                {
+                    using Activity root = agent.StartActivity("invoke_agent " + ReviewAgent);
+                    root.SetTag("cpst.use_case", ReviewAgent);
+                    using (Activity llm = agent.StartActivity("chat gpt-4o-mini", ActivityKind.Client))
+                    {
+                        llm.SetTag("cpst.use_case", ReviewAgent);
+                        llm.SetTag("gen_ai.operation.name", "chat");
+                        llm.SetTag("gen_ai.provider.name", "openai");
+                        llm.SetTag("gen_ai.request.model", "gpt-4o-mini");
+                        llm.SetTag("gen_ai.usage.input_tokens", 1000);
+                        llm.SetTag("gen_ai.usage.output_tokens", 100);
+                    }
+                    if (task.Outcome is not null) root.SetTag("outcome", task.Outcome);
+                    string traceId = root.TraceId.ToHexString();
+                    SentTraceIds.Add(traceId);
+                    Assert.True(TraceId.TryParseHex(traceId, out TraceId id));
+                    foreach (var (name, label, score) in task.Evaluations) evaluations.Add(new EvaluationResult(id, name, label, score, null));
+                    if (task.Human is not null) verdicts.Add(new { trace_id = traceId, outcome = task.Human, source = "human" });
+                }
+            }
+            Assert.True(agent.Flush(), "the SDK could not flush its spans to the exporter");
+        }
+
+        using var client = new HttpClient();
+        using HttpResponseMessage response = await client.PostAsJsonAsync(new Uri(_exporter!.HttpAddress, "/v1/outcomes"), new { outcomes = verdicts });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var decisions = new TaskDecisions();
+        _exporter.Tasks.ApplyEvaluations(evaluations.ToArray(), decisions);
+        Assert.True(decisions.IsEmpty, "an evaluation came late or was dropped");
+    }
+
+    private void SendMix(SdkAgent agent, int repeat)
+    {
         for (int i = 0; i < repeat; i++)
         {
             foreach (var task in Mix)
@@ -127,6 +226,5 @@ public sealed class PrometheusStack : IAsyncLifetime
                 SentTraceIds.Add(root.TraceId.ToHexString());
             }
         }
-        Assert.True(agent.Flush(), "the SDK could not flush its spans to the exporter");
     }
 }

@@ -139,6 +139,47 @@ public sealed class PrometheusSystemTests(PrometheusStack stack) : IClassFixture
         Assert.Equal(0, ignored["unknown_currency"]);
     }
 
+    /// <summary>
+    /// The overview's row "How success is decided" gives the review agent's mix (<see cref="PrometheusStack"/>): which
+    /// signal decided its tasks under its outcome policy, the sixth no signal decided, and each evaluation's pass rate;
+    /// every other use case's tasks were decided by their spans.
+    /// </summary>
+    [RequiresBinaryFact("prometheus")]
+    public async Task SuccessPanels_ShowTheSignalsThatDecidedAndTheEvaluationPassRates()
+    {
+        const string Review = PrometheusStack.ReviewAgent;
+        var expectedShares = new Dictionary<(string, string), double>
+        {
+            [(Review, "evaluation")] = 3.0 / 6, [(Review, "api")] = 1.0 / 6, [(Review, "span")] = 1.0 / 6, [(Review, "window")] = 1.0 / 6,
+        };
+        foreach (string useCase in PrometheusStack.UseCases.Where(u => u != Review)) expectedShares[(useCase, "span")] = 1;
+        var expectedPassRates = new Dictionary<(string, string), double> { [(Review, "unit-tests")] = 0.5, [(Review, "tone")] = 2.0 / 3 };
+
+        // Over the range (tables): tasks and share by deciding signal, evaluations and pass rate.
+        AssertCloseAll(expectedShares, await ByTwoLabelsAsync(Target("cpst-overview.json › Deciding signals over the selected time range › B"), "source"));
+        var tasks = await ByTwoLabelsAsync(Target("cpst-overview.json › Deciding signals over the selected time range › A"), "source");
+        Assert.True(tasks[(Review, "window")] > 0 && Math.Abs(tasks[(Review, "evaluation")] - 3 * tasks[(Review, "window")]) < 1e-9 * tasks[(Review, "evaluation")],
+            $"review-agent tasks by source: {string.Join(", ", tasks)}");
+        AssertCloseAll(expectedPassRates, await ByTwoLabelsAsync(Target("cpst-overview.json › Evaluations over the selected time range › B"), "evaluation"));
+
+        // Over time, at a scrape with every task: the stacked shares, the undecided share and the pass rates.
+        AssertCloseAll(expectedShares, await ByTwoLabelsAtAsync(Target("cpst-overview.json › Outcomes by deciding signal: $use_case › A"), "source"));
+        IReadOnlyDictionary<string, double> undecided = ByLabel(await Prometheus.QueryAtAsync(
+            Target("cpst-overview.json › Tasks no signal decided, and tasks still waiting › A"), stack.FullScrapeTime), "use_case");
+        Assert.Equal(PrometheusStack.UseCases, undecided.Keys.Order());
+        foreach (var (useCase, share) in undecided) AssertClose(useCase == Review ? 1.0 / 6 : 0, share);
+        JsonElement pending = await Prometheus.QueryAtAsync(Target("cpst-overview.json › Tasks no signal decided, and tasks still waiting › B"), stack.FullScrapeTime);
+        Assert.Equal(0, Value(Assert.Single(pending.EnumerateArray())));
+        AssertCloseAll(expectedPassRates, await ByTwoLabelsAtAsync(Target("cpst-overview.json › Evaluation pass rate › A"), "evaluation"));
+
+        // The recording rules TasksWithoutOutcome reads: a sixth undecided is below its 20 %.
+        IReadOnlyDictionary<string, double> rule = await Prometheus.ByLabelAsync("use_case:cpst_task_undecided:ratio1h", "use_case");
+        Assert.Equal(PrometheusStack.UseCases, rule.Keys.Order());
+        AssertClose(1.0 / 6, rule[Review]);
+        AssertClose(0, rule["support-bot"]);
+        AssertCloseAll(expectedShares, await ByTwoLabelsAsync("use_case_source:cpst_outcomes:ratio1h", "source"));
+    }
+
     [RequiresBinaryFact("prometheus")]
     public async Task GrafanaAlertRuleQueries_RunWithoutError()
     {
@@ -204,6 +245,25 @@ public sealed class PrometheusSystemTests(PrometheusStack stack) : IClassFixture
     private async Task<Dictionary<(string UseCase, string Basis, string Tier), double>> PanelByBasisAsync(string where) =>
         (await Prometheus.QueryAsync(Target(where))).EnumerateArray().ToDictionary(
             s => (Label(s, "use_case"), Label(s, "basis"), Label(s, "service_tier")), Value);
+
+    private async Task<Dictionary<(string UseCase, string Other), double>> ByTwoLabelsAsync(string promql, string other) =>
+        ByTwoLabels(await Prometheus.QueryAsync(promql), other);
+
+    private async Task<Dictionary<(string UseCase, string Other), double>> ByTwoLabelsAtAsync(string promql, string other) =>
+        ByTwoLabels(await Prometheus.QueryAtAsync(promql, stack.FullScrapeTime), other);
+
+    private static Dictionary<(string UseCase, string Other), double> ByTwoLabels(JsonElement result, string other) =>
+        result.EnumerateArray().ToDictionary(s => (Label(s, "use_case"), Label(s, other)), Value);
+
+    private static Dictionary<string, double> ByLabel(JsonElement result, string label) =>
+        result.EnumerateArray().ToDictionary(s => Label(s, label), Value);
+
+    /// <summary>The same keys, and each value equal but for rounding.</summary>
+    private static void AssertCloseAll<TKey>(IReadOnlyDictionary<TKey, double> expected, IReadOnlyDictionary<TKey, double> actual) where TKey : notnull
+    {
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (key, value) in expected) AssertClose(value, actual[key]);
+    }
 
     private static string Label(JsonElement series, string name) => series.GetProperty("metric").GetProperty(name).GetString()!;
 

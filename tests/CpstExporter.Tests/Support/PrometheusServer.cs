@@ -124,6 +124,11 @@ internal sealed class PrometheusServer : IAsyncDisposable
     public async Task<JsonElement> QueryAsync(string promql) =>
         (await GetAsync("api/v1/query?query=" + Uri.EscapeDataString(promql), promql)).GetProperty("result");
 
+    /// <summary>An instant query evaluated at <paramref name="time"/> (Unix seconds) instead of now.</summary>
+    public async Task<JsonElement> QueryAtAsync(string promql, double time) =>
+        (await GetAsync($"api/v1/query?query={Uri.EscapeDataString(promql)}&time={time.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", promql))
+            .GetProperty("result");
+
     /// <summary>The single number an instant query returns, or null when the result is empty.</summary>
     public async Task<double?> ScalarAsync(string promql)
     {
