@@ -54,7 +54,7 @@ public sealed class GrafanaProvisioningTests
             // The "CPST dashboards" links find each other by this tag.
             Assert.Contains("cpst", dashboard.RootElement.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         }
-        Assert.Equal(["cpst-exporter", "cpst-models", "cpst-overview", "cpst-tasks"], uids.Order());
+        Assert.Equal(["cpst-exporter", "cpst-finance", "cpst-models", "cpst-overview", "cpst-tasks"], uids.Order());
     }
 
     [Fact]

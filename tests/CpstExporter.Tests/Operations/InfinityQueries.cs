@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CpstExporter.Exposition;
 
 namespace CpstExporter.Tests.Operations;
 
 /// <summary>
-/// Every query the shipped dashboards send to the task API through the Infinity datasource <c>cpst-tasks</c> (panel
-/// targets and query variables), and how a request is made of one: Grafana replaces the dashboard's variables, then
-/// Infinity evaluates its macros, puts the datasource URL in front of the query's path and adds the parameters.
+/// Every query the shipped dashboards send to the exporter's APIs (the task API, the billing API) through the Infinity
+/// datasource <c>cpst-tasks</c> (panel targets and query variables), and how a request is made of one: Grafana replaces
+/// the dashboard's variables, then Infinity evaluates its macros, puts the datasource URL in front of the query's path
+/// and adds the parameters.
 /// </summary>
 internal static partial class InfinityQueries
 {
@@ -23,6 +25,13 @@ internal static partial class InfinityQueries
         IReadOnlyList<KeyValuePair<string, string>> Params, string RootSelector, IReadOnlyList<Column> Columns)
     {
         public override string ToString() => Where;
+
+        /// <summary>Whether it asks the task API (<c>/api/v1/tasks</c>, <c>/api/v1/use_cases</c>) rather than the billing API.</summary>
+        public bool AsksTheTaskApi =>
+            Url == TaskApiEndpoint.UseCasesPath || Url == TaskApiEndpoint.TasksPath || Url.StartsWith(TaskApiEndpoint.TasksPath + "/", StringComparison.Ordinal);
+
+        /// <summary>The dashboard file it is in.</summary>
+        public string Dashboard => Where[..Where.IndexOf(" › ", StringComparison.Ordinal)];
 
         /// <summary>The request Infinity sends for this query, with the variables Grafana would hand it.</summary>
         /// <param name="datasourceUrl">The datasource's URL (the exporter's metrics listener).</param>
@@ -78,9 +87,17 @@ internal static partial class InfinityQueries
         }
     }
 
-    /// <summary>Every variable with an "All" option in the dashboards that query the task API.</summary>
+    /// <summary>
+    /// Every variable with an "All" option that a query of the Infinity datasource uses. A variable that only Prometheus
+    /// queries use (the finance dashboard's use case) keeps Grafana's regular expression for "All", <c>.*</c>.
+    /// </summary>
     public static IEnumerable<AllOption> AllOptions()
     {
+        var used = PanelTargets().Concat(VariableQueries())
+            .SelectMany(q => q.Params.Select(p => p.Value).Append(q.Url)
+                .SelectMany(text => GrafanaVariable().Matches(text))
+                .Select(m => (q.Dashboard, Name: m.Groups["braced"].Success ? m.Groups["braced"].Value : m.Groups["plain"].Value)))
+            .ToHashSet();
         foreach (string file in Dashboards())
         {
             string text = File.ReadAllText(file);
@@ -89,6 +106,7 @@ internal static partial class InfinityQueries
             foreach (JsonElement variable in dashboard.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray())
             {
                 if (!variable.TryGetProperty("includeAll", out JsonElement all) || !all.GetBoolean()) continue;
+                if (!used.Contains((Path.GetFileName(file), variable.GetProperty("name").GetString()!))) continue;
                 yield return new AllOption(Path.GetFileName(file), variable.GetProperty("name").GetString()!,
                     variable.TryGetProperty("allValue", out JsonElement value) ? value.GetString() : null);
             }
