@@ -329,6 +329,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
         { "openai", """{"data":[{"start_time":1793491200,"results":[{"amount":{"value":null,"currency":"usd"}}]}],"has_more":false}""" },
         { "openai", """{"data":[{"start_time":1793491200,"results":[{"amount":{"value":1e400,"currency":"usd"}}]}],"has_more":false}""" },
         { "anthropic", """{"data":[{"starting_at":"yesterday","results":[]}],"has_more":false}""" },
+        { "anthropic", """{"data":[],"has_more":false,"has_more":true,"next_page":"page_1"}""" },
         { "anthropic", """{"error":{"type":"api_error","message":"Internal"}}""" },
     };
 
