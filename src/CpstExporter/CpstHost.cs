@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
 using CpstExporter.Auth;
+using CpstExporter.Billing.CostApi;
 using CpstExporter.Configuration;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
@@ -116,6 +117,7 @@ internal static class CpstHost
             () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures, sp.GetRequiredService<RuntimeMetrics>(),
             sp.GetRequiredService<TaskAssembler>(), sp.GetRequiredService<TaskStateFile>()));
         services.AddSingleton<MetricsEndpoint>();
+        services.AddCostApiPollers(settings.CostApi);
 
         WebApplication app = builder.Build();
         // Listening before Kestrel starts, so every connection it counts up it also counts down here.

@@ -42,6 +42,9 @@ public sealed class ReferenceDocTests
         ["Limits:MaxConnections"] = s => s.MaxConnections ?? ConnectionLimit.DefaultMax,
         ["Limits:MaxTokensPerSpan"] = s => s.Plausible.MaxTokensPerSpan,
         ["Limits:MaxCostUsdPerSpan"] = s => s.Plausible.MaxCostUsdPerSpan,
+        ["Billing:PollMinutes"] = s => s.CostApi.PollMinutes,
+        ["Billing:OpenAI:BaseUrl"] = s => s.CostApi.OpenAI.BaseUrl.OriginalString,
+        ["Billing:Anthropic:BaseUrl"] = s => s.CostApi.Anthropic.BaseUrl.OriginalString,
     };
 
     [Fact]
