@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
 using CpstExporter.Auth;
+using CpstExporter.Billing.Focus;
 using CpstExporter.Configuration;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
@@ -76,6 +77,7 @@ internal static class CpstHost
         services.AddHostedService(sp => sp.GetRequiredService<PriceTableProvider>());
         services.AddSingleton(new ExchangeRates(settings.Pricing.ExchangeRates));
         services.AddSingleton<BatchPricer>();
+        services.AddFocusImport(settings.Focus); // when Cpst:Billing:Focus:Directory is set; hands the bill to the IBillSink
         services.AddSingleton(new RecentTasks(settings.Tasks.RecentTasks));
         services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TaskApiEndpoint>();

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using CpstExporter.Billing.Focus;
 using CpstExporter.Hosting;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
@@ -36,6 +37,7 @@ internal static class ConfigurationKeys
         "UseCases:*:TargetUsd", "UseCases:*:MonthlyBudgetUsd", "UseCases:*:SupportingCosts:*",
         "UseCases:*:SpikeFactor", "UseCases:*:MinTasksPerHour",
         "UseCases:*:Outcome:Signals:*", "UseCases:*:Outcome:Combine", "UseCases:*:Outcome:PassThreshold",
+        .. Bound<FocusImportOptions>(FocusImportOptions.Section), .. FocusImportOptions.MapKeys,
     ];
 
     /// <summary>The keys of an options type the binder fills: its public settable properties, in declaration order.</summary>
