@@ -36,20 +36,44 @@ internal sealed class FocusFileReader(FocusImportOptions options, ExchangeRates 
 
         (uint crc, uint length) = ReadGzipTrailer(file);
         using var content = new CheckedContentStream(new GZipStream(file, CompressionMode.Decompress, leaveOpen: true), options.MaxFileBytes, computeCrc: true);
-        FocusFileContent read;
         try
         {
-            read = ReadCsv(content);
+            FocusFileContent read = ReadCsv(content);
+            if (!MatchesTrailer(content, crc, length)) throw CutShort();
+            return read;
+        }
+        catch (FocusFileException)
+        {
+            // A file cut short mostly ends in a broken row: say what is wrong with the file, not with its last line.
+            if (content.BytesRead <= options.MaxFileBytes && !DrainsToTrailer(content, crc, length)) throw CutShort();
+            throw;
         }
         catch (InvalidDataException e)
         {
             throw new FocusFileException($"the gzip content is corrupt: {e.Message}");
         }
-        if (content.Crc != crc || unchecked((uint)content.BytesRead) != length)
-            throw new FocusFileException("the gzip content does not match its trailer: the file is cut short or corrupt, or holds several " +
-                "gzip members one after another (decompress it and compress it again as one)");
-        return read;
     }
+
+    private static bool MatchesTrailer(CheckedContentStream content, uint crc, uint length) =>
+        content.Crc == crc && unchecked((uint)content.BytesRead) == length;
+
+    /// <summary>Reads what is left of the content (bounded as it is); whether the whole then matches the trailer.</summary>
+    private static bool DrainsToTrailer(CheckedContentStream content, uint crc, uint length)
+    {
+        try
+        {
+            content.CopyTo(Stream.Null);
+        }
+        catch (Exception e) when (e is FocusFileException or InvalidDataException)
+        {
+            return false;
+        }
+        return MatchesTrailer(content, crc, length);
+    }
+
+    private static FocusFileException CutShort() =>
+        new("the gzip content does not match its trailer: the file is cut short or corrupt, or holds several " +
+            "gzip members one after another (decompress it and compress it again as one)");
 
     /// <summary>Reads plain CSV from <paramref name="csv"/>, to its end.</summary>
     /// <exception cref="FocusFileException">The content is refused.</exception>
