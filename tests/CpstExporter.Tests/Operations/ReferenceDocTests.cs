@@ -42,6 +42,13 @@ public sealed class ReferenceDocTests
         ["Limits:MaxConnections"] = s => s.MaxConnections ?? ConnectionLimit.DefaultMax,
         ["Limits:MaxTokensPerSpan"] = s => s.Plausible.MaxTokensPerSpan,
         ["Limits:MaxCostUsdPerSpan"] = s => s.Plausible.MaxCostUsdPerSpan,
+        ["Billing:Focus:MaxFileBytes"] = s => s.Focus.MaxFileBytes,
+        ["Billing:Focus:MaxRows"] = s => s.Focus.MaxRows,
+        ["Billing:Focus:MaxFieldLength"] = s => s.Focus.MaxFieldLength,
+        ["Billing:Focus:MaxAmountsPerFile"] = s => s.Focus.MaxAmountsPerFile,
+        ["Billing:Focus:MaxFiles"] = s => s.Focus.MaxFiles,
+        ["Billing:Focus:RescanSeconds"] = s => s.Focus.RescanSeconds,
+        ["Billing:Focus:SettleSeconds"] = s => s.Focus.SettleSeconds,
     };
 
     [Fact]

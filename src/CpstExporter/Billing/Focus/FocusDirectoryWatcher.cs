@@ -169,8 +169,8 @@ internal sealed partial class FocusDirectoryWatcher : BackgroundService
             return false;
         }
         if (FocusFileStamp.Of(path) != stamp) return null;
-        tracked.Seen = stamp;
         _sink.Replace(new BillSnapshot(BillingSource.Focus, scope, content.Amounts));
+        tracked.Seen = stamp; // only once handed on: a sink that failed gets the file again at the next look
         tracked.Imported = true;
         LogImported(scope, content.Rows, content.Counted, content.Amounts.Count, content.Usd, content.NotUsage, content.NotAiService,
             content.UnknownProvider, content.UnknownServices.Count == 0 ? "" : $" ({string.Join(", ", content.UnknownServices)}: map them with Cpst:Billing:Focus:Providers)");

@@ -207,31 +207,38 @@ public sealed class FocusDirectoryWatcherTests : IDisposable
     }
 
     [Fact]
-    public void Scan_SinkThatThrows_DoesNotStopTheWatcher()
+    public void Scan_SinkThatThrows_DoesNotStopTheWatcherAndTheFileIsOfferedAgain()
     {
+        var sink = new ThrowingSink();
         var options = FocusImportOptions.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cpst:Billing:Focus:Directory"] = _directory, ["Cpst:Billing:Focus:SettleSeconds"] = "0",
         }).Build().GetSection("Cpst"));
-        var watcher = new FocusDirectoryWatcher(options, ExchangeRates.UsdOnly, new ThrowingSink(), _clock, NullLogger<FocusDirectoryWatcher>.Instance);
+        var watcher = new FocusDirectoryWatcher(options, ExchangeRates.UsdOnly, sink, _clock, NullLogger<FocusDirectoryWatcher>.Instance);
         WriteBill("march.csv", ("2025-03-01", "111", "2"));
 
         Assert.Equal(default, watcher.ScanOnce());
+        Assert.Equal(default, watcher.ScanOnce());
+
+        Assert.Equal(2, sink.Replaces);
     }
 
     [Fact]
     public async Task Running_FileWrittenAndDeleted_ReachesTheSinkWithoutARescan()
     {
+        // The clock never moves: after the first look, only file-system events can start another.
         using FocusDirectoryWatcher watcher = Watcher(("RescanSeconds", "3600"));
+        WriteBill("february.csv", ("2025-02-01", "111", "1"));
         await watcher.StartAsync(CancellationToken.None);
         try
         {
-            await Poll.UntilAsync(() => watcher.ExecuteTask is { IsCompleted: false } && _sink.Replaced.Length == 0, "the watcher to start");
+            await Poll.UntilAsync(() => _sink.Replaced.Length == 1, "the first look, which the watcher starts before");
             WriteBill("march.csv", ("2025-03-01", "111", "2"));
-            await Poll.UntilAsync(() => _sink.Replaced.Length == 1, "the new file to be imported (file-system event)");
+            await Poll.UntilAsync(() => _sink.Replaced.Length == 2, "the new file to be imported");
 
             File.Delete(Path.Combine(_directory, "march.csv"));
-            await Poll.UntilAsync(() => _sink.Removed.Length == 1, "the deleted file to be removed (file-system event)");
+            await Poll.UntilAsync(() => _sink.Removed.Length == 1, "the deleted file to be removed");
+            Assert.Equal(["2025-02-01 aws.bedrock 111 1"], _sink.HeldAmounts());
         }
         finally
         {
@@ -256,7 +263,14 @@ public sealed class FocusDirectoryWatcherTests : IDisposable
 
     private sealed class ThrowingSink : IBillSink
     {
-        public void Replace(BillSnapshot snapshot) => throw new InvalidOperationException("store broken");
+        public int Replaces { get; private set; }
+
+        public void Replace(BillSnapshot snapshot)
+        {
+            Replaces++;
+            throw new InvalidOperationException("store broken");
+        }
+
         public void Remove(BillingSource source, string scope) => throw new InvalidOperationException("store broken");
         public void Failed(BillingSource source, string reason) => throw new InvalidOperationException("store broken");
     }
