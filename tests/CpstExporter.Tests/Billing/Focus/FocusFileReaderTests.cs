@@ -44,6 +44,9 @@ public sealed class FocusFileReaderTests : IDisposable
     public void Read_Focus11AzureExportInEur_ConvertsWithTheRateAndDatesByUtcDay()
     {
         // CRLF line ends and a UTF-8 byte order mark, as Cost Management writes them.
+        byte[] bytes = File.ReadAllBytes(Fixture("focus-1.1-azure.csv"));
+        Assert.True(bytes.AsSpan().StartsWith("\uFEFF"u8) && bytes.AsSpan().IndexOf("\r\n"u8) > 0, "the fixture lost its byte order mark or its CRLFs");
+
         FocusFileContent content = Reader(eurRate: 1.08m).Read(Fixture("focus-1.1-azure.csv"));
 
         // (10.00 + 0.125) EUR × 1.08; 3 EUR × 1.08 on 2025-03-01T00:30:00+01:00, which is 28 February in UTC.
