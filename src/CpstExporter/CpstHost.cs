@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
 using CpstExporter.Auth;
 using CpstExporter.Billing.CostApi;
+using CpstExporter.Billing.Focus;
 using CpstExporter.Configuration;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
@@ -77,6 +78,7 @@ internal static class CpstHost
         services.AddHostedService(sp => sp.GetRequiredService<PriceTableProvider>());
         services.AddSingleton(new ExchangeRates(settings.Pricing.ExchangeRates));
         services.AddSingleton<BatchPricer>();
+        services.AddFocusImport(settings.Focus); // when Cpst:Billing:Focus:Directory is set; hands the bill to the IBillSink
         services.AddSingleton(new RecentTasks(settings.Tasks.RecentTasks));
         services.AddSingleton(sp => new CpstMetrics(settings.MaxSeriesPerMetric, settings.UseCases, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TaskApiEndpoint>();

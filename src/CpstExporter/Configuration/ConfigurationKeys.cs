@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using CpstExporter.Billing.CostApi;
+using CpstExporter.Billing.Focus;
 using CpstExporter.Hosting;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
@@ -38,6 +39,7 @@ internal static class ConfigurationKeys
         "UseCases:*:SpikeFactor", "UseCases:*:MinTasksPerHour",
         "UseCases:*:Outcome:Signals:*", "UseCases:*:Outcome:Combine", "UseCases:*:Outcome:PassThreshold",
         .. CostApiOptions.Keys,
+        .. Bound<FocusImportOptions>(FocusImportOptions.Section), .. FocusImportOptions.MapKeys,
     ];
 
     /// <summary>The keys of an options type the binder fills: its public settable properties, in declaration order.</summary>

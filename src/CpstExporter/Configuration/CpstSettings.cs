@@ -1,6 +1,7 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Auth;
 using CpstExporter.Billing.CostApi;
+using CpstExporter.Billing.Focus;
 using CpstExporter.Conventions;
 using CpstExporter.Hosting;
 using CpstExporter.Pricing;
@@ -37,6 +38,7 @@ internal sealed class CpstSettings
     public required PlausibleRange Plausible { get; init; }
     public required ShutdownOptions Shutdown { get; init; }
     public required CostApiOptions CostApi { get; init; }
+    public required FocusImportOptions Focus { get; init; }
 
     /// <summary>
     /// <c>Cpst:Exposition:DeprecatedMetricNames</c>: also write renamed families under their former names
@@ -66,6 +68,7 @@ internal sealed class CpstSettings
                 Conventions = ConventionOptions.Read(cpst.GetSection("Conventions")),
                 Shutdown = cpst.GetSection(ShutdownOptions.Section).Get<ShutdownOptions>() ?? new ShutdownOptions(),
                 CostApi = CostApiOptions.Read(cpst),
+                Focus = FocusImportOptions.Read(cpst),
                 DeprecatedMetricNames = cpst.GetValue("Exposition:DeprecatedMetricNames", false),
                 Plausible = new PlausibleRange(
                     limits.GetValue("MaxTokensPerSpan", PlausibleRange.Default.MaxTokensPerSpan),
@@ -92,5 +95,6 @@ internal sealed class CpstSettings
         Plausible.Validate();
         Shutdown.Validate();
         Listen.Validate();
+        Focus.Validate();
     }
 }

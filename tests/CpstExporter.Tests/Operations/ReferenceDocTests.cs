@@ -45,6 +45,13 @@ public sealed class ReferenceDocTests
         ["Billing:PollMinutes"] = s => s.CostApi.PollMinutes,
         ["Billing:OpenAI:BaseUrl"] = s => s.CostApi.OpenAI.BaseUrl.OriginalString,
         ["Billing:Anthropic:BaseUrl"] = s => s.CostApi.Anthropic.BaseUrl.OriginalString,
+        ["Billing:Focus:MaxFileBytes"] = s => s.Focus.MaxFileBytes,
+        ["Billing:Focus:MaxRows"] = s => s.Focus.MaxRows,
+        ["Billing:Focus:MaxFieldLength"] = s => s.Focus.MaxFieldLength,
+        ["Billing:Focus:MaxAmountsPerFile"] = s => s.Focus.MaxAmountsPerFile,
+        ["Billing:Focus:MaxFiles"] = s => s.Focus.MaxFiles,
+        ["Billing:Focus:RescanSeconds"] = s => s.Focus.RescanSeconds,
+        ["Billing:Focus:SettleSeconds"] = s => s.Focus.SettleSeconds,
     };
 
     [Fact]

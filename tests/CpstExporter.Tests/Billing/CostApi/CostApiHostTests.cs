@@ -40,7 +40,7 @@ public sealed class CostApiHostTests : IAsyncLifetime
             ["Cpst:Billing:OpenAI:BaseUrl"] = server.Address.ToString(),
         }, clock, builder => builder.Services.AddSingleton<IBillSink>(_sink));
 
-        await Poll.UntilAsync(() => _sink.Replaced.Count == 2, "the poll at start");
+        await Poll.UntilAsync(() => _sink.Replaced.Length == 2, "the poll at start");
         Assert.Equal([new BilledAmount(new DateOnly(2026, 10, 20), "openai", "proj_x", 7.25m)], _sink.Last("2026-10")!.Amounts);
         Assert.Single(exporter.Services.GetServices<IHostedService>().OfType<CostApiPoller>(), p => p.Source == BillingSource.OpenAI);
     }

@@ -37,7 +37,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
         // Whatever the test did, the key went nowhere but the provider.
         // Not Assert.DoesNotContain, whose message would show the key.
         Assert.False(_logs.All.Contains(_key, StringComparison.Ordinal), "the admin key is in the log");
-        Assert.False(_sink.Failed.Any(f => f.Reason.Contains(_key, StringComparison.Ordinal)), "the admin key is in a failure's reason");
+        Assert.False(_sink.Failures.Any(f => f.Reason.Contains(_key, StringComparison.Ordinal)), "the admin key is in a failure's reason");
     }
 
     private void WriteKey(string key, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
@@ -78,7 +78,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
 
     private string OnlyFailure()
     {
-        var failure = Assert.Single(_sink.Failed);
+        var failure = Assert.Single(_sink.Failures);
         return failure.Reason;
     }
 
@@ -134,7 +134,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
         Assert.Equal(
             [new BilledAmount(new DateOnly(2026, 11, 1), "openai", "proj_a", 0.13m), new(new DateOnly(2026, 11, 2), "openai", "", 0m), new(new DateOnly(2026, 11, 2), "openai", "proj_c", 3m)],
             _sink.Last("2026-11")!.Amounts);
-        Assert.Empty(_sink.Failed);
+        Assert.Empty(_sink.Failures);
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
 
         Assert.Single(server.Requests); // no retry
         Assert.Empty(_sink.Replaced);
-        Assert.Equal(api, Assert.Single(_sink.Failed).Source);
+        Assert.Equal(api, Assert.Single(_sink.Failures).Source);
         Assert.Contains("401", OnlyFailure());
         var logged = Assert.Single(_logs.Entries, e => e.Event.Id == 542);
         Assert.Contains(KeyFile, logged.Text);
@@ -225,7 +225,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
         Assert.True(requests[1].At - requests[0].At >= TimeSpan.FromSeconds(120), $"asked again after {requests[1].At - requests[0].At}");
         Assert.Contains(_logs.Entries, e => e.Event.Id == 543 && e.Text.Contains("asking again in 120 s", StringComparison.Ordinal));
         Assert.Equal(2.5m, Assert.Single(_sink.Last("2026-10")!.Amounts).Usd);
-        Assert.Empty(_sink.Failed);
+        Assert.Empty(_sink.Failures);
     }
 
     [Fact]
@@ -275,7 +275,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
 
         Assert.Equal(4, server.Requests.Count);
         Assert.Equal(0.03m, Assert.Single(_sink.Last("2026-11")!.Amounts).Usd);
-        Assert.Empty(_sink.Failed);
+        Assert.Empty(_sink.Failures);
     }
 
     [Fact]
@@ -347,7 +347,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
 
         Assert.Equal(2, server.Requests.Count); // a broken page is not asked again
         Assert.Empty(_sink.Replaced);
-        Assert.Equal(api, Assert.Single(_sink.Failed).Source);
+        Assert.Equal(api, Assert.Single(_sink.Failures).Source);
         Assert.Single(_logs.Entries, e => e.Event.Id == 541);
     }
 
@@ -439,7 +439,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
         server.Always = CostFault.Status(404);
         Assert.False(await PollAsync(poller));
 
-        Assert.Equal(2, _sink.Replaced.Count); // the first poll's two months, nothing since
+        Assert.Equal(2, _sink.Replaced.Length); // the first poll's two months, nothing since
         Assert.Empty(_sink.Removed);
         Assert.Contains("404", OnlyFailure());
     }
@@ -468,7 +468,7 @@ public sealed class CostApiPollerTests : IAsyncLifetime
         Assert.True(await PollAsync(poller));
 
         Assert.Equal(rotated, server.Requests[^1].Key);
-        Assert.Empty(_sink.Failed);
+        Assert.Empty(_sink.Failures);
         Assert.False(_logs.All.Contains(rotated, StringComparison.Ordinal), "the new admin key is in the log");
     }
 
@@ -503,10 +503,10 @@ public sealed class CostApiPollerTests : IAsyncLifetime
         CostApiPoller poller = Poller(BillingSource.OpenAI, server);
 
         await poller.StartAsync(CancellationToken.None);
-        await Poll.UntilAsync(() => _sink.Replaced.Count == 2, "the poll at start");
+        await Poll.UntilAsync(() => _sink.Replaced.Length == 2, "the poll at start");
         _clock.Advance(TimeSpan.FromMinutes(59));
-        Assert.Equal(2, _sink.Replaced.Count);
-        await Poll.UntilAsync(_clock, TimeSpan.FromSeconds(30), () => _sink.Replaced.Count == 4, "the poll an hour later");
+        Assert.Equal(2, _sink.Replaced.Length);
+        await Poll.UntilAsync(_clock, TimeSpan.FromSeconds(30), () => _sink.Replaced.Length == 4, "the poll an hour later");
         await poller.StopAsync(CancellationToken.None);
 
         Assert.Equal(4, server.Requests.Count);
