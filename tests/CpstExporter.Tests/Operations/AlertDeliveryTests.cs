@@ -61,6 +61,26 @@ public sealed class AlertDeliveryTests(AlertStack stack) : IClassFixture<AlertSt
         Assert.NotNull(stack.Delivered("CpstSpike", "search-agent"));
     }
 
+    [RequiresBinaryFact("prometheus", "promtool", "alertmanager")]
+    public async Task UntracedSpend_BillAboveTraces_NotificationNamesTheProviderAndBilledTracedAndUntracedDollars()
+    {
+        JsonElement alert = stack.Delivered("UntracedSpend", "provider", "openai") ?? throw new InvalidOperationException("no UntracedSpend for openai");
+        JsonElement annotations = alert.GetProperty("annotations");
+
+        Assert.Equal("warning", alert.GetProperty("labels").GetProperty("severity").GetString());
+        Assert.Equal("30.00 USD of the openai bill for the last billed day is not traced (75% traced)", annotations.GetProperty("summary").GetString());
+        Assert.Equal("On the last billed day (UTC) openai billed 120.00 USD and the exporter traced 90.00 USD of it (75%): 30.00 USD of "
+            + "spend that no trace accounts for, and that no CPST includes. The accounts and days are on the cpst-finance dashboard.",
+            annotations.GetProperty("description").GetString());
+        Assert.Equal("/d/cpst-finance/cpst-finance", annotations.GetProperty("dashboard").GetString());
+
+        // Anthropic's bill is 98 % traced, and both sources imported on time: Alertmanager holds nothing else of billing.
+        JsonElement held = await stack.Alertmanager.AlertsAsync();
+        Assert.DoesNotContain(held.EnumerateArray(), a => a.GetProperty("labels").GetProperty("alertname").GetString() == "BillingImportStale"
+            || (a.GetProperty("labels").GetProperty("alertname").GetString() == "UntracedSpend"
+                && a.GetProperty("labels").GetProperty("provider").GetString() != "openai"));
+    }
+
     /// <summary>Alertmanager's alerts once it has received the support bot's CpstSpike and TaskSuccessRateDrop.</summary>
     private async Task<JsonElement> Alertmanager()
     {

@@ -15,6 +15,10 @@ namespace CpstExporter.Tests.Operations;
 /// in 10 at the same cost: CPST 0.025 → 0.040 USD, and
 /// <c>TasksWithoutOutcome</c> fires with <c>CpstSpike</c> and <c>TaskSuccessRateDrop</c>, which Alertmanager holds back.</item>
 /// </list>
+/// And the bill, all along (<see cref="Gauges"/>): on the last billed day OpenAI billed 120 USD over two projects of which
+/// the traces account for 90 (75 %), so <c>UntracedSpend</c> fires for <c>openai</c>; Anthropic billed 50 USD of which
+/// 49 were traced (98 %), which stays quiet; both sources imported a minute before each sample, so
+/// <c>BillingImportStale</c> stays quiet.
 /// </summary>
 internal static class AlertHistory
 {
@@ -60,6 +64,18 @@ internal static class AlertHistory
         ("""cpst_tool_cost_usd_total{use_case="support-bot",tool="file_search"}""", 0.05m, 0.05m),
     ];
 
+    /// <summary>Gauges that hold one value all along (the bill); <c>null</c>: a minute before the sample's time, in seconds.</summary>
+    private static readonly (string Series, decimal? Value)[] Gauges =
+    [
+        ("""cpst_billed_cost_last_day_usd{provider="openai",account="proj_a"}""", 80),
+        ("""cpst_billed_cost_last_day_usd{provider="openai",account="proj_b"}""", 40),
+        ("""cpst_traced_cost_last_day_usd{provider="openai"}""", 90),
+        ("""cpst_billed_cost_last_day_usd{provider="anthropic",account=""}""", 50),
+        ("""cpst_traced_cost_last_day_usd{provider="anthropic"}""", 49),
+        ("""cpst_billing_last_import_timestamp_seconds{source="openai"}""", null),
+        ("""cpst_billing_last_import_timestamp_seconds{source="anthropic"}""", null),
+    ];
+
     /// <summary>A series of a task metric: the task labels, as the exporter writes them.</summary>
     private static string Task(string metric, string useCase, string model, string outcome) =>
         $"{metric}{{use_case=\"{useCase}\",outcome=\"{outcome}\",model=\"{model}\",environment=\"prod\",variant=\"none\"}}";
@@ -83,6 +99,11 @@ internal static class AlertHistory
                 if (t > first) value += t > change ? after : before;
                 text.Append(CultureInfo.InvariantCulture, $"{series} {value} {t}\n");
             }
+        }
+        foreach (var (series, value) in Gauges)
+        {
+            for (long t = first; t <= last; t += 60)
+                text.Append(CultureInfo.InvariantCulture, $"{series} {value ?? t - 60} {t}\n");
         }
         // The exporter was up all along: CpstExporterDown stays quiet.
         for (long t = first; t <= last; t += 60)

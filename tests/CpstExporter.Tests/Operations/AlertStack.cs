@@ -69,8 +69,9 @@ public sealed partial class AlertStack : IAsyncLifetime
         // about every alert of it, held back or not.
         try
         {
-            await Poll.UntilAsync(() => Delivered("CpstSpike", "search-agent") is not null && Delivered("TasksWithoutOutcome", "support-bot") is not null,
-                "the CpstSpike and TasksWithoutOutcome notifications at the webhook", TimeSpan.FromSeconds(120));
+            await Poll.UntilAsync(() => Delivered("CpstSpike", "search-agent") is not null && Delivered("TasksWithoutOutcome", "support-bot") is not null
+                    && Delivered("UntracedSpend", "provider", "openai") is not null,
+                "the CpstSpike, TasksWithoutOutcome and UntracedSpend notifications at the webhook", TimeSpan.FromSeconds(120));
         }
         catch (TimeoutException e)
         {
@@ -79,13 +80,16 @@ public sealed partial class AlertStack : IAsyncLifetime
     }
 
     /// <summary>The first delivered firing alert of that name and use case, or null.</summary>
-    internal JsonElement? Delivered(string alertname, string useCase)
+    internal JsonElement? Delivered(string alertname, string useCase) => Delivered(alertname, "use_case", useCase);
+
+    /// <summary>The first delivered firing alert of that name whose <paramref name="label"/> is <paramref name="value"/>, or null.</summary>
+    internal JsonElement? Delivered(string alertname, string label, string value)
     {
         foreach (JsonElement alert in Webhook.Alerts)
         {
             JsonElement labels = alert.GetProperty("labels");
             if (labels.GetProperty("alertname").GetString() == alertname
-                && labels.TryGetProperty("use_case", out JsonElement uc) && uc.GetString() == useCase
+                && labels.TryGetProperty(label, out JsonElement found) && found.GetString() == value
                 && alert.GetProperty("status").GetString() == "firing")
                 return alert;
         }
