@@ -94,6 +94,11 @@ internal static partial class OtlpProtobufReader
     /// </summary>
     private static void ReadSpanEvent(ReadOnlySpan<byte> payload, SpanBatch batch, ref IgnoredEvaluationEvents problems)
     {
+        // The SDKs write an event's time (fixed64, tag 0x09) and then its name (tag 0x12): the name's length, one byte
+        // after them, tells any other event apart at the cost of a skip. Any other layout is read field by field.
+        int at = payload.Length > 9 && payload[0] == TimeTag ? 9 : 0;
+        if (payload.Length > at + 1 && payload[at] == NameTag && payload[at + 1] != EvaluationEvent.Name.Length) return;
+
         EvaluationSlices fields = default;
         bool evaluation = false;
         var reader = new ProtoReader(payload);
@@ -111,6 +116,9 @@ internal static partial class OtlpProtobufReader
         }
         if (evaluation && AddEvaluation(batch, default, in fields) is IgnoredLogRecordReason reason) problems.Add(reason);
     }
+
+    /// <summary>The tags of <c>Span.Event</c>'s <c>time_unix_nano</c> (field 1, fixed64) and <c>name</c> (field 2, length-delimited).</summary>
+    private const byte TimeTag = 1 << 3 | ProtoReader.Fixed64, NameTag = SpanEvent.Name << 3 | ProtoReader.LengthDelimited;
 
     /// <summary>Keeps the value of an attribute the evaluation reads, unread (an AnyValue's bytes); others are passed over.</summary>
     private static void Capture(ReadOnlySpan<byte> keyValue, ref EvaluationSlices fields)

@@ -258,12 +258,14 @@ public class EvaluationEventReaderTests
     {
         SpanBatch batch = Traces(Spans.Request("svc",
             Spans.Root(1).With(Evaluations.Event("exception", Spans.Attr("exception.type", "TimeoutException")), Evaluations.Event("judge", "pass", 0.8)),
-            Spans.Child(2, 2).With(Evaluations.Event("unit_tests", score: 0.4))), format);
+            Spans.Child(2, 2).With(Evaluations.Event("unit_tests", score: 0.4),
+                new Span.Types.Event { Name = Evaluations.EventName, Attributes = { Evaluations.Attributes("style", "fail") } })), format); // no time: the name first
 
         Assert.Equal(2, batch.SpanCount);
-        Assert.Equal(2, batch.EvaluationCount);
+        Assert.Equal(3, batch.EvaluationCount);
         Assert.Equal((Spans.TraceHex(1), "judge", "pass", 0.8), Read(batch, 0));
         Assert.Equal((Spans.TraceHex(2), "unit_tests", (string?)null, 0.4), Read(batch, 1));
+        Assert.Equal((Spans.TraceHex(2), "style", "fail", (double?)null), Read(batch, 2));
         Assert.False(batch.IsPartialSuccess);
     }
 
@@ -273,6 +275,7 @@ public class EvaluationEventReaderTests
     {
         SpanBatch batch = Traces(Spans.Request("svc", Spans.Root(1).With(
             Evaluations.Event("exception", Evaluations.Attributes("judge", "pass")),
+            Evaluations.Event("gen_ai.evaluation.resulx", Evaluations.Attributes("judge", "pass")), // as long as the name
             Evaluations.Event("gen_ai.client.inference.operation.details", Spans.Attr("gen_ai.output.type", "text")))), format);
 
         Assert.Equal((1, 0, 0), (batch.SpanCount, batch.EvaluationCount, batch.IgnoredAttributes));
