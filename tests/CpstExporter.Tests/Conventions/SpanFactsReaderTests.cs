@@ -1252,4 +1252,20 @@ public class SpanFactsReaderTests
         Assert.Null(facts.UseCase);
         Assert.Equal("svc", facts.ServiceName);
     }
+
+    [Fact]
+    public void ReadEvaluations_NamesAndLabels_AreStringsOfTheLabelValueCache()
+    {
+        var batch = new SpanBatch();
+        OtlpProtobufReader.Read(Google.Protobuf.MessageExtensions.ToByteArray(
+            Evaluations.Request(Evaluations.Record(1, "judge", "Pass", 0.5), Evaluations.Record(2, "judge", score: 1))), batch, ExportSignal.Logs);
+        var results = new EvaluationResult[2];
+
+        int count = new SpanFactsReader(new LabelValueCache()).ReadEvaluations(batch, results);
+
+        Assert.Equal(2, count);
+        Assert.Equal(new EvaluationResult(CpstExporter.Primitives.TraceId.FromBytes(TraceId(1)), "judge", "Pass", 0.5, null), results[0]);
+        Assert.Equal(new EvaluationResult(CpstExporter.Primitives.TraceId.FromBytes(TraceId(2)), "judge", null, 1.0, null), results[1]);
+        Assert.Same(results[0].Name, results[1].Name); // one string per name seen
+    }
 }

@@ -31,8 +31,11 @@ public sealed class ListenerRoutesTests(ListenerRoutesTests.Exporter exporter) :
     /// <summary>Listener, method, path → status, body (null: not checked), Allow header (null: none).</summary>
     public static TheoryData<string, string, string, int, string?, string?> HttpAnswers => new()
     {
-        // OTLP/HTTP: the two write paths, POST only.
+        // OTLP/HTTP: the three write paths, POST only.
         { "OtlpHttp", "POST", "/v1/traces", 200, null, null },
+        { "OtlpHttp", "POST", "/v1/logs", 200, null, null },
+        { "OtlpHttp", "GET", "/v1/logs", 405, "use POST\n", "POST" },
+        { "OtlpHttp", "POST", "/v1/logs/", 404, "not found\n", null },
         { "OtlpHttp", "POST", "/v1/outcomes", 415, null, null },
         { "OtlpHttp", "GET", "/v1/traces", 405, "use POST\n", "POST" },
         { "OtlpHttp", "PUT", "/v1/outcomes", 405, "use POST\n", "POST" },
@@ -120,7 +123,9 @@ public sealed class ListenerRoutesTests(ListenerRoutesTests.Exporter exporter) :
         { "POST", "/opentelemetry.proto.collector.trace.v1.TraceService/Export", "application/grpc", 200, 0 },
         { "POST", "/grpc.health.v1.Health/Check", "application/grpc", 200, 0 },
         { "POST", "/opentelemetry.proto.collector.trace.v1.TraceService/Other", "application/grpc", 200, 12 },
-        { "POST", "/opentelemetry.proto.collector.logs.v1.LogsService/Export", "application/grpc", 200, 12 },
+        { "POST", "/opentelemetry.proto.collector.logs.v1.LogsService/Export", "application/grpc", 200, 0 },
+        { "POST", "/opentelemetry.proto.collector.logs.v1.LogsService/Other", "application/grpc", 200, 12 },
+        { "POST", "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", "application/grpc", 200, 12 },
         { "POST", "/v1/traces", "application/x-protobuf", 200, 12 },
         { "POST", "/v1/traces", "application/grpc", 200, 12 },
         { "POST", "/opentelemetry.proto.collector.trace.v1.TraceService/Export", "application/x-protobuf", 415, 13 },

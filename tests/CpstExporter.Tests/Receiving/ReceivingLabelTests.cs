@@ -18,6 +18,14 @@ public class ReceivingLabelTests
         Assert.Equal(Enum.GetValues<IgnoredAttributeReason>().Length, LabelValueTests.DistinctSpellings<IgnoredAttributeReason>(IgnoredAttributeReasonLabels.LabelValue));
 
     [Fact]
+    public void IgnoredLogRecordReason_EveryMember_HasOneDistinctSpelling() =>
+        Assert.Equal(Enum.GetValues<IgnoredLogRecordReason>().Length, LabelValueTests.DistinctSpellings<IgnoredLogRecordReason>(IgnoredLogRecordReasonLabels.LabelValue));
+
+    [Fact]
+    public void IgnoredLogRecordReason_EveryEvaluationProblem_IsExplained() =>
+        Assert.All(Enum.GetValues<IgnoredLogRecordReason>().Where(r => r != IgnoredLogRecordReason.NotEvaluation), r => Assert.Contains("gen_ai.evaluation", r.Problem()));
+
+    [Fact]
     public void RequestRejection_EveryMember_HasOneDistinctSpelling() =>
         Assert.Equal(Enum.GetValues<RequestRejection>().Length, LabelValueTests.DistinctSpellings<RequestRejection>(RequestRejectionLabels.LabelValue));
 
@@ -28,5 +36,6 @@ public class ReceivingLabelTests
 
         Assert.Equal(Enum.GetValues<RequestRejection>().Select(r => r.LabelValue()), counters.RejectedRequests.Values().Select(v => v.Label));
         Assert.Equal(Enum.GetValues<IgnoredAttributeReason>().Select(r => r.LabelValue()), counters.IgnoredAttributes.Values().Select(v => v.Label));
+        Assert.Equal(Enum.GetValues<IgnoredLogRecordReason>().Select(r => r.LabelValue()), counters.IgnoredLogRecords.Values().Select(v => v.Label));
     }
 }

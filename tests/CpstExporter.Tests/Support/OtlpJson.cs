@@ -4,7 +4,10 @@ using CpstExporter.Receiving.Otlp;
 
 namespace CpstExporter.Tests.Support;
 
-/// <summary>OTLP/JSON as the specification writes it (hex ids, int64 as strings), from a request built with <see cref="Spans"/>.</summary>
+/// <summary>
+/// OTLP/JSON as the specification writes it (hex ids, int64 as strings), from a request built with <see cref="Spans"/>
+/// or <see cref="Evaluations"/>.
+/// </summary>
 internal static class OtlpJson
 {
     public static string From(ExportTraceServiceRequest request)
@@ -43,6 +46,65 @@ internal static class OtlpJson
                         json.WriteString("startTimeUnixNano", span.StartTimeUnixNano.ToString(System.Globalization.CultureInfo.InvariantCulture));
                         json.WriteString("endTimeUnixNano", span.EndTimeUnixNano.ToString(System.Globalization.CultureInfo.InvariantCulture));
                         Attributes(json, span.Attributes);
+                        if (span.Events.Count > 0)
+                        {
+                            json.WriteStartArray("events");
+                            foreach (Span.Types.Event e in span.Events)
+                            {
+                                json.WriteStartObject();
+                                json.WriteString("timeUnixNano", e.TimeUnixNano.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                                json.WriteString("name", e.Name);
+                                Attributes(json, e.Attributes);
+                                json.WriteEndObject();
+                            }
+                            json.WriteEndArray();
+                        }
+                        json.WriteEndObject();
+                    }
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static string From(ExportLogsServiceRequest request)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("resourceLogs");
+            foreach (ResourceLogs resourceLogs in request.ResourceLogs)
+            {
+                json.WriteStartObject();
+                json.WriteStartObject("resource");
+                Attributes(json, resourceLogs.Resource?.Attributes ?? []);
+                json.WriteEndObject();
+                json.WriteStartArray("scopeLogs");
+                foreach (ScopeLogs scope in resourceLogs.ScopeLogs)
+                {
+                    json.WriteStartObject();
+                    json.WriteStartArray("logRecords");
+                    foreach (LogRecord record in scope.LogRecords)
+                    {
+                        json.WriteStartObject();
+                        json.WriteString("timeUnixNano", record.TimeUnixNano.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        json.WriteNumber("severityNumber", record.SeverityNumber);
+                        if (record.Body is { StringValue: { Length: > 0 } body })
+                        {
+                            json.WriteStartObject("body");
+                            json.WriteString("stringValue", body);
+                            json.WriteEndObject();
+                        }
+                        Attributes(json, record.Attributes);
+                        if (!record.TraceId.IsEmpty) json.WriteString("traceId", Convert.ToHexStringLower(record.TraceId.Span));
+                        if (record.EventName.Length > 0) json.WriteString("eventName", record.EventName);
                         json.WriteEndObject();
                     }
                     json.WriteEndArray();
@@ -69,7 +131,11 @@ internal static class OtlpJson
             {
                 case AnyValue.ValueOneofCase.StringValue: json.WriteString("stringValue", kv.Value.StringValue); break;
                 case AnyValue.ValueOneofCase.IntValue: json.WriteString("intValue", kv.Value.IntValue.ToString(System.Globalization.CultureInfo.InvariantCulture)); break;
-                case AnyValue.ValueOneofCase.DoubleValue: json.WriteNumber("doubleValue", kv.Value.DoubleValue); break;
+                case AnyValue.ValueOneofCase.DoubleValue when double.IsFinite(kv.Value.DoubleValue): json.WriteNumber("doubleValue", kv.Value.DoubleValue); break;
+                // The protobuf JSON mapping spells the non-finite doubles as strings.
+                case AnyValue.ValueOneofCase.DoubleValue:
+                    json.WriteString("doubleValue", double.IsNaN(kv.Value.DoubleValue) ? "NaN" : kv.Value.DoubleValue > 0 ? "Infinity" : "-Infinity");
+                    break;
                 case AnyValue.ValueOneofCase.BoolValue: json.WriteBoolean("boolValue", kv.Value.BoolValue); break;
                 default: throw new NotSupportedException(kv.Value.ValueCase.ToString());
             }
