@@ -106,7 +106,10 @@ internal static class CpstHost
         services.AddSingleton<ReadinessHealthCheck>();
         services.AddGrpcHealthChecks().AddCheck<ReadinessHealthCheck>("ready");
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
-        services.AddSingleton<OtlpHttpReceiver>();
+        // One receiver per OTLP/HTTP path; they differ only in the reader and the response message.
+        foreach (ExportSignal signal in Enum.GetValues<ExportSignal>())
+            services.AddKeyedSingleton(signal, (sp, _) => new OtlpHttpReceiver(sp.GetRequiredService<ISpanBatchSink>(),
+                sp.GetRequiredService<SpanBatchPool>(), settings.Receiver, sp.GetRequiredService<ReceiverCounters>(), signal));
         services.AddSingleton<OutcomeApiReceiver>();
         services.AddSingleton(new ProcessMetrics());
         services.AddSingleton(sp => new RuntimeMetrics(sp.GetRequiredService<IMeterFactory>(), settings.DeprecatedMetricNames));

@@ -10,8 +10,9 @@ using CpstExporter.Tasks;
 namespace CpstExporter;
 
 /// <summary>
-/// Runs a decoded request through the stages in order: conventions → pricing → task assembly, whose decisions (calls
-/// counted, tasks finished early) it hands on to the aggregation (<see cref="TaskDecisionDelivery"/>). Composition, not
+/// Runs a decoded request through the stages in order: conventions → pricing → task assembly, then the request's
+/// evaluation events (span events, log records) → the task stage, whose decisions (calls counted, tasks finished early,
+/// verdicts late or dropped) it hands on to the aggregation (<see cref="TaskDecisionDelivery"/>). Composition, not
 /// logic: each step is the stage's own, and the pipeline only lends them the pooled buffers one hands to the next. Spans a stage refuses are recorded on the batch, which the receiver then
 /// answers and counts.
 /// </summary>
@@ -24,22 +25,15 @@ internal sealed class SpanPipeline(
 {
     public void Consume(SpanBatch batch)
     {
-        int count = batch.SpanCount;
-        if (count == 0) return;
-
-        ResourceFacts[] resources = ArrayPool<ResourceFacts>.Shared.Rent(batch.ResourceCount);
-        SpanFacts[] facts = ArrayPool<SpanFacts>.Shared.Rent(count);
-        CallPrice[] costs = ArrayPool<CallPrice>.Shared.Rent(count);
+        if (batch.SpanCount == 0 && batch.EvaluationCount == 0) return;
         TaskDecisions decisions = delivery.Rent();
         try
         {
-            int plausible = conventions.ReadPlausible(batch, resources, facts);
-            ReadOnlySpan<SpanFacts> read = facts.AsSpan(0, plausible);
-            int unknownCurrencies = pricer.Price(read, costs);
-            if (unknownCurrencies > 0) batch.Ignore(IgnoredAttributeReason.UnknownCurrency, unknownCurrencies, UnknownCurrencyMessage);
             try
             {
-                tasks.Add(read, costs.AsSpan(0, plausible), decisions);
+                if (batch.SpanCount > 0) AddSpans(batch, decisions);
+                // After the request's spans: an evaluation on a span of a new trace joins the task its spans just began.
+                if (batch.EvaluationCount > 0) ApplyEvaluations(batch, decisions);
             }
             finally
             {
@@ -50,9 +44,42 @@ internal sealed class SpanPipeline(
         finally
         {
             delivery.Return(decisions);
+        }
+    }
+
+    private void AddSpans(SpanBatch batch, TaskDecisions decisions)
+    {
+        int count = batch.SpanCount;
+        ResourceFacts[] resources = ArrayPool<ResourceFacts>.Shared.Rent(batch.ResourceCount);
+        SpanFacts[] facts = ArrayPool<SpanFacts>.Shared.Rent(count);
+        CallPrice[] costs = ArrayPool<CallPrice>.Shared.Rent(count);
+        try
+        {
+            int plausible = conventions.ReadPlausible(batch, resources, facts);
+            ReadOnlySpan<SpanFacts> read = facts.AsSpan(0, plausible);
+            int unknownCurrencies = pricer.Price(read, costs);
+            if (unknownCurrencies > 0) batch.Ignore(IgnoredAttributeReason.UnknownCurrency, unknownCurrencies, UnknownCurrencyMessage);
+            tasks.Add(read, costs.AsSpan(0, plausible), decisions);
+        }
+        finally
+        {
             ArrayPool<ResourceFacts>.Shared.Return(resources, clearArray: true);
             ArrayPool<SpanFacts>.Shared.Return(facts, clearArray: true);
             ArrayPool<CallPrice>.Shared.Return(costs);
+        }
+    }
+
+    private void ApplyEvaluations(SpanBatch batch, TaskDecisions decisions)
+    {
+        EvaluationResult[] results = ArrayPool<EvaluationResult>.Shared.Rent(batch.EvaluationCount);
+        try
+        {
+            int count = conventions.ReadEvaluations(batch, results);
+            tasks.ApplyEvaluations(results.AsSpan(0, count), decisions);
+        }
+        finally
+        {
+            ArrayPool<EvaluationResult>.Shared.Return(results, clearArray: true);
         }
     }
 

@@ -33,6 +33,7 @@ internal enum MetricId
     RejectedSpans,
     RejectedRequests,
     IgnoredAttributes,
+    IgnoredLogRecords,
     LateSpans,
     LateOutcomes,
     EvictedTasks,

@@ -75,6 +75,25 @@ internal sealed class SpanFactsReader
         return kept;
     }
 
+    /// <summary>
+    /// Turns the evaluation events of <paramref name="batch"/> (span events and log records, docs/operations.md,
+    /// "Evaluation events") into verdicts for the task stage, into <paramref name="results"/>, in order. Names and labels
+    /// become strings through the label value cache, as a span's use case or model does: the name is a label of
+    /// <c>cpst_evaluations_total</c>, and a name or label seen before costs no new string.
+    /// </summary>
+    public int ReadEvaluations(SpanBatch batch, Span<EvaluationResult> results)
+    {
+        ReadOnlySpan<EvaluationRecord> evaluations = batch.Evaluations;
+        for (int i = 0; i < evaluations.Length; i++)
+        {
+            ref readonly EvaluationRecord evaluation = ref evaluations[i];
+            results[i] = new EvaluationResult(evaluation.TraceId, _values.Get(batch.NameOf(in evaluation)),
+                evaluation.LabelLength > 0 ? _values.Get(batch.LabelOf(in evaluation)) : null,
+                evaluation.HasScore ? evaluation.Score : null, Explanation: null);
+        }
+        return evaluations.Length;
+    }
+
     public ResourceFacts ReadResource(SpanBatch batch, in ResourceRecord resource)
     {
         Span<int> best = stackalloc int[FactCount];

@@ -196,6 +196,9 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
             case MetricId.IgnoredAttributes:
                 WriteLabeled(o, f, receiving.IgnoredAttributes.Values());
                 break;
+            case MetricId.IgnoredLogRecords:
+                WriteLabeled(o, f, receiving.IgnoredLogRecords.Values());
+                break;
             case MetricId.LateSpans:
                 WriteCounter(o, f, metrics.LateSpans);
                 break;

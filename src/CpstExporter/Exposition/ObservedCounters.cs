@@ -8,7 +8,7 @@ namespace CpstExporter.Exposition;
 
 /// <summary>
 /// The counters <c>/metrics</c> shows that the exporter's own OTLP metrics carry too: spans received and refused,
-/// requests refused, tasks finished by outcome and tasks pending, as observable instruments on its own meter. They are
+/// attributes and log records ignored, requests refused, tasks finished by outcome and tasks pending, as observable instruments on its own meter. They are
 /// read when the SDK collects, from the counters the exporter keeps anyway, so the span path gains nothing.
 /// </summary>
 internal static class ObservedCounters
@@ -26,6 +26,8 @@ internal static class ObservedCounters
             "Spans refused in otherwise valid requests, by reason (cpst_rejected_spans_total).");
         meter.CreateObservableCounter("cpst.exporter.attributes.ignored", () => Each(receiving.IgnoredAttributes, "cpst.reason"), "{attribute}",
             "Attributes of accepted spans ignored while the rest counted, by reason (cpst_ignored_attributes_total).");
+        meter.CreateObservableCounter("cpst.exporter.log_records.ignored", () => Each(receiving.IgnoredLogRecords, "cpst.reason"), "{log_record}",
+            "OTLP log records accepted and ignored, by reason (cpst_ignored_log_records_total).");
         meter.CreateObservableCounter("cpst.exporter.requests.rejected", () => Each(receiving.RejectedRequests, "cpst.reason"), "{request}",
             "Export and outcome requests refused whole, by reason (cpst_rejected_requests_total).");
         meter.CreateObservableCounter("cpst.exporter.tasks.finished", () => TasksByOutcome(metrics), "{task}",

@@ -10,9 +10,9 @@ namespace CpstExporter.Hosting;
 
 /// <summary>
 /// What each listener answers, as endpoints of ASP.NET Core's routing, each bound to its listener
-/// (<see cref="RequireListener"/>). OTLP/HTTP: <c>POST /v1/traces</c> and <c>POST /v1/outcomes</c>. Metrics:
+/// (<see cref="RequireListener"/>). OTLP/HTTP: <c>POST /v1/traces</c>, <c>POST /v1/logs</c> and <c>POST /v1/outcomes</c>. Metrics:
 /// <c>GET /metrics</c> and the task API behind <c>Cpst:Auth:MetricsTokens</c>, <c>/healthz</c> and <c>/readyz</c> open,
-/// whatever the method. OTLP/gRPC: grpc-dotnet's Export and health service. A known path asked with another method is
+/// whatever the method. OTLP/gRPC: grpc-dotnet's trace and logs Export and health service. A known path asked with another method is
 /// a 405 that names the method to use; any other path a 404 on the HTTP listeners and UNIMPLEMENTED on the gRPC one,
 /// as a gRPC server answers.
 /// </summary>
@@ -23,7 +23,8 @@ internal static class ListenerRoutes
     {
         IServiceProvider services = app.Services;
         var admission = services.GetRequiredService<ExportAdmission>();
-        var traces = services.GetRequiredService<OtlpHttpReceiver>();
+        var traces = services.GetRequiredKeyedService<OtlpHttpReceiver>(ExportSignal.Traces);
+        var logs = services.GetRequiredKeyedService<OtlpHttpReceiver>(ExportSignal.Logs);
         var outcomes = services.GetRequiredService<OutcomeApiReceiver>();
         var scrape = services.GetRequiredService<MetricsEndpoint>();
         var taskApi = services.GetRequiredService<TaskApiEndpoint>();
@@ -37,9 +38,10 @@ internal static class ListenerRoutes
         app.MapGrpcHealthChecksService().RequireListener(Listener.OtlpGrpc, exactPath: false);
         app.MapFallback("{**path}", Unimplemented).RequireListener(Listener.OtlpGrpc);
 
-        app.MapPost("/v1/traces", context => admission.RunAsync(context, traces)).RequireListener(Listener.OtlpHttp);
+        app.MapPost(OtlpHttpReceiver.TracesPath, context => admission.RunAsync(context, traces)).RequireListener(Listener.OtlpHttp);
+        app.MapPost(OtlpHttpReceiver.LogsPath, context => admission.RunAsync(context, logs)).RequireListener(Listener.OtlpHttp);
         app.MapPost("/v1/outcomes", context => admission.RunAsync(context, outcomes)).RequireListener(Listener.OtlpHttp);
-        MapOtherMethods(app, Listener.OtlpHttp, "POST", "/v1/traces", "/v1/outcomes");
+        MapOtherMethods(app, Listener.OtlpHttp, "POST", OtlpHttpReceiver.TracesPath, OtlpHttpReceiver.LogsPath, "/v1/outcomes");
         app.MapFallback("{**path}", NotFound).RequireListener(Listener.OtlpHttp);
 
         app.MapGet("/metrics", Authorized(metricsTokens, scrape.HandleAsync)).RequireListener(Listener.Metrics);

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 namespace CpstExporter.Receiving;
 
 /// <summary>
-/// Lets a write request (OTLP/gRPC, OTLP/HTTP, outcomes) in: the bearer token (<c>Cpst:Auth:Tokens</c>) is checked
+/// Lets a write request (OTLP/gRPC and OTLP/HTTP traces and logs, outcomes) in: the bearer token (<c>Cpst:Auth:Tokens</c>) is checked
 /// before a byte of the body is read; a place in the <see cref="ExportGate"/> is taken only once the body was received
 /// whole, so clients that upload slowly hold no place while others wait. Every refusal is counted in
 /// <c>cpst_rejected_requests_total</c>; a request that got a place is processed to the end, and its processing time
@@ -48,14 +48,14 @@ internal sealed class ExportAdmission(BearerTokens tokens, ExportGate gate, Rece
     }
 
     /// <summary>
-    /// Middleware between routing and the endpoints: authenticates calls to Export before grpc-dotnet reads them,
-    /// and counts the refusals grpc-dotnet and the marshaller decide. The gate is <see cref="ExportGateInterceptor"/>,
-    /// which runs once the message was received. A call is Export by the endpoint routing chose, not by how its path is
-    /// spelled: routing matches a path to Export ignoring case and a trailing slash.
+    /// Middleware between routing and the endpoints: authenticates calls to Export (traces and logs) before grpc-dotnet
+    /// reads them, and counts the refusals grpc-dotnet and the marshaller decide. The gate is
+    /// <see cref="ExportGateInterceptor"/>, which runs once the message was received. A call is Export by the endpoint
+    /// routing chose, not by how its path is spelled: routing matches a path to Export ignoring case and a trailing slash.
     /// </summary>
     public async Task GrpcAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.FullName != OtlpGrpcReceiver.ExportPath)
+        if (!OtlpGrpcReceiver.IsExport(context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.FullName))
         {
             await next(context).ConfigureAwait(false);
             return;

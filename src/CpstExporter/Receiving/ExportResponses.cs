@@ -5,17 +5,26 @@ using Google.Protobuf.WellKnownTypes;
 
 namespace CpstExporter.Receiving;
 
-/// <summary>The bodies OTLP answers with: an ExportTraceServiceResponse, or a google.rpc.Status on error.</summary>
+/// <summary>
+/// The bodies OTLP answers with: an ExportTraceServiceResponse or ExportLogsServiceResponse, or a google.rpc.Status on
+/// error. A logs answer never rejects a record (every log record of a well-formed request is accepted, docs/operations.md,
+/// "Evaluation events"): its partial success is a warning naming an evaluation event that was ignored.
+/// </summary>
 internal static class ExportResponses
 {
-    public static byte[] Protobuf(SpanBatch batch) => !batch.IsPartialSuccess
-        ? []
-        : new ExportTraceServiceResponse
-        {
-            PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = batch.RejectedSpans, ErrorMessage = batch.RejectionMessage ?? "" },
-        }.ToByteArray();
+    public static byte[] Protobuf(SpanBatch batch, ExportSignal signal = ExportSignal.Traces)
+    {
+        if (!batch.IsPartialSuccess) return [];
+        string message = batch.RejectionMessage ?? "";
+        return signal == ExportSignal.Logs
+            ? new ExportLogsServiceResponse { PartialSuccess = new ExportLogsPartialSuccess { ErrorMessage = message } }.ToByteArray()
+            : new ExportTraceServiceResponse
+            {
+                PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = batch.RejectedSpans, ErrorMessage = message },
+            }.ToByteArray();
+    }
 
-    public static byte[] Json(SpanBatch batch)
+    public static byte[] Json(SpanBatch batch, ExportSignal signal = ExportSignal.Traces)
     {
         if (!batch.IsPartialSuccess) return "{}"u8.ToArray();
         using var stream = new MemoryStream();
@@ -24,7 +33,8 @@ internal static class ExportResponses
             json.WriteStartObject();
             json.WriteStartObject("partialSuccess");
             // int64 as a string, as the protobuf JSON mapping writes it.
-            json.WriteString("rejectedSpans", batch.RejectedSpans.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString(signal == ExportSignal.Logs ? "rejectedLogRecords" : "rejectedSpans",
+                (signal == ExportSignal.Logs ? 0 : batch.RejectedSpans).ToString(System.Globalization.CultureInfo.InvariantCulture));
             json.WriteString("errorMessage", batch.RejectionMessage);
             json.WriteEndObject();
             json.WriteEndObject();

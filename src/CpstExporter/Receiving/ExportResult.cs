@@ -1,8 +1,9 @@
 namespace CpstExporter.Receiving;
 
 /// <summary>
-/// The answer to an OTLP/gRPC export, already encoded as an <c>ExportTraceServiceResponse</c>: empty when every span
-/// was taken (one shared instance, so an accepted export allocates no answer), a partial success otherwise.
+/// The answer to an OTLP/gRPC export, already encoded as an <c>ExportTraceServiceResponse</c> or
+/// <c>ExportLogsServiceResponse</c>: empty when everything was taken (one shared instance, so an accepted export
+/// allocates no answer; the empty message is either), a partial success otherwise.
 /// </summary>
 internal sealed class ExportResult
 {
@@ -12,5 +13,5 @@ internal sealed class ExportResult
 
     public byte[] Encoded { get; }
 
-    public static ExportResult PartialSuccess(SpanBatch batch) => new(ExportResponses.Protobuf(batch));
+    public static ExportResult PartialSuccess(SpanBatch batch, ExportSignal signal = ExportSignal.Traces) => new(ExportResponses.Protobuf(batch, signal));
 }

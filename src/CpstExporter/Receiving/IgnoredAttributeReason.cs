@@ -12,4 +12,9 @@ internal enum IgnoredAttributeReason
     UnknownCurrency = 1,
     /// <summary>A service tier the conventions do not know: the call is priced at standard.</summary>
     UnknownServiceTier = 2,
+    /// <summary>
+    /// A span event named <c>gen_ai.evaluation.result</c> that carries no usable evaluation (no name, no score, a score
+    /// that is not a number, a name or label too long): the span counts, the event is ignored.
+    /// </summary>
+    InvalidEvaluationEvent = 3,
 }

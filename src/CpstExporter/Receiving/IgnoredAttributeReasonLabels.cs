@@ -4,7 +4,7 @@ namespace CpstExporter.Receiving;
 internal static class IgnoredAttributeReasonLabels
 {
     /// <summary>Indexed by the value.</summary>
-    private static readonly string[] Values = ["implausible_cost", "unknown_currency", "unknown_service_tier"];
+    private static readonly string[] Values = ["implausible_cost", "unknown_currency", "unknown_service_tier", "invalid_evaluation_event"];
 
     public static string LabelValue(this IgnoredAttributeReason value) => Values[(int)value];
 }

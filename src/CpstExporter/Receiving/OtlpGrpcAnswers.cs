@@ -42,10 +42,10 @@ internal static class OtlpGrpcAnswers
     /// <summary>UNIMPLEMENTED for a request on the gRPC listener that is no call grpc-dotnet serves.</summary>
     public static void Unimplemented(HttpResponse response, string path) =>
         TrailersOnly(response, StatusCode.Unimplemented,
-            $"unknown method {path}: this server implements {OtlpGrpcReceiver.ExportPath} and grpc.health.v1.Health/Check");
+            $"unknown method {path}: this server implements {OtlpGrpcReceiver.ExportPath}, {OtlpGrpcReceiver.ExportLogsPath} and grpc.health.v1.Health/Check");
 
     /// <summary>
-    /// Why a finished call to Export was refused, read from the status grpc-dotnet ended it with: grpc-dotnet refuses
+    /// Why a finished call to an Export method was refused, read from the status grpc-dotnet ended it with: grpc-dotnet refuses
     /// broken framing, unknown encodings and oversized messages itself, the marshaller malformed protobuf. Null for a
     /// call that succeeded, and for refusals counted where they are decided (UNAUTHENTICATED, UNAVAILABLE) or not the
     /// request's fault. A size refusal gets the message that names the limit's key, whichever check made it, unless

@@ -4,12 +4,17 @@ using Microsoft.Net.Http.Headers;
 namespace CpstExporter.Receiving;
 
 /// <summary>
-/// OTLP/HTTP <c>POST /v1/traces</c>: protobuf or JSON, optionally gzip. Answers as the OTLP specification says:
-/// 200 with (partial) success, 400 malformed, 413 too large, 415 unsupported type or encoding; error bodies are a
-/// google.rpc.Status and every body uses the request's content type.
+/// OTLP/HTTP <c>POST /v1/traces</c> or, for <see cref="ExportSignal.Logs"/>, <c>POST /v1/logs</c>: protobuf or JSON,
+/// optionally gzip. Answers as the OTLP specification says: 200 with (partial) success, 400 malformed, 413 too large,
+/// 415 unsupported type or encoding; error bodies are a google.rpc.Status and every body uses the request's content type.
 /// </summary>
-internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, ReceiverOptions options, ReceiverCounters counters) : IWriteReceiver
+/// <param name="signal">What the path receives: the reader and the response message follow it.</param>
+internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, ReceiverOptions options, ReceiverCounters counters,
+    ExportSignal signal = ExportSignal.Traces) : IWriteReceiver
 {
+    public const string TracesPath = "/v1/traces";
+    public const string LogsPath = "/v1/logs";
+
     public const string ProtobufType = "application/x-protobuf";
     public const string JsonType = "application/json";
 
@@ -66,7 +71,7 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
             counters.Consumed(batch, json ? Protocol.HttpJson : Protocol.HttpProtobuf);
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = json ? JsonType : ProtobufType;
-            byte[] response = json ? ExportResponses.Json(batch) : ExportResponses.Protobuf(batch);
+            byte[] response = json ? ExportResponses.Json(batch, signal) : ExportResponses.Protobuf(batch, signal);
             context.Response.ContentLength = response.Length;
             await context.Response.Body.WriteAsync(response, context.RequestAborted);
         }
@@ -112,10 +117,10 @@ internal sealed class OtlpHttpReceiver(ISpanBatchSink sink, SpanBatchPool pool, 
 
     internal static bool IsGzip(HttpRequest request) => string.Equals(request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase);
 
-    private static void Decode(ReadOnlySpan<byte> payload, SpanBatch batch, bool json)
+    private void Decode(ReadOnlySpan<byte> payload, SpanBatch batch, bool json)
     {
-        if (json) OtlpJsonReader.Read(payload, batch);
-        else OtlpProtobufReader.Read(payload, batch);
+        if (json) OtlpJsonReader.Read(payload, batch, signal);
+        else OtlpProtobufReader.Read(payload, batch, signal);
     }
 
     internal static bool IsMediaType(string? contentType, string expected) =>

@@ -8,9 +8,11 @@ namespace CpstExporter.Receiving;
 /// <summary>
 /// Reads an OTLP/JSON <c>ExportTraceServiceRequest</c> into a <see cref="SpanBatch"/>, following the OTLP JSON
 /// mapping: lowerCamelCase keys (snake_case accepted too, as protobuf JSON parsers do), trace and span ids as hex,
-/// 64-bit integers as strings or numbers, enums as numbers (names accepted), unknown fields ignored.
+/// 64-bit integers as strings or numbers, enums as numbers (names accepted), unknown fields ignored. Of a span event only
+/// its name is read, and the rest only for an evaluation event; an <c>ExportLogsServiceRequest</c> is read for its
+/// evaluation events alone (<see cref="ReadLogs"/>).
 /// </summary>
-internal static class OtlpJsonReader
+internal static partial class OtlpJsonReader
 {
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
 
@@ -18,7 +20,18 @@ internal static class OtlpJsonReader
     /// Decodes <paramref name="payload"/>; throws <see cref="OtlpFormatException"/> if it is not a valid request,
     /// <see cref="RequestTooLargeException"/> if its records would overdraw the batch's decode budget.
     /// </summary>
-    public static void Read(ReadOnlySpan<byte> payload, SpanBatch batch)
+    public static void Read(ReadOnlySpan<byte> payload, SpanBatch batch, ExportSignal signal)
+    {
+        if (signal == ExportSignal.Logs) ReadLogs(payload, batch);
+        else Read(payload, batch);
+    }
+
+    /// <inheritdoc cref="Read(ReadOnlySpan{byte}, SpanBatch, ExportSignal)"/>
+    public static void Read(ReadOnlySpan<byte> payload, SpanBatch batch) =>
+        ReadRequest(payload, batch, "resourceSpans"u8, "resource_spans"u8, ReadResourceSpans);
+
+    /// <summary>Reads a request object, each element of its one array that matters with <paramref name="element"/>.</summary>
+    private static void ReadRequest(ReadOnlySpan<byte> payload, SpanBatch batch, ReadOnlySpan<byte> camel, ReadOnlySpan<byte> snake, ElementReader element)
     {
         if (payload.Trim(" \t\r\n"u8).IsEmpty) return; // an empty body is an empty request
         batch.StartDecoding(payload.Length);
@@ -29,7 +42,7 @@ internal static class OtlpJsonReader
             ExpectStartObject(ref reader, "request");
             while (NextProperty(ref reader))
             {
-                if (Is(ref reader, "resourceSpans"u8, "resource_spans"u8)) ReadArray(ref reader, batch, ReadResourceSpans);
+                if (Is(ref reader, camel, snake)) ReadArray(ref reader, batch, element);
                 else SkipValue(ref reader);
             }
             if (reader.Read()) throw new OtlpFormatException("unexpected data after the request object");
@@ -99,6 +112,8 @@ internal static class OtlpJsonReader
         ExpectStartObject(ref reader, "span");
         ref SpanRecord span = ref batch.AddSpan(resourceIndex);
         bool traceIdValid = false, spanIdValid = false, parentValid = true;
+        int evaluationStart = batch.EvaluationCount;
+        IgnoredEvaluationEvents problems = default;
         Span<byte> bytes = stackalloc byte[16];
         while (NextProperty(ref reader))
         {
@@ -133,6 +148,7 @@ internal static class OtlpJsonReader
             }
             else if (Is(ref reader, "attributes"u8, "attributes"u8)) ReadArray(ref reader, batch, ReadSpanAttribute);
             else if (Is(ref reader, "status"u8, "status"u8)) span.StatusCode = ReadStatusCode(ref reader);
+            else if (Is(ref reader, "events"u8, "events"u8)) ReadSpanEvents(ref reader, batch, ref problems);
             else SkipValue(ref reader);
         }
         batch.CloseSpanAttributes(ref span);
@@ -141,6 +157,13 @@ internal static class OtlpJsonReader
             batch.RemoveLastSpan(RejectionReason.InvalidTraceId, "span with a missing or invalid traceId: a trace id is 32 hex digits, not all zero");
         else if (!spanIdValid || span.SpanId == 0 || !parentValid)
             batch.RemoveLastSpan(RejectionReason.InvalidSpanId, "span with a missing or invalid spanId or parentSpanId: span ids are 16 hex digits, not all zero");
+        else
+        {
+            if (batch.EvaluationCount != evaluationStart) batch.SetEvaluationTrace(evaluationStart, span.TraceId);
+            problems.Report(batch);
+            return;
+        }
+        batch.RemoveEvaluationsFrom(evaluationStart);
     }
 
     private static int ReadStatusCode(ref Utf8JsonReader reader)

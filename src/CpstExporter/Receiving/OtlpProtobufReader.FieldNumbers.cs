@@ -56,7 +56,56 @@ internal static partial class OtlpProtobufReader
         public const int StartTimeUnixNano = 7;
         public const int EndTimeUnixNano = 8;
         public const int Attributes = 9;
+        public const int Events = 11;
         public const int Status = 15;
+    }
+
+    /// <summary>
+    /// <c>opentelemetry.proto.trace.v1.Span.Event</c>
+    /// (<see href="https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/trace/v1/trace.proto">trace.proto</see>).
+    /// </summary>
+    internal static class SpanEvent
+    {
+        public const int Name = 2;
+        public const int Attributes = 3;
+    }
+
+    /// <summary>
+    /// <c>opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest</c>
+    /// (<see href="https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/collector/logs/v1/logs_service.proto">logs_service.proto</see>).
+    /// </summary>
+    internal static class ExportLogsServiceRequest
+    {
+        public const int ResourceLogs = 1;
+    }
+
+    /// <summary>
+    /// <c>opentelemetry.proto.logs.v1.ResourceLogs</c>
+    /// (<see href="https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/logs/v1/logs.proto">logs.proto</see>).
+    /// </summary>
+    internal static class ResourceLogs
+    {
+        public const int ScopeLogs = 2;
+    }
+
+    /// <summary>
+    /// <c>opentelemetry.proto.logs.v1.ScopeLogs</c>
+    /// (<see href="https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/logs/v1/logs.proto">logs.proto</see>).
+    /// </summary>
+    internal static class ScopeLogs
+    {
+        public const int LogRecords = 2;
+    }
+
+    /// <summary>
+    /// <c>opentelemetry.proto.logs.v1.LogRecord</c>
+    /// (<see href="https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/logs/v1/logs.proto">logs.proto</see>).
+    /// </summary>
+    internal static class LogRecord
+    {
+        public const int Attributes = 6;
+        public const int TraceId = 9;
+        public const int EventName = 12;
     }
 
     /// <summary>

@@ -4,8 +4,10 @@ namespace CpstExporter.Receiving;
 
 /// <summary>
 /// Reads an <c>ExportTraceServiceRequest</c> in protobuf wire format straight into a <see cref="SpanBatch"/>,
-/// reading only the fields the pipeline uses and skipping the rest (events, links, scope) without descending
-/// into them. The generated classes read the same bytes in tests, as the reference this reader must agree with.
+/// reading only the fields the pipeline uses and skipping the rest (links, scope) without descending into them; of a
+/// span event only its name is read, and the rest only for an evaluation event. An <c>ExportLogsServiceRequest</c> is
+/// read for its evaluation events alone (<see cref="ReadLogs"/>). The generated classes read the same bytes in tests, as
+/// the reference this reader must agree with.
 /// </summary>
 internal static partial class OtlpProtobufReader
 {
@@ -13,6 +15,13 @@ internal static partial class OtlpProtobufReader
     /// Decodes <paramref name="payload"/> into <paramref name="batch"/>; throws <see cref="OtlpFormatException"/> if
     /// malformed, <see cref="RequestTooLargeException"/> if its records would overdraw the batch's decode budget.
     /// </summary>
+    public static void Read(ReadOnlySpan<byte> payload, SpanBatch batch, ExportSignal signal)
+    {
+        if (signal == ExportSignal.Logs) ReadLogs(payload, batch);
+        else Read(payload, batch);
+    }
+
+    /// <inheritdoc cref="Read(ReadOnlySpan{byte}, SpanBatch, ExportSignal)"/>
     public static void Read(ReadOnlySpan<byte> payload, SpanBatch batch)
     {
         batch.StartDecoding(payload.Length);
@@ -85,6 +94,8 @@ internal static partial class OtlpProtobufReader
     {
         ref SpanRecord span = ref batch.AddSpan(resourceIndex);
         int traceIdLength = 0, spanIdLength = 0, parentLength = 0;
+        int evaluationStart = batch.EvaluationCount;
+        IgnoredEvaluationEvents problems = default;
         var reader = new ProtoReader(payload);
         while (reader.TryReadTag(out int field, out int wireType))
         {
@@ -124,6 +135,9 @@ internal static partial class OtlpProtobufReader
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "span.status");
                     span.StatusCode = ReadStatusCode(reader.ReadLengthDelimited());
                     break;
+                case Span.Events when wireType == ProtoReader.LengthDelimited:
+                    ReadSpanEvent(reader.ReadLengthDelimited(), batch, ref problems);
+                    break;
                 default:
                     reader.Skip(wireType);
                     break;
@@ -135,6 +149,13 @@ internal static partial class OtlpProtobufReader
             batch.RemoveLastSpan(RejectionReason.InvalidTraceId, $"span with a trace_id of {traceIdLength} bytes: a trace id is 16 bytes, not all zero");
         else if (spanIdLength != 8 || span.SpanId == 0 || (parentLength != 0 && parentLength != 8))
             batch.RemoveLastSpan(RejectionReason.InvalidSpanId, "span with an invalid span_id or parent_span_id: span ids are 8 bytes, not all zero");
+        else
+        {
+            if (batch.EvaluationCount != evaluationStart) batch.SetEvaluationTrace(evaluationStart, span.TraceId);
+            problems.Report(batch);
+            return;
+        }
+        batch.RemoveEvaluationsFrom(evaluationStart);
     }
 
     private static int ReadStatusCode(ReadOnlySpan<byte> payload)

@@ -1,11 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using CpstExporter.Primitives;
 
 namespace CpstExporter.Receiving;
 
 /// <summary>
-/// The decoded form of one export request: flat arrays of spans, resources and attributes plus a byte arena
-/// for keys and string values. Reused across requests (see <see cref="SpanBatchPool"/>), so decoding a request
+/// The decoded form of one export request: flat arrays of spans, resources and attributes, the evaluation events
+/// found in span events or log records (<see cref="EvaluationRecord"/>), plus a byte arena for keys and string values.
+/// A log request fills only the evaluations and the count of log records ignored. Reused across requests (see <see cref="SpanBatchPool"/>), so decoding a request
 /// allocates nothing once the arrays have grown to the working size.
 /// </summary>
 /// <remarks>
@@ -32,12 +34,13 @@ internal sealed class SpanBatch
     /// <summary>The ceiling of a batch made without one: twice the default <c>Cpst:Limits:MaxRequestBytes</c>.</summary>
     public const long DefaultMaxDecodedBytes = 2L * 64 * 1024 * 1024;
 
-    private const int InitialSpans = 64, InitialResources = 4, InitialAttributes = 1024, InitialArena = 16 * 1024;
+    private const int InitialSpans = 64, InitialResources = 4, InitialAttributes = 1024, InitialArena = 16 * 1024, InitialEvaluations = 4;
 
     private SpanRecord[] _spans = new SpanRecord[InitialSpans];
     private ResourceRecord[] _resources = new ResourceRecord[InitialResources];
     private AttributeRecord[] _attributes = new AttributeRecord[InitialAttributes];
     private byte[] _arena = new byte[InitialArena];
+    private EvaluationRecord[] _evaluations = new EvaluationRecord[InitialEvaluations];
 
     private readonly long _maxDecodedBytes;
     private long _decodeLimit, _decodeLeft;
@@ -67,10 +70,12 @@ internal sealed class SpanBatch
     public int SpanCount { get; private set; }
     public int ResourceCount { get; private set; }
     public int AttributeCount { get; private set; }
+    public int EvaluationCount { get; private set; }
     private int _arenaLength;
 
     private readonly int[] _rejected = new int[Enum.GetValues<RejectionReason>().Length];
     private readonly int[] _ignored = new int[Enum.GetValues<IgnoredAttributeReason>().Length];
+    private readonly int[] _ignoredLogRecords = new int[Enum.GetValues<IgnoredLogRecordReason>().Length];
     private int _refusedAfterDecoding;
 
     /// <summary>Spans refused: by the reader (bad ids; they are not in <see cref="Spans"/>) or by a later stage (<see cref="Reject"/>).</summary>
@@ -82,21 +87,33 @@ internal sealed class SpanBatch
     /// <summary>Attributes of accepted spans that a later stage ignored (<see cref="Ignore"/>).</summary>
     public int IgnoredAttributes { get; private set; }
 
-    /// <summary>The first refusal's explanation and the first ignored attribute's, for the client's partial-success message.</summary>
+    /// <summary>Log records accepted and ignored: not evaluation events, or evaluation events that could not be used.</summary>
+    public int IgnoredLogRecords { get; private set; }
+
+    /// <summary>The first refusal's explanation and the first ignored attribute's or evaluation event's, for the client's partial-success message.</summary>
     public string? RejectionMessage => _rejectionMessage is null ? _ignoreMessage
         : _ignoreMessage is null ? _rejectionMessage : _rejectionMessage + "; " + _ignoreMessage;
     private string? _rejectionMessage, _ignoreMessage;
 
-    /// <summary>The answer is a partial success: spans were refused, or attributes ignored (a warning, with no span rejected).</summary>
-    public bool IsPartialSuccess => RejectedSpans > 0 || IgnoredAttributes > 0;
+    /// <summary>
+    /// The answer is a partial success: spans were refused, or attributes or evaluation events ignored (a warning, with
+    /// nothing rejected). An ordinary log record ignored is no warning: the logs endpoint is meant to receive them.
+    /// </summary>
+    public bool IsPartialSuccess => RejectedSpans > 0 || _ignoreMessage is not null;
 
     public int RejectedFor(RejectionReason reason) => _rejected[(int)reason];
 
     public int IgnoredFor(IgnoredAttributeReason reason) => _ignored[(int)reason];
 
+    public int IgnoredFor(IgnoredLogRecordReason reason) => _ignoredLogRecords[(int)reason];
+
     public ReadOnlySpan<SpanRecord> Spans => _spans.AsSpan(0, SpanCount);
     public ReadOnlySpan<ResourceRecord> Resources => _resources.AsSpan(0, ResourceCount);
     public ReadOnlySpan<AttributeRecord> Attributes => _attributes.AsSpan(0, AttributeCount);
+    public ReadOnlySpan<EvaluationRecord> Evaluations => _evaluations.AsSpan(0, EvaluationCount);
+
+    public ReadOnlySpan<byte> NameOf(in EvaluationRecord evaluation) => _arena.AsSpan(evaluation.NameOffset, evaluation.NameLength);
+    public ReadOnlySpan<byte> LabelOf(in EvaluationRecord evaluation) => _arena.AsSpan(evaluation.LabelOffset, evaluation.LabelLength);
 
     public ReadOnlySpan<byte> KeyOf(in AttributeRecord attribute) => _arena.AsSpan(attribute.KeyOffset, attribute.KeyLength);
     public ReadOnlySpan<byte> StringOf(in AttributeRecord attribute) => _arena.AsSpan(attribute.ValueOffset, attribute.ValueLength);
@@ -107,7 +124,8 @@ internal sealed class SpanBatch
     /// <summary>Bytes the batch's arrays take, used or not: what keeping it in a pool keeps.</summary>
     public long CapacityBytes =>
         (long)_spans.Length * Unsafe.SizeOf<SpanRecord>() + (long)_resources.Length * Unsafe.SizeOf<ResourceRecord>() +
-        (long)_attributes.Length * Unsafe.SizeOf<AttributeRecord>() + _arena.Length;
+        (long)_attributes.Length * Unsafe.SizeOf<AttributeRecord>() + (long)_evaluations.Length * Unsafe.SizeOf<EvaluationRecord>() +
+        _arena.Length;
 
     /// <summary>
     /// Starts the decode budget of a request of <paramref name="receivedBytes"/> (after decompression): the readers
@@ -119,9 +137,11 @@ internal sealed class SpanBatch
     public void Clear()
     {
         SpanCount = ResourceCount = AttributeCount = _arenaLength = RejectedSpans = _refusedAfterDecoding = IgnoredAttributes = 0;
+        EvaluationCount = IgnoredLogRecords = 0;
         _rejectionMessage = _ignoreMessage = null;
         Array.Clear(_rejected);
         Array.Clear(_ignored);
+        Array.Clear(_ignoredLogRecords);
         _decodeLimit = _decodeLeft = _maxDecodedBytes;
     }
 
@@ -177,6 +197,67 @@ internal sealed class SpanBatch
         _ignored[(int)reason] += count;
         _ignoreMessage ??= message;
     }
+
+    /// <summary>Counts a log record accepted and ignored; one that was an evaluation event is named in the answer's message.</summary>
+    public void IgnoreLogRecord(IgnoredLogRecordReason reason)
+    {
+        IgnoredLogRecords++;
+        _ignoredLogRecords[(int)reason]++;
+        if (reason != IgnoredLogRecordReason.NotEvaluation) _ignoreMessage ??= reason.Problem();
+    }
+
+    /// <summary>
+    /// Adds the evaluation event whose name, label and score were read into <paramref name="name"/>,
+    /// <paramref name="label"/> and <paramref name="score"/> (strings in the arena), for <paramref name="traceId"/>; or
+    /// returns why it cannot be used, adding nothing. A label that is empty is none; a score may be an int or a double.
+    /// </summary>
+    public IgnoredLogRecordReason? AddEvaluation(TraceId traceId, in AttributeRecord name, in AttributeRecord label, in AttributeRecord score)
+    {
+        if (name.Kind != AttributeValueKind.String || name.ValueLength == 0) return IgnoredLogRecordReason.NoEvaluationName;
+        if (name.ValueLength > EvaluationEvent.MaxValueBytes) return IgnoredLogRecordReason.TooLong;
+        bool hasLabel = label.Kind == AttributeValueKind.String && label.ValueLength > 0;
+        if (label.Kind is not (AttributeValueKind.Empty or AttributeValueKind.String)) return IgnoredLogRecordReason.InvalidScore;
+        if (label.ValueLength > EvaluationEvent.MaxValueBytes) return IgnoredLogRecordReason.TooLong;
+        double value;
+        switch (score.Kind)
+        {
+            case AttributeValueKind.Empty:
+                if (!hasLabel) return IgnoredLogRecordReason.NoScore;
+                value = double.NaN;
+                break;
+            case AttributeValueKind.Int:
+                value = score.Int;
+                break;
+            case AttributeValueKind.Double when double.IsFinite(score.Double):
+                value = score.Double;
+                break;
+            default:
+                return IgnoredLogRecordReason.InvalidScore;
+        }
+
+        Charge(Unsafe.SizeOf<EvaluationRecord>());
+        if (EvaluationCount == _evaluations.Length) Grow(ref _evaluations);
+        _evaluations[EvaluationCount++] = new EvaluationRecord
+        {
+            TraceId = traceId,
+            NameOffset = name.ValueOffset,
+            NameLength = name.ValueLength,
+            LabelOffset = hasLabel ? label.ValueOffset : 0,
+            LabelLength = hasLabel ? label.ValueLength : 0,
+            HasScore = score.Kind != AttributeValueKind.Empty,
+            Score = value,
+        };
+        return null;
+    }
+
+    /// <summary>Gives the evaluations added since <paramref name="start"/> (a span's events, read before its trace id was known) their trace.</summary>
+    public void SetEvaluationTrace(int start, TraceId traceId)
+    {
+        for (int i = start; i < EvaluationCount; i++) _evaluations[i].TraceId = traceId;
+    }
+
+    /// <summary>Drops the evaluations added since <paramref name="start"/>: those of a span that was refused.</summary>
+    public void RemoveEvaluationsFrom(int start) => EvaluationCount = start;
 
     public ref AttributeRecord AddAttribute(ReadOnlySpan<byte> key) => ref AddAttribute(Append(key), key.Length);
 
@@ -275,5 +356,6 @@ internal sealed class SpanBatch
         Array.Resize(ref _arena, (int)Math.Min(Math.Min(size, needed + _decodeLeft), Array.MaxLength));
     }
 
-    public override string ToString() => $"{SpanCount} spans, {AttributeCount} attributes, {RejectedSpans} rejected";
+    public override string ToString() =>
+        $"{SpanCount} spans, {AttributeCount} attributes, {RejectedSpans} rejected, {EvaluationCount} evaluations, {IgnoredLogRecords} log records ignored";
 }

@@ -5,7 +5,7 @@ using Grpc.Core;
 
 namespace CpstExporter.Tests.Receiving;
 
-public class TraceServiceMethodTests
+public class ExportServiceMethodTests
 {
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
@@ -47,7 +47,7 @@ public class TraceServiceMethodTests
         var whole = new SpanBatch();
         OtlpProtobufReader.Read(message, whole);
 
-        SpanBatch batch = TraceServiceMethod.Decode(InPieces(message, pieceSize), pool);
+        SpanBatch batch = ExportServiceMethod.Decode(InPieces(message, pieceSize), pool);
 
         Assert.Equal(41, batch.SpanCount);
         Assert.Equal(Batches.Describe(whole), Batches.Describe(batch));
@@ -59,7 +59,7 @@ public class TraceServiceMethodTests
         var pool = new SpanBatchPool();
         byte[] garbage = [0x0A, 0xFF, 0xFF, 0xFF, 0x0F, 1, 2];
 
-        var e = Assert.Throws<RpcException>(() => TraceServiceMethod.Decode(InPieces(garbage, 3), pool));
+        var e = Assert.Throws<RpcException>(() => ExportServiceMethod.Decode(InPieces(garbage, 3), pool));
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.StartsWith("malformed OTLP protobuf request", e.Status.Detail);
@@ -73,7 +73,7 @@ public class TraceServiceMethodTests
         var pool = new SpanBatchPool();
         byte[] emptyAttributes = HostilePayloads.EmptyAttributesProtobuf(1_000_000); // 2 MB, 32 MB as records
 
-        var e = Assert.Throws<RpcException>(() => TraceServiceMethod.Decode(InPieces(emptyAttributes, 4096), pool));
+        var e = Assert.Throws<RpcException>(() => ExportServiceMethod.Decode(InPieces(emptyAttributes, 4096), pool));
 
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
         Assert.StartsWith("request too large once decoded", e.Status.Detail);
@@ -84,7 +84,7 @@ public class TraceServiceMethodTests
     [Fact]
     public void Decode_Empty_IsAnEmptyBatch()
     {
-        SpanBatch batch = TraceServiceMethod.Decode(ReadOnlySequence<byte>.Empty, new SpanBatchPool());
+        SpanBatch batch = ExportServiceMethod.Decode(ReadOnlySequence<byte>.Empty, new SpanBatchPool());
         Assert.Equal(0, batch.SpanCount);
         Assert.Equal(0, batch.RejectedSpans);
     }
@@ -92,7 +92,7 @@ public class TraceServiceMethodTests
     [Fact]
     public void ResponseMarshaller_Accepted_IsAnEmptyMessage()
     {
-        Method<SpanBatch, ExportResult> method = TraceServiceMethod.Export(new SpanBatchPool());
+        Method<SpanBatch, ExportResult> method = ExportServiceMethod.Export(new SpanBatchPool());
         Assert.Equal("/opentelemetry.proto.collector.trace.v1.TraceService/Export", method.FullName);
         Assert.Equal(MethodType.Unary, method.Type);
         var written = new CapturedMessage();
