@@ -77,7 +77,10 @@ public sealed class NodeAgentClientTests : IDisposable
     /// per completion with <c>gen_ai.operation.name=chat</c>, <c>gen_ai.system=openai</c>, both models and the input and
     /// output tokens, streamed or not, but no cache or reasoning details; the application's own <c>execute_tool</c> span
     /// is the tool call. The evaluator's label for the first task (<c>adequate</c>) is no success spelling, but its
-    /// score, 0.85, passes the use case's threshold of 0.8: the task succeeds, by evaluation.
+    /// score, 0.85, passes the use case's threshold of 0.8: the task succeeds, by evaluation. Once the agent registers
+    /// its logger provider, the instrumentation also logs its own events to it, one per message of each completion and
+    /// one for its choice (the <c>event.name</c> attribute: <c>gen_ai.system.message</c>, <c>gen_ai.user.message</c>,
+    /// <c>gen_ai.assistant.message</c>, <c>gen_ai.tool.message</c>, <c>gen_ai.choice</c>): accepted, ignored and counted.
     /// </summary>
     [RequiresNodeClientFact("otel-openai")]
     public async Task OpenAiPackage_OpenTelemetryInstrumentation_CountsEveryCallAsItsSpanReportsIt()
@@ -100,6 +103,9 @@ public sealed class NodeAgentClientTests : IDisposable
                 .Task(traces[0], "success", "evaluation", new ExpectedEvaluation("helpfulness", "pass", 0.85))
                 .Task(traces[1], "success", "span")
                 .Task(traces[2], "failure", "span")
+                // Per task: the first completion's system and user messages and choice; the second's system, user,
+                // assistant and tool messages and choice.
+                .IgnoredLogRecords("not_evaluation", Tasks * (3 + 5))
                 .AssertAsync(exporter, metrics);
         }
     }

@@ -8,18 +8,29 @@ namespace CpstExporter.Tests.Support;
 /// decided each of its tasks: per task, its <c>outcome</c>, <c>outcome_source</c> and <c>evaluations</c> as
 /// <c>GET /api/v1/tasks/{trace_id}</c> answers them; and from those, exactly the series of
 /// <c>cpst_outcomes_by_source_total</c> (one per task, by the signal that decided) and <c>cpst_evaluations_total</c>
-/// (one per evaluation a task kept). List every task of the run: the two families are checked whole.
+/// (one per evaluation a task kept). List every task of the run: the two families are checked whole. And no evaluation
+/// event the agent sent was ignored: <c>cpst_ignored_log_records_total</c> counts only the other log records the
+/// libraries sent (<see cref="IgnoredLogRecords"/>), and no span event was ignored
+/// (<c>cpst_ignored_attributes_total{reason="invalid_evaluation_event"}</c>).
 /// </summary>
 internal sealed class ExpectedOutcomes(string useCase)
 {
     private static readonly HttpClient Client = new();
 
     private readonly List<(string TraceId, string Outcome, string Source, ExpectedEvaluation[] Evaluations)> _tasks = [];
+    private readonly Dictionary<string, decimal> _ignoredLogRecords = new(StringComparer.Ordinal);
 
     /// <summary>A finished task: its outcome, the signal that decided it and the evaluations it kept, in the task API's order.</summary>
     public ExpectedOutcomes Task(string traceId, string outcome, string source, params ExpectedEvaluation[] evaluations)
     {
         _tasks.Add((traceId, outcome, source, evaluations));
+        return this;
+    }
+
+    /// <summary>Log records that are no evaluation events, or unusable ones, that the exporter ignored for <paramref name="reason"/>.</summary>
+    public ExpectedOutcomes IgnoredLogRecords(string reason, long records)
+    {
+        _ignoredLogRecords[$"reason=\"{reason}\""] = _ignoredLogRecords.GetValueOrDefault($"reason=\"{reason}\"") + records;
         return this;
     }
 
@@ -56,6 +67,14 @@ internal sealed class ExpectedOutcomes(string useCase)
         }
         CompareFamily(exposition, "cpst_outcomes_by_source_total", bySource, wrong);
         CompareFamily(exposition, "cpst_evaluations_total", evaluations, wrong);
+        // Every reason is listed, most at 0.
+        wrong.AddRange(MetricsText.Samples(exposition, "cpst_ignored_log_records_total")
+            .Where(s => s.Value != _ignoredLogRecords.GetValueOrDefault(s.Labels))
+            .Select(s => $"cpst_ignored_log_records_total{{{s.Labels}}}: expected {_ignoredLogRecords.GetValueOrDefault(s.Labels)}, got {s.Value}"));
+        wrong.AddRange(_ignoredLogRecords.Keys.Where(labels => MetricsText.Value(exposition, $"cpst_ignored_log_records_total{{{labels}}}") is null)
+            .Select(labels => $"cpst_ignored_log_records_total{{{labels}}}: expected {_ignoredLogRecords[labels]}, got no sample"));
+        if (MetricsText.Value(exposition, "cpst_ignored_attributes_total{reason=\"invalid_evaluation_event\"}") is > 0 and decimal ignored)
+            wrong.Add($"cpst_ignored_attributes_total{{reason=\"invalid_evaluation_event\"}}: expected 0, got {ignored}");
         Assert.True(wrong.Count == 0, $"{wrong.Count} differences:\n{string.Join('\n', wrong)}\n\n{exposition}");
     }
 
