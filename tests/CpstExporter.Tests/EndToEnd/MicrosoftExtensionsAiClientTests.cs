@@ -44,7 +44,10 @@ public sealed class MicrosoftExtensionsAiClientTests : IDisposable
     /// <summary>
     /// Microsoft.Extensions.AI's function invocation puts an <c>orchestrate_tools</c> span, carrying the loop's summed
     /// usage, between the caller's span and the chat and tool spans, unless the caller's span is named
-    /// <c>invoke_agent …</c>; both shapes reach the exporter, with 4 or 5 spans per task.
+    /// <c>invoke_agent …</c>; both shapes reach the exporter, with 4 or 5 spans per task. An evaluator grades the first
+    /// task's answer <c>irrelevant</c> (no score) and logs its verdict with the OpenTelemetry .NET SDK
+    /// (<see cref="SdkEvaluator"/>): the use case sets no outcome policy, and by default an evaluation beats the root's
+    /// outcome, so that task fails, by evaluation.
     /// </summary>
     public static TheoryData<OtlpExportProtocol, string, string, int> Agents => new()
     {
@@ -81,20 +84,23 @@ public sealed class MicrosoftExtensionsAiClientTests : IDisposable
         }, "get_weather", "Gets the current weather in a city.");
         string instrumentation = $"meai-{Guid.NewGuid():N}";
 
-        var answers = new List<string>();
+        var tasks = new List<(string Answer, string TraceId)>();
         using (SdkAgent agent = SdkAgent.Start(exporter, protocol, ServiceName, librarySources: [instrumentation]))
+        using (SdkEvaluator evaluator = SdkEvaluator.Start(exporter, protocol, ServiceName))
         {
             using (IChatClient chat = ChatClient(endpoint, instrumentation))
             {
-                answers.Add(await RunTaskAsync(agent, chat, getWeather, rootName, streaming: false, outcome: "success"));
-                answers.Add(await RunTaskAsync(agent, chat, getWeather, rootName, streaming: true, outcome: "success"));
-                answers.Add(await RunTaskAsync(agent, chat, getWeather, rootName, streaming: false, outcome: "failure"));
+                tasks.Add(await RunTaskAsync(agent, chat, getWeather, rootName, streaming: false, outcome: "success",
+                    evaluate: answer => evaluator.Send("answer_relevance", "irrelevant", score: null, $"a {answer.Length}-character answer that misses the question")));
+                tasks.Add(await RunTaskAsync(agent, chat, getWeather, rootName, streaming: true, outcome: "success"));
+                tasks.Add(await RunTaskAsync(agent, chat, getWeather, rootName, streaming: false, outcome: "failure"));
             }
             Assert.True(agent.Flush(), "the SDK could not flush its spans to the exporter");
+            Assert.True(evaluator.Flush(), "the SDK could not flush the evaluator's log record to the exporter");
         }
 
         // The client side: every loop called the model twice, ran the tool once and got the final answer.
-        Assert.Equal([FakeOpenAiEndpoint.FinalText, FakeOpenAiEndpoint.FinalText, FakeOpenAiEndpoint.FinalText], answers);
+        Assert.Equal([FakeOpenAiEndpoint.FinalText, FakeOpenAiEndpoint.FinalText, FakeOpenAiEndpoint.FinalText], tasks.Select(t => t.Answer));
         Assert.Equal(["Paris", "Paris", "Paris"], cities);
         Assert.Equal(6, endpoint.Requests);
         Assert.Equal(3, exporter.Tasks.PendingCount);
@@ -108,20 +114,21 @@ public sealed class MicrosoftExtensionsAiClientTests : IDisposable
         const string failure = $"use_case=\"{UseCase}\",outcome=\"failure\",model=\"{Model}\",environment=\"none\",variant=\"none\"";
         const string call = $"use_case=\"{UseCase}\",provider=\"openai\",model=\"{Model}\"";
         const string tool = $"use_case=\"{UseCase}\",tool=\"get_weather\"";
+        // Succeeded: the second task only; failed: the first (by its evaluation) and the third (by its root span).
         var expected = new Dictionary<string, decimal>
         {
-            [$"cpst_tasks_total{{{success}}}"] = 2,
-            [$"cpst_tasks_total{{{failure}}}"] = 1,
-            [$"cpst_task_cost_usd_total{{{success}}}"] = 2 * TaskCost,
-            [$"cpst_task_cost_usd_total{{{failure}}}"] = TaskCost,
-            [$"cpst_task_llm_calls_total{{{success}}}"] = 4,
-            [$"cpst_task_llm_calls_total{{{failure}}}"] = 2,
-            [$"cpst_task_tool_calls_total{{{success}}}"] = 2,
-            [$"cpst_task_tool_calls_total{{{failure}}}"] = 1,
-            [$"cpst_task_tokens_total{{{success},token_type=\"input\"}}"] = 2 * 2 * FakeOpenAiEndpoint.PromptTokens,
-            [$"cpst_task_tokens_total{{{success},token_type=\"output\"}}"] = 2 * 2 * FakeOpenAiEndpoint.CompletionTokens,
-            [$"cpst_task_tokens_total{{{failure},token_type=\"input\"}}"] = 2 * FakeOpenAiEndpoint.PromptTokens,
-            [$"cpst_task_tokens_total{{{failure},token_type=\"output\"}}"] = 2 * FakeOpenAiEndpoint.CompletionTokens,
+            [$"cpst_tasks_total{{{success}}}"] = 1,
+            [$"cpst_tasks_total{{{failure}}}"] = 2,
+            [$"cpst_task_cost_usd_total{{{success}}}"] = TaskCost,
+            [$"cpst_task_cost_usd_total{{{failure}}}"] = 2 * TaskCost,
+            [$"cpst_task_llm_calls_total{{{success}}}"] = 2,
+            [$"cpst_task_llm_calls_total{{{failure}}}"] = 4,
+            [$"cpst_task_tool_calls_total{{{success}}}"] = 1,
+            [$"cpst_task_tool_calls_total{{{failure}}}"] = 2,
+            [$"cpst_task_tokens_total{{{success},token_type=\"input\"}}"] = 2 * FakeOpenAiEndpoint.PromptTokens,
+            [$"cpst_task_tokens_total{{{success},token_type=\"output\"}}"] = 2 * FakeOpenAiEndpoint.CompletionTokens,
+            [$"cpst_task_tokens_total{{{failure},token_type=\"input\"}}"] = 2 * 2 * FakeOpenAiEndpoint.PromptTokens,
+            [$"cpst_task_tokens_total{{{failure},token_type=\"output\"}}"] = 2 * 2 * FakeOpenAiEndpoint.CompletionTokens,
             [$"cpst_llm_calls_total{{{call}}}"] = 6,
             [$"cpst_llm_tokens_total{{{call},token_type=\"input\"}}"] = 6 * FakeOpenAiEndpoint.PromptTokens,
             [$"cpst_llm_tokens_total{{{call},token_type=\"output\"}}"] = 6 * FakeOpenAiEndpoint.CompletionTokens,
@@ -141,6 +148,11 @@ public sealed class MicrosoftExtensionsAiClientTests : IDisposable
         wrong.AddRange(MetricsText.Samples(metrics, "cpst_unpriced_llm_calls_total").Select(s => $"cpst_unpriced_llm_calls_total{{{s.Labels}}}: expected no sample, got {s.Value}"));
         wrong.AddRange(metrics.Split('\n').Where(l => l.Contains($"use_case=\"{ServiceName}\"", StringComparison.Ordinal)).Select(l => $"the service name as use case: {l}"));
         Assert.True(wrong.Count == 0, $"{wrong.Count} series wrong:\n{string.Join('\n', wrong)}\n\n{metrics}");
+        await new ExpectedOutcomes(UseCase)
+            .Task(tasks[0].TraceId, "failure", "evaluation", new ExpectedEvaluation("answer_relevance", "fail"))
+            .Task(tasks[1].TraceId, "success", "span")
+            .Task(tasks[2].TraceId, "failure", "span")
+            .AssertAsync(exporter, metrics);
     }
 
     private const string TierUseCase = "office-assistant";
@@ -273,8 +285,13 @@ public sealed class MicrosoftExtensionsAiClientTests : IDisposable
             .UseOpenTelemetry(sourceName: instrumentation, configure: c => c.EnableSensitiveData = false)
             .Build();
 
-    /// <summary>One task: the agent's own root span, which names the use case and the outcome, around one tool loop.</summary>
-    private static async Task<string> RunTaskAsync(SdkAgent agent, IChatClient chat, AIFunction tool, string rootName, bool streaming, string outcome)
+    /// <summary>
+    /// One task: the agent's own root span, which names the use case and the outcome, around one tool loop; then
+    /// <paramref name="evaluate"/>, if given, grades the answer while the root is current. Returns the answer and the
+    /// task's trace id.
+    /// </summary>
+    private static async Task<(string Answer, string TraceId)> RunTaskAsync(SdkAgent agent, IChatClient chat, AIFunction tool, string rootName,
+        bool streaming, string outcome, Action<string>? evaluate = null)
     {
         using Activity root = agent.StartActivity(rootName);
         root.SetTag("cpst.use_case", UseCase);
@@ -292,6 +309,7 @@ public sealed class MicrosoftExtensionsAiClientTests : IDisposable
             answer = (await chat.GetResponseAsync(messages, options)).Text;
         }
         root.SetTag("outcome", outcome);
-        return answer;
+        evaluate?.Invoke(answer);
+        return (answer, root.TraceId.ToHexString());
     }
 }

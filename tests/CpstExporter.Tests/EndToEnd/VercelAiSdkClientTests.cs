@@ -39,17 +39,31 @@ public sealed class VercelAiSdkClientTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    /// <summary>
+    /// Besides the traces, the agent sends an evaluator's verdict on its first task as a <c>gen_ai.evaluation.result</c>
+    /// log record with the OpenTelemetry JS logs SDK (agent.mjs, <c>--evaluation</c>): label <c>partially_relevant</c>,
+    /// score 0.6, under the use case's threshold of 0.8. The policy puts the evaluation above the root's outcome, so
+    /// the first task, which the root called a success, fails by evaluation; every call and its cost count as before.
+    /// </summary>
     [RequiresNodeClientFact(Client)]
     public async Task ToolLoop_GenerateTextAndStreamText_CountsEachModelCallOnceAtExactCost()
     {
         string pricing = Path.Combine(_directory, "pricing.yaml");
         File.WriteAllText(pricing, PriceTable);
-        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?> { ["Cpst:PricingFile"] = pricing });
+        await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
+        {
+            ["Cpst:PricingFile"] = pricing,
+            [$"Cpst:UseCases:{UseCase}:Outcome:Signals:0"] = "evaluation:answer_relevance",
+            [$"Cpst:UseCases:{UseCase}:Outcome:Signals:1"] = "span",
+            [$"Cpst:UseCases:{UseCase}:Outcome:Combine"] = "authority",
+            [$"Cpst:UseCases:{UseCase}:Outcome:PassThreshold"] = "0.8",
+        });
         await using var openAi = await FakeOpenAiEndpoint.StartAsync();
 
-        await NodeClients.RunAsync(Client, "agent.mjs",
-            $"--traces-url {new Uri(exporter.HttpAddress, "/v1/traces")} --openai-base-url {openAi.BaseAddress} --tasks {Tasks} --use-case {UseCase}",
-            TimeSpan.FromSeconds(90));
+        string[] traces = await RunAsync(
+            $"--traces-url {new Uri(exporter.HttpAddress, "/v1/traces")} --openai-base-url {openAi.BaseAddress} --tasks {Tasks} --use-case {UseCase} " +
+            $"--logs-url {new Uri(exporter.HttpAddress, "/v1/logs")} --evaluation answer_relevance --evaluation-label partially_relevant --evaluation-score 0.6");
+        Assert.Equal(Tasks, traces.Length);
 
         Assert.Equal(2 * Tasks, openAi.Requests); // the tool call, then the answer
         Assert.Equal(Tasks, exporter.Tasks.PendingCount);
@@ -64,18 +78,19 @@ public sealed class VercelAiSdkClientTests : IDisposable
         {
             ["cpst_received_spans_total{protocol=\"http_protobuf\"}"] = 5 * Tasks, // root, ai.generateText/streamText, 2 model calls, 1 tool call
             ["cpst_pending_tasks"] = 0,
-            [$"cpst_tasks_total{{{success}}}"] = 3,
-            [$"cpst_tasks_total{{{failure}}}"] = 1,
-            [$"cpst_task_cost_usd_total{{{success}}}"] = 3 * TaskCost,
-            [$"cpst_task_cost_usd_total{{{failure}}}"] = TaskCost,
-            [$"cpst_task_llm_calls_total{{{success}}}"] = 3 * 2,
-            [$"cpst_task_llm_calls_total{{{failure}}}"] = 2,
-            [$"cpst_task_tool_calls_total{{{success}}}"] = 3,
-            [$"cpst_task_tool_calls_total{{{failure}}}"] = 1,
-            [$"cpst_task_tokens_total{{{success},token_type=\"input\"}}"] = 3 * 2 * 1000,
-            [$"cpst_task_tokens_total{{{success},token_type=\"output\"}}"] = 3 * 2 * 200,
-            [$"cpst_task_tokens_total{{{failure},token_type=\"input\"}}"] = 2 * 1000,
-            [$"cpst_task_tokens_total{{{failure},token_type=\"output\"}}"] = 2 * 200,
+            // Succeeded: the second and third tasks; failed: the first (by its evaluation) and the last (by its root).
+            [$"cpst_tasks_total{{{success}}}"] = 2,
+            [$"cpst_tasks_total{{{failure}}}"] = 2,
+            [$"cpst_task_cost_usd_total{{{success}}}"] = 2 * TaskCost,
+            [$"cpst_task_cost_usd_total{{{failure}}}"] = 2 * TaskCost,
+            [$"cpst_task_llm_calls_total{{{success}}}"] = 2 * 2,
+            [$"cpst_task_llm_calls_total{{{failure}}}"] = 2 * 2,
+            [$"cpst_task_tool_calls_total{{{success}}}"] = 2,
+            [$"cpst_task_tool_calls_total{{{failure}}}"] = 2,
+            [$"cpst_task_tokens_total{{{success},token_type=\"input\"}}"] = 2 * 2 * 1000,
+            [$"cpst_task_tokens_total{{{success},token_type=\"output\"}}"] = 2 * 2 * 200,
+            [$"cpst_task_tokens_total{{{failure},token_type=\"input\"}}"] = 2 * 2 * 1000,
+            [$"cpst_task_tokens_total{{{failure},token_type=\"output\"}}"] = 2 * 2 * 200,
             [$"cpst_llm_calls_total{{{call}}}"] = 2 * Tasks,
             [$"cpst_llm_tokens_total{{{call},token_type=\"input\"}}"] = 2 * Tasks * 1000,
             [$"cpst_llm_tokens_total{{{call},token_type=\"output\"}}"] = 2 * Tasks * 200,
@@ -91,6 +106,12 @@ public sealed class VercelAiSdkClientTests : IDisposable
         string[] otherUseCases = metrics.Split('\n').Where(line => line.Contains("use_case=\"", StringComparison.Ordinal)
             && !line.StartsWith('#') && !line.Contains($"use_case=\"{UseCase}\"", StringComparison.Ordinal)).ToArray();
         Assert.True(otherUseCases.Length == 0, $"samples under another use case than {UseCase}:\n{string.Join('\n', otherUseCases)}");
+        await new ExpectedOutcomes(UseCase)
+            .Task(traces[0], "failure", "evaluation", new ExpectedEvaluation("answer_relevance", "fail", 0.6))
+            .Task(traces[1], "success", "span")
+            .Task(traces[2], "success", "span")
+            .Task(traces[3], "failure", "span")
+            .AssertAsync(exporter, metrics);
     }
 
     private const string TierModel = "gpt-5.4";

@@ -2,7 +2,8 @@
 // traces over OTLP/HTTP (protobuf) to the exporter under test (tests/CpstExporter.Tests/EndToEnd/NodeAgentClientTests.cs).
 //
 //   node agent.mjs --traces-url http://127.0.0.1:4318/v1/traces --openai-base-url http://127.0.0.1:5000/v1/ \
-//                  --tasks 3 --use-case weather-bot
+//                  --tasks 3 --use-case weather-bot \
+//                  [--evaluation <name> [--evaluation-label <label>] [--evaluation-score <n>]]
 //
 // Every task is one trace: a Traceloop workflow (`withWorkflow`, the root span, given `cpst.use_case` and `outcome`)
 // around a tool loop: a chat completion that asks for get_weather, the tool as a Traceloop tool (`withTool`), and a
@@ -11,12 +12,15 @@
 // the others `success`. The script exits 0 only when every task ran the tool and answered and every span was accepted
 // by the exporter; otherwise it prints why and exits 1. It prints one line per task, 'task <n> trace <trace id>'.
 //
-// An evaluator's verdict on a task would be sent where `judge` is called below, for the task's trace id.
+// With --evaluation, an evaluator's verdict on the first task's answer (that name, label and score) is recorded as a
+// `gen_ai.evaluation.result` event on the task's workflow span, which the trace exporter sends with the span: Traceloop's
+// SDK sets up tracing only and emits no evaluation events of its own. (The other agents send the verdict as a log
+// record; this one covers the span event.)
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import * as traceloop from '@traceloop/node-server-sdk';
 import OpenAI from 'openai';
-import { CheckedExporter, judge, readOptions } from '../common.mjs';
+import { CheckedExporter, EVALUATION_EVENT, evaluate, evaluationAttributes, judge, readOptions } from '../common.mjs';
 
 const weatherTool = {
   type: 'function',
@@ -72,7 +76,7 @@ async function runTask({ client, model, streaming }) {
 }
 
 async function main() {
-  const options = readOptions();
+  const options = readOptions({ logs: false });
   const exporter = new CheckedExporter(new OTLPTraceExporter({ url: options.tracesUrl }));
   traceloop.initialize({
     // Deliberately not the use case: the exporter must take it from the root span's cpst.use_case.
@@ -95,6 +99,8 @@ async function main() {
         try {
           const answer = await runTask({ client, model: options.model, streaming: task % 2 === 1 });
           root.setAttribute('outcome', judge(answer, task, options.tasks));
+          const verdict = evaluate(answer, task, options.evaluation);
+          if (verdict) root.addEvent(EVALUATION_EVENT, evaluationAttributes(verdict));
         } catch (error) {
           root.recordException(error);
           root.setStatus({ code: SpanStatusCode.ERROR, message: error.message });

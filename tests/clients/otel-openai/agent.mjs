@@ -3,25 +3,32 @@
 // (tests/CpstExporter.Tests/EndToEnd/NodeAgentClientTests.cs).
 //
 //   node agent.mjs --traces-url http://127.0.0.1:4318/v1/traces --openai-base-url http://127.0.0.1:5000/v1/ \
-//                  --tasks 3 --use-case weather-bot
+//                  --tasks 3 --use-case weather-bot \
+//                  [--logs-url http://127.0.0.1:4318/v1/logs --evaluation <name> [--evaluation-label <label>] [--evaluation-score <n>]]
 //
 // Every task is one trace: a root span 'invoke_agent <use case>' with `cpst.use_case` and `outcome`, around a tool
 // loop the application runs itself: a chat completion that asks for get_weather, the tool in an `execute_tool
 // get_weather` span of the application's (the instrumentation traces only the model calls), and a second completion
 // that answers. Odd-numbered tasks stream (with stream_options.include_usage), the others do not; of two or more
 // tasks the last reports `outcome=failure`, the others `success`. The script exits 0 only when every task ran the
-// tool and answered and every span was accepted by the exporter; otherwise it prints why and exits 1. It prints one
-// line per task, 'task <n> trace <trace id>'.
+// tool and answered and every span and log record was accepted by the exporter; otherwise it prints why and exits 1.
+// It prints one line per task, 'task <n> trace <trace id>'.
 //
-// An evaluator's verdict on a task would be sent where `judge` is called below, for the task's trace id.
+// With --evaluation, an evaluator's verdict on the first task's answer (that name, label and score) goes out as a
+// `gen_ai.evaluation.result` log record through the OpenTelemetry JS logs SDK's OTLP/HTTP exporter to --logs-url,
+// emitted while the task's root span is active so that it carries the task's trace id; the OpenAI instrumentation
+// emits no evaluation events of its own.
 import { createRequire } from 'node:module';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanStatusCode } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { CheckedExporter, judge, readOptions } from '../common.mjs';
+import { CheckedExporter, emitEvaluation, evaluate, judge, readOptions } from '../common.mjs';
 
 const weatherTool = {
   type: 'function',
@@ -87,19 +94,21 @@ async function runTask({ client, tracer, model, streaming }) {
 }
 
 async function main() {
-  const options = readOptions();
+  const options = readOptions({ logs: true });
   const exporter = new CheckedExporter(new OTLPTraceExporter({ url: options.tracesUrl }));
-  const provider = new NodeTracerProvider({
-    // Deliberately not the use case: the exporter must take it from the root span's cpst.use_case.
-    resource: resourceFromAttributes({ 'service.name': 'agents-host' }),
-    spanProcessors: [new BatchSpanProcessor(exporter)],
-  });
+  // Deliberately not the use case: the exporter must take it from the root span's cpst.use_case.
+  const resource = resourceFromAttributes({ 'service.name': 'agents-host' });
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   provider.register();
+  const logExporter = new CheckedExporter(new OTLPLogExporter({ url: options.logsUrl }));
+  const loggerProvider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter: logExporter })] });
+  logs.setGlobalLoggerProvider(loggerProvider);
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new OpenAIInstrumentation()] });
   // Loaded only now, through require, so that the instrumentation's hook patches it (an ESM import would bypass it).
   const { OpenAI } = createRequire(import.meta.url)('openai');
   const client = new OpenAI({ baseURL: options.openAiBaseUrl, apiKey: 'test' });
   const tracer = provider.getTracer('cpst-otel-openai-client');
+  const evaluator = logs.getLogger('cpst-otel-openai-client');
 
   try {
     for (let task = 0; task < options.tasks; task++) {
@@ -109,6 +118,8 @@ async function main() {
         try {
           const answer = await runTask({ client, tracer, model: options.model, streaming: task % 2 === 1 });
           root.setAttribute('outcome', judge(answer, task, options.tasks));
+          const verdict = evaluate(answer, task, options.evaluation);
+          if (verdict) emitEvaluation(evaluator, verdict, context.active());
         } catch (error) {
           root.recordException(error);
           root.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
@@ -121,8 +132,11 @@ async function main() {
   } finally {
     await provider.forceFlush();
     await provider.shutdown();
+    await loggerProvider.forceFlush();
+    await loggerProvider.shutdown();
   }
   if (exporter.failures.length > 0) throw new Error(`spans were not exported: ${exporter.failures.join('; ')}`);
+  if (logExporter.failures.length > 0) throw new Error(`evaluations were not exported: ${logExporter.failures.join('; ')}`);
   console.log(`${options.tasks} tasks sent`);
 }
 

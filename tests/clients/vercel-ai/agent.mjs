@@ -3,29 +3,38 @@
 //
 //   node agent.mjs --traces-url http://127.0.0.1:4318/v1/traces --openai-base-url http://127.0.0.1:5000/v1/ \
 //                  --tasks 3 --use-case weather-bot [--model gpt-5.4] [--prompt '...'] \
-//                  [--service-tier priority] [--record-service-tier]
+//                  [--service-tier priority] [--record-service-tier] \
+//                  [--logs-url http://127.0.0.1:4318/v1/logs --evaluation <name> [--evaluation-label <label>] [--evaluation-score <n>]]
 //
 // (or CPST_TRACES_URL, CPST_OPENAI_BASE_URL, CPST_TASKS, CPST_USE_CASE). Every task is one trace: a root span
 // 'invoke_agent <use case>' with `cpst.use_case` and `outcome`, around one AI SDK call with a get_weather tool and
 // at most two steps (the model asks for the tool, then answers). Odd-numbered tasks use streamText, the others
-// generateText; of two or more tasks the last reports `outcome=failure`, the others `success`. The script exits 0 only when every
-// task ran both steps and every span was accepted by the exporter; otherwise it prints why and exits 1. It prints
-// one line per task, 'task <n> trace <trace id>', so that the caller can look each task up.
+// generateText; of two or more tasks the last reports `outcome=failure`, the others `success`. The script exits 0 only
+// when every task ran both steps and every span and log record was accepted by the exporter; otherwise it prints why
+// and exits 1. It prints one line per task, 'task <n> trace <trace id>', so that the caller can look each task up.
 //
 // --model (default gpt-4o-mini) and --prompt choose the call. --service-tier asks OpenAI for a service tier
 // (providerOptions.openai.serviceTier). The AI SDK records no service tier on its spans, neither the one asked for
 // nor the one that served the call; --record-service-tier wraps the model in recordServiceTier (below), which puts
 // the served tier on each model call's span as `cpst.service_tier`, as an application does for the exporter to
 // price the call at that tier.
+//
+// With --evaluation, an evaluator's verdict on the first task's answer (that name, label and score) goes out as a
+// `gen_ai.evaluation.result` log record through the OpenTelemetry JS logs SDK's OTLP/HTTP exporter to --logs-url,
+// emitted while the task's root span is active so that it carries the task's trace id; the AI SDK emits no evaluation
+// events of its own.
 import { parseArgs } from 'node:util';
 import { createOpenAI } from '@ai-sdk/openai';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { generateText, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { z } from 'zod';
-import { CheckedExporter } from '../common.mjs';
+import { CheckedExporter, emitEvaluation, evaluate, evaluationOptions, readEvaluation } from '../common.mjs';
 
 function readOptions() {
   const { values } = parseArgs({
@@ -38,6 +47,7 @@ function readOptions() {
       prompt: { type: 'string', default: 'What is the weather in Paris?' },
       'service-tier': { type: 'string' },
       'record-service-tier': { type: 'boolean', default: false },
+      ...evaluationOptions({ logs: true }),
     },
     strict: true,
   });
@@ -54,6 +64,8 @@ function readOptions() {
     prompt: values.prompt,
     serviceTier: values['service-tier'],
     recordServiceTier: values['record-service-tier'],
+    logsUrl: values['logs-url'],
+    evaluation: readEvaluation(values, { logs: true }),
   };
 }
 
@@ -134,13 +146,15 @@ function checkTwoSteps(result, task) {
 async function main() {
   const options = readOptions();
   const exporter = new CheckedExporter(new OTLPTraceExporter({ url: options.tracesUrl }));
-  const provider = new NodeTracerProvider({
-    // Deliberately not the use case: the exporter must take it from the root span's cpst.use_case.
-    resource: resourceFromAttributes({ 'service.name': 'agents-host' }),
-    spanProcessors: [new BatchSpanProcessor(exporter)],
-  });
+  // Deliberately not the use case: the exporter must take it from the root span's cpst.use_case.
+  const resource = resourceFromAttributes({ 'service.name': 'agents-host' });
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   provider.register(); // the async context manager, so the SDK's spans become children of the task's root span
   const tracer = provider.getTracer('cpst-vercel-ai-client');
+  const logExporter = new CheckedExporter(new OTLPLogExporter({ url: options.logsUrl }));
+  const loggerProvider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter: logExporter })] });
+  logs.setGlobalLoggerProvider(loggerProvider);
+  const evaluator = logs.getLogger('cpst-vercel-ai-client');
   const openai = createOpenAI({ baseURL: options.openAiBaseUrl, apiKey: 'test' });
   const chatModel = openai.chat(options.model); // Chat Completions, not the Responses API that openai('…') uses
   const model = options.recordServiceTier ? wrapLanguageModel({ model: chatModel, middleware: recordServiceTier }) : chatModel;
@@ -154,8 +168,11 @@ async function main() {
         root.setAttribute('cpst.use_case', options.useCase);
         console.log(`task ${task} trace ${root.spanContext().traceId}`);
         try {
-          checkTwoSteps(await runTask({ model, tracer, streaming, prompt: options.prompt, serviceTier: options.serviceTier }), task);
+          const result = await runTask({ model, tracer, streaming, prompt: options.prompt, serviceTier: options.serviceTier });
+          checkTwoSteps(result, task);
           root.setAttribute('outcome', outcome);
+          const verdict = evaluate(result.text, task, options.evaluation);
+          if (verdict) emitEvaluation(evaluator, verdict, context.active());
         } catch (error) {
           root.recordException(error);
           root.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
@@ -170,8 +187,11 @@ async function main() {
   } finally {
     await provider.forceFlush();
     await provider.shutdown();
+    await loggerProvider.forceFlush();
+    await loggerProvider.shutdown();
   }
   if (exporter.failures.length > 0) throw new Error(`spans were not exported: ${exporter.failures.join('; ')}`);
+  if (logExporter.failures.length > 0) throw new Error(`evaluations were not exported: ${logExporter.failures.join('; ')}`);
   console.log(`${options.tasks} tasks sent (${counts.success} success, ${counts.failure} failure, ${counts.streamed} streamed)`);
 }
 
