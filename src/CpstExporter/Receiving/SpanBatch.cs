@@ -7,8 +7,8 @@ namespace CpstExporter.Receiving;
 /// <summary>
 /// The decoded form of one export request: flat arrays of spans, resources and attributes, the evaluation events
 /// found in span events or log records (<see cref="EvaluationRecord"/>), plus a byte arena for keys and string values.
-/// A log request fills only the evaluations and the count of log records ignored. Reused across requests (see <see cref="SpanBatchPool"/>), so decoding a request
-/// allocates nothing once the arrays have grown to the working size.
+/// A log request fills only the evaluations and the count of log records ignored. Reused across requests (see
+/// <see cref="SpanBatchPool"/>), so decoding a request allocates nothing once the arrays have grown to the working size.
 /// </summary>
 /// <remarks>
 /// What a request may take decoded is bounded by what it weighs on the wire: an attribute without key or value is 2
