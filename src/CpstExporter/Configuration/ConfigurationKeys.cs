@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using CpstExporter.Billing;
 using CpstExporter.Hosting;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
@@ -31,6 +32,7 @@ internal static class ConfigurationKeys
         "Limits:MaxSeriesPerMetric", "Limits:MaxConnections", "Limits:MaxTokensPerSpan", "Limits:MaxCostUsdPerSpan",
         "Exposition:DeprecatedMetricNames",
         .. Bound<ShutdownOptions>(ShutdownOptions.Section),
+        .. Bound<ReconciliationOptions>(ReconciliationOptions.Section),
         "Conventions:*", "Conventions:*:*",
         "Auth:Tokens:*", "Auth:MetricsTokens:*",
         "UseCases:*:TargetUsd", "UseCases:*:MonthlyBudgetUsd", "UseCases:*:SupportingCosts:*",

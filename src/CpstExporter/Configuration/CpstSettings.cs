@@ -1,5 +1,6 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Auth;
+using CpstExporter.Billing;
 using CpstExporter.Conventions;
 using CpstExporter.Hosting;
 using CpstExporter.Pricing;
@@ -35,6 +36,7 @@ internal sealed class CpstSettings
     public required ConventionOptions Conventions { get; init; }
     public required PlausibleRange Plausible { get; init; }
     public required ShutdownOptions Shutdown { get; init; }
+    public required ReconciliationOptions Reconciliation { get; init; }
 
     /// <summary>
     /// <c>Cpst:Exposition:DeprecatedMetricNames</c>: also write renamed families under their former names
@@ -63,6 +65,7 @@ internal sealed class CpstSettings
                 UseCases = UseCaseOptions.ReadAll(cpst.GetSection("UseCases")),
                 Conventions = ConventionOptions.Read(cpst.GetSection("Conventions")),
                 Shutdown = cpst.GetSection(ShutdownOptions.Section).Get<ShutdownOptions>() ?? new ShutdownOptions(),
+                Reconciliation = cpst.GetSection(ReconciliationOptions.Section).Get<ReconciliationOptions>() ?? new ReconciliationOptions(),
                 DeprecatedMetricNames = cpst.GetValue("Exposition:DeprecatedMetricNames", false),
                 Plausible = new PlausibleRange(
                     limits.GetValue("MaxTokensPerSpan", PlausibleRange.Default.MaxTokensPerSpan),
@@ -89,5 +92,6 @@ internal sealed class CpstSettings
         Plausible.Validate();
         Shutdown.Validate();
         Listen.Validate();
+        Reconciliation.Validate();
     }
 }

@@ -42,6 +42,8 @@ public sealed class ReferenceDocTests
         ["Limits:MaxConnections"] = s => s.MaxConnections ?? ConnectionLimit.DefaultMax,
         ["Limits:MaxTokensPerSpan"] = s => s.Plausible.MaxTokensPerSpan,
         ["Limits:MaxCostUsdPerSpan"] = s => s.Plausible.MaxCostUsdPerSpan,
+        ["Billing:AllocateUntraced"] = s => s.Reconciliation.AllocateUntraced ? "true" : "false",
+        ["Billing:MaxAccountsPerProvider"] = s => s.Reconciliation.MaxAccountsPerProvider,
     };
 
     [Fact]
