@@ -145,6 +145,7 @@ internal sealed partial class BillStore(ReconciliationOptions options, TimeProvi
         {
             HashSet<string> accounts = Largest(group.GroupBy(a => a.Account), options.MaxAccountsPerProvider);
             foldedAccounts += group.Select(a => a.Account).Distinct().Count(a => !accounts.Contains(a));
+            if (group.Key == BillingWindow.Overflow) accounts = [BillingWindow.Overflow]; // providers past the bound: one series
             foreach (BilledAmount amount in group)
             {
                 var key = (amount.Day, group.Key, accounts.Contains(amount.Account) ? amount.Account : BillingWindow.Overflow);
@@ -154,9 +155,10 @@ internal sealed partial class BillStore(ReconciliationOptions options, TimeProvi
         return [.. folded.Select(f => new BilledAmount(f.Key.Day, f.Key.Provider, f.Key.Account, f.Value))];
     }
 
+    /// <summary>The <paramref name="count"/> keys with the most spend, and <c>__overflow__</c>, which an earlier fold made and is always kept.</summary>
     private static HashSet<string> Largest(IEnumerable<IGrouping<string, BilledAmount>> groups, int count) =>
-        [.. groups.Select(g => (g.Key, Usd: g.Aggregate(0m, (sum, a) => Saturating.Add(sum, a.Usd))))
-            .OrderByDescending(g => g.Usd).ThenBy(g => g.Key, StringComparer.Ordinal).Take(count).Select(g => g.Key)];
+        [.. groups.Where(g => g.Key != BillingWindow.Overflow).Select(g => (g.Key, Usd: g.Aggregate(0m, (sum, a) => Saturating.Add(sum, a.Usd))))
+            .OrderByDescending(g => g.Usd).ThenBy(g => g.Key, StringComparer.Ordinal).Take(count).Select(g => g.Key), BillingWindow.Overflow];
 
     [LoggerMessage(EventId = 540, Level = LogLevel.Information,
         Message = "Bill from {Source} ({Scope}) replaced: {Amounts} amounts by day, provider and account; {Outside} outside the kept months skipped; {Folded} accounts past Cpst:Billing:MaxAccountsPerProvider summed into __overflow__")]
