@@ -32,7 +32,8 @@ internal sealed class BillingGauges
         if (!view.IsEmpty)
         {
             Dictionary<(DateOnly Day, string Provider), decimal> traced = ledger.ByDayAndProvider();
-            var monthToDate = new SortedDictionary<(string, string), decimal>();
+            var monthToDate = new SortedDictionary<(string Provider, string Account), decimal>(Comparer<(string Provider, string Account)>.Create(static (a, b) =>
+                a.Provider != b.Provider ? string.CompareOrdinal(a.Provider, b.Provider) : string.CompareOrdinal(a.Account, b.Account)));
             var lastDays = new Dictionary<string, DateOnly?>(StringComparer.Ordinal);
             foreach (BilledAmount amount in view.Amounts)
             {
