@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using CpstExporter.Aggregation;
 using CpstExporter.Auth;
+using CpstExporter.Billing;
 using CpstExporter.Billing.CostApi;
 using CpstExporter.Billing.Focus;
 using CpstExporter.Configuration;
@@ -86,6 +87,7 @@ internal static class CpstHost
         services.AddHostedService(sp => sp.GetRequiredService<UseCaseReloader>());
         services.AddSingleton(new OutcomePolicies(UseCaseOptions.Policies(settings.UseCases)));
         services.AddSingleton<TaskAssembler>();
+        AddBilling(services, settings);
         services.AddSingleton<TaskDecisionDelivery>();
         services.AddSingleton<TaskSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<TaskSweeper>());
@@ -120,7 +122,8 @@ internal static class CpstHost
             sp.GetRequiredService<ProcessMetrics>(),
             () => sp.GetRequiredService<PriceTableProvider>().Current.Version, Version,
             () => sp.GetRequiredService<PriceTableProvider>().ReloadFailures, sp.GetRequiredService<RuntimeMetrics>(),
-            sp.GetRequiredService<TaskAssembler>(), sp.GetRequiredService<TaskStateFile>()));
+            sp.GetRequiredService<TaskAssembler>(), sp.GetRequiredService<TaskStateFile>(),
+            sp.GetRequiredService<BillStore>(), sp.GetRequiredService<TracedCostLedger>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<MetricsEndpoint>();
         services.AddCostApiPollers(settings.CostApi);
 
@@ -141,6 +144,28 @@ internal static class CpstHost
 
         ListenerRoutes.Map(app, new BearerTokens(settings.Auth.MetricsTokens));
         return app;
+    }
+
+    /// <summary>
+    /// The billing stage (docs/billing.md): the bill store, which the bill sources resolve as <see cref="IBillSink"/>, the
+    /// ledger of traced cost, kept in the state file as one of its sections, the billing API and the allocation of
+    /// untraced spend.
+    /// </summary>
+    private static void AddBilling(IServiceCollection services, CpstSettings settings)
+    {
+        services.AddSingleton(settings.Reconciliation);
+        services.AddSingleton<BillStore>();
+        services.AddSingleton<IBillSink>(sp => sp.GetRequiredService<BillStore>());
+        // Allocated amounts accrue once a checkpoint holding them is on disk, when checkpoints are on.
+        bool accrueWhenSaved = !string.IsNullOrWhiteSpace(settings.Tasks.StateFile) && settings.Tasks.CheckpointSeconds > 0;
+        services.AddSingleton(sp => new TracedCostLedger(settings.MaxSeriesPerMetric, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<CpstMetrics>().Supporting, accrueWhenSaved, settings.Reconciliation.AllocateUntraced,
+            sp.GetRequiredService<ILogger<TracedCostLedger>>()));
+        services.AddSingleton<IStateSection>(sp => sp.GetRequiredService<TracedCostLedger>());
+        services.AddSingleton<UntracedAllocation>();
+        services.AddSingleton<UntracedAllocationService>();
+        services.AddHostedService(sp => sp.GetRequiredService<UntracedAllocationService>());
+        services.AddSingleton<BillingApiEndpoint>();
     }
 
     /// <summary>

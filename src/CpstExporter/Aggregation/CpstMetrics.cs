@@ -71,7 +71,7 @@ internal sealed class CpstMetrics
             static k => k with { UseCase = Overflow }, null, null, Overflows);
 
         _useCases = useCases;
-        Supporting = new SupportingCostAccrual(time, useCases);
+        Supporting = new SupportingCostAccrual(time, useCases, maxSeriesPerMetric);
     }
 
     private static MetricDescriptor[] Metrics(params MetricId[] ids) => Array.ConvertAll(ids, MetricCatalogue.Get);

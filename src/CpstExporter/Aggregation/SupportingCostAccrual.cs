@@ -9,6 +9,8 @@ namespace CpstExporter.Aggregation;
 /// so the counter is piecewise linear and never goes back. An item removed from the configuration stays at what it
 /// accrued (rate 0) until the process restarts. A restart resets every counter, which Prometheus's <c>increase</c>
 /// handles as for any counter. Time is measured on the monotonic clock, so a step of the wall clock accrues nothing.
+/// Besides the configured items, amounts accrued at once (<see cref="Accrue"/>: untraced spend allocated from the bill,
+/// docs/billing.md) are series of the same family.
 /// </summary>
 internal sealed class SupportingCostAccrual
 {
@@ -17,11 +19,38 @@ internal sealed class SupportingCostAccrual
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly List<Item> _items = []; // configuration order; bounded by the configuration
+    /// <summary>Amounts accrued at once, in the order their series began; at most <see cref="_maxAccrued"/> series.</summary>
+    private readonly Dictionary<(string UseCase, string Item), decimal> _accrued = [];
+    private readonly List<(string UseCase, string Item)> _accruedOrder = [];
+    private readonly int _maxAccrued;
 
-    public SupportingCostAccrual(TimeProvider time, IReadOnlyDictionary<string, UseCaseOptions> useCases)
+    /// <param name="maxAccruedSeries">Series of amounts accrued at once; past it a new use case's amount goes to the
+    /// use case <c>__overflow__</c> of its item.</param>
+    public SupportingCostAccrual(TimeProvider time, IReadOnlyDictionary<string, UseCaseOptions> useCases, int maxAccruedSeries = int.MaxValue)
     {
         _time = time;
+        _maxAccrued = maxAccruedSeries;
         Configure(useCases);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="usd"/> to <paramref name="useCase"/>'s <paramref name="item"/> at once (not spread over time):
+    /// an amount the bill showed. Not negative: a counter never goes down.
+    /// </summary>
+    public void Accrue(string useCase, string item, decimal usd)
+    {
+        if (usd <= 0) return;
+        lock (_lock)
+        {
+            var key = (useCase, item);
+            if (!_accrued.ContainsKey(key) && _accrued.Count >= _maxAccrued)
+            {
+                key = (SeriesFamily<LlmCallKey, LlmCallSeries>.OverflowValue, item);
+                if (!_accrued.ContainsKey(key)) _accruedOrder.Add(key);
+            }
+            else if (!_accrued.ContainsKey(key)) _accruedOrder.Add(key);
+            _accrued[key] = Saturating.Add(_accrued.GetValueOrDefault(key), usd);
+        }
     }
 
     /// <summary>Settles every item at the current time and continues at the rates of <paramref name="useCases"/>.</summary>
@@ -41,13 +70,19 @@ internal sealed class SupportingCostAccrual
         }
     }
 
-    /// <summary>Every item ever configured with what it has accrued until now, USD.</summary>
+    /// <summary>
+    /// Every item ever configured with what it has accrued until now, USD, then the items only accrued at once; an
+    /// amount accrued at once under a configured item's name adds to it.
+    /// </summary>
     public List<(string UseCase, string Item, decimal Usd)> Read()
     {
         lock (_lock)
         {
             long now = _time.GetTimestamp();
-            return _items.ConvertAll(i => (i.UseCase, i.Name, i.AccruedAt(_time, now)));
+            var read = _items.ConvertAll(i => (i.UseCase, i.Name, Saturating.Add(i.AccruedAt(_time, now), _accrued.GetValueOrDefault((i.UseCase, i.Name)))));
+            foreach (var key in _accruedOrder)
+                if (!_items.Exists(i => i.UseCase == key.UseCase && i.Name == key.Item)) read.Add((key.UseCase, key.Item, _accrued[key]));
+            return read;
         }
     }
 

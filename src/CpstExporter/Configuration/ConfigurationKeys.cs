@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using CpstExporter.Billing;
 using CpstExporter.Billing.CostApi;
 using CpstExporter.Billing.Focus;
 using CpstExporter.Hosting;
@@ -33,6 +34,7 @@ internal static class ConfigurationKeys
         "Limits:MaxSeriesPerMetric", "Limits:MaxConnections", "Limits:MaxTokensPerSpan", "Limits:MaxCostUsdPerSpan",
         "Exposition:DeprecatedMetricNames",
         .. Bound<ShutdownOptions>(ShutdownOptions.Section),
+        .. Bound<ReconciliationOptions>(ReconciliationOptions.Section),
         "Conventions:*", "Conventions:*:*",
         "Auth:Tokens:*", "Auth:MetricsTokens:*",
         "UseCases:*:TargetUsd", "UseCases:*:MonthlyBudgetUsd", "UseCases:*:SupportingCosts:*",

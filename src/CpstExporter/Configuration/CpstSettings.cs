@@ -1,5 +1,6 @@
 using CpstExporter.Aggregation;
 using CpstExporter.Auth;
+using CpstExporter.Billing;
 using CpstExporter.Billing.CostApi;
 using CpstExporter.Billing.Focus;
 using CpstExporter.Conventions;
@@ -39,6 +40,7 @@ internal sealed class CpstSettings
     public required ShutdownOptions Shutdown { get; init; }
     public required CostApiOptions CostApi { get; init; }
     public required FocusImportOptions Focus { get; init; }
+    public required ReconciliationOptions Reconciliation { get; init; }
 
     /// <summary>
     /// <c>Cpst:Exposition:DeprecatedMetricNames</c>: also write renamed families under their former names
@@ -69,6 +71,7 @@ internal sealed class CpstSettings
                 Shutdown = cpst.GetSection(ShutdownOptions.Section).Get<ShutdownOptions>() ?? new ShutdownOptions(),
                 CostApi = CostApiOptions.Read(cpst),
                 Focus = FocusImportOptions.Read(cpst),
+                Reconciliation = cpst.GetSection(ReconciliationOptions.Section).Get<ReconciliationOptions>() ?? new ReconciliationOptions(),
                 DeprecatedMetricNames = cpst.GetValue("Exposition:DeprecatedMetricNames", false),
                 Plausible = new PlausibleRange(
                     limits.GetValue("MaxTokensPerSpan", PlausibleRange.Default.MaxTokensPerSpan),
@@ -96,5 +99,6 @@ internal sealed class CpstSettings
         Shutdown.Validate();
         Listen.Validate();
         Focus.Validate();
+        Reconciliation.Validate();
     }
 }

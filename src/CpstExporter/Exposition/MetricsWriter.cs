@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using CpstExporter.Aggregation;
+using CpstExporter.Billing;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
@@ -19,8 +20,10 @@ namespace CpstExporter.Exposition;
 /// arrays it rents (and what the runtime's observable instruments allocate when <see cref="RuntimeMetrics"/> reads
 /// them). The writer only reads the aggregation: nothing it keeps is in a series.
 /// </summary>
+/// <remarks>The billing families come from the bill (<see cref="BillStore"/>) and the ledger of traced cost, read once per scrape.</remarks>
 internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiving, ProcessMetrics process, Func<string> pricingVersion, string version,
-    Func<long>? pricingReloadFailures = null, RuntimeMetrics? runtime = null, TaskAssembler? tasks = null, TaskStateFile? stateFile = null)
+    Func<long>? pricingReloadFailures = null, RuntimeMetrics? runtime = null, TaskAssembler? tasks = null, TaskStateFile? stateFile = null,
+    BillStore? bill = null, TracedCostLedger? ledger = null, TimeProvider? time = null)
 {
     /// <summary>The name of each family's samples, by <see cref="MetricId"/>.</summary>
     private static readonly byte[][] Names = Encode(static m => Encoding.UTF8.GetBytes(m.Name));
@@ -64,7 +67,8 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
         try
         {
             for (int i = 0; i < tasks.Length; i++) taskValues[i] = tasks[i].Read();
-            var scrape = new Scrape(format, tasks, taskValues.AsSpan(0, tasks.Length), metrics.UseCases);
+            BillingGauges? billing = bill is not null && ledger is not null ? BillingGauges.Read(bill, ledger, time ?? TimeProvider.System) : null;
+            var scrape = new Scrape(format, tasks, taskValues.AsSpan(0, tasks.Length), metrics.UseCases, billing);
             foreach (MetricDescriptor metric in MetricCatalogue.All) WriteFamily(o, new Family(format, metric), in scrape);
         }
         finally
@@ -77,12 +81,13 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
 
     /// <summary>What every family of one scrape reads alike.</summary>
     private readonly ref struct Scrape(ExpositionFormat format, ReadOnlySpan<TaskSeries> tasks, ReadOnlySpan<TaskValues> taskValues,
-        IReadOnlyDictionary<string, UseCaseOptions> useCases)
+        IReadOnlyDictionary<string, UseCaseOptions> useCases, BillingGauges? billing)
     {
         public readonly ExpositionFormat Format = format;
         public readonly ReadOnlySpan<TaskSeries> Tasks = tasks;
         public readonly ReadOnlySpan<TaskValues> TaskValues = taskValues;
         public readonly IReadOnlyDictionary<string, UseCaseOptions> UseCases = useCases;
+        public readonly BillingGauges? Billing = billing;
     }
 
     /// <summary>The family being written, and the format it is written in.</summary>
@@ -178,6 +183,29 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
                     written = true;
                     Sample(o, f, Labels(f, metric.LabelNames, [useCase]), default, minTasks);
                 }
+                break;
+
+            case MetricId.BilledMonthToDate:
+                WriteBilled(o, f, scrape.Billing?.MonthToDate);
+                break;
+            case MetricId.BilledLastDay:
+                WriteBilled(o, f, scrape.Billing?.LastDay);
+                break;
+            case MetricId.TracedLastDay:
+                WriteByProvider(o, f, scrape.Billing?.TracedLastDay);
+                break;
+            case MetricId.BillingCoverage:
+                WriteByProvider(o, f, scrape.Billing?.Coverage);
+                break;
+            case MetricId.BillingLastImport:
+                if (scrape.Billing is not { LastImport.Count: > 0 } imported) break;
+                Header(o, f);
+                foreach (var (source, seconds) in imported.LastImport) Sample(o, f, Labels(f, metric.LabelNames, [source.LabelValue()]), default, seconds);
+                break;
+            case MetricId.BillingImportFailures:
+                if (scrape.Billing is not { Failures.Count: > 0 } failing) break;
+                Header(o, f);
+                foreach (var (source, failures) in failing.Failures) Sample(o, f, Labels(f, metric.LabelNames, [source.LabelValue()]), default, failures);
                 break;
 
             case MetricId.PendingTasks:
@@ -405,6 +433,22 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
             written = true;
             Sample(o, f, Labels(f, f.Metric.LabelNames, [useCase]), default, value);
         }
+    }
+
+    /// <summary>A billed family by provider and account; nothing, not even HELP, without a bill.</summary>
+    private static void WriteBilled(ExpositionBuffer o, in Family f, List<(string Provider, string Account, decimal Usd)>? amounts)
+    {
+        if (amounts is not { Count: > 0 }) return;
+        Header(o, f);
+        foreach (var (provider, account, usd) in amounts) Sample(o, f, Labels(f, f.Metric.LabelNames, [provider, account]), default, usd);
+    }
+
+    /// <summary>A billing family by provider; nothing, not even HELP, when no provider has a last billed day.</summary>
+    private static void WriteByProvider(ExpositionBuffer o, in Family f, List<(string Provider, decimal Value)>? values)
+    {
+        if (values is not { Count: > 0 }) return;
+        Header(o, f);
+        foreach (var (provider, value) in values) Sample(o, f, Labels(f, f.Metric.LabelNames, [provider]), default, value);
     }
 
     private static void WriteLabeled(ExpositionBuffer o, in Family f, IEnumerable<(string Label, long Count)> values)

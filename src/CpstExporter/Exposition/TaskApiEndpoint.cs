@@ -174,7 +174,7 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
         json.WriteEndObject();
     }
 
-    private static Task BadRequest(HttpContext context, string message) =>
+    internal static Task BadRequest(HttpContext context, string message) =>
         WriteAsync(context, StatusCodes.Status400BadRequest, json => WriteError(json, message));
 
     private static void WriteError(Utf8JsonWriter json, string message)
@@ -184,7 +184,8 @@ internal sealed class TaskApiEndpoint(RecentTasks recent)
         json.WriteEndObject();
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    /// <summary>A JSON response, written whole into a buffer first so that its length is known (the billing API answers alike).</summary>
+    internal static async Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
         using (var json = new Utf8JsonWriter(buffer, Options)) write(json);

@@ -102,8 +102,9 @@ internal sealed class TaskQuery
         ? outcome
         : throw new FormatException($"outcome={value}: use {Primitives.Outcome.Success.LabelValue()}, {Primitives.Outcome.Failure.LabelValue()} or {Primitives.Outcome.Unknown.LabelValue()}");
 
-    /// <summary>Epoch milliseconds (Grafana's <c>${__from}</c>) or RFC 3339.</summary>
-    private static DateTimeOffset ParseTime(string key, string value)
+    /// <summary>Epoch milliseconds (Grafana's <c>${__from}</c>) or RFC 3339; the billing API reads its range alike.</summary>
+    /// <exception cref="FormatException">Neither; the message names <paramref name="key"/> and what to give.</exception>
+    internal static DateTimeOffset ParseTime(string key, string value)
     {
         if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long ms)
             && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())

@@ -28,6 +28,7 @@ internal static class ListenerRoutes
         var outcomes = services.GetRequiredService<OutcomeApiReceiver>();
         var scrape = services.GetRequiredService<MetricsEndpoint>();
         var taskApi = services.GetRequiredService<TaskApiEndpoint>();
+        var billingApi = services.GetRequiredService<BillingApiEndpoint>();
         var readiness = services.GetRequiredService<ReadinessHealthCheck>();
 
         app.UseRouting();
@@ -48,7 +49,9 @@ internal static class ListenerRoutes
         app.MapGet(TaskApiEndpoint.TasksPath, Authorized(metricsTokens, taskApi.TasksAsync)).RequireListener(Listener.Metrics);
         app.MapGet(TaskApiEndpoint.TaskPattern, Authorized(metricsTokens, taskApi.TaskAsync)).RequireListener(Listener.Metrics);
         app.MapGet(TaskApiEndpoint.UseCasesPath, Authorized(metricsTokens, taskApi.UseCasesAsync)).RequireListener(Listener.Metrics);
-        MapOtherMethods(app, Listener.Metrics, "GET", "/metrics", TaskApiEndpoint.TasksPath, TaskApiEndpoint.TaskPattern, TaskApiEndpoint.UseCasesPath);
+        app.MapGet(BillingApiEndpoint.Path, Authorized(metricsTokens, billingApi.BillingAsync)).RequireListener(Listener.Metrics);
+        MapOtherMethods(app, Listener.Metrics, "GET", "/metrics", TaskApiEndpoint.TasksPath, TaskApiEndpoint.TaskPattern, TaskApiEndpoint.UseCasesPath,
+            BillingApiEndpoint.Path);
         app.Map("/healthz", context => Text(context, StatusCodes.Status200OK, "ok\n")).RequireListener(Listener.Metrics);
         app.Map("/readyz", context => readiness.NotReadyReason is string notReady
             ? Text(context, StatusCodes.Status503ServiceUnavailable, $"not ready: {notReady}\n")

@@ -9,13 +9,23 @@ namespace CpstExporter.Tasks;
 /// was priced (<see cref="Basis"/>) and at which served <see cref="ServiceTier"/>. Several calls alike are also one value,
 /// whose tokens and cost are their sums (<see cref="Times"/>, <see cref="HeldCalls"/>).
 /// </summary>
+/// <param name="EndDay">The UTC day the call's span ended, which the ledger of traced cost files it under
+/// (docs/billing.md, "The ledger"); <c>default</c> when the span gave no end time.</param>
 internal readonly record struct CountedCall(
     SpanRole Role, string? Provider, string? Model, string? Tool, TokenUsage Tokens, decimal CostUsd, bool Unpriced,
-    PricingBasis Basis = PricingBasis.Table, ServiceTier ServiceTier = ServiceTier.Standard, bool ServiceTierUnpriced = false)
+    PricingBasis Basis = PricingBasis.Table, ServiceTier ServiceTier = ServiceTier.Standard, bool ServiceTierUnpriced = false,
+    DateOnly EndDay = default)
 {
+    private const ulong NanosPerDay = 86_400_000_000_000UL;
+    private static readonly int UnixEpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
+
     public static CountedCall Of(in SpanFacts span, in CallPrice price) =>
         new(span.Role, span.Provider, span.Model, span.ToolName, span.Tokens, price.CostUsd, price.Unpriced,
-            price.Basis, price.ServiceTier, price.ServiceTierUnpriced);
+            price.Basis, price.ServiceTier, price.ServiceTierUnpriced, DayOf(span.EndTimeUnixNano));
+
+    /// <summary>The UTC day of a Unix time in nanoseconds; <c>default</c> for 0 (no time). Every ulong is a day DateOnly holds.</summary>
+    public static DateOnly DayOf(ulong unixNano) =>
+        unixNano == 0 ? default : DateOnly.FromDayNumber(UnixEpochDay + (int)(unixNano / NanosPerDay));
 
     /// <summary>
     /// <paramref name="calls"/> calls of this one, as one: tokens and cost summed, to the last digit of what adding the

@@ -40,6 +40,15 @@ internal sealed class TaskAssembler
     private readonly OutcomeIntake _outcomes;
     private readonly TaskSweep _sweep;
     private readonly TaskCheckpoint _checkpoint;
+    /// <summary>Decisions with counted calls handed out under the lock and not yet <see cref="Recorded"/>.</summary>
+    private int _awaitingRecording;
+
+    /// <summary>
+    /// How long a checkpoint waits, under the task lock, for counted calls decided before it to be recorded by the
+    /// stages that keep them across restarts. Recording them is the first thing the delivery does, with no I/O but a
+    /// journal append, so the wait is microseconds; the bound is for a delivery that failed without saying so.
+    /// </summary>
+    private static readonly TimeSpan RecordingWait = TimeSpan.FromMilliseconds(250);
 
     /// <param name="policies">The outcome policy of each use case, which the use case settings' reload replaces; none: the default for all.</param>
     public TaskAssembler(TaskOptions options, TimeProvider time, OutcomePolicies? policies = null)
@@ -82,6 +91,7 @@ internal sealed class TaskAssembler
             finally
             {
                 _tasks.Recycle();
+                HandOut(decisions);
             }
         }
     }
@@ -110,7 +120,30 @@ internal sealed class TaskAssembler
     /// </summary>
     public void ApplyEvaluations(ReadOnlySpan<EvaluationResult> evaluations, TaskDecisions decisions)
     {
-        lock (_lock) _outcomes.ApplyEvaluations(evaluations, decisions);
+        lock (_lock)
+        {
+            _outcomes.ApplyEvaluations(evaluations, decisions);
+            HandOut(decisions);
+        }
+    }
+
+    /// <summary>Under the lock: counts decisions whose counted calls are still to be recorded (<see cref="TaskDecisions.AwaitsRecording"/>).</summary>
+    private void HandOut(TaskDecisions decisions)
+    {
+        if (decisions.Counted.Count == 0 || decisions.AwaitsRecording) return;
+        decisions.AwaitsRecording = true;
+        Interlocked.Increment(ref _awaitingRecording);
+    }
+
+    /// <summary>
+    /// The counted calls of <paramref name="decisions"/> are recorded by every stage that keeps them across restarts; a
+    /// checkpoint waiting for them may take the state file's sections. Called by the delivery; more than once is harmless.
+    /// </summary>
+    public void Recorded(TaskDecisions decisions)
+    {
+        if (!decisions.AwaitsRecording) return;
+        decisions.AwaitsRecording = false;
+        Interlocked.Decrement(ref _awaitingRecording);
     }
 
     /// <summary>
@@ -131,6 +164,7 @@ internal sealed class TaskAssembler
             finally
             {
                 _tasks.Recycle();
+                HandOut(decisions);
             }
         }
     }
@@ -141,8 +175,12 @@ internal sealed class TaskAssembler
     /// of tasks at a time, each chunk written to <paramref name="output"/> after the lock is released, so neither the
     /// whole state nor a copy of it is ever in memory and an export waits at most one chunk. <paramref name="atStart"/>
     /// runs under the task lock as the checkpoint begins (the journal of finished tasks moves to a new segment there).
+    /// The <paramref name="sections"/> of later stages are taken under the task lock as the walk ends, once the calls
+    /// counted before are recorded (<see cref="IStateSection"/>), and written after the tasks; the caller tells each
+    /// content once the file is saved (<see cref="IStateSectionContent.Saved"/>) through <paramref name="captured"/>.
     /// </summary>
-    public (int Tasks, int HeldOutcomes) WriteState(Stream output, long? journalSegment = null, Action? atStart = null)
+    public (int Tasks, int HeldOutcomes) WriteState(Stream output, long? journalSegment = null, Action? atStart = null,
+        IReadOnlyList<IStateSection>? sections = null, List<IStateSectionContent>? captured = null)
     {
         lock (_checkpointing)
         {
@@ -159,12 +197,18 @@ internal sealed class TaskAssembler
             {
                 writer.WriteStart(savedAt, journalSegment, held);
                 bool more = true;
+                var contents = new List<(string, IStateSectionContent)>(sections?.Count ?? 0);
                 while (more)
                 {
-                    lock (_lock) more = _checkpoint.WriteChunk(writer, ref tasks);
+                    lock (_lock)
+                    {
+                        more = _checkpoint.WriteChunk(writer, ref tasks);
+                        if (!more && sections is { Count: > 0 }) Capture(sections, contents);
+                    }
                     writer.Drain();
                 }
-                writer.WriteEnd();
+                writer.WriteEnd(contents);
+                foreach (var (_, content) in contents) captured?.Add(content);
             }
             finally
             {
@@ -172,6 +216,18 @@ internal sealed class TaskAssembler
             }
             return (tasks, held.Count);
         }
+    }
+
+    /// <summary>
+    /// Under the lock, the walk ended: waits (bounded by <see cref="RecordingWait"/>) until the counted calls of every
+    /// decision handed out before are recorded, then takes each section's content. No call can be counted meanwhile:
+    /// the lock is held.
+    /// </summary>
+    private void Capture(IReadOnlyList<IStateSection> sections, List<(string, IStateSectionContent)> contents)
+    {
+        if (Volatile.Read(ref _awaitingRecording) > 0)
+            SpinWait.SpinUntil(() => Volatile.Read(ref _awaitingRecording) <= 0, RecordingWait);
+        foreach (IStateSection section in sections) contents.Add((section.Name, section.Capture()));
     }
 
     /// <summary>The stage's monotonic now and the wall clock's, for reading a state file.</summary>

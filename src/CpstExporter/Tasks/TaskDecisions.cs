@@ -41,6 +41,13 @@ internal sealed class TaskDecisions
     /// <summary>Evaluations for tasks already finished: counted as late outcomes, change nothing.</summary>
     public int LateOutcomes { get; set; }
 
+    /// <summary>
+    /// Set under the task lock when <see cref="Counted"/> has calls that a later stage keeps across restarts (the ledger
+    /// of traced cost) and has not yet recorded; cleared by <see cref="TaskAssembler.Recorded"/>. A checkpoint waits
+    /// for none to be left before it takes the state file's sections (<see cref="State.IStateSection"/>).
+    /// </summary>
+    public bool AwaitsRecording { get; set; }
+
     public bool IsEmpty => Counted.Count == 0 && Finished.Count == 0 && LateSpans.Count == 0 &&
         RefusedSpans == 0 && DuplicateSpans == 0 && EarlyCountedCalls == 0 && DroppedOutcomes == 0 && LateOutcomes == 0;
 

@@ -2,11 +2,13 @@ using CpstExporter.Pricing;
 using System.Text;
 using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
+using CpstExporter.Billing;
 using CpstExporter.Conventions;
 using CpstExporter.Exposition;
 using CpstExporter.Primitives;
 using CpstExporter.Receiving;
 using CpstExporter.Tasks;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CpstExporter.Tests.Exposition;
@@ -18,7 +20,8 @@ public class MetricsWriterTests
     private static TraceId Trace(int n) => TraceId.FromBytes(Convert.FromHexString($"4bf92f3577b34da6a3ce929d0e0e{n:x4}"));
 
     /// <summary>What a writer writes: the series, and the receivers' counters.</summary>
-    internal sealed record Counted(CpstMetrics Metrics, ReceiverCounters Receiving, TaskAssembler? Tasks = null)
+    internal sealed record Counted(CpstMetrics Metrics, ReceiverCounters Receiving, TaskAssembler? Tasks = null,
+        BillStore? Bill = null, TracedCostLedger? Ledger = null, TimeProvider? Clock = null)
     {
         public static implicit operator Counted(CpstMetrics metrics) => new(metrics, new ReceiverCounters());
     }
@@ -81,13 +84,24 @@ public class MetricsWriterTests
         SpanFacts[] pending = [.. Enumerable.Range(1, 3).Select(t => new SpanFacts { TraceId = Trace(100 + t), SpanId = 1, IsRoot = true })];
         tasks.Add(pending, new CallPrice[pending.Length], new TaskDecisions()); // three tasks pending
 
+        // A bill: OpenAI's API for two projects, a FOCUS export for Bedrock with one failed import; traced cost beside it.
+        var bill = new BillStore(new ReconciliationOptions(), clock, NullLogger<BillStore>.Instance);
+        DateOnly today = DateOnly.FromDateTime(Start.UtcDateTime), yesterday = today.AddDays(-1), lastMonth = today.AddDays(-5);
+        bill.Replace(new BillSnapshot(BillingSource.OpenAI, "2026-11", [new BilledAmount(yesterday, "openai", "proj_a", 0.02m),
+            new BilledAmount(yesterday, "openai", "proj_b", 0.005m), new BilledAmount(lastMonth, "openai", "proj_a", 1.25m)]));
+        bill.Replace(new BillSnapshot(BillingSource.Focus, "bedrock.csv", [new BilledAmount(lastMonth, "aws.bedrock", "123456789012", 4m)]));
+        bill.Failed(BillingSource.Focus, "a file could not be read");
+        var ledger = new TracedCostLedger(2000, clock, metrics.Supporting, accrueWhenSaved: false, allocating: false, NullLogger<TracedCostLedger>.Instance);
+        ledger.Record([new CountedCalls("support", new CountedCall(SpanRole.Llm, "openai", "gpt-4o", null, default, 0.0175m, false, EndDay: yesterday), 2)]);
+
         clock.Advance(TimeSpan.FromMinutes(60) - TimeSpan.FromMilliseconds(61_250)); // 90 minutes since start
-        return new(metrics, receiving, tasks);
+        return new(metrics, receiving, tasks, bill, ledger, clock);
     }
 
     private static string Render(Counted counted, ExpositionFormat format)
     {
-        var writer = new MetricsWriter(counted.Metrics, counted.Receiving, new ProcessMetrics(), () => "0123456789ab", "0.1.0", tasks: counted.Tasks);
+        var writer = new MetricsWriter(counted.Metrics, counted.Receiving, new ProcessMetrics(), () => "0123456789ab", "0.1.0", tasks: counted.Tasks,
+            bill: counted.Bill, ledger: counted.Ledger, time: counted.Clock);
         var buffer = new ExpositionBuffer(256); // small, so the buffer has to grow
         writer.Write(buffer, format);
         return Encoding.UTF8.GetString(buffer.Written.Span);

@@ -52,6 +52,8 @@ public sealed class ReferenceDocTests
         ["Billing:Focus:MaxFiles"] = s => s.Focus.MaxFiles,
         ["Billing:Focus:RescanSeconds"] = s => s.Focus.RescanSeconds,
         ["Billing:Focus:SettleSeconds"] = s => s.Focus.SettleSeconds,
+        ["Billing:AllocateUntraced"] = s => s.Reconciliation.AllocateUntraced ? "true" : "false",
+        ["Billing:MaxAccountsPerProvider"] = s => s.Reconciliation.MaxAccountsPerProvider,
     };
 
     [Fact]

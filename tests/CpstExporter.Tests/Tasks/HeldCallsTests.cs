@@ -29,6 +29,24 @@ public class HeldCallsTests
         return spans;
     }
 
+    /// <summary>The ledger of traced cost files a call under the day its span ended: calls of two days are never one group.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Hold_CallsAlikeButForTheirDay_AreTwoGroups_CountedEachWithItsDay(bool tracked)
+    {
+        DateOnly oct31 = new(2026, 10, 31), nov1 = new(2026, 11, 1);
+        SpanTable spans = Counted(4);
+        var held = new HeldCalls();
+
+        held.Hold(Llm("gpt-4o") with { EndDay = oct31 }, 1, tracked);
+        held.Hold(Llm("gpt-4o") with { EndDay = nov1 }, 2, tracked);
+        held.Hold(Llm("gpt-4o") with { EndDay = oct31 }, 3, tracked);
+
+        Assert.Equal([(oct31, 2, 0.000005m), (nov1, 1, 0.0000025m)],
+            held.StillCounting(in spans).Select(c => (c.Calls.EndDay, c.Count, c.Calls.CostUsd)));
+    }
+
     [Fact]
     public void Hold_ManyLlmCallsAlike_AreOneGroupAndCountAsTheirSum()
     {

@@ -13,9 +13,11 @@ namespace CpstExporter.Tasks.State;
 /// </summary>
 /// <param name="Calls">Of summed calls, how many; null for calls held with their span ids, and for one call before version 4.</param>
 /// <param name="First">Of summed calls, how many calls with span ids were held before the first of them.</param>
+/// <param name="EndDay">The UTC day the calls' spans ended (<see cref="CountedCall.EndDay"/>), <c>yyyy-MM-dd</c>; null when
+/// no span said, and in files before version 6, whose calls the ledger files under the day they are counted.</param>
 internal sealed record HeldCallState(
     ulong SpanId, SpanRole Role, string? Provider, string? Model, string? Tool,
     long InputTokens, long OutputTokens, long CacheReadTokens, long CacheWriteTokens, long ReasoningTokens,
     decimal CostUsd, bool Unpriced,
     PricingBasis Basis = PricingBasis.Table, ServiceTier ServiceTier = ServiceTier.Standard, bool ServiceTierUnpriced = false,
-    int? Calls = null, int First = 0);
+    int? Calls = null, int First = 0, DateOnly? EndDay = null);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CpstExporter.Primitives;
 
 using CpstExporter.Tasks;
@@ -16,6 +17,9 @@ internal sealed class LoadedState
     public List<PendingTask> Tasks { get; } = [];
 
     public List<(TraceId TraceId, HeldVerdicts Held, long ExpiresMs)> HeldOutcomes { get; } = [];
+
+    /// <summary>The sections of later stages, by name (<see cref="IStateSection"/>); null in files before version 6.</summary>
+    public Dictionary<string, JsonElement>? Sections { get; set; }
 
     /// <summary>Entries left out because they said nothing usable: no or a bad trace id, a negative count, an unknown outcome.</summary>
     public int Skipped { get; set; }

@@ -19,12 +19,15 @@ namespace CpstExporter.Tasks.State;
 /// again. A file that cannot be read, whatever its content, is renamed aside with the reason logged; the service starts
 /// empty rather than failing. A write that fails is counted (<c>cpst_state_save_failures_total</c>) and makes
 /// <c>/readyz</c> answer 503 until a later checkpoint succeeds (<see cref="Failure"/>). Each write is a
-/// <c>cpst.checkpoint</c> span when the exporter sends its own telemetry.
+/// <c>cpst.checkpoint</c> span when the exporter sends its own telemetry. Later stages keep their part of the state in
+/// the same file (<see cref="IStateSection"/>), written with the tasks and read back before them.
 /// </summary>
 internal sealed partial class TaskStateFile(
     TaskOptions options, TaskAssembler assembler, IHostApplicationLifetime lifetime, TimeProvider time,
-    ILogger<TaskStateFile> logger, CpstTelemetry? telemetry = null) : BackgroundService
+    ILogger<TaskStateFile> logger, CpstTelemetry? telemetry = null, IEnumerable<IStateSection>? sections = null) : BackgroundService
 {
+    private readonly IStateSection[] _sections = sections?.ToArray() ?? [];
+
     private readonly Lock _writing = new();
     private StateFileLock? _lock;
     private FinishedTaskJournal? _journal;
@@ -51,6 +54,12 @@ internal sealed partial class TaskStateFile(
     {
         if (!finished.IsEmpty) Volatile.Read(ref _journal)?.Append(finished);
     }
+
+    /// <summary>
+    /// The counted calls of <paramref name="decisions"/> are recorded by the stages that keep them in this file's sections
+    /// (<see cref="TaskAssembler.Recorded"/>): a checkpoint may take the sections.
+    /// </summary>
+    public void Recorded(TaskDecisions decisions) => assembler.Recorded(decisions);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -142,6 +151,9 @@ internal sealed partial class TaskStateFile(
             using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan))
                 state = TaskStateReader.Read(file, nowMs, wallNowMs);
             HashSet<TraceId> finished = FinishedTaskJournal.Read(path, state.JournalSegment);
+            // Before the tasks: a restored task's held calls are counted later, into the sections restored here.
+            foreach (IStateSection section in _sections)
+                if (state.Sections?.TryGetValue(section.Name, out System.Text.Json.JsonElement saved) == true) RestoreSection(section, saved, path);
             var (restored, remembered) = assembler.Restore(state, finished);
             LogRestored(restored, path, remembered, state.Skipped);
         }
@@ -149,6 +161,19 @@ internal sealed partial class TaskStateFile(
         {
             // Whatever the content (and whatever a reader makes of it), the service starts.
             MoveAside(path, e.Message);
+        }
+    }
+
+    /// <summary>A section that cannot be read starts empty; the tasks of the file still load.</summary>
+    private void RestoreSection(IStateSection section, System.Text.Json.JsonElement saved, string path)
+    {
+        try
+        {
+            section.Restore(saved);
+        }
+        catch (Exception e)
+        {
+            LogSectionUnreadable(section.Name, path, e.Message);
         }
     }
 
@@ -169,13 +194,14 @@ internal sealed partial class TaskStateFile(
                 FinishedTaskJournal journal = Journal(path);
                 next = journal.OpenNext();
                 (int Tasks, int HeldOutcomes) written;
+                var captured = new List<IStateSectionContent>(_sections.Length);
                 using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
                 {
                     written = assembler.WriteState(file, next.Number, atStart: () =>
                     {
                         previous = journal.SwapTo(next);
                         current = true;
-                    });
+                    }, _sections, captured);
                     file.Flush(flushToDisk: true); // the rename must not publish a file whose bytes are still in the page cache only
                 }
                 // Every journal entry so far on disk before the file is: the tasks this file holds that finished since it
@@ -188,6 +214,7 @@ internal sealed partial class TaskStateFile(
                 FinishedTaskJournal.FlushToDisk(next);
                 File.Move(temporary, path, overwrite: true);
                 journal.Committed(next);
+                foreach (IStateSectionContent content in captured) content.Saved();
                 // A failed journal append during this checkpoint may have missed a task this file holds: not well yet.
                 if (Interlocked.Read(ref _failures) == failuresBefore) Volatile.Write(ref _failure, null);
                 if (checkpoint) LogCheckpoint(written.Tasks, path);
@@ -326,6 +353,9 @@ internal sealed partial class TaskStateFile(
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "State not saved: {What} ({Path}); a crash now could lose or count again more than one checkpoint interval, until a checkpoint succeeds: {Reason}")]
     private partial void LogSaveFailed(string what, string path, string reason);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Error, Message = "Section {Section} of state file {Path} could not be read; it starts empty, the rest of the file is restored: {Reason}")]
+    private partial void LogSectionUnreadable(string section, string path, string reason);
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Error, Message = "State file {Path} could not be read and could not be moved aside ({MoveError}); starting without it, the next save replaces it: {Reason}")]
     private partial void LogUnreadableKept(string path, string reason, string moveError);

@@ -103,6 +103,7 @@ internal static class TaskStateReader
     {
         var reading = new Reading(nowMs, wallNowMs) { Version = snapshot.Version, SavedAtMs = snapshot.SavedAtMs, SawTasks = true, SawHeld = true };
         reading.Loaded.JournalSegment = snapshot.JournalSegment;
+        reading.Loaded.Sections = snapshot.Sections;
         foreach (PendingTaskState? task in snapshot.Tasks ?? []) reading.Add(task);
         foreach (HeldOutcomeState? held in snapshot.HeldOutcomes ?? []) reading.Add(held);
         return reading.End();
@@ -203,6 +204,10 @@ internal static class TaskStateReader
                     if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int version)) throw new JsonException($"'{name}' is not a whole number");
                     if (version is < TaskStateSnapshot.OldestReadableVersion or > TaskStateSnapshot.CurrentVersion) throw new JsonException($"unknown version {version}");
                     Version = version;
+                    return true;
+                case nameof(TaskStateSnapshot.Sections):
+                    if (!TryDeserialize(ref reader, out Dictionary<string, JsonElement>? sections)) return false;
+                    Loaded.Sections = sections;
                     return true;
                 case nameof(TaskStateSnapshot.SavedAtMs):
                 case nameof(TaskStateSnapshot.JournalSegment):
@@ -651,7 +656,7 @@ internal static class TaskStateReader
 
     private static CountedCall Call(HeldCallState h) =>
         new(h.Role, h.Provider, h.Model, h.Tool, new TokenUsage(h.InputTokens, h.OutputTokens, h.CacheReadTokens, h.CacheWriteTokens, h.ReasoningTokens),
-            h.CostUsd, h.Unpriced, h.Basis, h.ServiceTier, h.ServiceTierUnpriced);
+            h.CostUsd, h.Unpriced, h.Basis, h.ServiceTier, h.ServiceTierUnpriced, h.EndDay ?? default);
 
     /// <summary>
     /// Version 1 ranked use cases 0–2 on the root and 16–18 on other spans (explicit, agent name, service), and counted

@@ -27,6 +27,7 @@ internal sealed class TaskStateWriter : IDisposable
     private static readonly JsonEncodedText JournalSegmentName = JsonEncodedText.Encode(nameof(TaskStateSnapshot.JournalSegment));
     private static readonly JsonEncodedText TasksName = JsonEncodedText.Encode(nameof(TaskStateSnapshot.Tasks));
     private static readonly JsonEncodedText HeldOutcomesName = JsonEncodedText.Encode(nameof(TaskStateSnapshot.HeldOutcomes));
+    private static readonly JsonEncodedText SectionsName = JsonEncodedText.Encode(nameof(TaskStateSnapshot.Sections));
 
     private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode(nameof(PendingTaskState.TraceId));
     private static readonly JsonEncodedText FirstSeenMsName = JsonEncodedText.Encode(nameof(PendingTaskState.FirstSeenMs));
@@ -81,6 +82,7 @@ internal sealed class TaskStateWriter : IDisposable
     private static readonly JsonEncodedText BasisName = JsonEncodedText.Encode(nameof(ModelShareState.Basis));
     private static readonly JsonEncodedText ServiceTierName = JsonEncodedText.Encode(nameof(HeldCallState.ServiceTier));
     private static readonly JsonEncodedText ServiceTierUnpricedName = JsonEncodedText.Encode(nameof(HeldCallState.ServiceTierUnpriced));
+    private static readonly JsonEncodedText EndDayName = JsonEncodedText.Encode(nameof(HeldCallState.EndDay));
     private static readonly JsonEncodedText ServiceTiersName = JsonEncodedText.Encode(nameof(ModelShareState.ServiceTiers));
     private static readonly JsonEncodedText ExpiresMsName = JsonEncodedText.Encode(nameof(HeldOutcomeState.ExpiresMs));
     private static readonly JsonEncodedText BreakdownName = JsonEncodedText.Encode(nameof(PendingTaskState.Breakdown));
@@ -151,10 +153,21 @@ internal sealed class TaskStateWriter : IDisposable
     /// <summary>Writes one pending task into the chunk; under the task lock, which keeps the task still.</summary>
     public void WriteTask(PendingTask task) => WriteTask(_json, task, _toWallMs);
 
-    /// <summary>Closes the list of tasks and the file's object, and hands the rest to the output.</summary>
-    public void WriteEnd()
+    /// <summary>
+    /// Closes the list of tasks, writes the sections of later stages (taken as the walk ended), closes the file's object,
+    /// and hands the rest to the output.
+    /// </summary>
+    public void WriteEnd(IReadOnlyList<(string Name, IStateSectionContent Content)> sections)
     {
         _json.WriteEndArray();
+        _json.WriteStartObject(SectionsName);
+        foreach (var (name, content) in sections)
+        {
+            _json.WritePropertyName(name);
+            content.Write(_json);
+            if (ChunkFull) Drain();
+        }
+        _json.WriteEndObject();
         _json.WriteEndObject();
         Drain();
     }
@@ -341,6 +354,13 @@ internal sealed class TaskStateWriter : IDisposable
         json.WriteString(BasisName, Bases[(byte)h.Call.Basis]);
         json.WriteString(ServiceTierName, ServiceTiers[(byte)h.Call.ServiceTier]);
         json.WriteBoolean(ServiceTierUnpricedName, h.Call.ServiceTierUnpriced);
+        if (h.Call.EndDay != default)
+        {
+            // As the serializer writes a DateOnly, which reads it back.
+            Span<byte> day = stackalloc byte[10];
+            h.Call.EndDay.TryFormat(day, out _, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            json.WriteString(EndDayName, day);
+        }
         if (h.Summed)
         {
             json.WriteNumber(CallsName, h.Calls);

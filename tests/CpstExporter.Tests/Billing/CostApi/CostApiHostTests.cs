@@ -28,7 +28,7 @@ public sealed class CostApiHostTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Start_KeyFileSet_PollsAtStartIntoTheBillSink()
+    public async Task Start_KeyFileSet_PollsAtStartIntoTheBillStore()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestClock.Start);
         await using FakeCostApiServer server = await FakeCostApiServer.StartAsync(BillingSource.OpenAI, _key, clock);
@@ -38,10 +38,13 @@ public sealed class CostApiHostTests : IAsyncLifetime
         {
             ["Cpst:Billing:OpenAI:AdminKeyFile"] = KeyFile,
             ["Cpst:Billing:OpenAI:BaseUrl"] = server.Address.ToString(),
-        }, clock, builder => builder.Services.AddSingleton<IBillSink>(_sink));
+        }, clock);
 
-        await Poll.UntilAsync(() => _sink.Replaced.Length == 2, "the poll at start");
-        Assert.Equal([new BilledAmount(new DateOnly(2026, 10, 20), "openai", "proj_x", 7.25m)], _sink.Last("2026-10")!.Amounts);
+        // The host's own bill store takes the poll's two months.
+        BillStore store = exporter.Services.GetRequiredService<BillStore>();
+        await Poll.UntilAsync(() => store.View.Amounts.Count == 1, "the poll at start");
+        Assert.Equal([new BilledAmount(new DateOnly(2026, 10, 20), "openai", "proj_x", 7.25m)], store.View.Amounts);
+        Assert.Equal(0, store.Failures(BillingSource.OpenAI));
         Assert.Single(exporter.Services.GetServices<IHostedService>().OfType<CostApiPoller>(), p => p.Source == BillingSource.OpenAI);
     }
 

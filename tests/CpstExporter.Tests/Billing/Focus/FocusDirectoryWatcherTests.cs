@@ -247,18 +247,22 @@ public sealed class FocusDirectoryWatcherTests : IDisposable
     }
 
     [Fact]
-    public async Task Host_DirectorySet_ImportsIntoTheRegisteredSink()
+    public async Task Host_DirectorySet_ImportsIntoTheBillStore()
     {
-        WriteBill("march.csv", ("2025-03-01", "111", "2"));
+        // The host's clock starts at TestClock.Start; the store keeps its month and the two before: bill the day before.
+        DateOnly day = DateOnly.FromDateTime(TestClock.Start.UtcDateTime).AddDays(-1);
+        WriteBill("bill.csv", (day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "111", "2"));
 
         await using var exporter = await ExporterUnderTest.StartAsync(new Dictionary<string, string?>
         {
             ["Cpst:Billing:Focus:Directory"] = _directory,
             ["Cpst:Billing:Focus:SettleSeconds"] = "0",
-        }, customize: builder => builder.Services.AddSingleton<IBillSink>(_sink));
+        });
 
-        await Poll.UntilAsync(() => _sink.Replaced.Length == 1, "the file present at start to be imported");
-        Assert.Equal(["2025-03-01 aws.bedrock 111 2"], _sink.HeldAmounts());
+        // The host's own bill store takes the file.
+        BillStore store = exporter.Services.GetRequiredService<BillStore>();
+        await Poll.UntilAsync(() => store.View.Amounts.Count == 1, "the file present at start to be imported");
+        Assert.Equal([new BilledAmount(day, "aws.bedrock", "111", 2m)], store.View.Amounts);
     }
 
     private sealed class ThrowingSink : IBillSink

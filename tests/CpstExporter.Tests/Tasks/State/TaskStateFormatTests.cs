@@ -131,6 +131,7 @@ public class TaskStateFormatTests
         if (type == typeof(ulong)) return (ulong)seed + 10_000_000_000_000_000_000;
         if (type == typeof(decimal)) return seed + 0.125m;
         if (type == typeof(double)) return seed + 0.25;
+        if (type == typeof(DateOnly)) return new DateOnly(2026, 1, 1).AddDays(seed % 300);
         if (type.IsEnum) return Enum.GetValues(type).Cast<object>().Last();
         if (type == typeof(Dictionary<string, int>)) return new Dictionary<string, int> { [$"k{seed}"] = seed + 2 };
         if (ElementRecord(type) is Type element)

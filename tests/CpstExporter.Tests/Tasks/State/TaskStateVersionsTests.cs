@@ -28,7 +28,8 @@ public sealed class TaskStateVersionsTests : IDisposable
     /// (span 257, gpt-4o, 1,200 + 300 tokens, $0.006) and one tool call (span 258, $0.01) were counted. Version 1 kept no
     /// span ids and ranked a root's explicit use case 0; version 2 added the span ids and whether the use case is final;
     /// version 3 the time of the save and the journal segment; version 4 held calls grouped (none here); version 5 the
-    /// outcome API's verdict apart from the spans' (<paramref name="api"/>: its fields, none here by default) and evaluations.
+    /// outcome API's verdict apart from the spans' (<paramref name="api"/>: its fields, none here by default) and evaluations;
+    /// version 6 the day held calls ended (none held here) and the sections of later stages.
     /// </summary>
     private string File(int version, string api = "\"ApiOutcome\":\"Unknown\",\"ApiSource\":null,\"ApiReason\":null,\"Evaluations\":null",
         string outcome = "\"Outcome\":\"Success\",\"OutcomeSource\":\"Root\"")
@@ -50,7 +51,8 @@ public sealed class TaskStateVersionsTests : IDisposable
             2 => $$"""{"Version":2,"Tasks":[{{{task}}{{spans}}}],"HeldOutcomes":[]}""",
             3 => $$"""{"Version":3,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}}}]}""",
             4 => $$"""{"Version":4,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}},"HeldSpans":null}]}""",
-            _ => $$"""{"Version":5,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}},"HeldSpans":null,{{api}}}]}""",
+            5 => $$"""{"Version":5,"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{task}}{{spans}},"HeldSpans":null,{{api}}}]}""",
+            _ => $$$"""{"Version":6,"SavedAtMs":{{{now}}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{{{{task}}}{{{spans}}},"HeldSpans":null,{{{api}}}}],"Sections":{}}""",
         };
     }
 
@@ -60,6 +62,7 @@ public sealed class TaskStateVersionsTests : IDisposable
     [InlineData(3)]
     [InlineData(4)]
     [InlineData(5)]
+    [InlineData(6)]
     public void Load_EveryVersion_FinishesTheSameTask(int version)
     {
         Assert.InRange(version, TaskStateSnapshot.OldestReadableVersion, TaskStateSnapshot.CurrentVersion);
@@ -82,6 +85,7 @@ public sealed class TaskStateVersionsTests : IDisposable
     [InlineData(3)]
     [InlineData(4)]
     [InlineData(5)]
+    [InlineData(6)]
     public void Load_VersionsWithSpanIds_ResentSpanIsADuplicate(int version)
     {
         var (assembler, log) = Load(File(version));
@@ -119,6 +123,33 @@ public sealed class TaskStateVersionsTests : IDisposable
         Assert.Equal((Outcome.Failure, OutcomeSource.Api), (task.Labels.Outcome, task.DecidedBy)); // the API's beats the root's success
         Assert.Equal(new ApiVerdict(Outcome.Failure, "human", "wrong refund"), task.Api);
         Assert.Equal([new EvaluationOutcome("judge", false, 0.4)], task.Evaluations!);
+    }
+
+    /// <summary>
+    /// A task waiting for its root holds a call: version 6 keeps the day its span ended, which the ledger of traced cost
+    /// files it under once counted; version 5 did not, and such a call is counted with no day (the ledger takes today).
+    /// </summary>
+    [Theory]
+    [InlineData(5, null)]
+    [InlineData(6, "2026-10-31")]
+    public void Load_HeldCall_IsCountedWithTheDayItsSpanEnded(int version, string? day)
+    {
+        long now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        string endDay = day is null ? "" : $",\"EndDay\":\"{day}\"";
+        string file = $$"""
+            {"Version":{{version}},"SavedAtMs":{{now}},"JournalSegment":1,"HeldOutcomes":[],"Tasks":[{"TraceId":"{{Trace}}","FirstSeenMs":{{now}},"LastActivityMs":{{now}},
+             "UseCase":"svc","UseCaseRank":5,"Outcome":"Unknown","OutcomeSource":"None","SpanCostUsd":0.006,"LlmCalls":0,"ToolCalls":0,"Models":[],
+             "UseCaseFinal":false,"CallsCounted":false,"Spans":[{"Id":257,"Parent":256,"Marks":7}],
+             "HeldCalls":[{"Role":"Llm","Provider":"openai","Model":"gpt-4o","Tool":null,"InputTokens":1200,"OutputTokens":300,"CacheReadTokens":0,
+               "CacheWriteTokens":0,"ReasoningTokens":0,"CostUsd":0.006,"Unpriced":false{{endDay}}}],"HeldSpans":[{"Id":257,"Group":0}]}]}
+            """;
+        var (assembler, log) = Load(file);
+
+        assembler.Add([new SpanFacts { TraceId = new TraceId(0x0a0b0c0d00000000, 1), SpanId = 256, IsRoot = true, UseCase = "support" }], [default]);
+
+        var (useCase, call) = Assert.Single(log.Calls);
+        Assert.Equal(("support", 0.006m), (useCase, call.CostUsd));
+        Assert.Equal(day is null ? default : DateOnly.Parse(day, System.Globalization.CultureInfo.InvariantCulture), call.EndDay);
     }
 
     private (RecordingAssembler Assembler, TaskDecisionLog Log) Load(string file)
