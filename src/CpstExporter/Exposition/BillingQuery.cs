@@ -27,22 +27,9 @@ internal sealed class BillingQuery
     /// <summary>Parses the query string against <paramref name="today"/>; null and a message when it is not a valid query.</summary>
     public static BillingQuery? Parse(IQueryCollection query, DateOnly today, out string? error)
     {
-        error = null;
-        foreach (var (key, values) in query)
-        {
-            if (!Known.Contains(key, StringComparer.Ordinal))
-            {
-                error = $"unknown parameter '{key}': use {string.Join(", ", Known)}";
-                return null;
-            }
-            if (values.Count > 1)
-            {
-                error = $"parameter '{key}' given {values.Count} times: give it once";
-                return null;
-            }
-        }
+        if (!QueryParameters.AreKnownOnce(query, Known, out error)) return null;
 
-        string? Value(string key) => query.TryGetValue(key, out var v) && v[0] is { Length: > 0 } value && value != "*" ? value : null;
+        string? Value(string key) => QueryParameters.Value(query, key);
         try
         {
             var parsed = new BillingQuery

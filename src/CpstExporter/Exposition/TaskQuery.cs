@@ -35,22 +35,9 @@ internal sealed class TaskQuery
     /// <summary>Parses the query string; null and a message when it is not a valid query.</summary>
     public static TaskQuery? Parse(IQueryCollection query, out string? error)
     {
-        error = null;
-        foreach (var (key, values) in query)
-        {
-            if (!Known.Contains(key, StringComparer.Ordinal))
-            {
-                error = $"unknown parameter '{key}': use {string.Join(", ", Known)}";
-                return null;
-            }
-            if (values.Count > 1)
-            {
-                error = $"parameter '{key}' given {values.Count} times: give it once";
-                return null;
-            }
-        }
+        if (!QueryParameters.AreKnownOnce(query, Known, out error)) return null;
 
-        string? Value(string key) => query.TryGetValue(key, out var v) && v[0] is { Length: > 0 } value && value != "*" ? value : null;
+        string? Value(string key) => QueryParameters.Value(query, key);
         // A label filter goes through the rule every label value went through, so the name a client sent in its spans
         // (control characters, separators, a value past the cut) finds its tasks as well as the value the API shows.
         string? Label(string key) => Value(key) is { } value ? LabelValueCache.Decode(Encoding.UTF8.GetBytes(value)) : null;
