@@ -1,6 +1,7 @@
 extern alias LoadGen;
 using BenchmarkDotNet.Attributes;
 using CpstExporter.Aggregation;
+using CpstExporter.Billing;
 using CpstExporter.Conventions;
 using CpstExporter.Hosting;
 using CpstExporter.Pricing;
@@ -32,6 +33,9 @@ public class PipelineBenchmarks
     private readonly TaskDecisions _decisions = new();
     private readonly ReceiverCounters _counters = new();
 
+    [Params(false, true)]
+    public bool Ledger { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -42,7 +46,8 @@ public class PipelineBenchmarks
         var metrics = new CpstMetrics(2000, new Dictionary<string, UseCaseOptions>(), _clock);
         _assembler = new TaskAssembler(options, _clock);
         var stateFile = new TaskStateFile(options, _assembler, new IdleLifetime(), _clock, NullLogger<TaskStateFile>.Instance);
-        _delivery = new TaskDecisionDelivery(metrics, new RecentTasks(options.RecentTasks), stateFile);
+        var ledger = new TracedCostLedger(2000, _clock, metrics.Supporting, accrueWhenSaved: false, allocating: false, NullLogger<TracedCostLedger>.Instance);
+        _delivery = new TaskDecisionDelivery(metrics, new RecentTasks(options.RecentTasks), stateFile, Ledger ? ledger : null);
         var prices = new PriceTableProvider(Payloads.ShippedPrices(), NullLogger<PriceTableProvider>.Instance);
         _pipeline = new SpanPipeline(new SpanFactsReader(new LabelValueCache()), new BatchPricer(prices), _assembler, _delivery, metrics);
     }

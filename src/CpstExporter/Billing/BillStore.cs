@@ -102,6 +102,14 @@ internal sealed partial class BillStore(ReconciliationOptions options, TimeProvi
     private void Rebuild(DateOnly today)
     {
         DateOnly from = BillingWindow.KeptFrom(today);
+        // Days that left the kept months go, and a scope left with none (a month polled long ago) with them.
+        foreach (var (key, amounts) in _scopes.ToList())
+        {
+            if (!amounts.Any(a => a.Day < from)) continue;
+            BilledAmount[] kept = [.. amounts.Where(a => a.Day >= from)];
+            if (kept.Length == 0) _scopes.Remove(key);
+            else _scopes[key] = kept;
+        }
         var preferred = new Dictionary<(DateOnly, string), int>();
         foreach (var ((source, _), amounts) in _scopes)
             foreach (BilledAmount amount in amounts)
@@ -113,7 +121,7 @@ internal sealed partial class BillStore(ReconciliationOptions options, TimeProvi
         foreach (var ((source, _), amounts) in _scopes)
             foreach (BilledAmount amount in amounts)
             {
-                if (amount.Day < from || preferred[(amount.Day, amount.Provider)] != Rank(source)) continue;
+                if (preferred[(amount.Day, amount.Provider)] != Rank(source)) continue;
                 var key = (amount.Day, amount.Provider, amount.Account);
                 sums[key] = sums.TryGetValue(key, out decimal sum) ? Saturating.Add(sum, amount.Usd) : amount.Usd;
             }

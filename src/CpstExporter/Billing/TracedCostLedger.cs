@@ -76,6 +76,9 @@ internal sealed partial class TracedCostLedger : IStateSection
         lock (_lock)
         {
             Prune(today);
+            // A request's calls mostly share their day, provider and use case: summed while they do, one update per run.
+            LedgerKey run = default;
+            decimal runUsd = 0m;
             foreach (ref readonly CountedCalls calls in counted)
             {
                 CountedCall call = calls.Sum;
@@ -87,8 +90,15 @@ internal sealed partial class TracedCostLedger : IStateSection
                     continue;
                 }
                 string provider = call.Role == SpanRole.Tool ? ToolsProvider : call.Provider ?? MissingLabels.Unknown;
-                Add(new LedgerKey(day, provider, calls.UseCase), call.CostUsd);
+                if (run.Day == day && ReferenceEquals(run.Provider, provider) && ReferenceEquals(run.UseCase, calls.UseCase))
+                {
+                    runUsd = Saturating.Add(runUsd, call.CostUsd);
+                    continue;
+                }
+                if (run.Provider is not null) Add(run, runUsd);
+                (run, runUsd) = (new LedgerKey(day, provider, calls.UseCase), call.CostUsd);
             }
+            if (run.Provider is not null) Add(run, runUsd);
         }
         if (first) LogBeforeWindow(_keptFrom);
     }

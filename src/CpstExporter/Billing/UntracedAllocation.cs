@@ -24,7 +24,7 @@ internal sealed partial class UntracedAllocation(ReconciliationOptions options, 
     public const int PartDecimals = 12;
 
     private readonly Lock _running = new();
-    private readonly HashSet<(DateOnly, string)> _loweredLogged = [];
+    private readonly HashSet<(DateOnly Day, string Provider)> _loweredLogged = [];
 
     public bool Enabled => options.AllocateUntraced;
 
@@ -37,6 +37,7 @@ internal sealed partial class UntracedAllocation(ReconciliationOptions options, 
             DateOnly today = BillingWindow.Today(time);
             DateOnly from = ledger.AllocatingFrom(today);
             if (from < BillingWindow.KeptFrom(today)) from = BillingWindow.KeptFrom(today);
+            _loweredLogged.RemoveWhere(logged => logged.Day < from);
             BillView view = bill.View;
             Dictionary<(DateOnly, string), List<(string UseCase, decimal Usd)>> traced = TracedByUseCase(from);
             foreach (string provider in view.Providers)

@@ -99,6 +99,19 @@ public sealed class BillStoreTests
     }
 
     [Fact]
+    public void Replace_AMonthLater_DaysThatLeftTheKeptMonthsAreGone()
+    {
+        BillStore store = Store();
+        store.Replace(Snapshot(BillingSource.OpenAI, "2026-09", new BilledAmount(new DateOnly(2026, 9, 30), "openai", "", 1m)));
+        store.Replace(Snapshot(BillingSource.OpenAI, "2026-10", new BilledAmount(Oct31, "openai", "", 2m)));
+        _clock.SetUtcNow(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+
+        store.Replace(Snapshot(BillingSource.OpenAI, "2026-12", new BilledAmount(new DateOnly(2026, 12, 1), "openai", "", 4m)));
+
+        Assert.Equal([Oct31, new DateOnly(2026, 12, 1)], store.View.Days("openai").ToArray());
+    }
+
+    [Fact]
     public void Replace_ProviderSpelledInCapitals_IsTheLowerCaseProvider()
     {
         BillStore store = Store();
