@@ -135,6 +135,11 @@ public sealed class PrometheusStack : IAsyncLifetime
         FullScrapeTime = lastScrape;
         await _prometheus.WaitUntilAsync("a rule evaluation after the last scrape",
             async () => await _prometheus.ScalarAsync("min(timestamp(use_case:cpst_tasks:increase1h))") > lastScrape);
+        // Groups with an interval of their own (the spend change's, a minute) have evaluated at least once too.
+        await _prometheus.WaitUntilAsync("every rule group evaluated once", async () =>
+            (await _prometheus.GetAsync("api/v1/rules")).GetProperty("groups").EnumerateArray()
+                .All(g => g.GetProperty("lastEvaluation").GetString() is { } at && !at.StartsWith("0001-", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(150));
     }
 
     public async Task DisposeAsync()

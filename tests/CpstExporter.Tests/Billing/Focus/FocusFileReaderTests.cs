@@ -147,7 +147,8 @@ public sealed class FocusFileReaderTests : IDisposable
         for (int i = 20; i < bytes.Length - 20; i += 7) bytes[i] ^= 0x5A;
         File.WriteAllBytes(path, bytes);
 
-        Refused(Reader(), path);
+        // Refused as gzip that is corrupt or does not match its trailer, never read as rows.
+        Assert.StartsWith("the gzip content ", Refused(Reader(), path).Message, StringComparison.Ordinal);
     }
 
     [Fact]
