@@ -28,13 +28,7 @@ public sealed class BillingEndToEndTests : IDisposable
 
     private string StatePath => Path.Combine(_dir, "state.json");
 
-    private static async Task SendAsync(ExporterUnderTest exporter, params Span[] spans)
-    {
-        using var content = new ByteArrayContent(Spans.Request("agent", spans).ToByteArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        using HttpResponseMessage response = await Client.PostAsync(new Uri(exporter.HttpAddress, "/v1/traces"), content);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
+    private static Task SendAsync(ExporterUnderTest exporter, params Span[] spans) => OtlpHttpTraces.SendAsync(exporter.HttpAddress, spans);
 
     private static async Task<JsonElement> BillingAsync(ExporterUnderTest exporter, string query)
     {

@@ -14,13 +14,7 @@ public sealed class BillingProcessTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task SendAsync(Uri http, params Span[] spans)
-    {
-        using var content = new ByteArrayContent(Spans.Request("agent", spans).ToByteArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        using HttpResponseMessage response = await Client.PostAsync(new Uri(http, "/v1/traces"), content);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
+    private static Task SendAsync(Uri http, params Span[] spans) => OtlpHttpTraces.SendAsync(http, spans);
 
     /// <summary>The traced cost with OpenAI over the kept months, as the billing API shows it; 0 before any.</summary>
     private static async Task<decimal> TracedAsync(Uri metrics)

@@ -17,18 +17,11 @@ namespace CpstExporter.Tests.EndToEnd;
 [Collection(HeavyTests.Name)]
 public sealed class LedgerCheckpointTests : IDisposable
 {
-    private static readonly HttpClient Client = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("cpst-ledger-checkpoint-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task SendAsync(Uri http, params Span[] spans)
-    {
-        using var content = new ByteArrayContent(Spans.Request("agent", spans).ToByteArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        using HttpResponseMessage response = await Client.PostAsync(new Uri(http, "/v1/traces"), content);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
+    private static Task SendAsync(Uri http, params Span[] spans) => OtlpHttpTraces.SendAsync(http, spans);
 
     [Fact]
     public async Task Checkpoint_WhileHeldCallsAreCounted_EachCallIsInTheFileOnce()
