@@ -63,6 +63,8 @@ internal static class MetricCatalogue
             "Billed by the provider in the current UTC month so far, from the imported bill, USD.", "provider", "account"),
         new(MetricId.BilledLastDay, "cpst_billed_cost_last_day_usd", Gauge,
             "Billed by the provider on its last billed day (the latest day before today the bill has), USD.", "provider", "account"),
+        new(MetricId.LastBilledDay, "cpst_billing_last_billed_day_timestamp_seconds", Gauge,
+            "Start (UTC midnight) of the provider's last billed day, the day the last-day gauges are of, seconds since the Unix epoch.", "provider"),
         new(MetricId.TracedLastDay, "cpst_traced_cost_last_day_usd", Gauge,
             "LLM and tool cost the exporter traced with the provider on its last billed day, USD.", "provider"),
         new(MetricId.BillingCoverage, "cpst_billing_coverage_ratio", Gauge,

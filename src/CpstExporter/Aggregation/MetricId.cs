@@ -30,6 +30,7 @@ internal enum MetricId
     MinTasksPerHour,
     BilledMonthToDate,
     BilledLastDay,
+    LastBilledDay,
     TracedLastDay,
     BillingCoverage,
     BillingLastImport,

@@ -12,6 +12,9 @@ internal sealed class BillingGauges
     /// <summary><c>cpst_billed_cost_last_day_usd</c>: billed on the provider's last billed day (<see cref="BillView.LastBilledDay"/>).</summary>
     public List<(string Provider, string Account, decimal Usd)> LastDay { get; } = [];
 
+    /// <summary><c>cpst_billing_last_billed_day_timestamp_seconds</c>: the start (UTC midnight) of the provider's last billed day.</summary>
+    public List<(string Provider, decimal Seconds)> LastBilledDay { get; } = [];
+
     /// <summary><c>cpst_traced_cost_last_day_usd</c>: the ledger's cost with the provider on its last billed day.</summary>
     public List<(string Provider, decimal Usd)> TracedLastDay { get; } = [];
 
@@ -47,6 +50,7 @@ internal sealed class BillingGauges
             foreach (string provider in view.Providers)
             {
                 if (view.LastBilledDay(provider, today) is not DateOnly day) continue;
+                gauges.LastBilledDay.Add((provider, BillingWindow.StartSeconds(day)));
                 decimal tracedUsd = traced.GetValueOrDefault((day, provider));
                 gauges.TracedLastDay.Add((provider, tracedUsd));
                 if (BillingReport.Coverage(tracedUsd, view.Billed(day, provider)) is decimal ratio) gauges.Coverage.Add((provider, ratio));

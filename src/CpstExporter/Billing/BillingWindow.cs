@@ -17,4 +17,9 @@ internal static class BillingWindow
 
     /// <summary>The first day of <paramref name="today"/>'s month: where month-to-date sums begin.</summary>
     public static DateOnly MonthStart(DateOnly today) => new(today.Year, today.Month, 1);
+
+    /// <summary>The start of <paramref name="day"/>, UTC midnight, in seconds since the Unix epoch.</summary>
+    public static long StartSeconds(DateOnly day) => (day.DayNumber - UnixEpochDay) * 86_400L;
+
+    private static readonly int UnixEpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
 }

@@ -191,6 +191,9 @@ internal sealed class MetricsWriter(CpstMetrics metrics, ReceiverCounters receiv
             case MetricId.BilledLastDay:
                 WriteBilled(o, f, scrape.Billing?.LastDay);
                 break;
+            case MetricId.LastBilledDay:
+                WriteByProvider(o, f, scrape.Billing?.LastBilledDay);
+                break;
             case MetricId.TracedLastDay:
                 WriteByProvider(o, f, scrape.Billing?.TracedLastDay);
                 break;

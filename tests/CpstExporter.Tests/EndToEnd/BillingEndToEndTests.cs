@@ -109,6 +109,9 @@ public sealed class BillingEndToEndTests : IDisposable
         // The last billed day is 1 November for both: today's partial day of Anthropic is not one.
         Assert.Equal(1.25m, MetricsText.Required(scrape, "cpst_billed_cost_last_day_usd{provider=\"openai\",account=\"proj_a\"}"));
         Assert.Equal(2.5m, MetricsText.Required(scrape, "cpst_billed_cost_last_day_usd{provider=\"anthropic\",account=\"default\"}"));
+        long nov1 = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
+        Assert.Equal(nov1, MetricsText.Required(scrape, "cpst_billing_last_billed_day_timestamp_seconds{provider=\"openai\"}"));
+        Assert.Equal(nov1, MetricsText.Required(scrape, "cpst_billing_last_billed_day_timestamp_seconds{provider=\"anthropic\"}"));
         Assert.Equal(2m, MetricsText.Required(scrape, "cpst_traced_cost_last_day_usd{provider=\"anthropic\"}"));
         Assert.Equal(0m, MetricsText.Required(scrape, "cpst_traced_cost_last_day_usd{provider=\"openai\"}"));
         Assert.Equal(0.8m, MetricsText.Required(scrape, "cpst_billing_coverage_ratio{provider=\"anthropic\"}"));
