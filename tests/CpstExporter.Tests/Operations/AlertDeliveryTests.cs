@@ -62,14 +62,14 @@ public sealed class AlertDeliveryTests(AlertStack stack) : IClassFixture<AlertSt
     }
 
     [RequiresBinaryFact("prometheus", "promtool", "alertmanager")]
-    public async Task UntracedSpend_BillAboveTraces_NotificationNamesTheProviderAndBilledTracedAndUntracedDollars()
+    public async Task UntracedSpend_BillAboveTraces_NotificationNamesTheProviderTheDayAndBilledTracedAndUntracedDollars()
     {
         JsonElement alert = stack.Delivered("UntracedSpend", "provider", "openai") ?? throw new InvalidOperationException("no UntracedSpend for openai");
         JsonElement annotations = alert.GetProperty("annotations");
 
         Assert.Equal("warning", alert.GetProperty("labels").GetProperty("severity").GetString());
-        Assert.Equal("30.00 USD of the openai bill for the last billed day is not traced (75% traced)", annotations.GetProperty("summary").GetString());
-        Assert.Equal("On the last billed day (UTC) openai billed 120.00 USD and the exporter traced 90.00 USD of it (75%): 30.00 USD of "
+        Assert.Equal("30.00 USD of the openai bill for 2026-11-01 is not traced (75% traced)", annotations.GetProperty("summary").GetString());
+        Assert.Equal("On 2026-11-01 (UTC), the last day its bill covers, openai billed 120.00 USD and the exporter traced 90.00 USD of it (75%): 30.00 USD of "
             + "spend that no trace accounts for, and that no CPST includes. The accounts and days are on the cpst-finance dashboard.",
             annotations.GetProperty("description").GetString());
         Assert.Equal("/d/cpst-finance/cpst-finance", annotations.GetProperty("dashboard").GetString());

@@ -70,6 +70,7 @@ internal static class AlertHistory
         ("""cpst_billed_cost_last_day_usd{provider="openai",account="proj_a"}""", 80),
         ("""cpst_billed_cost_last_day_usd{provider="openai",account="proj_b"}""", 40),
         ("""cpst_traced_cost_last_day_usd{provider="openai"}""", 90),
+        ("""cpst_billing_last_billed_day_timestamp_seconds{provider="openai"}""", 1793491200), // 1 November 2026
         ("""cpst_billed_cost_last_day_usd{provider="anthropic",account=""}""", 50),
         ("""cpst_traced_cost_last_day_usd{provider="anthropic"}""", 49),
         ("""cpst_billing_last_import_timestamp_seconds{source="openai"}""", null),
