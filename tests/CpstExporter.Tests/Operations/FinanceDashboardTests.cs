@@ -9,7 +9,8 @@ namespace CpstExporter.Tests.Operations;
 /// worked out by hand in docs/alerts.md ("Why the bill moved") and the billing alerts' tests: the seed's bill +20 % on
 /// traffic +5 % as +7200 USD of volume and +21600 USD of longer calls, the bill counted once across exporter instances
 /// and the traced cost added up. Every target of those rows must have an expectation here, so a new panel cannot go
-/// unchecked. Its billing API queries are checked against the parameters and row fields of <c>GET /api/v1/billing</c>.
+/// unchecked. Its billing API queries are checked against the parameters and row fields of <c>GET /api/v1/billing</c>
+/// here, and sent to a running exporter by <see cref="EndToEnd.BillingSourcesEndToEndTests"/>.
 /// </summary>
 public sealed class FinanceDashboardTests
 {

@@ -1,13 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using CpstExporter.Aggregation;
 using CpstExporter.Receiving.Otlp;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using YamlDotNet.RepresentationModel;
 
 namespace CpstExporter.Tests.Operations;
 
@@ -16,9 +14,9 @@ namespace CpstExporter.Tests.Operations;
 /// dashboards that asks the task API is sent, as Grafana and Infinity would send it, to an exporter that finished a few
 /// tasks, and every column it selects must be a field of the rows that come back. A misspelt field would otherwise show
 /// as an empty column, which no other check notices. The finance dashboard's billing API queries are checked by
-/// <see cref="FinanceDashboardTests"/>.
+/// <see cref="FinanceDashboardTests"/> and <see cref="EndToEnd.BillingSourcesEndToEndTests"/>.
 /// </summary>
-public sealed partial class TaskDashboardTests
+public sealed class TaskDashboardTests
 {
     private const string MetricsToken = "task-dashboard-test-token-0123456789";
 
@@ -90,7 +88,7 @@ public sealed partial class TaskDashboardTests
         variables["__to"] = InfinityQueries.EpochMilliseconds(exporter.Clock.GetUtcNow() + TimeSpan.FromHours(1));
 
         using var client = new HttpClient();
-        var (headerName, headerValue) = ProvisionedHeader(MetricsToken);
+        var (headerName, headerValue) = InfinityRequests.ProvisionedHeader(MetricsToken);
         client.DefaultRequestHeaders.TryAddWithoutValidation(headerName, headerValue);
 
         var failures = new List<string>();
@@ -100,7 +98,7 @@ public sealed partial class TaskDashboardTests
         Assert.Contains(variableQueries, q => q.Variable == "trace_id");
         foreach (InfinityQueries.Query query in variableQueries)
         {
-            List<JsonElement>? rows = await RowsAsync(client, exporter, query, variables, failures, emptyUnderRoot);
+            List<JsonElement>? rows = await InfinityRequests.RowsAsync(client, exporter.MetricsAddress, query, variables, failures, emptyUnderRoot);
             if (rows is null) continue;
             if (query.Variable == "use_case")
                 Assert.Equal(["coding-agent", "support-bot"], rows.Select(r => r.GetString()!).Order());
@@ -118,7 +116,7 @@ public sealed partial class TaskDashboardTests
         var listed = new Dictionary<string, HashSet<string>>();
         foreach (InfinityQueries.Query target in targets)
         {
-            List<JsonElement>? rows = await RowsAsync(client, exporter, target, variables, failures, emptyUnderRoot);
+            List<JsonElement>? rows = await InfinityRequests.RowsAsync(client, exporter.MetricsAddress, target, variables, failures, emptyUnderRoot);
             string panel = target.Where.Split(" › ")[1];
             foreach (JsonElement row in rows ?? [])
                 if (row.ValueKind == JsonValueKind.Object && row.TryGetProperty("trace_id", out JsonElement traceId))
@@ -132,99 +130,12 @@ public sealed partial class TaskDashboardTests
         return emptyUnderRoot;
     }
 
-    /// <summary>
-    /// The rows the query's columns are read from, after its root selector; null when there are none: a failure, or for
-    /// an empty list under a root selector, an entry in <paramref name="emptyUnderRoot"/>.
-    /// </summary>
-    private static async Task<List<JsonElement>?> RowsAsync(HttpClient client, ExporterUnderTest exporter, InfinityQueries.Query query,
-        IReadOnlyDictionary<string, string> variables, List<string> failures, List<string> emptyUnderRoot)
-    {
-        Uri uri;
-        try
-        {
-            uri = query.RequestUri(exporter.MetricsAddress, variables);
-        }
-        catch (InvalidOperationException e)
-        {
-            failures.Add($"{query}: {e.Message}");
-            return null;
-        }
-        using HttpResponseMessage response = await client.GetAsync(uri);
-        string body = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            failures.Add($"{query}: GET {uri.PathAndQuery} answered {(int)response.StatusCode}: {body}");
-            return null;
-        }
-        JsonElement root = JsonDocument.Parse(body).RootElement;
-        foreach (string step in query.RootSelector.Split('.', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(step, out JsonElement inner))
-            {
-                failures.Add($"{query}: root selector '{query.RootSelector}' names no field of {body}");
-                return null;
-            }
-            root = inner;
-        }
-        List<JsonElement> rows = root.ValueKind == JsonValueKind.Array ? [.. root.EnumerateArray()] : [root];
-        if (rows.Count == 0)
-        {
-            (query.RootSelector.Length > 0 ? emptyUnderRoot : failures).Add($"{query}: GET {uri.PathAndQuery} gave no rows{(query.RootSelector.Length > 0 ? $" under '{query.RootSelector}'" : "")}, so its columns cannot be checked: {body}");
-            return null;
-        }
-        foreach (InfinityQueries.Column column in query.Columns)
-        {
-            if (!PlainField().IsMatch(column.Selector))
-            {
-                failures.Add($"{query}: column selector '{column.Selector}' is not a field name of the task API");
-                continue;
-            }
-            foreach (JsonElement row in rows)
-            {
-                if (row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(column.Selector, out JsonElement value))
-                {
-                    failures.Add($"{query}: column '{column.Text}' selects '{column.Selector}', which is not a field of {row}");
-                    break;
-                }
-                string? wrongType = column.Type switch
-                {
-                    "number" when value.ValueKind != JsonValueKind.Number => "a number",
-                    "string" when value.ValueKind != JsonValueKind.String => "a string",
-                    "timestamp" when value.ValueKind != JsonValueKind.String || !DateTimeOffset.TryParse(value.GetString(), out _) => "an RFC 3339 time",
-                    "number" or "string" or "timestamp" => null,
-                    _ => $"one of the column types number, string, timestamp (not '{column.Type}')",
-                };
-                if (wrongType is not null)
-                {
-                    failures.Add($"{query}: column '{column.Text}' ({column.Selector}) should be {wrongType}, the API gives {value}");
-                    break;
-                }
-            }
-        }
-        return rows;
-    }
-
-    /// <summary>
-    /// The header the provisioned datasource sends: <c>httpHeaderName1</c> and <c>httpHeaderValue1</c> of
-    /// <c>cpst-tasks.yml</c>, with <c>${CPST_METRICS_TOKEN}</c> replaced as Grafana replaces environment variables.
-    /// </summary>
-    private static (string Name, string Value) ProvisionedHeader(string token)
-    {
-        YamlMappingNode datasource = GrafanaProvisioning.Datasource(InfinityQueries.DatasourceUid);
-        var jsonData = (YamlMappingNode)datasource.Children[new YamlScalarNode("jsonData")];
-        var secure = (YamlMappingNode)datasource.Children[new YamlScalarNode("secureJsonData")];
-        string name = ((YamlScalarNode)jsonData.Children[new YamlScalarNode("httpHeaderName1")]).Value!;
-        string value = ((YamlScalarNode)secure.Children[new YamlScalarNode("httpHeaderValue1")]).Value!;
-        Assert.Contains("${CPST_METRICS_TOKEN}", value);
-        return (name, value.Replace("${CPST_METRICS_TOKEN}", token, StringComparison.Ordinal));
-    }
-
     [Fact]
     public async Task ProvisionedHeader_WithoutAToken_IsIgnoredByAnExporterWithoutMetricsTokens()
     {
         await using ExporterUnderTest exporter = await ExporterUnderTest.StartAsync();
         using var client = new HttpClient();
-        var (name, value) = ProvisionedHeader("");
+        var (name, value) = InfinityRequests.ProvisionedHeader("");
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(exporter.MetricsAddress, "/api/v1/use_cases"));
         request.Headers.TryAddWithoutValidation(name, value);
 
@@ -380,6 +291,4 @@ public sealed partial class TaskDashboardTests
     }
 
     /// <summary>A field name as the task API writes them; Infinity reads it as a GJSON path to that field.</summary>
-    [GeneratedRegex("^[a-z][a-z0-9_]*$")]
-    private static partial Regex PlainField();
 }
