@@ -32,7 +32,8 @@ public sealed class PrometheusRulesTests
         string alerts = string.Join('\n', Directory.GetFiles(RepoFiles.Path("prometheus", "rules"), "*.yml").Select(File.ReadAllText));
         string[] contract = ["CpstSpike", "CpstAboveTarget", "TaskSuccessRateDrop", "CostPerTaskSurge", "AgentLoopSuspected",
             "ToolCallsPerTaskSurge", "OutputTokensPerCallSurge", "UnpricedModelInUse", "TasksWithoutOutcome",
-            "MonthlyBudgetAtRisk", "CpstExporterDown", "CpstExporterRejectingSpans", "UntracedSpend", "BillingImportStale"];
+            "MonthlyBudgetAtRisk", "CpstExporterDown", "CpstExporterRejectingSpans", "UntracedSpend", "BillingImportStale",
+            "SpendChanged"];
         Assert.All(contract, name => Assert.Contains($"alert: {name}\n", alerts));
     }
 }
