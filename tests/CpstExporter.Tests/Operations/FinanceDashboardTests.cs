@@ -169,6 +169,49 @@ public sealed class FinanceDashboardTests
         Assert.True(failures.Length == 0, failures);
     }
 
+    /// <summary>
+    /// The exporter's raw counters behind the seed, as one instance exposes them hour by hour for 61 days (0h to 1440h):
+    /// the support bot's tasks 100 → 105 an hour (80 % successful) for 200 → 240 USD, and a quiet bot whose spend
+    /// moves 5 % on the same 50 tasks an hour: task cost 90 → 95 USD and 10 USD of supporting cost an hour, which both
+    /// of two instances accrue (counted once).
+    /// </summary>
+    private static readonly (string Series, string Values)[] SeedCounters =
+    [
+        ("cpst_tasks_total{use_case=\"support-bot\",outcome=\"success\",model=\"gpt-4o\",environment=\"prod\",variant=\"a\"}", "0+80x720 57684+84x719"),
+        ("cpst_tasks_total{use_case=\"support-bot\",outcome=\"failure\",model=\"gpt-4o\",environment=\"prod\",variant=\"a\"}", "0+20x720 14421+21x719"),
+        ("cpst_task_cost_usd_total{use_case=\"support-bot\",outcome=\"success\",model=\"gpt-4o\",environment=\"prod\",variant=\"a\"}", "0+160x720 115392+192x719"),
+        ("cpst_task_cost_usd_total{use_case=\"support-bot\",outcome=\"failure\",model=\"gpt-4o\",environment=\"prod\",variant=\"a\"}", "0+40x720 28848+48x719"),
+        ("cpst_tasks_total{use_case=\"quiet-bot\",outcome=\"success\",model=\"gpt-4o\",environment=\"prod\",variant=\"a\"}", "0+50x1440"),
+        ("cpst_task_cost_usd_total{use_case=\"quiet-bot\",outcome=\"success\",model=\"gpt-4o\",environment=\"prod\",variant=\"a\"}", "0+90x720 64895+95x719"),
+        .. Both("cpst_supporting_cost_usd_total", "use_case=\"quiet-bot\",item=\"vector_db\"", "0+10x1440"),
+    ];
+
+    /// <summary>
+    /// The Grafana-managed copy of SpendChanged (grafana/provisioning/alerting/cpst-alerts.yml) reads the raw counters,
+    /// not the recording rules: on the seed it must see the figures the Prometheus rule's tests see (bill +20 %, 28800
+    /// USD more, 75600 tasks against 72000) and fire for the support bot only, not for a use case 5 % up.
+    /// </summary>
+    [RequiresBinaryFact("promtool")]
+    public async Task GrafanaSpendChanged_OnTheSeedsCounters_ReadsTheFiguresOfThePrometheusRule()
+    {
+        Dictionary<string, string> queries = GrafanaProvisioning.AlertRuleData("SpendChanged");
+        var expected = new Dictionary<string, Dictionary<string, double>>
+        {
+            ["A"] = new() { ["support-bot"] = 0.2 },                                   // the condition: 10 % and 100 USD or more
+            ["B"] = new() { ["support-bot"] = 20, ["quiet-bot"] = 5 },                // the change, %
+            ["D"] = new() { ["support-bot"] = 172800, ["quiet-bot"] = 75600 },        // spend, last 30 days
+            ["E"] = new() { ["support-bot"] = 28800, ["quiet-bot"] = 3600 },          // its change
+            ["F"] = new() { ["support-bot"] = 144000, ["quiet-bot"] = 72000 },        // the 30 days before
+            ["G"] = new() { ["support-bot"] = 75600, ["quiet-bot"] = 36000 },         // tasks, last 30 days
+            ["H"] = new() { ["support-bot"] = 72000, ["quiet-bot"] = 36000 },         // the 30 days before
+        };
+        Assert.Equal(expected.Keys.Order(), queries.Keys.Order());
+
+        string failures = await PromtoolFailuresAsync(SeedCounters, expected.Select(e => (queries[e.Key], (string?)"use_case", e.Value)));
+
+        Assert.True(failures.Length == 0, failures);
+    }
+
     [Fact]
     public void BillingQueries_AskTheBillingApiForItsParametersAndFields()
     {

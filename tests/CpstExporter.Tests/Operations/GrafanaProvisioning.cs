@@ -26,6 +26,29 @@ internal static class GrafanaProvisioning
         }
     }
 
+    /// <summary>The PromQL of a provisioned alert rule's queries by refId, its server-side expressions left out.</summary>
+    public static Dictionary<string, string> AlertRuleData(string title)
+    {
+        foreach (string file in Files("alerting"))
+        {
+            YamlMappingNode root = Load(file);
+            if (!root.Children.TryGetValue(new YamlScalarNode("groups"), out YamlNode? groups)) continue;
+            foreach (YamlMappingNode group in ((YamlSequenceNode)groups).Cast<YamlMappingNode>())
+            foreach (YamlMappingNode rule in ((YamlSequenceNode)group.Children[new YamlScalarNode("rules")]).Cast<YamlMappingNode>())
+            {
+                if (Scalar(rule, "title") != title) continue;
+                var queries = new Dictionary<string, string>();
+                foreach (YamlMappingNode data in ((YamlSequenceNode)rule.Children[new YamlScalarNode("data")]).Cast<YamlMappingNode>())
+                {
+                    var model = (YamlMappingNode)data.Children[new YamlScalarNode("model")];
+                    if (Scalar(model, "expr") is string expr) queries[Scalar(data, "refId")!] = expr;
+                }
+                return queries;
+            }
+        }
+        throw new InvalidOperationException($"no alert rule titled {title} in grafana/provisioning/alerting");
+    }
+
     public static YamlMappingNode Datasource(string uid) =>
         Datasources().Select(d => d.Datasource).SingleOrDefault(d => Scalar(d, "uid") == uid)
         ?? throw new InvalidOperationException($"no datasource with uid {uid} in grafana/provisioning/datasources");
