@@ -164,7 +164,7 @@ public sealed class BillingSourcesEndToEndTests : IAsyncLifetime
 
         // The export is re-written with a revised 1 November: the watcher sees it, and the day's bill is replaced.
         long before = store.LastImportMs(BillingSource.Focus)!.Value;
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        _clock.Advance(TimeSpan.FromMinutes(1)); // the import time comes from this clock: a new import reads later
         WriteFocusExport(bedrockSecondRow: "0.60", writtenAt: new DateTime(2026, 11, 2, 7, 0, 0, DateTimeKind.Utc));
         await Poll.UntilAsync(() => store.LastImportMs(BillingSource.Focus) > before, "the re-exported file");
 
